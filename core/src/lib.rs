@@ -1,0 +1,19 @@
+//! # c8y-mqtt
+//!
+//! The device SDK for Cumulocity IoT's MQTT protocol. This crate is the Rust core shared by the
+//! C ABI (`libc8ymqtt`) and the Python package (`c8y_mqtt`).
+//!
+//! * [`smartrest`]: the SmartREST codec (encode, decode, packet size, truncation).
+//! * [`value`]: typed field values (numbers without loss, timestamps, severities, statuses).
+//! * [`templates`]: every static template, upstream and downstream, as typed values.
+//! * [`topic`]: typed topics and validated identifiers.
+//! * [`smartrest2`]: SmartREST 2.0 template collections and use lines.
+#![forbid(unsafe_code)]
+
+pub mod smartrest;
+pub mod smartrest2;
+pub mod templates;
+pub mod topic;
+pub mod value;
+
+pub use smartrest::QoS;

@@ -1,0 +1,345 @@
+//! SmartREST decoding: splits a payload into rows and rows into fields.
+//!
+//! Rows end at LF or CRLF outside quotes; blank lines (including a trailing line break) are
+//! skipped. A field that starts with `"` is quoted: inside it both `""` and `\"` stand for one `"`
+//! (the platform sends `\"`, RFC 4180 writers send `""`, reference §4.2), and CR/LF are part of
+//! the value. Text after a closing quote and before the next comma is kept as it is, as is a `"`
+//! in the middle of an unquoted field. An unterminated quote or invalid UTF-8 is a
+//! [`DecodeError`] with the row and column; no input makes the decoder panic.
+
+use super::encode::encode_row;
+
+/// One decoded row: the message id followed by its values.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Record {
+    fields: Vec<String>,
+}
+
+impl Record {
+    /// Wraps already decoded fields (the first is the message id).
+    pub fn new(fields: Vec<String>) -> Self {
+        Self { fields }
+    }
+
+    /// The message id (first field), or `""` for a record with no fields.
+    pub fn id(&self) -> &str {
+        self.fields.first().map_or("", String::as_str)
+    }
+
+    /// All fields, the id included.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// The fields after the id.
+    pub fn values(&self) -> &[String] {
+        self.fields.get(1..).unwrap_or(&[])
+    }
+
+    /// Field `index` (0 is the id).
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.fields.get(index).map(String::as_str)
+    }
+
+    /// The number of fields, the id included.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// True when the record has no field.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Gives the fields back.
+    pub fn into_fields(self) -> Vec<String> {
+        self.fields
+    }
+
+    /// Encodes the record back into one row (trailing empty fields are dropped).
+    pub fn encode(&self) -> String {
+        encode_row(&self.fields)
+    }
+}
+
+impl<S: Into<String>> FromIterator<S> for Record {
+    fn from_iter<T: IntoIterator<Item = S>>(iter: T) -> Self {
+        Self::new(iter.into_iter().map(Into::into).collect())
+    }
+}
+
+/// What went wrong while decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// A quoted field is not closed before the end of the payload.
+    #[error("unterminated quoted field")]
+    UnterminatedQuote,
+    /// The row is not valid UTF-8.
+    #[error("invalid UTF-8")]
+    InvalidUtf8,
+}
+
+/// A payload that is not valid SmartREST, with the position of the fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("SmartREST row {row}, column {column}: {kind}")]
+pub struct DecodeError {
+    /// 1-based index of the row (blank lines are not counted).
+    pub row: usize,
+    /// 1-based byte offset in the row: the opening quote, or the first invalid byte.
+    pub column: usize,
+    /// What went wrong.
+    pub kind: DecodeErrorKind,
+}
+
+/// Decodes a whole payload; the first faulty row makes it fail.
+pub fn decode(payload: &[u8]) -> Result<Vec<Record>, DecodeError> {
+    records(payload).collect()
+}
+
+/// Decodes a payload row by row. A row with invalid UTF-8 yields an error and decoding goes on
+/// with the next row; an unterminated quote yields an error and ends the iteration (the rest of
+/// the payload belongs to the open field).
+pub fn records(payload: &[u8]) -> Records<'_> {
+    Records {
+        input: payload,
+        pos: 0,
+        row: 0,
+        done: false,
+    }
+}
+
+/// Iterator over the rows of a payload; see [`records`].
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    input: &'a [u8],
+    pos: usize,
+    row: usize,
+    done: bool,
+}
+
+impl Records<'_> {
+    /// Length of the line break at `at` (1 for LF, 2 for CRLF, 0 for none).
+    fn line_break_at(&self, at: usize) -> usize {
+        match self.input.get(at..) {
+            Some([b'\n', ..]) => 1,
+            Some([b'\r', b'\n', ..]) => 2,
+            _ => 0,
+        }
+    }
+
+    fn skip_blank_lines(&mut self) {
+        loop {
+            let n = self.line_break_at(self.pos);
+            if n == 0 {
+                return;
+            }
+            self.pos += n;
+        }
+    }
+
+    /// Parses one quoted field starting at the opening quote; returns the value bytes.
+    fn quoted_field(&mut self, start: usize, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        let open = self.pos;
+        self.pos += 1;
+        loop {
+            match self.input.get(self.pos..) {
+                Some([b'"', b'"', ..]) | Some([b'\\', b'"', ..]) => {
+                    out.push(b'"');
+                    self.pos += 2;
+                }
+                Some([b'"', ..]) => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some([b, ..]) => {
+                    out.push(*b);
+                    self.pos += 1;
+                }
+                _ => {
+                    self.done = true;
+                    return Err(DecodeError {
+                        row: self.row,
+                        column: open - start + 1,
+                        kind: DecodeErrorKind::UnterminatedQuote,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Parses the row starting at `self.pos` into raw field bytes.
+    fn row_fields(&mut self, start: usize) -> Result<Vec<Vec<u8>>, DecodeError> {
+        let mut fields = Vec::new();
+        let mut field = Vec::new();
+        if self.input.get(self.pos) == Some(&b'"') {
+            self.quoted_field(start, &mut field)?;
+        }
+        loop {
+            let Some(&b) = self.input.get(self.pos) else {
+                fields.push(field);
+                return Ok(fields);
+            };
+            let line_break = self.line_break_at(self.pos);
+            if line_break > 0 {
+                fields.push(field);
+                self.pos += line_break;
+                return Ok(fields);
+            }
+            self.pos += 1;
+            if b == b',' {
+                fields.push(std::mem::take(&mut field));
+                if self.input.get(self.pos) == Some(&b'"') {
+                    self.quoted_field(start, &mut field)?;
+                }
+            } else {
+                field.push(b);
+            }
+        }
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Record, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        self.skip_blank_lines();
+        if self.pos >= self.input.len() {
+            self.done = true;
+            return None;
+        }
+        self.row += 1;
+        let start = self.pos;
+        let raw_fields = match self.row_fields(start) {
+            Ok(fields) => fields,
+            Err(e) => return Some(Err(e)),
+        };
+        // All separators are ASCII, so the row is valid UTF-8 exactly when its raw text is.
+        if let Err(e) = std::str::from_utf8(&self.input[start..self.pos]) {
+            return Some(Err(DecodeError {
+                row: self.row,
+                column: e.valid_up_to() + 1,
+                kind: DecodeErrorKind::InvalidUtf8,
+            }));
+        }
+        let fields = raw_fields
+            .into_iter()
+            .map(|f| {
+                String::from_utf8(f).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            })
+            .collect();
+        Some(Ok(Record::new(fields)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(payload: &str) -> Vec<Vec<String>> {
+        decode(payload.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(Record::into_fields)
+            .collect()
+    }
+
+    #[test]
+    fn plain_rows() {
+        assert_eq!(fields("510,DeviceSerial"), [["510", "DeviceSerial"]]);
+        assert_eq!(
+            fields("110,1234,Model X,1.0\n117,60\n"),
+            vec![vec!["110", "1234", "Model X", "1.0"], vec!["117", "60"]]
+        );
+    }
+
+    #[test]
+    fn crlf_and_blank_lines() {
+        assert_eq!(
+            fields("106,a\r\n\r\n124,5\r\n"),
+            vec![vec!["106", "a"], vec!["124", "5"]]
+        );
+        assert!(fields("").is_empty());
+        assert!(fields("\n\r\n").is_empty());
+    }
+
+    #[test]
+    fn empty_fields() {
+        assert_eq!(fields("100,,"), [["100", "", ""]]);
+        assert_eq!(fields(",,"), [["", "", ""]]);
+    }
+
+    #[test]
+    fn both_quote_escapes_and_line_breaks_inside_quotes() {
+        assert_eq!(
+            fields("511,myDeviceSerial,\"execute this\nand this\nand \\\"this\\\"\""),
+            [["511", "myDeviceSerial", "execute this\nand this\nand \"this\""]]
+        );
+        assert_eq!(fields("1,\"a \"\"b\"\"\""), [["1", "a \"b\""]]);
+        assert_eq!(fields("1,\"x\r\ny\",z"), [["1", "x\r\ny", "z"]]);
+        assert_eq!(fields("\"1\",\"\""), [["1", ""]]);
+    }
+
+    #[test]
+    fn lenient_quotes() {
+        assert_eq!(fields("1,ab\"c,\"d\"e"), [["1", "ab\"c", "de"]]);
+    }
+
+    #[test]
+    fn lone_cr_is_kept() {
+        assert_eq!(fields("1,a\rb"), [["1", "a\rb"]]);
+    }
+
+    #[test]
+    fn unterminated_quote_reports_row_and_column() {
+        let err = decode(b"110,a\n511,dev,\"open\nmore").unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError {
+                row: 2,
+                column: 9,
+                kind: DecodeErrorKind::UnterminatedQuote
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "SmartREST row 2, column 9: unterminated quoted field"
+        );
+        let err = decode(b"\"").unwrap_err();
+        assert_eq!((err.row, err.column), (1, 1));
+        let err = decode(b"1,\"a\\\"").unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::UnterminatedQuote);
+    }
+
+    #[test]
+    fn invalid_utf8_reports_row_and_column_and_iteration_goes_on() {
+        let payload = b"110,ok\n400,\xff\xfe,x\n211,25";
+        let rows: Vec<_> = records(payload).collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[1],
+            Err(DecodeError {
+                row: 2,
+                column: 5,
+                kind: DecodeErrorKind::InvalidUtf8
+            })
+        );
+        assert_eq!(rows[2].as_ref().unwrap().fields(), ["211", "25"]);
+        assert!(decode(payload).is_err());
+    }
+
+    #[test]
+    fn record_accessors() {
+        let r: Record = ["200", "c8y_T", "T", "1"].into_iter().collect();
+        assert_eq!(r.id(), "200");
+        assert_eq!(r.values(), ["c8y_T", "T", "1"]);
+        assert_eq!(r.get(2), Some("T"));
+        assert_eq!(r.len(), 4);
+        assert_eq!(Record::default().id(), "");
+        assert!(Record::default().values().is_empty());
+        assert_eq!(Record::new(vec!["100".into(), String::new()]).encode(), "100");
+    }
+}

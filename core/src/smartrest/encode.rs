@@ -1,0 +1,280 @@
+//! SmartREST encoding: quoting of single fields, building one row, joining rows.
+//!
+//! This is the only place in the project that produces SmartREST text. A field is quoted when it
+//! contains `,`, `"`, CR, LF or TAB, or when it starts or ends with white space; an embedded `"`
+//! is doubled (RFC 4180, the escape Cumulocity accepts upstream, reference §4.2). Empty optional
+//! fields at the end of a row are dropped (`100,,` means the same as `100`, reference §4.1).
+
+use std::fmt::Write as _;
+
+/// Returns true when `field` must be written inside double quotes: it contains `,` `"` CR LF or
+/// TAB, or starts or ends with white space (Unicode white space too, so that a server that trims
+/// fields cannot lose it).
+pub fn needs_quoting(field: &str) -> bool {
+    field
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n' | b'\t'))
+        || field.chars().next().is_some_and(char::is_whitespace)
+        || field.chars().next_back().is_some_and(char::is_whitespace)
+}
+
+/// The number of bytes `field` takes once encoded (quotes and doubled `"` included).
+pub fn encoded_len(field: &str) -> usize {
+    if needs_quoting(field) {
+        field.len() + 2 + field.bytes().filter(|&b| b == b'"').count()
+    } else {
+        field.len()
+    }
+}
+
+/// Appends `field`, quoted and escaped where needed, to `out`.
+pub fn encode_field_into(out: &mut String, field: &str) {
+    if !needs_quoting(field) {
+        out.push_str(field);
+        return;
+    }
+    out.reserve(field.len() + 2);
+    out.push('"');
+    let mut rest = field;
+    while let Some(pos) = rest.find('"') {
+        out.push_str(&rest[..=pos]);
+        out.push('"');
+        rest = &rest[pos + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+/// Returns `field` encoded as a SmartREST field.
+pub fn encode_field(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    encode_field_into(&mut out, field);
+    out
+}
+
+/// Builds one SmartREST row field by field.
+///
+/// Mandatory fields ([`RowBuilder::field`]) are always written, even when empty. Optional fields
+/// that are absent or empty are held back and only written (as empty fields) when a later field
+/// has a value, so a row never ends in empty optional fields.
+///
+/// ```
+/// use c8y_mqtt::smartrest::RowBuilder;
+/// let mut row = RowBuilder::new("301");
+/// row.field("c8y_TemperatureAlarm").optional(Some("Too hot, really")).optional(None);
+/// assert_eq!(row.finish(), "301,c8y_TemperatureAlarm,\"Too hot, really\"");
+/// ```
+#[derive(Debug, Clone)]
+pub struct RowBuilder {
+    buf: String,
+    held_back: usize,
+}
+
+impl RowBuilder {
+    /// Starts a row whose first field is the message (template) id.
+    pub fn new(id: &str) -> Self {
+        let mut buf = String::with_capacity(64);
+        encode_field_into(&mut buf, id);
+        Self { buf, held_back: 0 }
+    }
+
+    /// Starts a row with a numeric static template id.
+    pub fn with_template(id: u16) -> Self {
+        let mut buf = String::with_capacity(64);
+        // Writing to a String cannot fail.
+        let _ = write!(buf, "{id}");
+        Self { buf, held_back: 0 }
+    }
+
+    fn flush_held_back(&mut self) {
+        for _ in 0..self.held_back {
+            self.buf.push(',');
+        }
+        self.held_back = 0;
+    }
+
+    /// Appends a mandatory field; it is written even when empty.
+    pub fn field(&mut self, value: &str) -> &mut Self {
+        self.flush_held_back();
+        self.buf.push(',');
+        encode_field_into(&mut self.buf, value);
+        self
+    }
+
+    /// Appends an optional field; `None` and `""` are dropped when nothing follows them.
+    pub fn optional(&mut self, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(v) if !v.is_empty() => self.field(v),
+            _ => {
+                self.held_back += 1;
+                self
+            }
+        }
+    }
+
+    /// Appends a mandatory field rendered with `Display` (numbers, enums, dates).
+    pub fn display(&mut self, value: impl std::fmt::Display) -> &mut Self {
+        self.flush_held_back();
+        self.buf.push(',');
+        let start = self.buf.len();
+        let _ = write!(self.buf, "{value}");
+        if needs_quoting(&self.buf[start..]) {
+            let raw = self.buf.split_off(start);
+            encode_field_into(&mut self.buf, &raw);
+        }
+        self
+    }
+
+    /// Appends an optional field rendered with `Display`.
+    pub fn optional_display(&mut self, value: Option<impl std::fmt::Display>) -> &mut Self {
+        match value {
+            Some(v) => {
+                let mark = (self.buf.len(), self.held_back);
+                self.display(v);
+                // A value that renders as "" counts as absent.
+                if self.buf.len() == mark.0 + mark.1 + 1 {
+                    self.buf.truncate(mark.0);
+                    self.held_back = mark.1 + 1;
+                }
+                self
+            }
+            None => self.optional(None),
+        }
+    }
+
+    /// Appends every item as a mandatory field.
+    pub fn fields<S: AsRef<str>>(&mut self, values: impl IntoIterator<Item = S>) -> &mut Self {
+        for v in values {
+            self.field(v.as_ref());
+        }
+        self
+    }
+
+    /// Appends every item as an optional field.
+    pub fn optionals<S: AsRef<str>>(&mut self, values: impl IntoIterator<Item = S>) -> &mut Self {
+        for v in values {
+            self.optional(Some(v.as_ref()));
+        }
+        self
+    }
+
+    /// The length in bytes of the row as it would be finished now.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// True when the row holds no text at all (only possible with an empty id).
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Returns the encoded row (no line break).
+    pub fn finish(self) -> String {
+        self.buf
+    }
+}
+
+/// Encodes one row from its fields (the first is the message id). Every field after the id is
+/// treated as optional, so trailing empty fields are dropped.
+pub fn encode_row<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
+    let mut iter = fields.into_iter();
+    let Some(id) = iter.next() else {
+        return String::new();
+    };
+    let mut row = RowBuilder::new(id.as_ref());
+    row.optionals(iter);
+    row.finish()
+}
+
+/// Joins already encoded rows into one payload, separated by LF.
+pub fn join_rows<S: AsRef<str>>(rows: impl IntoIterator<Item = S>) -> String {
+    let mut out = String::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(row.as_ref());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_fields_are_not_quoted() {
+        assert_eq!(encode_field("c8y_Temperature"), "c8y_Temperature");
+        assert_eq!(encode_field(""), "");
+        assert_eq!(encode_field("a b"), "a b");
+    }
+
+    #[test]
+    fn special_characters_force_quotes() {
+        assert_eq!(
+            encode_field("This value, needs escaping"),
+            "\"This value, needs escaping\""
+        );
+        assert_eq!(encode_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(encode_field("a\nb"), "\"a\nb\"");
+        assert_eq!(encode_field("a\r\nb"), "\"a\r\nb\"");
+        assert_eq!(encode_field("a\tb"), "\"a\tb\"");
+        assert_eq!(encode_field(" lead"), "\" lead\"");
+        assert_eq!(encode_field("trail "), "\"trail \"");
+        assert_eq!(encode_field("\u{a0}nbsp"), "\"\u{a0}nbsp\"");
+        assert_eq!(encode_field("\""), "\"\"\"\"");
+    }
+
+    #[test]
+    fn encoded_len_matches_encoding() {
+        for f in ["", "abc", "a,b", "\"\"", " x", "ü,\"ß\""] {
+            assert_eq!(encoded_len(f), encode_field(f).len(), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn trailing_optional_fields_are_dropped() {
+        let mut row = RowBuilder::new("100");
+        row.optional(None).optional(Some(""));
+        assert_eq!(row.finish(), "100");
+
+        let mut row = RowBuilder::new("110");
+        row.optional(None).optional(Some("Model X")).optional(None);
+        assert_eq!(row.finish(), "110,,Model X");
+    }
+
+    #[test]
+    fn mandatory_empty_fields_are_kept() {
+        let mut row = RowBuilder::new("10");
+        row.field("999").field("").field("");
+        assert_eq!(row.finish(), "10,999,,");
+    }
+
+    #[test]
+    fn display_values_are_quoted_when_needed() {
+        let mut row = RowBuilder::with_template(200);
+        row.display(1.5).display("a,b").optional_display(None::<u8>);
+        assert_eq!(row.finish(), "200,1.5,\"a,b\"");
+    }
+
+    #[test]
+    fn optional_display_of_empty_rendering_is_dropped() {
+        let mut row = RowBuilder::with_template(400);
+        row.optional_display(Some("")).optional_display(Some("x"));
+        assert_eq!(row.finish(), "400,,x");
+        let mut row = RowBuilder::with_template(400);
+        row.optional_display(Some(""));
+        assert_eq!(row.finish(), "400");
+    }
+
+    #[test]
+    fn rows_are_joined_with_lf() {
+        assert_eq!(join_rows(["110,1", "117,60"]), "110,1\n117,60");
+        assert_eq!(encode_row(["100", "", ""]), "100");
+        assert_eq!(
+            encode_row(["100", "My device", "c8y_MQTTDevice"]),
+            "100,My device,c8y_MQTTDevice"
+        );
+        assert_eq!(encode_row(Vec::<String>::new()), "");
+    }
+}

@@ -1,0 +1,1 @@
+//! Downstream lines (platform → device): filled in by the downstream-templates work.

@@ -1,0 +1,1 @@
+//! Upstream static templates (device → platform): filled in by the upstream-templates work.
