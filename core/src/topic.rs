@@ -1,1 +1,0 @@
-//! Typed topics and validated identifiers: filled in by the topics work.
