@@ -8,6 +8,7 @@
 //! added, one row each, separated by LF.
 
 use crate::smartrest::{QoS, Record, check_packet_size, decode, join_rows};
+use crate::topic::{UpstreamTopic, XId};
 
 use super::error::{CollectionError, DefinitionError};
 use super::request::{REQUEST_ROW_ID, RequestTemplate};
@@ -61,24 +62,21 @@ impl TemplateRow {
 ///     .unwrap()
 ///     .with_response(ResponseTemplate::new("888", None, Some("c8y_Command"), ["c8y_Command.text"]).unwrap())
 ///     .unwrap();
-/// assert_eq!(collection.topic(), "s/ut/myCommon_10");
+/// assert_eq!(collection.topic().to_string(), "s/ut/myCommon_10");
 /// assert_eq!(collection.creation_payload(QoS::AtLeastOnce).unwrap(), "11,888,,c8y_Command,c8y_Command.text");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TemplateCollection {
-    xid: String,
+    xid: XId,
     requests: Vec<RequestTemplate>,
     responses: Vec<ResponseTemplate>,
 }
 
 impl TemplateCollection {
-    /// An empty collection for `xid`, which must be usable as a topic level: not empty, and
-    /// without `/`, `+`, `#` or NUL.
+    /// An empty collection for `xid`, which must be a valid [`XId`] (usable as a topic level).
     pub fn new(xid: impl Into<String>) -> Result<Self, CollectionError> {
         let xid = xid.into();
-        if xid.is_empty() || xid.contains(['/', '+', '#', '\0']) {
-            return Err(CollectionError::InvalidXid { xid });
-        }
+        let xid = XId::new(xid.clone()).map_err(|error| CollectionError::InvalidXid { xid, error })?;
         Ok(Self {
             xid,
             requests: Vec::new(),
@@ -87,13 +85,13 @@ impl TemplateCollection {
     }
 
     /// The X-ID.
-    pub fn xid(&self) -> &str {
+    pub fn xid(&self) -> &XId {
         &self.xid
     }
 
     /// The topic the collection is created (and queried) on: `s/ut/<X-ID>`.
-    pub fn topic(&self) -> String {
-        format!("s/ut/{}", self.xid)
+    pub fn topic(&self) -> UpstreamTopic {
+        UpstreamTopic::Template(self.xid.clone())
     }
 
     /// The request templates, in the order added.
@@ -178,9 +176,11 @@ impl TemplateCollection {
             return Err(CollectionError::Empty);
         }
         let payload = join_rows(self.rows());
-        check_packet_size(&self.topic(), payload.len(), qos).map_err(|error| CollectionError::TooLarge {
-            xid: self.xid.clone(),
-            error,
+        check_packet_size(&self.topic().to_string(), payload.len(), qos).map_err(|error| {
+            CollectionError::TooLarge {
+                xid: self.xid.clone(),
+                error,
+            }
         })?;
         Ok(payload)
     }

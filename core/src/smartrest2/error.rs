@@ -153,11 +153,14 @@ impl DefinitionError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CollectionError {
-    /// The X-ID is empty or holds a character MQTT reserves in topics (`/`, `+`, `#`, NUL).
-    #[error("X-ID {xid:?} is not valid in a topic")]
+    /// The X-ID is not a valid [`XId`](crate::topic::XId) (empty, or a character MQTT reserves
+    /// in topics).
+    #[error("X-ID {xid:?} is not valid: {error}")]
     InvalidXid {
         /// The X-ID given.
         xid: String,
+        /// Which rule it breaks.
+        error: crate::topic::IdError,
     },
     /// A collection without any template: its creation message would be empty, which the
     /// platform reads as an existence query instead.
@@ -189,7 +192,7 @@ pub enum CollectionError {
     #[error("collection {xid}: {error}")]
     TooLarge {
         /// The X-ID.
-        xid: String,
+        xid: crate::topic::XId,
         /// The size found.
         error: MessageTooLarge,
     },

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::smartrest::{MAX_PACKET_SIZE, QoS, Record, RowBuilder, decode, join_rows, max_payload_len};
+use crate::topic::XId;
 use crate::value::{AlarmStatus, Number, OperationStatus, Severity};
 
 fn record(line: &str) -> Record {
@@ -1173,7 +1174,7 @@ fn transcript_collection() -> TemplateCollection {
 #[test]
 fn transcript_collection_both_ways() {
     let c = transcript_collection();
-    assert_eq!(c.topic(), "s/ut/myCommon_10");
+    assert_eq!(c.topic().to_string(), "s/ut/myCommon_10");
     assert_eq!(c.creation_payload(QoS::AtLeastOnce).unwrap(), TRANSCRIPT);
     let parsed = TemplateCollection::parse("myCommon_10", TRANSCRIPT.as_bytes()).unwrap();
     assert_eq!(parsed, c);
@@ -1279,7 +1280,10 @@ fn collection_errors() {
     for xid in ["", "a/b", "a+b", "#", "a\0"] {
         assert_eq!(
             TemplateCollection::new(xid).unwrap_err(),
-            CollectionError::InvalidXid { xid: xid.into() }
+            CollectionError::InvalidXid {
+                xid: xid.into(),
+                error: XId::new(xid).unwrap_err()
+            }
         );
         assert!(matches!(
             TemplateCollection::parse(xid, TRANSCRIPT.as_bytes()),
