@@ -139,8 +139,8 @@ fn read_names(fields: &mut FieldReader<'_>) -> Vec<String> {
     fields.rest().iter().filter(|v| !v.is_empty()).cloned().collect()
 }
 
-/// Reads all remaining values as a list of names that needs at least one item; `position` and
-/// `name` describe the first item for the error.
+/// Reads all remaining values as a list of names that needs at least one item; when there is
+/// none, the error names the first item's position and `name`.
 fn read_required_names(fields: &mut FieldReader<'_>, name: &'static str) -> Result<Vec<String>, FieldError> {
     let position = fields.position();
     let names = read_names(fields);

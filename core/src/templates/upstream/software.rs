@@ -120,7 +120,8 @@ pub struct AdvancedSoftwareItem {
 }
 
 impl AdvancedSoftwareItem {
-    /// The software `name` in `version`; fails when either is empty.
+    /// The software `name` in `version`; fails when either is empty (the error names template
+    /// 140, whichever list the item is meant for).
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Result<Self, TemplateError> {
         Ok(Self {
             name: mandatory(AdvancedSoftwareList::ID, "software name", name)?,
