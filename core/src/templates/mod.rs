@@ -2,7 +2,7 @@
 //! line it receives, as Rust values that render and parse through the one codec.
 //!
 //! * [`upstream`]: templates 100–507, each a type implementing [`UpstreamTemplate`], gathered in
-//!   the `upstream::Upstream` enum.
+//!   the [`upstream::Upstream`] enum.
 //! * [`downstream`]: lines on `s/ds`, `s/dcr`, `s/dat`, `s/dt` and `s/e`.
 
 pub mod downstream;
