@@ -66,6 +66,19 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// An `i64` written as SmartREST writes integers: no `+` sign (which `i64::from_str` would take).
+struct Integer(i64);
+
+impl FromStr for Integer {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with('+') {
+            return Err(());
+        }
+        s.parse().map(Integer).map_err(|_| ())
+    }
+}
+
 /// Reads the values of a row (the fields after the message id) one by one.
 ///
 /// ```
@@ -193,14 +206,14 @@ impl<'a> FieldReader<'a> {
         self.optional_parsed(name, "NUMBER")
     }
 
-    /// A mandatory integer.
+    /// A mandatory integer (decimal digits with an optional `-`, like [`Number`]: no `+`).
     pub fn required_integer(&mut self, name: &'static str) -> Result<i64, FieldError> {
-        self.required_parsed(name, "INTEGER")
+        self.required_parsed::<Integer>(name, "INTEGER").map(|i| i.0)
     }
 
-    /// An optional integer.
+    /// An optional integer (decimal digits with an optional `-`, like [`Number`]: no `+`).
     pub fn optional_integer(&mut self, name: &'static str) -> Result<Option<i64>, FieldError> {
-        self.optional_parsed(name, "INTEGER")
+        Ok(self.optional_parsed::<Integer>(name, "INTEGER")?.map(|i| i.0))
     }
 
     /// A mandatory ISO-8601 date-time.
@@ -233,7 +246,12 @@ impl<'a> FieldReader<'a> {
     /// Succeeds when no non-empty value is left unread (trailing empty fields are fine).
     pub fn finish(self) -> Result<(), FieldError> {
         if self.has_more() {
-            let count = self.remaining();
+            // Count up to the last non-empty value: trailing empty fields are not arguments.
+            let rest = self.values.get(self.next..).unwrap_or(&[]);
+            let count = rest
+                .iter()
+                .rposition(|v| !v.is_empty())
+                .map_or(0, |last| last + 1);
             Err(FieldError {
                 position: self.next + 1,
                 name: "",
@@ -311,10 +329,28 @@ mod tests {
         let r = record("125,x");
         let err = FieldReader::new(&r).finish().unwrap_err();
         assert_eq!(err.kind, FieldErrorKind::Unexpected { count: 1 });
+        let r = record("125,,x,,");
+        let err = FieldReader::new(&r).finish().unwrap_err();
+        assert_eq!(err.kind, FieldErrorKind::Unexpected { count: 2 });
         assert_eq!(
             err.to_string(),
-            "Wrong number of arguments: 1 unexpected from field 1"
+            "Wrong number of arguments: 2 unexpected from field 1"
         );
+    }
+
+    #[test]
+    fn integers_take_no_plus_sign() {
+        let r = record("117,+5,-5,5.0");
+        let mut f = FieldReader::new(&r);
+        assert!(matches!(
+            f.required_integer("interval").unwrap_err().kind,
+            FieldErrorKind::Invalid {
+                expected: "INTEGER",
+                ..
+            }
+        ));
+        assert_eq!(f.optional_integer("x").unwrap(), Some(-5));
+        assert!(f.required_integer("y").is_err());
     }
 
     #[test]

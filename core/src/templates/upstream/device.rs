@@ -4,8 +4,8 @@
 
 use super::split::ListRows;
 use super::{
-    at_least_one, mandatory, name_list, no_field_template, optional_text, read_optional, read_required,
-    read_required_names,
+    at_least_one, mandatory, name_list, no_field_template, optional_text, read_external_id, read_optional,
+    read_required, read_required_names, valid_external_id,
 };
 use crate::smartrest::{FieldError, FieldReader, QoS, RowBuilder};
 use crate::templates::{TemplateError, UpstreamTemplate};
@@ -87,7 +87,7 @@ impl ChildDeviceCreation {
     /// A creation of the child with this unique id (its external id); fails when it is empty.
     pub fn new(child_id: impl Into<String>) -> Result<Self, TemplateError> {
         Ok(Self {
-            child_id: mandatory(Self::ID, "child id", child_id)?,
+            child_id: valid_external_id(Self::ID, "child id", child_id)?,
             name: None,
             device_type: None,
             is_device: None,
@@ -145,7 +145,7 @@ impl UpstreamTemplate for ChildDeviceCreation {
 
     fn read_fields(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
         Ok(Self {
-            child_id: read_required(fields, "child id")?,
+            child_id: read_external_id(fields, "child id")?,
             name: read_optional(fields),
             device_type: read_optional(fields),
             is_device: fields.optional().map(|marker| marker != "false"),
@@ -173,7 +173,7 @@ impl ServiceCreation {
         status: impl Into<String>,
     ) -> Result<Self, TemplateError> {
         Ok(Self {
-            external_id: mandatory(Self::ID, "external id", external_id)?,
+            external_id: valid_external_id(Self::ID, "external id", external_id)?,
             service_type: mandatory(Self::ID, "service type", service_type)?,
             name: mandatory(Self::ID, "name", name)?,
             status: mandatory(Self::ID, "status", status)?,
@@ -213,7 +213,7 @@ impl UpstreamTemplate for ServiceCreation {
 
     fn read_fields(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
         Ok(Self {
-            external_id: read_required(fields, "external id")?,
+            external_id: read_external_id(fields, "external id")?,
             service_type: read_required(fields, "service type")?,
             name: read_required(fields, "name")?,
             status: read_required(fields, "status")?,
@@ -465,5 +465,42 @@ mod tests {
         );
         assert!(ClearDeviceFragments::new(Vec::<String>::new()).is_err());
         assert!(ClearDeviceFragments::new(["a", ""]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod external_id_tests {
+    use super::*;
+    use crate::smartrest::decode;
+
+    #[test]
+    fn child_and_service_ids_must_be_valid_topic_levels() {
+        assert!(ChildDeviceCreation::new("main:device:child01").is_ok());
+        for bad in ["a/b", "a+b", "a#b", "a\0b", " padded"] {
+            assert!(
+                matches!(
+                    ChildDeviceCreation::new(bad),
+                    Err(TemplateError::InvalidValue { template: 101, .. })
+                ),
+                "{bad:?}"
+            );
+            assert!(matches!(
+                ServiceCreation::new(bad, "systemd", "db", "up"),
+                Err(TemplateError::InvalidValue { template: 102, .. })
+            ));
+        }
+        let record = decode(b"101,a/b,name").unwrap().remove(0);
+        let err = ChildDeviceCreation::from_record(&record).unwrap_err();
+        let TemplateError::Field { template: 101, error } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!((error.position, error.name), (1, "child id"));
+        assert_eq!(
+            error.kind,
+            crate::smartrest::FieldErrorKind::Invalid {
+                expected: "external id",
+                value: "a/b".into()
+            }
+        );
     }
 }

@@ -91,6 +91,7 @@ pub use software::{
 
 use super::{TemplateError, UpstreamTemplate};
 use crate::smartrest::{FieldError, FieldErrorKind, FieldReader, QoS, Record};
+use crate::topic::ExternalId;
 
 /// A mandatory text value: the empty string is rejected.
 fn mandatory(template: u16, name: &str, value: impl Into<String>) -> Result<String, TemplateError> {
@@ -102,6 +103,32 @@ fn mandatory(template: u16, name: &str, value: impl Into<String>) -> Result<Stri
         })
     } else {
         Ok(value)
+    }
+}
+
+/// An external id (child or service) as it will appear in topics: a valid [`ExternalId`].
+fn valid_external_id(template: u16, name: &str, value: impl Into<String>) -> Result<String, TemplateError> {
+    let value = mandatory(template, name, value)?;
+    ExternalId::new(value.as_str()).map_err(|error| TemplateError::InvalidValue {
+        template,
+        reason: format!("{name}: {error}"),
+    })?;
+    Ok(value)
+}
+
+/// Reads a mandatory external id, which must be a valid [`ExternalId`].
+fn read_external_id(fields: &mut FieldReader<'_>, name: &'static str) -> Result<String, FieldError> {
+    let value = fields.required(name)?;
+    match ExternalId::new(value) {
+        Ok(id) => Ok(id.into_string()),
+        Err(_) => Err(FieldError {
+            position: fields.position() - 1,
+            name,
+            kind: FieldErrorKind::Invalid {
+                expected: "external id",
+                value: value.to_owned(),
+            },
+        }),
     }
 }
 
