@@ -248,8 +248,20 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// Defines an enum of the platform's upper-case words with `ALL`, `as_str`, `Display` and a
+/// case-insensitive `FromStr`. The error of `FromStr` is `ValueError::NotAllowed` naming
+/// `$what`, or, in the second form, whatever `$err` (a `fn(String) -> $errty` given the text, followed by `;`) builds.
 macro_rules! word_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($body:tt)* }) => {
+        $crate::value::word_enum!(
+            $(#[$doc])* $name,
+            $crate::value::ValueError,
+            |value: String| $crate::value::ValueError::NotAllowed { expected: $what, value };
+            { $($body)* }
+        );
+    };
+    ($(#[$doc:meta])* $name:ident, $errty:ty, $err:expr;
+        { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
@@ -268,24 +280,26 @@ macro_rules! word_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = ValueError;
+        impl std::str::FromStr for $name {
+            type Err = $errty;
             /// Accepts the platform's word in any letter case.
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $(if s.eq_ignore_ascii_case($text) {
-                    return Ok($name::$variant);
-                })*
-                Err(ValueError::NotAllowed { expected: $what, value: s.to_owned() })
+                Self::ALL
+                    .iter()
+                    .find(|v| s.eq_ignore_ascii_case(v.as_str()))
+                    .copied()
+                    .ok_or_else(|| ($err)(s.to_owned()))
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
 }
+pub(crate) use word_enum;
 
 word_enum!(
     /// Alarm severity.

@@ -31,49 +31,9 @@ use super::value_type::ValueType;
 /// The row id of a request template definition.
 pub const REQUEST_ROW_ID: &str = "10";
 
-macro_rules! word {
-    ($(#[$doc:meta])* $name:ident, $err:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)*
-        }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// The word as templates write it.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)*
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = DefinitionError;
-            /// Accepts the word in any letter case (the documented words are upper case).
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .iter()
-                    .find(|v| s.eq_ignore_ascii_case(v.as_str()))
-                    .copied()
-                    .ok_or_else(|| DefinitionError::$err(s.to_owned()))
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-word!(
+crate::value::word_enum!(
     /// The platform API a request template talks to.
-    Api, UnknownApi {
+    Api, DefinitionError, DefinitionError::UnknownApi; {
         /// Managed objects (devices).
         Inventory = "INVENTORY",
         /// Measurements.
@@ -87,9 +47,9 @@ word!(
     }
 );
 
-word!(
+crate::value::word_enum!(
     /// The HTTP-like method of a request template.
-    Method, UnknownMethod {
+    Method, DefinitionError, DefinitionError::UnknownMethod; {
         /// Read.
         Get = "GET",
         /// Create.
