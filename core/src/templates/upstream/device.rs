@@ -326,11 +326,8 @@ no_field_template! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smartrest::{FieldErrorKind, Record, decode};
-
-    fn record(line: &str) -> Record {
-        decode(line.as_bytes()).unwrap().remove(0)
-    }
+    use crate::smartrest::FieldErrorKind;
+    use crate::templates::upstream::test_support::record;
 
     fn field_error(
         template: u16,

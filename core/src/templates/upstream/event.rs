@@ -374,24 +374,8 @@ impl UpstreamTemplate for DeviceParameterUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smartrest::{FieldErrorKind, Record, decode};
-
-    fn record(line: &str) -> Record {
-        decode(line.as_bytes()).unwrap().remove(0)
-    }
-
-    fn round_trip<T: UpstreamTemplate + std::fmt::Debug + PartialEq>(value: &T, line: &str) {
-        assert_eq!(value.to_row(), line);
-        assert_eq!(&T::from_record(&record(line)).unwrap(), value, "{line}");
-    }
-
-    fn number(text: &str) -> Number {
-        text.parse().unwrap()
-    }
-
-    fn time(text: &str) -> Timestamp {
-        text.parse().unwrap()
-    }
+    use crate::smartrest::FieldErrorKind;
+    use crate::templates::upstream::test_support::{number, record, round_trip, time};
 
     fn relay(side: &str, value: &str) -> DeviceParameter {
         DeviceParameter::new(format!("c8y_RelayStatus.{side}"), "BOOLEAN", value).unwrap()

@@ -645,16 +645,8 @@ name_list_template! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smartrest::{FieldErrorKind, Record, decode};
-
-    fn record(line: &str) -> Record {
-        decode(line.as_bytes()).unwrap().remove(0)
-    }
-
-    fn round_trip<T: UpstreamTemplate + std::fmt::Debug + PartialEq>(value: &T, line: &str) {
-        assert_eq!(value.to_row(), line);
-        assert_eq!(&T::from_record(&record(line)).unwrap(), value, "{line}");
-    }
+    use crate::smartrest::FieldErrorKind;
+    use crate::templates::upstream::test_support::{record, round_trip};
 
     fn invalid(
         template: u16,

@@ -60,6 +60,8 @@ mod measurement;
 mod operation;
 mod software;
 mod split;
+#[cfg(test)]
+mod test_support;
 
 pub use alarm::{
     AlarmSeverityUpdate, ClearAlarm, ClearAlarmFragments, CriticalAlarm, MajorAlarm, MinorAlarm, WarningAlarm,
@@ -408,11 +410,7 @@ upstream_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smartrest::decode;
-
-    fn record(line: &str) -> Record {
-        decode(line.as_bytes()).unwrap().remove(0)
-    }
+    use crate::templates::upstream::test_support::record;
 
     #[test]
     fn template_ids_are_sorted_and_unique() {

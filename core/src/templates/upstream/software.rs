@@ -386,17 +386,9 @@ name_list_template! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smartrest::{FieldErrorKind, Record, decode};
+    use crate::smartrest::FieldErrorKind;
     use crate::templates::upstream::Upstream;
-
-    fn record(line: &str) -> Record {
-        decode(line.as_bytes()).unwrap().remove(0)
-    }
-
-    fn round_trip<T: UpstreamTemplate + std::fmt::Debug + PartialEq>(value: &T, line: &str) {
-        assert_eq!(value.to_row(), line);
-        assert_eq!(&T::from_record(&record(line)).unwrap(), value, "{line}");
-    }
+    use crate::templates::upstream::test_support::{record, round_trip};
 
     fn advanced(name: &str, version: &str) -> AdvancedSoftwareItem {
         AdvancedSoftwareItem::new(name, version).unwrap()
