@@ -23,3 +23,21 @@ doc:
 
 unit:
 	$(CARGO) test --workspace
+
+## Fuzzing (cargo-fuzz, libFuzzer): not part of `test`. Runs every target in core/fuzz for
+## FUZZ_SECONDS seconds each; see core/fuzz/README.md. FUZZ_SANITIZER=address needs nightly
+## features, which stable rustc grants with RUSTC_BOOTSTRAP=1 (set here only for that case).
+FUZZ_SECONDS ?= 60
+FUZZ_SANITIZER ?= none
+# Default: every target `cargo fuzz list` shows (evaluated inside core/fuzz).
+FUZZ_TARGETS ?= $$($(CARGO) fuzz list)
+FUZZ_ENV = $(if $(filter none,$(FUZZ_SANITIZER)),,RUSTC_BOOTSTRAP=1)
+
+fuzz:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	@cd core/fuzz && for target in $(FUZZ_TARGETS); do \
+		echo "== fuzzing $$target for $(FUZZ_SECONDS) s"; \
+		mkdir -p corpus/$$target && \
+		$(FUZZ_ENV) $(CARGO) fuzz run --sanitizer $(FUZZ_SANITIZER) $$target corpus/$$target seeds -- \
+			-dict=fuzz.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done

@@ -1,0 +1,70 @@
+//! Fuzz target: the SmartREST decoder on arbitrary bytes.
+//!
+//! Checks that `records` ends, numbers its errors by row with a column inside the payload, agrees
+//! with `decode`, and that every decoded record, encoded again, decodes to the same fields (up to
+//! the trailing empty fields and blank rows that encoding drops by design).
+#![no_main]
+
+use c8y_mqtt::smartrest::{Record, decode, encode_field, join_rows, records};
+use libfuzzer_sys::fuzz_target;
+
+/// KNOWN DECODER BUG (same as in `core/tests/codec_properties.rs`): inside quotes the decoder reads
+/// `\"` as an escaped quote, so a field whose encoding puts a backslash right before a quote does
+/// not decode back. Records with such a field are left out of the re-encoding check; delete this
+/// once the decoder is fixed.
+fn hits_backslash_quote_bug(record: &Record) -> bool {
+    record.fields().iter().any(|f| encode_field(f).contains("\\\""))
+}
+
+/// What `record` decodes to after `Record::encode`: trailing empty fields dropped, and nothing for
+/// a record left with only an empty id (an empty line, which decoding skips).
+fn normalized(record: &Record) -> Option<Vec<String>> {
+    let fields = record.fields();
+    let keep = fields
+        .iter()
+        .skip(1)
+        .rposition(|f| !f.is_empty())
+        .map_or(1, |last| last + 2);
+    let fields: Vec<String> = fields.iter().take(keep).cloned().collect();
+    match fields.as_slice() {
+        [] => None,
+        [only] if only.is_empty() => None,
+        _ => Some(fields),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Every row takes at least one byte, so there are at most `data.len()` of them.
+    let items: Vec<_> = records(data).take(data.len() + 1).collect();
+    assert!(
+        items.len() <= data.len(),
+        "{} rows from {} bytes",
+        items.len(),
+        data.len()
+    );
+    for (index, item) in items.iter().enumerate() {
+        if let Err(err) = item {
+            assert_eq!(err.row, index + 1, "{err}");
+            assert!((1..=data.len()).contains(&err.column), "{err}");
+        }
+    }
+    let all: Result<Vec<Record>, _> = items.iter().cloned().collect();
+    assert_eq!(decode(data), all);
+
+    let decoded: Vec<Record> = items
+        .into_iter()
+        .flatten()
+        .filter(|r| !hits_backslash_quote_bug(r))
+        .collect();
+    let expected: Vec<Vec<String>> = decoded.iter().filter_map(normalized).collect();
+    // A record that encodes to an empty line is left out: decoding skips blank lines.
+    let encoded = join_rows(decoded.iter().map(Record::encode).filter(|row| !row.is_empty()));
+    let again = match decode(encoded.as_bytes()) {
+        Ok(records) => records,
+        Err(err) => panic!("re-encoded {encoded:?} does not decode: {err}"),
+    };
+    let again_fields: Vec<Vec<String>> = again.iter().map(|r| r.fields().to_vec()).collect();
+    assert_eq!(again_fields, expected, "re-encoded {encoded:?}");
+    // Encoding what was decoded from our own encoding gives the same text.
+    assert_eq!(join_rows(again.iter().map(Record::encode)), encoded);
+});
