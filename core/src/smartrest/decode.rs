@@ -1,11 +1,19 @@
 //! SmartREST decoding: splits a payload into rows and rows into fields.
 //!
 //! Rows end at LF or CRLF outside quotes; blank lines (including a trailing line break) are
-//! skipped. A field that starts with `"` is quoted: inside it both `""` and `\"` stand for one `"`
-//! (the platform sends `\"`, RFC 4180 writers send `""`, reference §4.2), and CR/LF are part of
-//! the value. Text after a closing quote and before the next comma is kept as it is, as is a `"`
-//! in the middle of an unquoted field. An unterminated quote or invalid UTF-8 is a
-//! [`DecodeError`] with the row and column; no input makes the decoder panic.
+//! skipped. A field that starts with `"` is quoted, and CR/LF inside it are part of the value.
+//!
+//! Two quote escapes exist in the wild (reference §4.2): RFC 4180's `""` (what our encoder and
+//! thin-edge write) and the platform's `\"`. They are ambiguous together: `"a\""b"` is `a\"b` in
+//! RFC 4180 but `a"` + `b"` with backslash escapes. Each row is therefore read first as strict
+//! RFC 4180 (a quote only opens a field, is doubled inside it, or closes it right before a comma,
+//! a line break or the end). Every row our encoder writes is strict, so everything we encode
+//! decodes back exactly, backslashes included. A row that is not strict (a `\"` followed by more
+//! text is never strict) is read leniently: inside quotes both `""` and `\"` stand for `"`, text
+//! after a closing quote is kept, and so is a `"` in the middle of an unquoted field.
+//!
+//! An unterminated quote or invalid UTF-8 is a [`DecodeError`] with the row and column; no input
+//! makes the decoder panic.
 
 use super::encode::encode_row;
 
@@ -168,7 +176,60 @@ impl Records<'_> {
         }
     }
 
-    /// Parses the row starting at `self.pos` into raw field bytes.
+    /// Parses the row at `self.pos` as strict RFC 4180: a `"` only opens a field or, doubled,
+    /// stands for itself inside quotes, and a closing quote is followed by `,`, a line break or
+    /// the end. Returns the raw fields and the position after the row, or `None` when the row is
+    /// not strict RFC 4180 (then [`Self::row_fields`] reads it leniently, with `\"` escapes).
+    fn strict_row(&self) -> Option<(Vec<Vec<u8>>, usize)> {
+        let mut pos = self.pos;
+        let mut fields = Vec::new();
+        loop {
+            let mut field = Vec::new();
+            if self.input.get(pos) == Some(&b'"') {
+                pos += 1;
+                loop {
+                    match self.input.get(pos..)? {
+                        [b'"', b'"', ..] => {
+                            field.push(b'"');
+                            pos += 2;
+                        }
+                        [b'"', ..] => {
+                            pos += 1;
+                            break;
+                        }
+                        [b, ..] => {
+                            field.push(*b);
+                            pos += 1;
+                        }
+                        [] => return None,
+                    }
+                }
+            } else {
+                while let Some(&b) = self.input.get(pos) {
+                    if b == b',' || self.line_break_at(pos) > 0 {
+                        break;
+                    }
+                    if b == b'"' {
+                        return None;
+                    }
+                    field.push(b);
+                    pos += 1;
+                }
+            }
+            fields.push(field);
+            match self.input.get(pos) {
+                None => return Some((fields, pos)),
+                Some(b',') => pos += 1,
+                Some(_) => {
+                    let line_break = self.line_break_at(pos);
+                    return (line_break > 0).then_some((fields, pos + line_break));
+                }
+            }
+        }
+    }
+
+    /// Parses the row starting at `self.pos` leniently into raw field bytes (both `""` and `\"`
+    /// escapes inside quotes).
     fn row_fields(&mut self, start: usize) -> Result<Vec<Vec<u8>>, DecodeError> {
         let mut fields = Vec::new();
         let mut field = Vec::new();
@@ -213,9 +274,14 @@ impl Iterator for Records<'_> {
         }
         self.row += 1;
         let start = self.pos;
-        let raw_fields = match self.row_fields(start) {
-            Ok(fields) => fields,
-            Err(e) => return Some(Err(e)),
+        let raw_fields = if let Some((fields, end)) = self.strict_row() {
+            self.pos = end;
+            fields
+        } else {
+            match self.row_fields(start) {
+                Ok(fields) => fields,
+                Err(e) => return Some(Err(e)),
+            }
         };
         // All separators are ASCII, so the row is valid UTF-8 exactly when its raw text is.
         if let Err(e) = std::str::from_utf8(&self.input[start..self.pos]) {
@@ -284,6 +350,26 @@ mod tests {
     }
 
     #[test]
+    fn backslashes_next_to_quotes_round_trip() {
+        use crate::smartrest::encode_row;
+        for value in [
+            "a\\\"b",
+            "a\\\"b,c",
+            "path \"C:\\\" not found",
+            "\\\"",
+            ",\\",
+            " x\\",
+            "C:\\dir\\",
+        ] {
+            let row = encode_row(["1", value]);
+            assert_eq!(fields(&row), [["1", value]], "{row}");
+        }
+        // The platform's own escapes still read as quotes.
+        assert_eq!(fields("511,d,\"echo \\\"hi\\\"\""), [["511", "d", "echo \"hi\""]]);
+        assert_eq!(fields("1,\"\\\"\""), [["1", "\""]]);
+    }
+
+    #[test]
     fn lenient_quotes() {
         assert_eq!(fields("1,ab\"c,\"d\"e"), [["1", "ab\"c", "de"]]);
     }
@@ -310,7 +396,9 @@ mod tests {
         );
         let err = decode(b"\"").unwrap_err();
         assert_eq!((err.row, err.column), (1, 1));
-        let err = decode(b"1,\"a\\\"").unwrap_err();
+        // `"a\"` is a complete RFC 4180 field ending in a backslash, not an open `\"` escape.
+        assert_eq!(fields("1,\"a\\\""), [["1", "a\\"]]);
+        let err = decode(b"1,\"a\\\"b").unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::UnterminatedQuote);
     }
 

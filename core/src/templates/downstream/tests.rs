@@ -1194,10 +1194,6 @@ proptest! {
     /// Any command text, rendered by us, reads back unchanged.
     #[test]
     fn command_text_round_trips(device in "[A-Za-z0-9:_-]{1,20}", text in any::<String>()) {
-        // Backslashes are left out: the decoder reads `\"` as an escaped quote, so a quoted value
-        // with a backslash before a quote or at its end does not read back (reported to the
-        // codec's owner).
-        prop_assume!(!text.contains('\\'));
         let op = Operation::new(device, OperationKind::Command { text });
         let row = op.to_row();
         prop_assert_eq!(one::<StaticDownstream>(&row), Ok(StaticDownstream::Operation(op)));
@@ -1206,7 +1202,7 @@ proptest! {
     /// Any list of software changes, rendered by us, reads back unchanged.
     #[test]
     fn software_updates_round_trip(
-        items in proptest::collection::vec(("[^\\\\]{1,8}", "[^\\\\]{0,8}", "[^\\\\]{0,8}", "[a-z]{1,8}"), 0..5)
+        items in proptest::collection::vec((".{1,8}", ".{0,8}", ".{0,8}", "[a-z]{1,8}"), 0..5)
     ) {
         let items: Vec<_> = items
             .into_iter()
