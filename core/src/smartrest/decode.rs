@@ -1,7 +1,9 @@
 //! SmartREST decoding: splits a payload into rows and rows into fields.
 //!
-//! Rows end at LF or CRLF outside quotes; blank lines (including a trailing line break) are
-//! skipped. A field that starts with `"` is quoted, and CR/LF inside it are part of the value.
+//! Rows end at LF or CRLF outside quotes. Rows without content are skipped: blank lines
+//! (including a trailing line break) and rows whose fields are all empty (`,,` or `""`), which
+//! have no message id and carry nothing (encoding such a row gives an empty line). A field that
+//! starts with `"` is quoted, and CR/LF inside it are part of the value.
 //!
 //! Two quote escapes exist in the wild (reference §4.2): RFC 4180's `""` (what our encoder and
 //! thin-edge write) and the platform's `\"`. They are ambiguous together: `"a\""b"` is `a\"b` in
@@ -264,6 +266,21 @@ impl Iterator for Records<'_> {
     type Item = Result<Record, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let item = self.next_row()?;
+            if matches!(&item, Ok(record) if record.fields().iter().all(String::is_empty)) {
+                // A row without content: skipped like a blank line, and not counted.
+                self.row -= 1;
+                continue;
+            }
+            return Some(item);
+        }
+    }
+}
+
+impl Records<'_> {
+    /// The next row that is not a blank line, content or not.
+    fn next_row(&mut self) -> Option<Result<Record, DecodeError>> {
         if self.done {
             return None;
         }
@@ -335,7 +352,15 @@ mod tests {
     #[test]
     fn empty_fields() {
         assert_eq!(fields("100,,"), [["100", "", ""]]);
-        assert_eq!(fields(",,"), [["", "", ""]]);
+        assert_eq!(fields(",,1"), [["", "", "1"]]);
+    }
+
+    #[test]
+    fn rows_without_content_are_skipped_and_not_counted() {
+        assert!(fields(",,\n\"\"\r\n,").is_empty());
+        assert_eq!(fields("\"\"\n110,a"), [["110", "a"]]);
+        let err = decode(b",,\n110,\"open").unwrap_err();
+        assert_eq!((err.row, err.column), (1, 5));
     }
 
     #[test]

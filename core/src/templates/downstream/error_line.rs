@@ -87,7 +87,8 @@ pub struct ErrorLine {
     pub template: String,
     /// The human-readable text; empty when the line has none.
     pub text: String,
-    /// Fields after the text, kept as they came (none in the documented lines).
+    /// Fields after the text, kept as they came up to the last non-empty one (none in the
+    /// documented lines).
     pub extra: Vec<String>,
 }
 
@@ -151,7 +152,12 @@ impl DownstreamLine for ErrorLine {
             code,
             template: fields.raw().to_owned(),
             text: fields.raw().to_owned(),
-            extra: fields.rest().to_vec(),
+            extra: {
+                // Trailing empty fields carry nothing (rendering drops them too).
+                let rest = fields.rest();
+                let keep = rest.iter().rposition(|f| !f.is_empty()).map_or(0, |last| last + 1);
+                rest.get(..keep).unwrap_or_default().to_vec()
+            },
         })
     }
 

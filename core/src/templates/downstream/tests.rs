@@ -1109,6 +1109,10 @@ fn error_lines() {
         "50,myCommon_msg,Internal error",
         ErrorLine::new(ErrorCode::ServerError.code(), "myCommon_msg", "Internal error"),
     );
+    // Found by fuzzing: trailing empty fields are dropped on parse, as rendering drops them.
+    let line = one::<ErrorLine>("302,c8y_Alarm,text,true,9,,").unwrap();
+    assert_eq!(line.extra, ["true", "9"]);
+    assert_eq!(one::<ErrorLine>(&line.to_row()), Ok(line));
     let line = one::<ErrorLine>("40,999,No static template for this message id").unwrap();
     assert_eq!((line.code, line.kind()), (40, ErrorCode::UnknownTemplate));
     assert_eq!(line.template, "999");
