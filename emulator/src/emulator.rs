@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::config::{EmulatorConfig, TlsSource, UserCredentials};
 use crate::handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs};
@@ -140,8 +140,8 @@ impl EmulatorBuilder {
         let bind = self.config.bind;
         let shared = Arc::new(Shared::new(self.config, self.platform));
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (alive, all_ended) = mpsc::channel(1);
         let mut addrs = ListenerAddrs::default();
-        let mut tasks = Vec::new();
         for (transport, port) in [
             (Transport::Mqtt, ports.mqtt),
             (Transport::Mqtts, ports.mqtts),
@@ -150,19 +150,20 @@ impl EmulatorBuilder {
         ] {
             let Some(port) = port else { continue };
             let addr = SocketAddr::new(bind, port);
-            let (local, task) = listener::spawn(
+            let local = listener::spawn(
                 addr,
                 transport,
                 acceptor.clone(),
                 Arc::clone(&shared),
                 shutdown_rx.clone(),
+                alive.clone(),
             )
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
             addrs.set(transport, local);
-            tasks.push(task);
         }
-        let handle = EmulatorHandle::new(shared, addrs, ca_pem, shutdown_tx, tasks);
+        drop(alive);
+        let handle = EmulatorHandle::new(shared, addrs, ca_pem, shutdown_tx, all_ended);
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.outbox());
         }

@@ -1,8 +1,8 @@
 //! Fault injection that belongs to the MQTT layer: refusing connections (CONNACK 3) for a while
-//! and withholding acknowledgements of a device's publishes. Dropping a connection goes through
+//! and withholding or delaying acknowledgements of a device's publishes. Dropping a connection goes through
 //! the session registry (`Outbox::drop_connection`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -15,6 +15,18 @@ struct FaultState {
     /// `Some(None)`: refuse until cleared; `Some(Some(t))`: refuse until `t`.
     refuse: Option<Option<Instant>>,
     withheld_acks: HashSet<String>,
+    delayed_acks: HashMap<String, Duration>,
+}
+
+/// What happens to the acknowledgement of a device's publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AckFault {
+    /// Acknowledge normally.
+    None,
+    /// Do not acknowledge.
+    Withhold,
+    /// Acknowledge after this delay.
+    Delay(Duration),
 }
 
 /// The active faults.
@@ -57,8 +69,24 @@ impl Faults {
         }
     }
 
-    /// Whether acknowledgements to the device are withheld.
-    pub(crate) fn acks_withheld(&self, device_id: &str) -> bool {
-        lock(&self.state).withheld_acks.contains(device_id)
+    /// Delay (or stop delaying, with `None`) PUBACK / PUBREC for the device's publishes.
+    pub(crate) fn delay_acks(&self, device_id: &str, delay: Option<Duration>) {
+        let mut state = lock(&self.state);
+        match delay {
+            Some(delay) => state.delayed_acks.insert(device_id.to_owned(), delay),
+            None => state.delayed_acks.remove(device_id),
+        };
+    }
+
+    /// The acknowledgement fault for the device (withholding wins over a delay).
+    pub(crate) fn ack_fault(&self, device_id: &str) -> AckFault {
+        let state = lock(&self.state);
+        if state.withheld_acks.contains(device_id) {
+            AckFault::Withhold
+        } else if let Some(delay) = state.delayed_acks.get(device_id) {
+            AckFault::Delay(*delay)
+        } else {
+            AckFault::None
+        }
     }
 }

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use c8y_mqtt::QoS;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, watch};
 
 use crate::auth::BOOTSTRAP_TENANT;
 use crate::auth::BOOTSTRAP_USER;
@@ -19,6 +18,9 @@ use crate::platform::{DevicePublish, DisconnectReason, SessionInfo, Transport};
 use crate::sessions::Outbox;
 use crate::shared::Shared;
 use crate::transport::ws::WS_PATH;
+
+/// How long [`EmulatorHandle::shutdown`] waits for connections to close.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The bound address of each listener (`None` when disabled).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,7 +73,8 @@ pub struct EmulatorHandle {
     addrs: ListenerAddrs,
     ca_pem: Option<String>,
     shutdown: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    /// Closes when every listener and connection task has ended.
+    all_ended: tokio::sync::Mutex<mpsc::Receiver<()>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -88,14 +91,14 @@ impl EmulatorHandle {
         addrs: ListenerAddrs,
         ca_pem: Option<String>,
         shutdown: watch::Sender<bool>,
-        tasks: Vec<JoinHandle<()>>,
+        all_ended: mpsc::Receiver<()>,
     ) -> Self {
         Self {
             shared,
             addrs,
             ca_pem,
             shutdown,
-            tasks,
+            all_ended: tokio::sync::Mutex::new(all_ended),
         }
     }
 
@@ -270,15 +273,23 @@ impl EmulatorHandle {
         self.shared.faults.withhold_acks(device_id, withhold);
     }
 
+    /// Delays (or, with `None`, stops delaying) the acknowledgements of the device's publishes
+    /// (PUBACK for QoS 1, PUBREC for QoS 2): the session stalls for `delay` before acknowledging,
+    /// as a slow server would. [`EmulatorHandle::withhold_pubacks`] takes precedence.
+    pub fn delay_pubacks(&self, device_id: &str, delay: Option<Duration>) {
+        self.shared.faults.delay_acks(device_id, delay);
+    }
+
     // ---- lifecycle ----
 
-    /// Stops the listeners and closes every session (no wills are published).
-    pub async fn shutdown(self) {
+    /// Stops the listeners and closes every connection (no wills are published), then waits (at
+    /// most [`SHUTDOWN_GRACE`]) until every connection task has ended, so the journal holds their
+    /// `Disconnected` events and the ports are free. The handle stays usable for inspection.
+    pub async fn shutdown(&self) {
         self.shutdown.send_replace(true);
         self.outbox().close_all(&DisconnectReason::Shutdown);
-        for task in self.tasks {
-            let _ = task.await;
-        }
+        let mut all_ended = self.all_ended.lock().await;
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_ended.recv()).await;
     }
 }
 

@@ -52,7 +52,7 @@ pub use auth::{AuthError, Principal};
 pub use codec::ProtocolVersion;
 pub use config::{EmulatorConfig, ListenerPorts, TlsSource, UserCredentials};
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
-pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish};
+pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
 pub use identity::{ClientIdError, ClientIdentity, parse_client_id};
 pub use journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
 pub use platform::{DevicePublish, DisconnectReason, Platform, PublishOrigin, SessionInfo, Transport};

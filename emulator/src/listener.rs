@@ -1,18 +1,20 @@
 //! Listeners: bind a TCP port per transport and hand each accepted connection, after its TLS
 //! and/or WebSocket handshake, to a session task.
+//!
+//! Every accept loop and connection task holds a clone of an `alive` sender, so shutdown can
+//! wait until all of them have ended (the receiver sees the channel close).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::platform::Transport;
 use crate::session;
-use crate::shared::Shared;
+use crate::shared::{Shared, stopped};
 use crate::transport::{ByteStream, Connection, tls, ws};
 
 /// How long a TLS or WebSocket handshake may take.
@@ -25,11 +27,12 @@ pub(crate) async fn spawn(
     tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     shutdown: watch::Receiver<bool>,
-) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+    alive: mpsc::Sender<()>,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let task = tokio::spawn(accept_loop(listener, transport, tls, shared, shutdown));
-    Ok((local, task))
+    tokio::spawn(accept_loop(listener, transport, tls, shared, shutdown, alive));
+    Ok(local)
 }
 
 async fn accept_loop(
@@ -38,23 +41,30 @@ async fn accept_loop(
     tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    alive: mpsc::Sender<()>,
 ) {
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            () = crate::shared::stopped(&mut shutdown) => return,
+            () = stopped(&mut shutdown) => return,
         };
         let Ok((stream, _peer)) = accepted else { continue };
         let _ = stream.set_nodelay(true);
         let tls = tls.clone();
         let shared = Arc::clone(&shared);
-        let shutdown = shutdown.clone();
+        let mut shutdown = shutdown.clone();
+        let alive = alive.clone();
         tokio::spawn(async move {
             let handshake =
                 tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(Box::new(stream), transport, tls));
-            if let Ok(Some(conn)) = handshake.await {
+            let conn = tokio::select! {
+                conn = handshake => conn,
+                () = stopped(&mut shutdown) => return,
+            };
+            if let Ok(Some(conn)) = conn {
                 session::serve(shared, conn, transport, shutdown).await;
             }
+            drop(alive);
         });
     }
 }

@@ -29,6 +29,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::codec::{self, FirstPacket, FrameError, ProtocolVersion};
+use crate::faults::AckFault;
 use crate::identity::parse_client_id;
 use crate::journal::EmulatorEvent;
 use crate::platform::{DevicePublish, DisconnectReason, PublishOrigin, SessionInfo, Transport};
@@ -246,6 +247,12 @@ impl Session {
 
     async fn on_packet(&mut self, packet: Packet) -> Step {
         let result = match packet {
+            Packet::Publish(publish) if publish.topic.is_empty() || publish.topic.contains(['+', '#']) => {
+                return Step::End(DisconnectReason::ProtocolError(format!(
+                    "invalid topic name in PUBLISH: {:?}",
+                    publish.topic
+                )));
+            }
             Packet::Publish(publish) => self.on_publish(publish).await,
             Packet::PubRel(PubRel { pkid }) => {
                 if let Some(publish) = self.pending_qos2.remove(&pkid) {
@@ -287,7 +294,17 @@ impl Session {
             qos: from_wire(publish.qos),
             origin: PublishOrigin::Device,
         };
-        let withheld = self.shared.faults.acks_withheld(&self.info.device_id);
+        let withheld = match self.shared.faults.ack_fault(&self.info.device_id) {
+            AckFault::None => false,
+            AckFault::Withhold => true,
+            AckFault::Delay(delay) => {
+                // A slow server: the session stalls before acknowledging.
+                if publish.qos != WireQoS::AtMostOnce {
+                    tokio::time::sleep(delay).await;
+                }
+                false
+            }
+        };
         match publish.qos {
             WireQoS::AtMostOnce => {
                 self.dispatch(&device_publish);

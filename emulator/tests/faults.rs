@@ -112,3 +112,37 @@ async fn withheld_pubacks_are_not_sent_until_resumed() {
     device.expect_incoming(|p| matches!(p, Packet::PubAck(_))).await;
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn delayed_pubacks_arrive_after_the_delay() {
+    let emulator = start().await;
+    let mut device = connected(&emulator, "d:slow1", Via::Tcp).await;
+    emulator.delay_pubacks("slow1", Some(Duration::from_millis(700)));
+    let started = std::time::Instant::now();
+    device
+        .client
+        .publish("s/us", ClientQoS::AtLeastOnce, false, "late")
+        .await
+        .unwrap();
+    device.expect_incoming(|p| matches!(p, Packet::PubAck(_))).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
+
+    emulator.delay_pubacks("slow1", None);
+    let started = std::time::Instant::now();
+    device
+        .client
+        .publish("s/us", ClientQoS::AtLeastOnce, false, "prompt")
+        .await
+        .unwrap();
+    device.expect_incoming(|p| matches!(p, Packet::PubAck(_))).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
+    emulator.shutdown().await;
+}

@@ -192,3 +192,20 @@ async fn qos2_publishes_are_processed_once_on_pubrel() {
     assert_eq!(published.len(), 1);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn shutdown_closes_sessions_without_wills_and_frees_the_ports() {
+    let emulator = start().await;
+    let mut device = spawn_client(will_options(&emulator, "d:bye1"));
+    assert_eq!(device.connack_code().await, 0);
+    let addr = emulator.mqtt_addr().unwrap();
+    emulator.shutdown().await;
+    device.expect_disconnected().await;
+    assert_eq!(
+        emulator.wait_for_disconnect("bye1", WAIT).await,
+        Ok(DisconnectReason::Shutdown)
+    );
+    assert!(emulator.sessions().is_empty());
+    assert!(emulator.publishes().is_empty(), "no will on shutdown");
+    assert!(tokio::net::TcpListener::bind(addr).await.is_ok(), "port released");
+}
