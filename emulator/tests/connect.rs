@@ -207,3 +207,27 @@ fn blocking_start_serves_and_shuts_down() {
     assert!(std::net::TcpStream::connect(addr).is_ok());
     emulator.shutdown();
 }
+
+#[tokio::test]
+async fn connack_checks_run_in_the_documented_order() {
+    let emulator = start().await;
+    let code = |id: &str, password: &str, clean: bool| {
+        let mut options = options(&emulator, id, Via::Tcp);
+        options.set_credentials(format!("{TENANT}/{USER}"), password);
+        options.set_clean_session(clean);
+        async move { spawn_client(options).connack_code().await }
+    };
+    assert_eq!(
+        code("d:a:b:c", "wrong", false).await,
+        2,
+        "client id before credentials"
+    );
+    assert_eq!(
+        code("d:ok", "wrong", false).await,
+        4,
+        "credentials before clean session"
+    );
+    emulator.refuse_connections(None);
+    assert_eq!(code("d:a:b:c", "wrong", false).await, 3, "refusal first");
+    emulator.shutdown().await;
+}
