@@ -1,5 +1,5 @@
-//! Username/password login: which principal a CONNECT's credentials name, or which CONNACK code
-//! refuses them (reference §1.3, §1.5).
+//! Login: which principal a CONNECT's credentials (or the TLS client certificate) name, or which
+//! CONNACK code refuses them (reference §1.3, §1.5).
 //!
 //! Decisions where the reference is ambiguous:
 //! * no username, or an empty password → 5 (the table says 4 is "not used for empty password");
@@ -8,10 +8,15 @@
 //! * an unknown user of the tenant, or a wrong password → 4;
 //! * `management/devicebootstrap` with the configured bootstrap password → the bootstrap
 //!   principal; with any other non-empty password → 4.
+//! * a verified client certificate (MQTT/TLS port only) is tried first, as on Cumulocity, and a
+//!   username/password in the same CONNECT is then ignored. Its Common Name must equal the client
+//!   id's device id, else 5 (every certificate problem is 5, never 4). The login is the tenant's
+//!   user `device_<CN>`; every device of a trusted CA is accepted (auto-registration on).
 
 use std::collections::HashMap;
 
 use crate::config::UserCredentials;
+use crate::transport::tls::ClientCertificate;
 
 /// The tenant of the bootstrap user.
 pub const BOOTSTRAP_TENANT: &str = "management";
@@ -30,13 +35,20 @@ pub enum Principal {
     },
     /// The registration user `management/devicebootstrap`.
     Bootstrap,
+    /// A device logged in with an X.509 client certificate.
+    Certificate {
+        /// Tenant id (the tenant that trusts the issuing CA).
+        tenant: String,
+        /// The device user, `device_<CN>`.
+        user: String,
+    },
 }
 
 impl Principal {
     /// The tenant part of the login (`management` for the bootstrap user).
     pub fn tenant(&self) -> &str {
         match self {
-            Principal::User { tenant, .. } => tenant,
+            Principal::User { tenant, .. } | Principal::Certificate { tenant, .. } => tenant,
             Principal::Bootstrap => BOOTSTRAP_TENANT,
         }
     }
@@ -44,7 +56,7 @@ impl Principal {
     /// The user part of the login (`devicebootstrap` for the bootstrap user).
     pub fn user(&self) -> &str {
         match self {
-            Principal::User { user, .. } => user,
+            Principal::User { user, .. } | Principal::Certificate { user, .. } => user,
             Principal::Bootstrap => BOOTSTRAP_USER,
         }
     }
@@ -71,6 +83,12 @@ pub enum AuthError {
     /// Wrong password: CONNACK 4.
     #[error("wrong password")]
     WrongPassword,
+    /// The client certificate has no Common Name: CONNACK 5.
+    #[error("the client certificate has no Common Name")]
+    CertificateWithoutCommonName,
+    /// The client certificate's Common Name differs from the device id: CONNACK 5.
+    #[error("the client certificate's Common Name is not the device id")]
+    CommonNameMismatch,
 }
 
 impl AuthError {
@@ -81,7 +99,9 @@ impl AuthError {
             AuthError::NoUsername
             | AuthError::EmptyPassword
             | AuthError::NoTenantPrefix
-            | AuthError::UnknownTenant => 5,
+            | AuthError::UnknownTenant
+            | AuthError::CertificateWithoutCommonName
+            | AuthError::CommonNameMismatch => 5,
         }
     }
 }
@@ -129,6 +149,25 @@ impl Credentials {
             .collect();
         users.sort_by(|a, b| a.name.cmp(&b.name));
         users
+    }
+
+    /// Checks a verified client certificate against the client id's device id.
+    pub fn authenticate_certificate(
+        &self,
+        certificate: &ClientCertificate,
+        device_id: &str,
+    ) -> Result<Principal, AuthError> {
+        let common_name = certificate
+            .common_name
+            .as_deref()
+            .ok_or(AuthError::CertificateWithoutCommonName)?;
+        if common_name != device_id {
+            return Err(AuthError::CommonNameMismatch);
+        }
+        Ok(Principal::Certificate {
+            tenant: self.tenant.clone(),
+            user: format!("device_{common_name}"),
+        })
     }
 
     /// Checks a CONNECT's username and password.

@@ -70,6 +70,8 @@ pub struct EmulatorConfig {
     pub tls: TlsSource,
     /// The tenant id (e.g. `t12345`).
     pub tenant: String,
+    /// CA certificates (PEM) the tenant trusts for X.509 device login on the MQTT/TLS port.
+    pub trusted_device_cas: Vec<String>,
     /// Users of the tenant.
     pub users: Vec<UserCredentials>,
     /// Password of `management/devicebootstrap`.
@@ -86,6 +88,7 @@ impl Default for EmulatorConfig {
             http_port: None,
             tls: TlsSource::Generate,
             tenant: "t12345".to_owned(),
+            trusted_device_cas: Vec::new(),
             users: Vec::new(),
             bootstrap_password: "bootstrap-secret".to_owned(),
             connect_timeout: Duration::from_secs(10),

@@ -111,6 +111,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Trusts a CA (PEM) for X.509 device login on the MQTT/TLS port: a device presenting a
+    /// certificate it issued logs in without a password as `<tenant>/device_<CN>`, and the
+    /// certificate's Common Name must equal the client id's device id (else CONNACK 5).
+    pub fn trusted_device_ca(mut self, ca_pem: impl Into<String>) -> Self {
+        self.config.trusted_device_cas.push(ca_pem.into());
+        self
+    }
+
     /// How long a new connection may take to send CONNECT (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = timeout;
@@ -127,14 +135,14 @@ impl EmulatorBuilder {
     /// Binds the listeners and starts serving. Must be called inside a Tokio runtime.
     pub async fn start(self) -> Result<EmulatorHandle, StartError> {
         let needs_tls = self.config.ports.mqtts.is_some() || self.config.ports.wss.is_some();
-        let (acceptor, ca_pem) = if needs_tls {
+        let (mqtts_acceptor, wss_acceptor, ca_pem) = if needs_tls {
             let material = tls_certs::load(&self.config.tls)?;
-            (
-                Some(tls::acceptor(material.chain, material.key)?),
-                material.ca_pem,
-            )
+            let device_cas = tls_certs::parse_device_cas(&self.config.trusted_device_cas)?;
+            let mqtts = tls::acceptor(material.chain.clone(), material.key.clone_key(), &device_cas)?;
+            let wss = tls::acceptor(material.chain, material.key, &[])?;
+            (Some(mqtts), Some(wss), material.ca_pem)
         } else {
-            (None, None)
+            (None, None, None)
         };
         let ports = self.config.ports.clone();
         let bind = self.config.bind;
@@ -150,10 +158,15 @@ impl EmulatorBuilder {
         ] {
             let Some(port) = port else { continue };
             let addr = SocketAddr::new(bind, port);
+            let acceptor = match transport {
+                Transport::Mqtts => mqtts_acceptor.clone(),
+                Transport::Wss => wss_acceptor.clone(),
+                Transport::Mqtt | Transport::Ws => None,
+            };
             let local = listener::spawn(
                 addr,
                 transport,
-                acceptor.clone(),
+                acceptor,
                 Arc::clone(&shared),
                 shutdown_rx.clone(),
                 alive.clone(),

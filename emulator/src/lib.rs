@@ -58,7 +58,7 @@ pub use journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
 pub use platform::{DevicePublish, DisconnectReason, Platform, PublishOrigin, SessionInfo, Transport};
 pub use sessions::Outbox;
 pub use tls_certs::TlsMaterialError;
-pub use transport::tls::TlsConfigError;
+pub use transport::tls::{ClientCertificate, TlsConfigError};
 
 /// Locks a mutex, ignoring poisoning (the guarded data stays consistent: every critical section
 /// is a single insert, remove or read).

@@ -15,6 +15,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::platform::Transport;
 use crate::session;
 use crate::shared::{Shared, stopped};
+use crate::transport::tls::ClientCertificate;
 use crate::transport::{ByteStream, Connection, tls, ws};
 
 /// How long a TLS or WebSocket handshake may take.
@@ -61,26 +62,27 @@ async fn accept_loop(
                 conn = handshake => conn,
                 () = stopped(&mut shutdown) => return,
             };
-            if let Ok(Some(conn)) = conn {
-                session::serve(shared, conn, transport, shutdown).await;
+            if let Ok(Some((conn, certificate))) = conn {
+                session::serve(shared, conn, transport, certificate, shutdown).await;
             }
             drop(alive);
         });
     }
 }
 
-/// TLS and/or WebSocket handshakes for the transport; `None` if one failed.
+/// TLS and/or WebSocket handshakes for the transport; `None` if one failed. The client
+/// certificate is only kept on the MQTT/TLS port (no certificate login over WebSocket).
 async fn handshake(
     stream: Box<dyn ByteStream>,
     transport: Transport,
     tls: Option<TlsAcceptor>,
-) -> Option<Connection> {
-    let stream = match (&tls, transport) {
+) -> Option<(Connection, Option<ClientCertificate>)> {
+    let (stream, certificate) = match (&tls, transport) {
         (Some(acceptor), Transport::Mqtts | Transport::Wss) => tls::accept(acceptor, stream).await.ok()?,
-        _ => stream,
+        _ => (stream, None),
     };
     match transport {
-        Transport::Mqtt | Transport::Mqtts => Some(Connection::Stream(stream)),
-        Transport::Ws | Transport::Wss => ws::accept(stream).await.ok(),
+        Transport::Mqtt | Transport::Mqtts => Some((Connection::Stream(stream), certificate)),
+        Transport::Ws | Transport::Wss => Some((ws::accept(stream).await.ok()?, None)),
     }
 }

@@ -5,7 +5,7 @@
 //! 1. protocol other than 3.1 / 3.1.1 → 1;
 //! 2. the `refuse_connections` fault → 3;
 //! 3. client id not `[d:]id[:xid]` (see `identity`) → 2;
-//! 4. credentials (see `auth`) → 4 or 5;
+//! 4. credentials, or the TLS client certificate (see `auth`) → 4 or 5;
 //! 5. clean session = false → 5 ("forbidden action": the reference says clean session is
 //!    required, and a refusal is more visible to an SDK than silently dropping session state);
 //! 6. MQTT 3.1 with a client id of 24 characters or more → 5 (the reference's table says 5, not 2).
@@ -36,6 +36,7 @@ use crate::platform::{DevicePublish, DisconnectReason, PublishOrigin, SessionInf
 use crate::shared::Shared;
 use crate::topics;
 use crate::transport::Connection;
+use crate::transport::tls::ClientCertificate;
 use crate::{lock, sessions::SessionCommand};
 
 /// MQTT 3.1 client ids are limited to 23 characters.
@@ -46,6 +47,7 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
     mut conn: Connection,
     transport: Transport,
+    certificate: Option<ClientCertificate>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut buf = BytesMut::new();
@@ -72,7 +74,7 @@ pub(crate) async fn serve(
             return;
         }
     };
-    let info = match admit(&shared, &connect, protocol, transport) {
+    let info = match admit(&shared, &connect, protocol, transport, certificate.as_ref()) {
         Ok(info) => info,
         Err(code) => {
             let _ = send_connack(&mut conn, code).await;
@@ -133,24 +135,25 @@ fn admit(
     connect: &Connect,
     protocol: ProtocolVersion,
     transport: Transport,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<SessionInfo, ConnectReturnCode> {
     if shared.faults.refusing() {
         return Err(ConnectReturnCode::ServiceUnavailable);
     }
     let identity = parse_client_id(&connect.client_id).map_err(|_| ConnectReturnCode::BadClientId)?;
-    let (username, password) = match &connect.login {
-        Some(login) => (Some(login.username.as_str()), login.password.as_str()),
-        None => (None, ""),
+    let credentials = lock(&shared.credentials);
+    let login = match certificate {
+        Some(certificate) => credentials.authenticate_certificate(certificate, &identity.device_id),
+        None => match &connect.login {
+            Some(login) => credentials.authenticate(Some(&login.username), &login.password),
+            None => credentials.authenticate(None, ""),
+        },
     };
-    let principal = lock(&shared.credentials)
-        .authenticate(username, password)
-        .map_err(|e| {
-            if e.connack_code() == 4 {
-                ConnectReturnCode::BadUserNamePassword
-            } else {
-                ConnectReturnCode::NotAuthorized
-            }
-        })?;
+    drop(credentials);
+    let principal = login.map_err(|e| match e.connack_code() {
+        4 => ConnectReturnCode::BadUserNamePassword,
+        _ => ConnectReturnCode::NotAuthorized,
+    })?;
     if !connect.clean_session {
         return Err(ConnectReturnCode::NotAuthorized);
     }

@@ -67,6 +67,24 @@ pub(crate) fn load(source: &TlsSource) -> Result<TlsMaterial, TlsMaterialError> 
     }
 }
 
+/// The certificates of the trusted device CAs (PEM texts).
+pub(crate) fn parse_device_cas(pems: &[String]) -> Result<Vec<CertificateDer<'static>>, TlsMaterialError> {
+    let mut cas = Vec::new();
+    for pem in pems {
+        let before = cas.len();
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            cas.push(cert.map_err(|e| pem_error(Path::new("trusted device CA"), e.to_string()))?);
+        }
+        if cas.len() == before {
+            return Err(pem_error(
+                Path::new("trusted device CA"),
+                "no certificate".to_owned(),
+            ));
+        }
+    }
+    Ok(cas)
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, TlsMaterialError> {
     std::fs::read(path).map_err(|source| TlsMaterialError::Read {
         path: path.display().to_string(),

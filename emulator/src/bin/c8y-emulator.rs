@@ -48,6 +48,10 @@ struct Args {
     /// CA certificate (PEM) clients should trust, with --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_ca: Option<PathBuf>,
+    /// A CA certificate (PEM file) trusted for X.509 device login on the MQTT/TLS port
+    /// (repeatable).
+    #[arg(long = "device-ca", value_name = "PEM")]
+    device_cas: Vec<PathBuf>,
     /// Write the CA certificate clients should trust to this file.
     #[arg(long)]
     write_ca: Option<PathBuf>,
@@ -81,6 +85,15 @@ async fn main() -> ExitCode {
         .port(Transport::Wss, Some(args.wss_port));
     for (name, password) in args.users {
         builder = builder.user(name, password);
+    }
+    for path in &args.device_cas {
+        match std::fs::read_to_string(path) {
+            Ok(pem) => builder = builder.trusted_device_ca(pem),
+            Err(e) => {
+                eprintln!("c8y-emulator: reading {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
     }
     if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
         builder = builder.tls_pem_files(cert, key, args.tls_ca);
