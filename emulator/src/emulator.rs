@@ -5,11 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
-
 use crate::config::{EmulatorConfig, TlsSource, UserCredentials};
-use crate::handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs};
-use crate::listener;
+use crate::handle::{BlockingEmulator, EmulatorHandle};
+use crate::listener::{Acceptors, Listeners};
 use crate::platform::{Platform, Transport};
 use crate::shared::Shared;
 use crate::tls_certs::{self, TlsMaterialError};
@@ -144,39 +142,26 @@ impl EmulatorBuilder {
         } else {
             (None, None, None)
         };
-        let ports = self.config.ports.clone();
+        let acceptors = Acceptors {
+            mqtts: mqtts_acceptor,
+            wss: wss_acceptor,
+        };
+        let ports = &self.config.ports;
         let bind = self.config.bind;
-        let shared = Arc::new(Shared::new(self.config, self.platform));
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let (alive, all_ended) = mpsc::channel(1);
-        let mut addrs = ListenerAddrs::default();
-        for (transport, port) in [
+        let plan: Vec<(Transport, SocketAddr)> = [
             (Transport::Mqtt, ports.mqtt),
             (Transport::Mqtts, ports.mqtts),
             (Transport::Ws, ports.ws),
             (Transport::Wss, ports.wss),
-        ] {
-            let Some(port) = port else { continue };
-            let addr = SocketAddr::new(bind, port);
-            let acceptor = match transport {
-                Transport::Mqtts => mqtts_acceptor.clone(),
-                Transport::Wss => wss_acceptor.clone(),
-                Transport::Mqtt | Transport::Ws => None,
-            };
-            let local = listener::spawn(
-                addr,
-                transport,
-                acceptor,
-                Arc::clone(&shared),
-                shutdown_rx.clone(),
-                alive.clone(),
-            )
+        ]
+        .into_iter()
+        .filter_map(|(transport, port)| port.map(|p| (transport, SocketAddr::new(bind, p))))
+        .collect();
+        let shared = Arc::new(Shared::new(self.config, self.platform));
+        let (addrs, listeners) = Listeners::start(&shared, &plan, &acceptors)
             .await
-            .map_err(|source| StartError::Bind { addr, source })?;
-            addrs.set(transport, local);
-        }
-        drop(alive);
-        let handle = EmulatorHandle::new(shared, addrs, ca_pem, shutdown_tx, all_ended);
+            .map_err(|(addr, source)| StartError::Bind { addr, source })?;
+        let handle = EmulatorHandle::new(shared, addrs, ca_pem, acceptors, listeners);
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.outbox());
         }

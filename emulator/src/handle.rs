@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::emulator::StartError;
+use crate::listener::{Acceptors, Listeners};
 use bytes::Bytes;
 use c8y_mqtt::QoS;
-use tokio::sync::{mpsc, watch};
 
 use crate::auth::BOOTSTRAP_TENANT;
 use crate::auth::BOOTSTRAP_USER;
@@ -72,9 +73,9 @@ pub struct EmulatorHandle {
     shared: Arc<Shared>,
     addrs: ListenerAddrs,
     ca_pem: Option<String>,
-    shutdown: watch::Sender<bool>,
-    /// Closes when every listener and connection task has ended.
-    all_ended: tokio::sync::Mutex<mpsc::Receiver<()>>,
+    acceptors: Acceptors,
+    /// The running listeners; `None` after shutdown.
+    listeners: tokio::sync::Mutex<Option<Listeners>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -90,15 +91,15 @@ impl EmulatorHandle {
         shared: Arc<Shared>,
         addrs: ListenerAddrs,
         ca_pem: Option<String>,
-        shutdown: watch::Sender<bool>,
-        all_ended: mpsc::Receiver<()>,
+        acceptors: Acceptors,
+        listeners: Listeners,
     ) -> Self {
         Self {
             shared,
             addrs,
             ca_pem,
-            shutdown,
-            all_ended: tokio::sync::Mutex::new(all_ended),
+            acceptors,
+            listeners: tokio::sync::Mutex::new(Some(listeners)),
         }
     }
 
@@ -286,10 +287,34 @@ impl EmulatorHandle {
     /// most [`SHUTDOWN_GRACE`]) until every connection task has ended, so the journal holds their
     /// `Disconnected` events and the ports are free. The handle stays usable for inspection.
     pub async fn shutdown(&self) {
-        self.shutdown.send_replace(true);
-        self.outbox().close_all(&DisconnectReason::Shutdown);
-        let mut all_ended = self.all_ended.lock().await;
-        let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_ended.recv()).await;
+        if let Some(listeners) = self.listeners.lock().await.take() {
+            listeners
+                .stop(&self.shared, &DisconnectReason::Shutdown, SHUTDOWN_GRACE)
+                .await;
+        }
+    }
+
+    /// Restarts the endpoint, keeping everything else (users, journal, faults, platform): every
+    /// connection is closed (reason [`DisconnectReason::Restart`], no wills), the ports stay
+    /// closed for `down_for` (connection attempts fail at the TCP level), then the same addresses
+    /// are served again. Also restarts an emulator that was shut down.
+    pub async fn restart(&self, down_for: Duration) -> Result<(), StartError> {
+        let mut listeners = self.listeners.lock().await;
+        if let Some(running) = listeners.take() {
+            running
+                .stop(&self.shared, &DisconnectReason::Restart, SHUTDOWN_GRACE)
+                .await;
+        }
+        tokio::time::sleep(down_for).await;
+        let plan: Vec<_> = [Transport::Mqtt, Transport::Mqtts, Transport::Ws, Transport::Wss]
+            .into_iter()
+            .filter_map(|t| self.addrs.get(t).map(|addr| (t, addr)))
+            .collect();
+        let (_, restarted) = Listeners::start(&self.shared, &plan, &self.acceptors)
+            .await
+            .map_err(|(addr, source)| StartError::Bind { addr, source })?;
+        *listeners = Some(restarted);
+        Ok(())
     }
 }
 

@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::platform::Transport;
+use crate::handle::ListenerAddrs;
+use crate::platform::{DisconnectReason, Transport};
 use crate::session;
 use crate::shared::{Shared, stopped};
 use crate::transport::tls::ClientCertificate;
@@ -21,8 +22,75 @@ use crate::transport::{ByteStream, Connection, tls, ws};
 /// How long a TLS or WebSocket handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The TLS acceptors of the secure transports.
+#[derive(Clone, Default)]
+pub(crate) struct Acceptors {
+    /// MQTT over TLS (may request a client certificate).
+    pub(crate) mqtts: Option<TlsAcceptor>,
+    /// Secure WebSocket (never requests a client certificate).
+    pub(crate) wss: Option<TlsAcceptor>,
+}
+
+/// A running set of listeners and their connections.
+#[derive(Debug)]
+pub(crate) struct Listeners {
+    stop: watch::Sender<bool>,
+    all_ended: mpsc::Receiver<()>,
+}
+
+impl std::fmt::Debug for Acceptors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Acceptors")
+            .field("mqtts", &self.mqtts.is_some())
+            .field("wss", &self.wss.is_some())
+            .finish()
+    }
+}
+
+impl Listeners {
+    /// Binds every `(transport, addr)` and serves it; returns the bound addresses.
+    pub(crate) async fn start(
+        shared: &Arc<Shared>,
+        plan: &[(Transport, SocketAddr)],
+        acceptors: &Acceptors,
+    ) -> Result<(ListenerAddrs, Self), (SocketAddr, std::io::Error)> {
+        let (stop, stopped_rx) = watch::channel(false);
+        let (alive, all_ended) = mpsc::channel(1);
+        let mut addrs = ListenerAddrs::default();
+        for &(transport, addr) in plan {
+            let acceptor = match transport {
+                Transport::Mqtts => acceptors.mqtts.clone(),
+                Transport::Wss => acceptors.wss.clone(),
+                Transport::Mqtt | Transport::Ws => None,
+            };
+            // On error, dropping `stop` ends the listeners already started.
+            let local = spawn(
+                addr,
+                transport,
+                acceptor,
+                Arc::clone(shared),
+                stopped_rx.clone(),
+                alive.clone(),
+            )
+            .await
+            .map_err(|e| (addr, e))?;
+            addrs.set(transport, local);
+        }
+        Ok((addrs, Self { stop, all_ended }))
+    }
+
+    /// Closes every session with `reason`, stops the listeners, and waits (at most `grace`) until
+    /// every connection task has ended.
+    pub(crate) async fn stop(mut self, shared: &Shared, reason: &DisconnectReason, grace: Duration) {
+        // Sessions get the reason before the stop flag, so they report it.
+        shared.registry.close_all(reason);
+        self.stop.send_replace(true);
+        let _ = tokio::time::timeout(grace, self.all_ended.recv()).await;
+    }
+}
+
 /// Binds `addr` and serves `transport` on it until `shutdown` turns true.
-pub(crate) async fn spawn(
+async fn spawn(
     addr: SocketAddr,
     transport: Transport,
     tls: Option<TlsAcceptor>,

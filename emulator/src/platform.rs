@@ -103,16 +103,22 @@ pub enum DisconnectReason {
     ProtocolError(String),
     /// The emulator shut down.
     Shutdown,
+    /// The endpoint restarted (`EmulatorHandle::restart`).
+    Restart,
 }
 
 impl DisconnectReason {
     /// Whether the last will is published: on abnormal disconnects (lost connection, keep-alive,
     /// protocol errors, oversize, dropped by fault), not on DISCONNECT, takeover (the device is
-    /// still connected through the newer session) or emulator shutdown.
+    /// still connected through the newer session), emulator shutdown or restart (the endpoint
+    /// that would process the will is going away).
     pub fn publishes_will(&self) -> bool {
         !matches!(
             self,
-            DisconnectReason::ClientDisconnect | DisconnectReason::TakenOver | DisconnectReason::Shutdown
+            DisconnectReason::ClientDisconnect
+                | DisconnectReason::TakenOver
+                | DisconnectReason::Shutdown
+                | DisconnectReason::Restart
         )
     }
 }

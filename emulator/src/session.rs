@@ -228,6 +228,8 @@ impl Session {
                 }
             };
             tokio::select! {
+                // Commands before the stop flag: a close reason sent with it wins.
+                biased;
                 read = self.conn.read_into(&mut self.buf) => match read {
                     Ok(0) => return DisconnectReason::ConnectionLost("closed by the client without DISCONNECT".to_owned()),
                     Ok(_) => deadline = keep_alive.map(|k| Instant::now() + k),

@@ -95,7 +95,7 @@ impl Registry {
         list
     }
 
-    fn close_all(&self, reason: &DisconnectReason) {
+    pub(crate) fn close_all(&self, reason: &DisconnectReason) {
         for entry in lock(&self.sessions).values() {
             let _ = entry.commands.send(SessionCommand::Close(reason.clone()));
         }
@@ -174,9 +174,5 @@ impl Outbox {
     /// Whether a session with this device id is connected.
     pub fn is_connected(&self, device_id: &str) -> bool {
         self.registry.sessions().iter().any(|s| s.device_id == device_id)
-    }
-
-    pub(crate) fn close_all(&self, reason: &DisconnectReason) {
-        self.registry.close_all(reason);
     }
 }

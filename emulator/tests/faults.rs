@@ -146,3 +146,36 @@ async fn delayed_pubacks_arrive_after_the_delay() {
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn restart_drops_every_connection_and_serves_the_same_ports_again() {
+    let emulator = start().await;
+    emulator.set_user("device_2", "pw2");
+    let mut device = connected(&emulator, "d:boot1", Via::Tcp).await;
+    device
+        .client
+        .publish("s/us", ClientQoS::AtLeastOnce, false, "before")
+        .await
+        .unwrap();
+    emulator
+        .wait_for_publish(|p| p.publish.payload == "before".as_bytes(), WAIT)
+        .await
+        .unwrap();
+    let addrs = emulator.addrs();
+
+    emulator.restart(Duration::from_millis(100)).await.unwrap();
+    device.expect_disconnected().await;
+    assert_eq!(
+        emulator.wait_for_disconnect("boot1", WAIT).await,
+        Ok(DisconnectReason::Restart)
+    );
+    assert_eq!(emulator.addrs(), addrs, "same addresses");
+
+    // Same ports, same users, same journal.
+    let mut options = options(&emulator, "d:boot2", Via::Tls);
+    options.set_credentials(format!("{TENANT}/device_2"), "pw2");
+    assert_eq!(spawn_client(options).connack_code().await, 0);
+    let _ws = connected(&emulator, "d:boot3", Via::Ws).await;
+    assert_eq!(emulator.publishes().len(), 1);
+    emulator.shutdown().await;
+}
