@@ -228,13 +228,9 @@ impl Session {
                 }
             };
             tokio::select! {
-                // Commands before the stop flag: a close reason sent with it wins.
+                // Commands first (a close reason sent before the stop flag wins, and a device
+                // flooding the connection cannot starve them), then reads, keep-alive, stop.
                 biased;
-                read = self.conn.read_into(&mut self.buf) => match read {
-                    Ok(0) => return DisconnectReason::ConnectionLost("closed by the client without DISCONNECT".to_owned()),
-                    Ok(_) => deadline = keep_alive.map(|k| Instant::now() + k),
-                    Err(e) => return DisconnectReason::ConnectionLost(e.to_string()),
-                },
                 command = commands.recv() => match command {
                     Some(SessionCommand::Deliver { topic, payload, qos }) => {
                         if let Err(e) = self.deliver(topic, payload, qos).await {
@@ -243,6 +239,15 @@ impl Session {
                     }
                     Some(SessionCommand::Close(reason)) => return reason,
                     None => return DisconnectReason::Shutdown,
+                },
+                read = self.conn.read_into(&mut self.buf) => match read {
+                    Ok(0) => {
+                        return DisconnectReason::ConnectionLost(
+                            "closed by the client without DISCONNECT".to_owned(),
+                        );
+                    }
+                    Ok(_) => deadline = keep_alive.map(|k| Instant::now() + k),
+                    Err(e) => return DisconnectReason::ConnectionLost(e.to_string()),
                 },
                 () = expiry => return DisconnectReason::KeepAliveExpired,
                 () = crate::shared::stopped(&mut shutdown) => return DisconnectReason::Shutdown,

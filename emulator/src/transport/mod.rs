@@ -12,6 +12,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+/// How long closing a connection may take.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A bidirectional byte stream (TCP or TLS).
 pub(crate) trait ByteStream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> ByteStream for T {}
@@ -65,8 +68,13 @@ impl Connection {
         }
     }
 
-    /// Closes the connection (best effort).
+    /// Closes the connection (best effort, at most [`CLOSE_TIMEOUT`]: a peer that stopped reading
+    /// must not keep the session alive).
     pub(crate) async fn close(&mut self) {
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.close_now()).await;
+    }
+
+    async fn close_now(&mut self) {
         match self {
             Connection::Stream(stream) => {
                 let _ = stream.shutdown().await;
