@@ -65,6 +65,15 @@ pub enum EmulatorEvent {
         /// QoS it was delivered with.
         qos: QoS,
     },
+    /// The device completed a QoS 1 (PUBACK) or QoS 2 (PUBCOMP) server → device publish.
+    Acknowledged {
+        /// Device id.
+        device_id: String,
+        /// Topic of the acknowledged publish.
+        topic: String,
+        /// Its QoS.
+        qos: QoS,
+    },
     /// A server → device publish could not be delivered.
     Undelivered {
         /// Device id.

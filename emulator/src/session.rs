@@ -14,7 +14,7 @@
 //! "PUBREL → server processes and sends PUBCOMP"). Retain is ignored on input and never set on
 //! output. Outbound QoS 1/2 are not retransmitted.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -106,7 +106,7 @@ pub(crate) async fn serve(
         conn,
         buf,
         pending_qos2: HashMap::new(),
-        outbound_inflight: HashSet::new(),
+        outbound_inflight: HashMap::new(),
         next_pkid: 0,
     };
     let reason = session.run(commands, shutdown).await;
@@ -187,8 +187,8 @@ struct Session {
     buf: BytesMut,
     /// Inbound QoS 2 publishes held until PUBREL, by packet id.
     pending_qos2: HashMap<u16, DevicePublish>,
-    /// Outbound QoS 1/2 packet ids not yet completed.
-    outbound_inflight: HashSet<u16>,
+    /// Outbound QoS 1/2 publishes not yet completed: packet id → (topic, QoS).
+    outbound_inflight: HashMap<u16, (String, QoS)>,
     next_pkid: u16,
 }
 
@@ -271,7 +271,13 @@ impl Session {
                 self.send(Packet::PubComp(PubComp::new(pkid))).await
             }
             Packet::PubAck(PubAck { pkid }) | Packet::PubComp(PubComp { pkid }) => {
-                self.outbound_inflight.remove(&pkid);
+                if let Some((topic, qos)) = self.outbound_inflight.remove(&pkid) {
+                    self.shared.journal.record(EmulatorEvent::Acknowledged {
+                        device_id: self.info.device_id.clone(),
+                        topic,
+                        qos,
+                    });
+                }
                 Ok(())
             }
             Packet::PubRec(PubRec { pkid }) => self.send(Packet::PubRel(PubRel::new(pkid))).await,
@@ -392,7 +398,7 @@ impl Session {
         publish.retain = false;
         if qos != QoS::AtMostOnce {
             publish.pkid = self.allocate_pkid();
-            self.outbound_inflight.insert(publish.pkid);
+            self.outbound_inflight.insert(publish.pkid, (topic.clone(), qos));
         }
         self.send(Packet::Publish(publish)).await?;
         self.shared.journal.record(EmulatorEvent::Delivered {
@@ -408,7 +414,7 @@ impl Session {
     fn allocate_pkid(&mut self) -> u16 {
         for _ in 0..u16::MAX {
             self.next_pkid = self.next_pkid.checked_add(1).unwrap_or(1);
-            if !self.outbound_inflight.contains(&self.next_pkid) {
+            if !self.outbound_inflight.contains_key(&self.next_pkid) {
                 break;
             }
         }

@@ -105,7 +105,15 @@ async fn server_publishes_are_delivered_at_the_subscribed_qos() {
         unreachable!()
     };
     assert_eq!(publish.qos, ClientQoS::ExactlyOnce);
-    // the QoS 2 exchange completes: the client answers our PUBREL with PUBCOMP (no error follows)
+    // both exchanges complete: PUBACK for the QoS 1 publish, PUBREC/PUBREL/PUBCOMP for QoS 2
+    for (topic, qos) in [("s/ds", QoS::AtLeastOnce), ("s/e", QoS::ExactlyOnce)] {
+        let acked = EmulatorEvent::Acknowledged {
+            device_id: "sub1".to_owned(),
+            topic: topic.to_owned(),
+            qos,
+        };
+        emulator.wait_for_event(|e| *e == acked, WAIT).await.unwrap();
+    }
     assert_eq!(
         emulator.publish_to("sub1", "s/ds", "x", QoS::AtMostOnce),
         Ok(QoS::AtMostOnce)
