@@ -1,0 +1,182 @@
+//! `c8y-emulator`: runs the Cumulocity MQTT endpoint emulator from the command line.
+//!
+//! Prints one line per listener (`mqtt 127.0.0.1:PORT`, `mqtts …`, `ws ws://…/mqtt`,
+//! `wss wss://…/mqtt`), then `tenant <id>`, one `user <tenant>/<name> <password>` line per user
+//! and `bootstrap management/devicebootstrap <password>`, and runs until SIGINT or SIGTERM.
+//! `--http-port` is accepted for the coming REST API but not served yet (a note goes to stderr).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use c8y_mqtt_emulator::{Emulator, Transport};
+use clap::Parser;
+
+/// Local emulator of Cumulocity IoT's MQTT endpoint.
+#[derive(Debug, Parser)]
+#[command(name = "c8y-emulator", version)]
+struct Args {
+    /// Plain MQTT port (0 = a free port).
+    #[arg(long, default_value_t = 0)]
+    mqtt_port: u16,
+    /// MQTT over TLS port (0 = a free port).
+    #[arg(long, default_value_t = 0)]
+    mqtts_port: u16,
+    /// WebSocket port, path /mqtt (0 = a free port).
+    #[arg(long, default_value_t = 0)]
+    ws_port: u16,
+    /// Secure WebSocket port, path /mqtt (0 = a free port).
+    #[arg(long, default_value_t = 0)]
+    wss_port: u16,
+    /// REST API port: accepted, not served yet.
+    #[arg(long)]
+    http_port: Option<u16>,
+    /// Tenant id.
+    #[arg(long, default_value = "t12345")]
+    tenant: String,
+    /// A user of the tenant as NAME:PASSWORD (repeatable).
+    #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
+    users: Vec<(String, String)>,
+    /// Password of management/devicebootstrap.
+    #[arg(long, default_value = "bootstrap-secret")]
+    bootstrap_password: String,
+    /// Server certificate chain (PEM) instead of a generated one; needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// CA certificate (PEM) clients should trust, with --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_ca: Option<PathBuf>,
+    /// A CA certificate (PEM file) trusted for X.509 device login on the MQTT/TLS port
+    /// (repeatable).
+    #[arg(long = "device-ca", value_name = "PEM")]
+    device_cas: Vec<PathBuf>,
+    /// Write the CA certificate clients should trust to this file.
+    #[arg(long)]
+    write_ca: Option<PathBuf>,
+}
+
+fn parse_user(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, password)) if !name.is_empty() && !password.is_empty() => {
+            Ok((name.to_owned(), password.to_owned()))
+        }
+        _ => Err("expected NAME:PASSWORD".to_owned()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("c8y-emulator: installing signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut builder = Emulator::builder()
+        .tenant(args.tenant)
+        .bootstrap_password(args.bootstrap_password)
+        .port(Transport::Mqtt, Some(args.mqtt_port))
+        .port(Transport::Mqtts, Some(args.mqtts_port))
+        .port(Transport::Ws, Some(args.ws_port))
+        .port(Transport::Wss, Some(args.wss_port));
+    for (name, password) in args.users {
+        builder = builder.user(name, password);
+    }
+    for path in &args.device_cas {
+        match std::fs::read_to_string(path) {
+            Ok(pem) => builder = builder.trusted_device_ca(pem),
+            Err(e) => {
+                eprintln!("c8y-emulator: reading {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        builder = builder.tls_pem_files(cert, key, args.tls_ca);
+    }
+    let emulator = match builder.start().await {
+        Ok(emulator) => emulator,
+        Err(e) => {
+            eprintln!("c8y-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addrs = emulator.addrs();
+    if let Some(addr) = addrs.mqtt {
+        println!("mqtt {addr}");
+    }
+    if let Some(addr) = addrs.mqtts {
+        println!("mqtts {addr}");
+    }
+    if let Some(url) = emulator.ws_url() {
+        println!("ws {url}");
+    }
+    if let Some(url) = emulator.wss_url() {
+        println!("wss {url}");
+    }
+    println!("tenant {}", emulator.tenant());
+    for user in emulator.users() {
+        println!("user {} {}", emulator.username(&user.name), user.password);
+    }
+    println!(
+        "bootstrap {} {}",
+        emulator.bootstrap_username(),
+        emulator.bootstrap_password()
+    );
+    if let Some(port) = args.http_port {
+        eprintln!("note: --http-port {port} accepted; the REST API is not served yet");
+    }
+    if let (Some(path), Some(pem)) = (args.write_ca, emulator.ca_pem())
+        && let Err(e) = std::fs::write(&path, pem)
+    {
+        eprintln!("c8y-emulator: writing {}: {e}", path.display());
+        emulator.shutdown().await;
+        return ExitCode::FAILURE;
+    }
+    signals.wait().await;
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM listeners, installed before anything is printed so that a signal
+/// sent right after the output is handled.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Resolves on the first SIGINT or SIGTERM.
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

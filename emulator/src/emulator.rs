@@ -1,0 +1,181 @@
+//! Starting an emulator: [`Emulator::builder`] → [`EmulatorBuilder::start`] → [`EmulatorHandle`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{EmulatorConfig, TlsSource, UserCredentials};
+use crate::handle::{BlockingEmulator, EmulatorHandle};
+use crate::listener::{Acceptors, Listeners};
+use crate::platform::{Platform, Transport};
+use crate::shared::Shared;
+use crate::tls_certs::{self, TlsMaterialError};
+use crate::transport::tls::{self, TlsConfigError};
+
+/// The emulator's entry point.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults: tenant `t12345`, no users, bootstrap password
+    /// `bootstrap-secret`, all four listeners on free ports of 127.0.0.1, generated TLS material.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// The emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// TLS material could not be generated or loaded.
+    #[error(transparent)]
+    TlsMaterial(#[from] TlsMaterialError),
+    /// The TLS configuration was refused by rustls.
+    #[error(transparent)]
+    TlsConfig(#[from] TlsConfigError),
+    /// A listener could not bind.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The blocking runtime could not be created.
+    #[error("creating the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Configures and starts an emulator.
+#[derive(Default)]
+pub struct EmulatorBuilder {
+    config: EmulatorConfig,
+    platform: Option<Arc<dyn Platform>>,
+}
+
+impl std::fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("config", &self.config)
+            .field("platform", &self.platform.is_some())
+            .finish()
+    }
+}
+
+impl EmulatorBuilder {
+    /// Replaces the whole configuration.
+    pub fn config(mut self, config: EmulatorConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the tenant id.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.config.tenant = tenant.into();
+        self
+    }
+
+    /// Adds a user of the tenant (logs in as `<tenant>/<name>`).
+    pub fn user(mut self, name: impl Into<String>, password: impl Into<String>) -> Self {
+        self.config.users.push(UserCredentials {
+            name: name.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// Sets the password of `management/devicebootstrap`.
+    pub fn bootstrap_password(mut self, password: impl Into<String>) -> Self {
+        self.config.bootstrap_password = password.into();
+        self
+    }
+
+    /// Sets the port of a transport: `Some(0)` = a free port, `None` = no listener.
+    pub fn port(mut self, transport: Transport, port: Option<u16>) -> Self {
+        let ports = &mut self.config.ports;
+        match transport {
+            Transport::Mqtt => ports.mqtt = port,
+            Transport::Mqtts => ports.mqtts = port,
+            Transport::Ws => ports.ws = port,
+            Transport::Wss => ports.wss = port,
+        }
+        self
+    }
+
+    /// Uses the server certificate chain and key from PEM files instead of generated ones.
+    pub fn tls_pem_files(mut self, cert_chain: PathBuf, key: PathBuf, ca: Option<PathBuf>) -> Self {
+        self.config.tls = TlsSource::PemFiles { cert_chain, key, ca };
+        self
+    }
+
+    /// Trusts a CA (PEM) for X.509 device login on the MQTT/TLS port: a device presenting a
+    /// certificate it issued logs in without a password as `<tenant>/device_<CN>`, and the
+    /// certificate's Common Name must equal the client id's device id (else CONNACK 5).
+    pub fn trusted_device_ca(mut self, ca_pem: impl Into<String>) -> Self {
+        self.config.trusted_device_cas.push(ca_pem.into());
+        self
+    }
+
+    /// How long a new connection may take to send CONNECT (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// The platform model that receives device publishes (default: none; the journal records
+    /// everything regardless).
+    pub fn platform(mut self, platform: Arc<dyn Platform>) -> Self {
+        self.platform = Some(platform);
+        self
+    }
+
+    /// Binds the listeners and starts serving. Must be called inside a Tokio runtime.
+    pub async fn start(self) -> Result<EmulatorHandle, StartError> {
+        let needs_tls = self.config.ports.mqtts.is_some() || self.config.ports.wss.is_some();
+        let (mqtts_acceptor, wss_acceptor, ca_pem) = if needs_tls {
+            let material = tls_certs::load(&self.config.tls)?;
+            let device_cas = tls_certs::parse_device_cas(&self.config.trusted_device_cas)?;
+            let mqtts = tls::acceptor(material.chain.clone(), material.key.clone_key(), &device_cas)?;
+            let wss = tls::acceptor(material.chain, material.key, &[])?;
+            (Some(mqtts), Some(wss), material.ca_pem)
+        } else {
+            (None, None, None)
+        };
+        let acceptors = Acceptors {
+            mqtts: mqtts_acceptor,
+            wss: wss_acceptor,
+        };
+        let ports = &self.config.ports;
+        let bind = self.config.bind;
+        let plan: Vec<(Transport, SocketAddr)> = [
+            (Transport::Mqtt, ports.mqtt),
+            (Transport::Mqtts, ports.mqtts),
+            (Transport::Ws, ports.ws),
+            (Transport::Wss, ports.wss),
+        ]
+        .into_iter()
+        .filter_map(|(transport, port)| port.map(|p| (transport, SocketAddr::new(bind, p))))
+        .collect();
+        let shared = Arc::new(Shared::new(self.config, self.platform));
+        let (addrs, listeners) = Listeners::start(&shared, &plan, &acceptors)
+            .await
+            .map_err(|(addr, source)| StartError::Bind { addr, source })?;
+        let handle = EmulatorHandle::new(shared, addrs, ca_pem, acceptors, listeners);
+        if let Some(platform) = &handle.shared().platform {
+            platform.attach(handle.outbox());
+        }
+        Ok(handle)
+    }
+
+    /// Starts the emulator on a runtime of its own, for callers without one.
+    pub fn start_blocking(self) -> Result<BlockingEmulator, StartError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let handle = runtime.block_on(self.start())?;
+        Ok(BlockingEmulator::new(runtime, handle))
+    }
+}

@@ -1,0 +1,355 @@
+//! [`EmulatorHandle`]: the addresses, credentials and TLS CA of a running emulator, the journal
+//! of what happened, server → device publishes, fault injection, and shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::emulator::StartError;
+use crate::listener::{Acceptors, Listeners};
+use bytes::Bytes;
+use c8y_mqtt::QoS;
+
+use crate::auth::BOOTSTRAP_TENANT;
+use crate::auth::BOOTSTRAP_USER;
+use crate::config::UserCredentials;
+use crate::journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
+use crate::lock;
+use crate::platform::{DevicePublish, DisconnectReason, SessionInfo, Transport};
+use crate::sessions::Outbox;
+use crate::shared::Shared;
+use crate::transport::ws::WS_PATH;
+
+/// How long [`EmulatorHandle::shutdown`] waits for connections to close.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The bound address of each listener (`None` when disabled).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenerAddrs {
+    /// Plain MQTT over TCP.
+    pub mqtt: Option<SocketAddr>,
+    /// MQTT over TLS.
+    pub mqtts: Option<SocketAddr>,
+    /// WebSocket.
+    pub ws: Option<SocketAddr>,
+    /// Secure WebSocket.
+    pub wss: Option<SocketAddr>,
+}
+
+impl ListenerAddrs {
+    pub(crate) fn set(&mut self, transport: Transport, addr: SocketAddr) {
+        match transport {
+            Transport::Mqtt => self.mqtt = Some(addr),
+            Transport::Mqtts => self.mqtts = Some(addr),
+            Transport::Ws => self.ws = Some(addr),
+            Transport::Wss => self.wss = Some(addr),
+        }
+    }
+
+    /// The address of a transport's listener.
+    pub fn get(&self, transport: Transport) -> Option<SocketAddr> {
+        match transport {
+            Transport::Mqtt => self.mqtt,
+            Transport::Mqtts => self.mqtts,
+            Transport::Ws => self.ws,
+            Transport::Wss => self.wss,
+        }
+    }
+}
+
+/// A publish accepted from a device, with the session that sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedPublish {
+    /// The publishing session.
+    pub session: SessionInfo,
+    /// The publish.
+    pub publish: DevicePublish,
+}
+
+/// A running emulator. Dropping it leaves the emulator running until the runtime ends; call
+/// [`EmulatorHandle::shutdown`] to stop it.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    shared: Arc<Shared>,
+    addrs: ListenerAddrs,
+    ca_pem: Option<String>,
+    acceptors: Acceptors,
+    /// The running listeners; `None` after shutdown.
+    listeners: tokio::sync::Mutex<Option<Listeners>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("tenant", &self.config.tenant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        addrs: ListenerAddrs,
+        ca_pem: Option<String>,
+        acceptors: Acceptors,
+        listeners: Listeners,
+    ) -> Self {
+        Self {
+            shared,
+            addrs,
+            ca_pem,
+            acceptors,
+            listeners: tokio::sync::Mutex::new(Some(listeners)),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    // ---- addresses and credentials ----
+
+    /// The bound listener addresses.
+    pub fn addrs(&self) -> ListenerAddrs {
+        self.addrs
+    }
+
+    /// The plain MQTT address.
+    pub fn mqtt_addr(&self) -> Option<SocketAddr> {
+        self.addrs.mqtt
+    }
+
+    /// The MQTT over TLS address.
+    pub fn mqtts_addr(&self) -> Option<SocketAddr> {
+        self.addrs.mqtts
+    }
+
+    /// `ws://<addr>/mqtt`.
+    pub fn ws_url(&self) -> Option<String> {
+        self.addrs.ws.map(|a| format!("ws://{a}{WS_PATH}"))
+    }
+
+    /// `wss://<addr>/mqtt` (the generated certificate names `localhost`, `127.0.0.1` and `::1`).
+    pub fn wss_url(&self) -> Option<String> {
+        self.addrs.wss.map(|a| format!("wss://{a}{WS_PATH}"))
+    }
+
+    /// The PEM of the CA that signed the server certificate (generated, or given in the config).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The tenant id.
+    pub fn tenant(&self) -> String {
+        lock(&self.shared.credentials).tenant().to_owned()
+    }
+
+    /// The users of the tenant, sorted by name.
+    pub fn users(&self) -> Vec<UserCredentials> {
+        lock(&self.shared.credentials).users()
+    }
+
+    /// The MQTT username of a tenant user: `<tenant>/<user>`.
+    pub fn username(&self, user: &str) -> String {
+        format!("{}/{user}", self.tenant())
+    }
+
+    /// The bootstrap username, `management/devicebootstrap`.
+    pub fn bootstrap_username(&self) -> String {
+        format!("{BOOTSTRAP_TENANT}/{BOOTSTRAP_USER}")
+    }
+
+    /// The bootstrap password.
+    pub fn bootstrap_password(&self) -> &str {
+        &self.shared.config.bootstrap_password
+    }
+
+    /// Adds or replaces a user of the tenant.
+    pub fn set_user(&self, name: &str, password: &str) {
+        lock(&self.shared.credentials).set_user(name, password);
+    }
+
+    // ---- journal ----
+
+    /// Everything recorded so far.
+    pub fn events(&self) -> Vec<EmulatorEvent> {
+        self.shared.journal.snapshot()
+    }
+
+    /// The device publishes (and wills) handed to the platform so far.
+    pub fn publishes(&self) -> Vec<ReceivedPublish> {
+        self.events().into_iter().filter_map(as_publish).collect()
+    }
+
+    /// Waits for the first recorded event (past or future) that `pred` accepts.
+    pub async fn wait_for_event(
+        &self,
+        pred: impl FnMut(&EmulatorEvent) -> bool,
+        timeout: Duration,
+    ) -> Result<EmulatorEvent, WaitTimeout> {
+        self.shared.journal.wait_for(pred, timeout).await
+    }
+
+    /// Waits for the first device publish (past or future) that `pred` accepts.
+    pub async fn wait_for_publish(
+        &self,
+        mut pred: impl FnMut(&ReceivedPublish) -> bool,
+        timeout: Duration,
+    ) -> Result<ReceivedPublish, WaitTimeout> {
+        let event = self
+            .wait_for_event(|e| as_publish(e.clone()).is_some_and(|p| pred(&p)), timeout)
+            .await?;
+        as_publish(event).ok_or(WaitTimeout(timeout))
+    }
+
+    /// Waits until the session with `device_id` ends; returns why.
+    pub async fn wait_for_disconnect(
+        &self,
+        device_id: &str,
+        timeout: Duration,
+    ) -> Result<DisconnectReason, WaitTimeout> {
+        match self
+            .wait_for_event(
+                |e| matches!(e, EmulatorEvent::Disconnected { session, .. } if session.device_id == device_id),
+                timeout,
+            )
+            .await?
+        {
+            EmulatorEvent::Disconnected { reason, .. } => Ok(reason),
+            _ => Err(WaitTimeout(timeout)),
+        }
+    }
+
+    // ---- server → device ----
+
+    /// The outbox the platform uses; cheap to clone.
+    pub fn outbox(&self) -> Outbox {
+        Outbox::new(
+            Arc::clone(&self.shared.registry),
+            Arc::clone(&self.shared.journal),
+        )
+    }
+
+    /// Publishes to a connected device if it subscribed to exactly `topic`; see
+    /// [`Outbox::publish_to`].
+    pub fn publish_to(
+        &self,
+        device_id: &str,
+        topic: &str,
+        payload: impl Into<Bytes>,
+        qos: QoS,
+    ) -> Result<QoS, UndeliveredReason> {
+        self.outbox().publish_to(device_id, topic, payload, qos)
+    }
+
+    /// The connected sessions, oldest first.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        self.outbox().sessions()
+    }
+
+    // ---- faults ----
+
+    /// Closes the device's connection as a network failure would (its will is published).
+    /// Returns whether it was connected.
+    pub fn drop_connection(&self, device_id: &str) -> bool {
+        self.outbox().drop_connection(device_id)
+    }
+
+    /// Refuses new connections with CONNACK 3 for `duration`, or until
+    /// [`EmulatorHandle::accept_connections`] when `None`. Connected sessions are not affected.
+    pub fn refuse_connections(&self, duration: Option<Duration>) {
+        self.shared.faults.refuse_connections(duration);
+    }
+
+    /// Ends [`EmulatorHandle::refuse_connections`].
+    pub fn accept_connections(&self) {
+        self.shared.faults.accept_connections();
+    }
+
+    /// Withholds (or resumes) the acknowledgements of the device's publishes: no PUBACK for QoS 1
+    /// (the publish is still processed) and no PUBREC for QoS 2 (so it stays held until the
+    /// device re-sends it after the fault is cleared). Applies to later publishes of any session
+    /// with that device id.
+    pub fn withhold_pubacks(&self, device_id: &str, withhold: bool) {
+        self.shared.faults.withhold_acks(device_id, withhold);
+    }
+
+    /// Delays (or, with `None`, stops delaying) the acknowledgements of the device's publishes
+    /// (PUBACK for QoS 1, PUBREC for QoS 2): the session stalls for `delay` before acknowledging,
+    /// as a slow server would. [`EmulatorHandle::withhold_pubacks`] takes precedence.
+    pub fn delay_pubacks(&self, device_id: &str, delay: Option<Duration>) {
+        self.shared.faults.delay_acks(device_id, delay);
+    }
+
+    // ---- lifecycle ----
+
+    /// Stops the listeners and closes every connection (no wills are published), then waits (at
+    /// most [`SHUTDOWN_GRACE`]) until every connection task has ended, so the journal holds their
+    /// `Disconnected` events and the ports are free. The handle stays usable for inspection.
+    pub async fn shutdown(&self) {
+        if let Some(listeners) = self.listeners.lock().await.take() {
+            listeners
+                .stop(&self.shared, &DisconnectReason::Shutdown, SHUTDOWN_GRACE)
+                .await;
+        }
+    }
+
+    /// Restarts the endpoint, keeping everything else (users, journal, faults, platform): every
+    /// connection is closed (reason [`DisconnectReason::Restart`], no wills), the ports stay
+    /// closed for `down_for` (connection attempts fail at the TCP level), then the same addresses
+    /// are served again. Also restarts an emulator that was shut down.
+    pub async fn restart(&self, down_for: Duration) -> Result<(), StartError> {
+        let mut listeners = self.listeners.lock().await;
+        if let Some(running) = listeners.take() {
+            running
+                .stop(&self.shared, &DisconnectReason::Restart, SHUTDOWN_GRACE)
+                .await;
+        }
+        tokio::time::sleep(down_for).await;
+        let plan: Vec<_> = [Transport::Mqtt, Transport::Mqtts, Transport::Ws, Transport::Wss]
+            .into_iter()
+            .filter_map(|t| self.addrs.get(t).map(|addr| (t, addr)))
+            .collect();
+        let (_, restarted) = Listeners::start(&self.shared, &plan, &self.acceptors)
+            .await
+            .map_err(|(addr, source)| StartError::Bind { addr, source })?;
+        *listeners = Some(restarted);
+        Ok(())
+    }
+}
+
+fn as_publish(event: EmulatorEvent) -> Option<ReceivedPublish> {
+    match event {
+        EmulatorEvent::Published { session, publish } => Some(ReceivedPublish { session, publish }),
+        _ => None,
+    }
+}
+
+/// An emulator running on a runtime of its own ([`crate::EmulatorBuilder::start_blocking`]).
+#[derive(Debug)]
+pub struct BlockingEmulator {
+    runtime: tokio::runtime::Runtime,
+    handle: EmulatorHandle,
+}
+
+impl BlockingEmulator {
+    pub(crate) fn new(runtime: tokio::runtime::Runtime, handle: EmulatorHandle) -> Self {
+        Self { runtime, handle }
+    }
+
+    /// The handle (its synchronous methods can be called directly).
+    pub fn handle(&self) -> &EmulatorHandle {
+        &self.handle
+    }
+
+    /// Runs a future (e.g. `handle().wait_for_publish(…)`) on the emulator's runtime.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// Stops the emulator and its runtime.
+    pub fn shutdown(self) {
+        let Self { runtime, handle } = self;
+        runtime.block_on(handle.shutdown());
+    }
+}

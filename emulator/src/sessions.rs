@@ -1,0 +1,178 @@
+//! The session registry: one session per device id, its subscriptions, and the [`Outbox`] through
+//! which the platform (and tests) publish to connected devices or drop their connections.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use c8y_mqtt::QoS;
+use tokio::sync::mpsc;
+
+use crate::journal::{EmulatorEvent, Journal, UndeliveredReason};
+use crate::lock;
+use crate::platform::{DisconnectReason, SessionInfo};
+
+/// An instruction to a running session.
+#[derive(Debug)]
+pub(crate) enum SessionCommand {
+    /// Publish to the device (the subscription was checked by the registry).
+    Deliver { topic: String, payload: Bytes, qos: QoS },
+    /// Close the connection.
+    Close(DisconnectReason),
+}
+
+#[derive(Debug)]
+struct Entry {
+    info: SessionInfo,
+    subscriptions: HashMap<String, QoS>,
+    commands: mpsc::UnboundedSender<SessionCommand>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    sessions: Mutex<HashMap<String, Entry>>,
+}
+
+impl Registry {
+    /// Registers a session; an older session of the same device id is told to close (takeover).
+    pub(crate) fn register(&self, info: SessionInfo, commands: mpsc::UnboundedSender<SessionCommand>) {
+        let device_id = info.device_id.clone();
+        let entry = Entry {
+            info,
+            subscriptions: HashMap::new(),
+            commands,
+        };
+        if let Some(old) = lock(&self.sessions).insert(device_id, entry) {
+            let _ = old
+                .commands
+                .send(SessionCommand::Close(DisconnectReason::TakenOver));
+        }
+    }
+
+    /// Removes the session if it is still the registered one for its device id.
+    pub(crate) fn unregister(&self, info: &SessionInfo) {
+        let mut sessions = lock(&self.sessions);
+        if sessions
+            .get(&info.device_id)
+            .is_some_and(|e| e.info.connection_id == info.connection_id)
+        {
+            sessions.remove(&info.device_id);
+        }
+    }
+
+    /// Records a granted subscription (`Some(qos)`) or an unsubscription (`None`).
+    pub(crate) fn set_subscription(&self, info: &SessionInfo, topic: &str, qos: Option<QoS>) {
+        let mut sessions = lock(&self.sessions);
+        let Some(entry) = sessions
+            .get_mut(&info.device_id)
+            .filter(|e| e.info.connection_id == info.connection_id)
+        else {
+            return;
+        };
+        match qos {
+            Some(qos) => entry.subscriptions.insert(topic.to_owned(), qos),
+            None => entry.subscriptions.remove(topic),
+        };
+    }
+
+    fn send(
+        &self,
+        device_id: &str,
+        make: impl FnOnce(&Entry) -> Result<SessionCommand, UndeliveredReason>,
+    ) -> Result<(), UndeliveredReason> {
+        let sessions = lock(&self.sessions);
+        let entry = sessions.get(device_id).ok_or(UndeliveredReason::NotConnected)?;
+        let command = make(entry)?;
+        entry
+            .commands
+            .send(command)
+            .map_err(|_| UndeliveredReason::NotConnected)
+    }
+
+    fn sessions(&self) -> Vec<SessionInfo> {
+        let mut list: Vec<_> = lock(&self.sessions).values().map(|e| e.info.clone()).collect();
+        list.sort_by_key(|s| s.connection_id);
+        list
+    }
+
+    pub(crate) fn close_all(&self, reason: &DisconnectReason) {
+        for entry in lock(&self.sessions).values() {
+            let _ = entry.commands.send(SessionCommand::Close(reason.clone()));
+        }
+    }
+}
+
+/// The platform's (and tests') way to reach connected devices. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    registry: Arc<Registry>,
+    journal: Arc<Journal>,
+}
+
+impl Outbox {
+    pub(crate) fn new(registry: Arc<Registry>, journal: Arc<Journal>) -> Self {
+        Self { registry, journal }
+    }
+
+    /// Publishes to the device's session if it subscribed to exactly `topic`.
+    ///
+    /// The publish goes out at the lower of `qos` and the subscription's granted QoS (the
+    /// standard MQTT rule; a platform that passes [`QoS::ExactlyOnce`] delivers at the
+    /// subscription's QoS, which is what Cumulocity does). Retain is never set. Returns that QoS,
+    /// or why it was not delivered (also recorded in the journal as
+    /// [`EmulatorEvent::Undelivered`]).
+    pub fn publish_to(
+        &self,
+        device_id: &str,
+        topic: &str,
+        payload: impl Into<Bytes>,
+        qos: QoS,
+    ) -> Result<QoS, UndeliveredReason> {
+        let payload = payload.into();
+        let mut delivered_qos = qos;
+        let result = self.registry.send(device_id, |entry| {
+            let granted = entry
+                .subscriptions
+                .get(topic)
+                .ok_or(UndeliveredReason::NotSubscribed)?;
+            delivered_qos = qos.min(*granted);
+            Ok(SessionCommand::Deliver {
+                topic: topic.to_owned(),
+                payload: payload.clone(),
+                qos: delivered_qos,
+            })
+        });
+        match result {
+            Ok(()) => Ok(delivered_qos),
+            Err(reason) => {
+                self.journal.record(EmulatorEvent::Undelivered {
+                    device_id: device_id.to_owned(),
+                    topic: topic.to_owned(),
+                    payload,
+                    reason,
+                });
+                Err(reason)
+            }
+        }
+    }
+
+    /// Closes the device's connection as a network failure would (the will is published).
+    /// Returns whether a session was connected.
+    pub fn drop_connection(&self, device_id: &str) -> bool {
+        self.registry
+            .send(device_id, |_| {
+                Ok(SessionCommand::Close(DisconnectReason::Dropped))
+            })
+            .is_ok()
+    }
+
+    /// The connected sessions, oldest first.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        self.registry.sessions()
+    }
+
+    /// Whether a session with this device id is connected.
+    pub fn is_connected(&self, device_id: &str) -> bool {
+        self.registry.sessions().iter().any(|s| s.device_id == device_id)
+    }
+}
