@@ -155,7 +155,10 @@ impl DownstreamLine for ErrorLine {
             extra: {
                 // Trailing empty fields carry nothing (rendering drops them too).
                 let rest = fields.rest();
-                let keep = rest.iter().rposition(|f| !f.is_empty()).map_or(0, |last| last + 1);
+                let keep = rest
+                    .iter()
+                    .rposition(|f| !f.is_empty())
+                    .map_or(0, |last| last + 1);
                 rest.get(..keep).unwrap_or_default().to_vec()
             },
         })
