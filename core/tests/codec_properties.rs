@@ -301,7 +301,7 @@ fn check_records(payload: &[u8]) -> Result<Vec<Record>, TestCaseError> {
 /// Anything that decodes, once encoded again, decodes to the same fields (up to trailing empty
 /// fields and rows left blank, which the encoding drops).
 fn check_reencoding(decoded: &[Record]) -> Result<(), TestCaseError> {
-    let expected: Vec<Vec<String>> = decoded.iter().filter_map(|r| normalized(r)).collect();
+    let expected: Vec<Vec<String>> = decoded.iter().filter_map(normalized).collect();
     // A record that encodes to an empty line is left out: decoding skips blank lines.
     let encoded = join_rows(decoded.iter().map(|r| r.encode()).filter(|row| !row.is_empty()));
     let again = decode(encoded.as_bytes());
