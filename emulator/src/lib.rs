@@ -28,7 +28,7 @@
 //! Modules: `config` (configuration), `emulator` (builder, start), `handle` (the running
 //! emulator), `listener` + `transport` (TCP/TLS/WS accept and handshakes), `tls_certs` (generated
 //! or PEM TLS material), `codec` (framing on rumqttc's packet codec), `session` (one connection),
-//! `auth` (logins), `identity` (client ids), `topics` (subscription rules), `sessions` (registry
+//! `auth` (logins), `topics` (subscription rules), `sessions` (registry
 //! and outbox), `platform` (the plug-in trait), `journal` (awaitable event log), `faults`.
 
 mod auth;
@@ -37,7 +37,6 @@ mod config;
 mod emulator;
 mod faults;
 mod handle;
-mod identity;
 mod journal;
 mod listener;
 mod platform;
@@ -53,7 +52,6 @@ pub use codec::ProtocolVersion;
 pub use config::{EmulatorConfig, ListenerPorts, TlsSource, UserCredentials};
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
-pub use identity::{ClientIdError, ClientIdentity, parse_client_id};
 pub use journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
 pub use platform::{DevicePublish, DisconnectReason, Platform, PublishOrigin, SessionInfo, Transport};
 pub use sessions::Outbox;

@@ -4,7 +4,7 @@
 //! CONNACK decisions (reference §1.5; checked in this order):
 //! 1. protocol other than 3.1 / 3.1.1 → 1;
 //! 2. the `refuse_connections` fault → 3;
-//! 3. client id not `[d:]id[:xid]` (see `identity`) → 2;
+//! 3. client id not `[d:]id[:xid]` (parsed by `c8y_mqtt::topic::ClientId`) → 2;
 //! 4. credentials, or the TLS client certificate (see `auth`) → 4 or 5;
 //! 5. clean session = false → 5 ("forbidden action": the reference says clean session is
 //!    required, and a refusal is more visible to an SDK than silently dropping session state);
@@ -30,7 +30,6 @@ use tokio::time::Instant;
 
 use crate::codec::{self, FirstPacket, FrameError, ProtocolVersion};
 use crate::faults::AckFault;
-use crate::identity::parse_client_id;
 use crate::journal::EmulatorEvent;
 use crate::platform::{DevicePublish, DisconnectReason, PublishOrigin, SessionInfo, Transport};
 use crate::shared::Shared;
@@ -38,6 +37,7 @@ use crate::topics;
 use crate::transport::Connection;
 use crate::transport::tls::ClientCertificate;
 use crate::{lock, sessions::SessionCommand};
+use c8y_mqtt::topic::ClientId;
 
 /// MQTT 3.1 client ids are limited to 23 characters.
 const MQTT31_MAX_CLIENT_ID: usize = 23;
@@ -140,10 +140,13 @@ fn admit(
     if shared.faults.refusing() {
         return Err(ConnectReturnCode::ServiceUnavailable);
     }
-    let identity = parse_client_id(&connect.client_id).map_err(|_| ConnectReturnCode::BadClientId)?;
+    let identity: ClientId = connect
+        .client_id
+        .parse()
+        .map_err(|_| ConnectReturnCode::BadClientId)?;
     let credentials = lock(&shared.credentials);
     let login = match certificate {
-        Some(certificate) => credentials.authenticate_certificate(certificate, &identity.device_id),
+        Some(certificate) => credentials.authenticate_certificate(certificate, identity.device().as_str()),
         None => match &connect.login {
             Some(login) => credentials.authenticate(Some(&login.username), &login.password),
             None => credentials.authenticate(None, ""),
@@ -163,8 +166,8 @@ fn admit(
     Ok(SessionInfo {
         connection_id: shared.next_connection_id(),
         client_id: connect.client_id.clone(),
-        device_id: identity.device_id,
-        default_xid: identity.default_xid,
+        device_id: identity.device().to_string(),
+        default_xid: identity.default_xid().map(ToString::to_string),
         principal,
         transport,
         protocol,

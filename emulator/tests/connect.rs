@@ -127,8 +127,12 @@ async fn bootstrap_user_needs_the_bootstrap_password() {
 #[tokio::test]
 async fn connack_2_for_bad_client_ids() {
     assert_eq!(connack_for("d:a:b:c", "t100/device_1", "secret-1").await, 2);
-    assert_eq!(connack_for("x:dev", "t100/device_1", "secret-1").await, 2);
+    assert_eq!(connack_for("x:dev:tpl", "t100/device_1", "secret-1").await, 2);
     assert_eq!(connack_for("d:", "t100/device_1", "secret-1").await, 2);
+    // Device ids become topic levels and external ids: the core's ClientId refuses these.
+    assert_eq!(connack_for("dev/1", "t100/device_1", "secret-1").await, 2);
+    assert_eq!(connack_for("dev+1", "t100/device_1", "secret-1").await, 2);
+    assert_eq!(connack_for(" dev", "t100/device_1", "secret-1").await, 2);
 }
 
 #[tokio::test]
