@@ -31,6 +31,7 @@
 //! `auth` (logins), `topics` (subscription rules), `sessions` (registry
 //! and outbox), `platform` (the plug-in trait), `journal` (awaitable event log), `faults`.
 
+pub mod api;
 mod auth;
 mod codec;
 mod config;
