@@ -138,3 +138,24 @@ pub trait ApiExecutor: Send + Sync {
     /// Executes `request` for `context`.
     fn execute(&self, context: &RequestContext, request: ApiRequest) -> Result<Value, ApiError>;
 }
+
+/// A publish the platform sends back to a device (an `s/e` error, a SmartREST 2.0 response on
+/// `s/dc/<X-ID>`, a JSON error on `error`, …). The platform delivers it through the
+/// [`Outbox`](crate::Outbox) only if the device subscribed to `topic`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The downstream topic.
+    pub topic: String,
+    /// The payload (SmartREST rows joined with LF, or JSON).
+    pub payload: String,
+}
+
+impl Reply {
+    /// A reply on `topic`.
+    pub fn new(topic: impl Into<String>, payload: impl Into<String>) -> Self {
+        Self {
+            topic: topic.into(),
+            payload: payload.into(),
+        }
+    }
+}
