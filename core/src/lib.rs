@@ -17,3 +17,8 @@ pub mod topic;
 pub mod value;
 
 pub use smartrest::QoS;
+
+/// The README's Rust snippets, compiled and run as doctests so they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
