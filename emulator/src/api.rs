@@ -159,3 +159,38 @@ impl Reply {
         }
     }
 }
+
+/// A new device request (device registration, reference §3), as the REST API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRequest {
+    /// The device id (the client id of the bootstrap session).
+    pub id: String,
+    /// `WAITING_FOR_CONNECTION`, `PENDING_ACCEPTANCE` or `ACCEPTED`.
+    pub status: String,
+}
+
+/// Read access to the platform model for listings (the HTTP control API and the handle).
+///
+/// Filtering, ordering and paging are done by the caller on the documents returned, so the
+/// model only hands out its current state.
+pub trait ApiReader: Send + Sync {
+    /// Every stored object of `resource`, as the REST API shows them (`id`, `self`,
+    /// `creationTime`, …), oldest first.
+    fn all(&self, resource: Resource) -> Vec<Document>;
+
+    /// The managed-object id registered for an external id, if any.
+    fn resolve_external_id(&self, id_type: &str, value: &str) -> Option<String>;
+
+    /// The external ids of a managed object, as `(type, value)` pairs.
+    fn external_ids(&self, managed_object_id: &str) -> Vec<(String, String)>;
+
+    /// The new device requests (registrations).
+    fn device_requests(&self) -> Vec<DeviceRequest>;
+
+    /// Registers a new device request in `WAITING_FOR_CONNECTION` (an operator registering a
+    /// device id before it connects).
+    fn register_device(&self, id: &str) -> Result<DeviceRequest, ApiError>;
+
+    /// Accepts a device request: the next `s/ucr` poll of that device gets its credentials.
+    fn accept_device_request(&self, id: &str) -> Result<DeviceRequest, ApiError>;
+}
