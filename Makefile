@@ -1,7 +1,9 @@
 # c8y-mqtt: the commands humans and CI use. `make test` is what CI runs (.ci/run).
 CARGO ?= cargo
+SHELL := /bin/bash
+TEST_LOG := target/test-output.log
 
-.PHONY: test demo lint fmt-check clippy doc unit
+.PHONY: test demo lint fmt-check clippy doc unit fuzz
 
 ## Everything CI checks: formatting, lints, docs, all tests.
 test: fmt-check clippy doc unit
@@ -22,7 +24,9 @@ doc:
 	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps
 
 unit:
-	$(CARGO) test --workspace
+	@mkdir -p target
+	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee $(TEST_LOG)
+	@.ci/test-summary $(TEST_LOG)
 
 ## Fuzzing (cargo-fuzz, libFuzzer): not part of `test`. Runs every target in core/fuzz for
 ## FUZZ_SECONDS seconds each; see core/fuzz/README.md. FUZZ_SANITIZER=address needs nightly
