@@ -32,6 +32,9 @@
 //! and outbox), `platform` (the plug-in trait), `journal` (awaitable event log), `faults`.
 
 pub mod api;
+pub mod json_mqtt;
+pub mod sr1;
+pub mod sr2;
 mod auth;
 mod codec;
 mod config;

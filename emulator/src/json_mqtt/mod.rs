@@ -1,0 +1,1 @@
+//! JSON over MQTT engine (in progress).

@@ -1,0 +1,1 @@
+//! SmartREST 1.0 over MQTT engine (in progress).
