@@ -32,9 +32,6 @@
 //! and outbox), `platform` (the plug-in trait), `journal` (awaitable event log), `faults`.
 
 pub mod api;
-pub mod json_mqtt;
-pub mod sr1;
-pub mod sr2;
 mod auth;
 mod codec;
 mod config;
@@ -42,11 +39,14 @@ mod emulator;
 mod faults;
 mod handle;
 mod journal;
+pub mod json_mqtt;
 mod listener;
 mod platform;
 mod session;
 mod sessions;
 mod shared;
+pub mod sr1;
+pub mod sr2;
 mod tls_certs;
 mod topics;
 mod transport;

@@ -107,7 +107,13 @@ fn handle(
                 }
             }
             for (context, bodies) in groups {
-                run(&context, ApiRequest::CreateBulk { resource: api, bodies })?;
+                run(
+                    &context,
+                    ApiRequest::CreateBulk {
+                        resource: api,
+                        bodies,
+                    },
+                )?;
             }
             Ok(())
         }
@@ -179,7 +185,11 @@ fn object(value: Value, message_id: Option<u16>) -> Result<Document, JsonError> 
 
 /// The request's device and body for a created object: `source` removed (the model fills in the
 /// device), `externalSource.externalId` naming the device when given.
-fn addressed(context: &RequestContext, resource: JsonResource, mut body: Document) -> (RequestContext, Document) {
+fn addressed(
+    context: &RequestContext,
+    resource: JsonResource,
+    mut body: Document,
+) -> (RequestContext, Document) {
     if resource == JsonResource::ManagedObjects {
         return (context.clone(), body);
     }

@@ -107,7 +107,10 @@ mod tests {
     #[test]
     fn qos0_has_no_message_id_and_messages_are_escaped() {
         let e = JsonError::new(NOT_FOUND, "a \"b\"\n", None);
-        assert_eq!(e.to_json(), r#"{"error":"undefined/notFound","message":"a \"b\"\n"}"#);
+        assert_eq!(
+            e.to_json(),
+            r#"{"error":"undefined/notFound","message":"a \"b\"\n"}"#
+        );
         assert_eq!(e.reply().topic, "error");
     }
 

@@ -64,6 +64,9 @@ mod tests {
         assert_eq!(first["externalSource"]["externalId"], "child");
         assert_eq!(first["c8y_Command"]["text"], "a\nb");
         let second: Value = serde_json::from_str(lines[1]).unwrap();
-        assert_eq!(second["externalSource"], json!({"externalId":"root","type":"c8y_Serial"}));
+        assert_eq!(
+            second["externalSource"],
+            json!({"externalId":"root","type":"c8y_Serial"})
+        );
     }
 }

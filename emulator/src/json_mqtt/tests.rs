@@ -24,7 +24,13 @@ fn topic(text: &str) -> JsonTopic {
 
 /// Publishes `payload` on `topic` with packet id 3; returns replies, requests and contexts.
 fn publish(topic_text: &str, payload: &str, executor: &FakeExecutor) -> Vec<Reply> {
-    on_publish(&context("dev"), &topic(topic_text), payload.as_bytes(), Some(3), executor)
+    on_publish(
+        &context("dev"),
+        &topic(topic_text),
+        payload.as_bytes(),
+        Some(3),
+        executor,
+    )
 }
 
 fn single(topic_text: &str, payload: &str) -> (ApiRequest, RequestContext) {
@@ -54,7 +60,10 @@ fn create_for_each_resource_overwrites_source() {
         );
         assert_eq!(ctx, context("dev"));
     }
-    let (request, _) = single("inventory/managedObjects/create", r#"{"name":"n","c8y_IsDevice":{}}"#);
+    let (request, _) = single(
+        "inventory/managedObjects/create",
+        r#"{"name":"n","c8y_IsDevice":{}}"#,
+    );
     assert_eq!(
         request,
         ApiRequest::Create {
@@ -87,7 +96,11 @@ fn create_bulk_for_each_resource() {
     for (topic_text, key, resource) in [
         ("event/events/createBulk", "events", Resource::Event),
         ("alarm/alarms/createBulk", "alarms", Resource::Alarm),
-        ("measurement/measurements/createBulk", "measurements", Resource::Measurement),
+        (
+            "measurement/measurements/createBulk",
+            "measurements",
+            Resource::Measurement,
+        ),
     ] {
         let payload = json!({ key: [{"type":"a","source":{"id":"1"}}, {"type":"b"}] }).to_string();
         let (request, ctx) = single(topic_text, &payload);
@@ -105,7 +118,8 @@ fn create_bulk_for_each_resource() {
 #[test]
 fn create_bulk_splits_per_device() {
     let executor = FakeExecutor::new();
-    let payload = r#"{"events":[{"type":"a"},{"type":"b","externalSource":{"externalId":"c1"}},{"type":"c"}]}"#;
+    let payload =
+        r#"{"events":[{"type":"a"},{"type":"b","externalSource":{"externalId":"c1"}},{"type":"c"}]}"#;
     assert_eq!(publish("event/events/createBulk", payload, &executor), vec![]);
     let requests = executor.requests.lock().clone();
     assert_eq!(requests.len(), 2);
@@ -163,7 +177,10 @@ fn update_managed_object_numeric_id_falls_back_to_external_id() {
     executor
         .answer(Err(ApiError::NotFound("no object 1234".into())))
         .answer(Ok(json!({"id":"7"})));
-    assert_eq!(publish("inventory/managedObjects/update/1234", r#"{"a":1}"#, &executor), vec![]);
+    assert_eq!(
+        publish("inventory/managedObjects/update/1234", r#"{"a":1}"#, &executor),
+        vec![]
+    );
     let targets: Vec<ObjectRef> = executor
         .requests()
         .into_iter()
@@ -184,7 +201,10 @@ fn update_managed_object_numeric_id_falls_back_to_external_id() {
     );
     // Found by internal id: no second request.
     let executor = FakeExecutor::new();
-    assert_eq!(publish("inventory/managedObjects/update/1234", r#"{"a":1}"#, &executor), vec![]);
+    assert_eq!(
+        publish("inventory/managedObjects/update/1234", r#"{"a":1}"#, &executor),
+        vec![]
+    );
     assert_eq!(executor.requests().len(), 1);
 }
 
@@ -245,7 +265,13 @@ fn refused_requests_are_reported_with_the_packet_id() {
     );
     executor.answer(Err(ApiError::NotFound("Event 9 not found".into())));
     assert_eq!(
-        on_publish(&context("dev"), &topic("event/events/delete/9"), b"", None, &executor),
+        on_publish(
+            &context("dev"),
+            &topic("event/events/delete/9"),
+            b"",
+            None,
+            &executor
+        ),
         vec![Reply::new(
             "error",
             r#"{"error":"undefined/notFound","message":"Event 9 not found"}"#
@@ -257,7 +283,10 @@ fn refused_requests_are_reported_with_the_packet_id() {
 fn unsupported_combinations_are_reported() {
     for (text, kind) in [
         ("alarm/alarms/delete/1", "undefined/methodNotAllowed"),
-        ("inventory/managedObjects/createBulk", "undefined/methodNotAllowed"),
+        (
+            "inventory/managedObjects/createBulk",
+            "undefined/methodNotAllowed",
+        ),
         ("measurement/measurements/update/1", "undefined/methodNotAllowed"),
         ("event/events/update", "undefined/notFound"),
         ("event/events/frobnicate", "undefined/notFound"),

@@ -28,7 +28,9 @@ use c8y_mqtt::value::Timestamp;
 use parking_lot::Mutex;
 use serde_json::Value;
 
-use super::template::{HttpMethod, ParamType, Sr1Collection, Sr1Error, Sr1RequestTemplate, Sr1ResponseTemplate};
+use super::template::{
+    HttpMethod, ParamType, Sr1Collection, Sr1Error, Sr1RequestTemplate, Sr1ResponseTemplate,
+};
 use crate::api::{ApiError, ApiExecutor, ApiRequest, Document, ObjectRef, Reply, RequestContext, Resource};
 use crate::sr2::json_path::{JsonPath, pattern_fields};
 
@@ -127,7 +129,9 @@ fn process_row(
     let Some(template) = collection.request(record.id()) else {
         return vec![status_row(43, line, &[INVALID_MSG_ID_TEXT])];
     };
-    let request = match fill(template, record.values()).and_then(|(uri, body)| to_api_request(template.method, &uri, body)) {
+    let request = match fill(template, record.values())
+        .and_then(|(uri, body)| to_api_request(template.method, &uri, body))
+    {
         Ok(request) => request,
         Err(row) => return vec![row.render(line)],
     };
@@ -166,7 +170,9 @@ fn status_row(code: u16, line: usize, fields: &[&str]) -> String {
 
 fn api_error_row(error: &ApiError, line: usize) -> String {
     let mut row = RowBuilder::with_template(50);
-    row.display(line).display(error.http_status()).field(&error.to_string());
+    row.display(line)
+        .display(error.http_status())
+        .field(&error.to_string());
     row.finish()
 }
 
@@ -243,7 +249,12 @@ fn json_escape(value: &str) -> String {
 fn to_api_request(method: HttpMethod, uri: &str, body: Option<Document>) -> Result<ApiRequest, RowError> {
     let path = uri.split('?').next().unwrap_or_default();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let not_ours = || RowError::Api(ApiError::NotSupported(format!("{} {uri} is not supported", method_text(method))));
+    let not_ours = || {
+        RowError::Api(ApiError::NotSupported(format!(
+            "{} {uri} is not supported",
+            method_text(method)
+        )))
+    };
     let (resource, id) = match segments.as_slice() {
         [api, collection, rest @ ..] if rest.len() <= 1 => {
             let resource = match (*api, *collection) {
@@ -266,7 +277,11 @@ fn to_api_request(method: HttpMethod, uri: &str, body: Option<Document>) -> Resu
             external_id: None,
         },
         (HttpMethod::Get, Some(target)) => ApiRequest::Get { resource, target },
-        (HttpMethod::Put, Some(target)) => ApiRequest::Update { resource, target, body },
+        (HttpMethod::Put, Some(target)) => ApiRequest::Update {
+            resource,
+            target,
+            body,
+        },
         (HttpMethod::Delete, Some(target)) => ApiRequest::Delete { resource, target },
         _ => return Err(not_ours()),
     })
@@ -286,7 +301,8 @@ fn method_text(method: HttpMethod) -> &'static str {
 /// a SmartREST 1.0 base names the object the values are read from, so without it there is no
 /// line.
 fn response_line(template: &Sr1ResponseTemplate, result: &Value, line: usize) -> Option<String> {
-    if !template.condition.is_empty() && !JsonPath::parse(&template.condition).is_ok_and(|p| p.exists(result)) {
+    if !template.condition.is_empty() && !JsonPath::parse(&template.condition).is_ok_and(|p| p.exists(result))
+    {
         return None;
     }
     let base = if template.base.is_empty() {

@@ -231,7 +231,10 @@ impl Sr1ResponseTemplate {
         if paths.is_empty() || paths.iter().any(String::is_empty) {
             return Err(Sr1Error::BadResponseTemplate("missing value path".into()));
         }
-        for path in [field(1), field(2)].into_iter().chain(paths.iter().map(String::as_str)) {
+        for path in [field(1), field(2)]
+            .into_iter()
+            .chain(paths.iter().map(String::as_str))
+        {
             JsonPath::parse(path).map_err(|e| Sr1Error::InvalidJsonPath(e.to_string()))?;
         }
         Ok(Self {
@@ -258,8 +261,12 @@ impl Sr1Collection {
         let mut collection = Self::default();
         for record in decode(payload)? {
             match record.id() {
-                "10" => collection.requests.push(Sr1RequestTemplate::from_record(&record)?),
-                "11" => collection.responses.push(Sr1ResponseTemplate::from_record(&record)?),
+                "10" => collection
+                    .requests
+                    .push(Sr1RequestTemplate::from_record(&record)?),
+                "11" => collection
+                    .responses
+                    .push(Sr1ResponseTemplate::from_record(&record)?),
                 other => {
                     return Err(Sr1Error::BadRequestTemplate(format!(
                         "row {other:?} is not a template"
@@ -278,7 +285,9 @@ impl Sr1Collection {
             .collect();
         ids.sort_unstable();
         if let Some(pair) = ids.windows(2).find(|w| w.first() == w.get(1)) {
-            return Err(Sr1Error::DuplicateMsgId(pair.first().copied().unwrap_or_default().to_owned()));
+            return Err(Sr1Error::DuplicateMsgId(
+                pair.first().copied().unwrap_or_default().to_owned(),
+            ));
         }
         Ok(collection)
     }

@@ -31,7 +31,9 @@ fn doc(value: Value) -> Document {
 
 fn registry() -> Sr1Registry {
     let registry = Sr1Registry::new();
-    registry.register("t100", "com.acme-v1", TEMPLATES.as_bytes()).unwrap();
+    registry
+        .register("t100", "com.acme-v1", TEMPLATES.as_bytes())
+        .unwrap();
     registry
 }
 
@@ -76,11 +78,19 @@ fn measurement_with_now_and_typed_values() {
     };
     assert_eq!(body["source"], json!({"id":"12345"}));
     assert_eq!(body["c8y_T"]["T"]["value"], json!(21.5));
-    assert!(body["time"].as_str().unwrap().parse::<c8y_mqtt::value::Timestamp>().is_ok());
+    assert!(
+        body["time"]
+            .as_str()
+            .unwrap()
+            .parse::<c8y_mqtt::value::Timestamp>()
+            .is_ok()
+    );
     // A given time is used as it is.
     let executor = FakeExecutor::new();
     publish(&registry, &executor, "200,2020-01-01T00:00:00Z,1,2");
-    let ApiRequest::Create { body, .. } = executor.requests().remove(0) else { panic!() };
+    let ApiRequest::Create { body, .. } = executor.requests().remove(0) else {
+        panic!()
+    };
     assert_eq!(body["time"], "2020-01-01T00:00:00Z");
 }
 
@@ -89,13 +99,19 @@ fn get_put_delete_by_id_with_responses_and_line_numbers() {
     let registry = registry();
     let executor = FakeExecutor::new();
     executor
-        .answer(Ok(json!({"id":"5","c8y_Hardware":{"serialNumber":"S, 1","model":"M"}})))
+        .answer(Ok(
+            json!({"id":"5","c8y_Hardware":{"serialNumber":"S, 1","model":"M"}}),
+        ))
         .answer(Ok(json!({"id":"6","status":"CLEARED"})))
         .answer(Ok(json!({"id":"7","status":"SUCCESSFUL"})))
         .answer(Ok(Value::Null));
     assert_eq!(
         publish(&registry, &executor, "300,5\n400,6,CLEARED\n500,7\n700,8"),
-        vec![dl("801,1,\"S, 1\",M"), dl("802,2,6,CLEARED"), dl("802,3,7,SUCCESSFUL")]
+        vec![
+            dl("801,1,\"S, 1\",M"),
+            dl("802,2,6,CLEARED"),
+            dl("802,3,7,SUCCESSFUL")
+        ]
     );
     assert_eq!(
         executor.requests(),
@@ -167,15 +183,35 @@ fn row_errors_are_reported_per_line() {
 fn registration_rules() {
     let registry = registry();
     assert_eq!(
-        registry.register("t100", "com.acme-v1", b"10,1,GET,/inventory/managedObjects/1,,,,,"),
+        registry.register(
+            "t100",
+            "com.acme-v1",
+            b"10,1,GET,/inventory/managedObjects/1,,,,,"
+        ),
         Err(Sr1Error::AlreadyExisting)
     );
-    let err = |payload: &str| Sr1Registry::new().register("t", "x", payload.as_bytes()).unwrap_err();
-    assert_eq!(err("10,1,GET,/a,,,%%,FLOAT,"), Sr1Error::BadValueType("FLOAT".into()));
+    let err = |payload: &str| {
+        Sr1Registry::new()
+            .register("t", "x", payload.as_bytes())
+            .unwrap_err()
+    };
+    assert_eq!(
+        err("10,1,GET,/a,,,%%,FLOAT,"),
+        Sr1Error::BadValueType("FLOAT".into())
+    );
     assert_eq!(err("10,1,GET,/a,,,,STRING,"), Sr1Error::ValuesWithoutPlaceholder);
-    assert!(matches!(err("10,1,GET,/a,,,,,{}"), Sr1Error::BadRequestTemplate(_)));
-    assert!(matches!(err("10,1,GET,/a/%%,,,%%,STRING STRING,"), Sr1Error::BadRequestTemplate(_)));
-    assert!(matches!(err("10,1,FETCH,/a,,,,,"), Sr1Error::BadRequestTemplate(_)));
+    assert!(matches!(
+        err("10,1,GET,/a,,,,,{}"),
+        Sr1Error::BadRequestTemplate(_)
+    ));
+    assert!(matches!(
+        err("10,1,GET,/a/%%,,,%%,STRING STRING,"),
+        Sr1Error::BadRequestTemplate(_)
+    ));
+    assert!(matches!(
+        err("10,1,FETCH,/a,,,,,"),
+        Sr1Error::BadRequestTemplate(_)
+    ));
     assert!(matches!(err("10,1,GET,,,,,,"), Sr1Error::BadRequestTemplate(_)));
     assert!(matches!(err("12,1"), Sr1Error::BadRequestTemplate(_)));
     assert!(matches!(err("11,1,,,"), Sr1Error::BadResponseTemplate(_)));

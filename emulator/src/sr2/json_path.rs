@@ -84,7 +84,9 @@ impl JsonPath {
                     if !closed {
                         return Err(JsonPathError::BadBracket(text.to_owned()));
                     }
-                    steps.push(bracket_step(&inner).ok_or_else(|| JsonPathError::BadBracket(text.to_owned()))?);
+                    steps.push(
+                        bracket_step(&inner).ok_or_else(|| JsonPathError::BadBracket(text.to_owned()))?,
+                    );
                     after_bracket = true;
                 }
                 ']' => return Err(JsonPathError::BadBracket(text.to_owned())),
@@ -184,18 +186,29 @@ mod tests {
     use super::*;
 
     fn select(path: &str, doc: &Value) -> Vec<Value> {
-        JsonPath::parse(path).unwrap().select(doc).into_iter().cloned().collect()
+        JsonPath::parse(path)
+            .unwrap()
+            .select(doc)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     #[test]
     fn parses_the_subset() {
         use Step::*;
         let p = |t: &str| JsonPath::parse(t).unwrap().steps().to_vec();
-        assert_eq!(p("a.b.c"), vec![Key("a".into()), Key("b".into()), Key("c".into())]);
+        assert_eq!(
+            p("a.b.c"),
+            vec![Key("a".into()), Key("b".into()), Key("c".into())]
+        );
         assert_eq!(p("$.a.b"), p("a.b"));
         assert_eq!(p("$"), vec![]);
         assert_eq!(p(""), vec![]);
-        assert_eq!(p("$.myList[*].type"), vec![Key("myList".into()), Wildcard, Key("type".into())]);
+        assert_eq!(
+            p("$.myList[*].type"),
+            vec![Key("myList".into()), Wildcard, Key("type".into())]
+        );
         assert_eq!(p("customValues[*]"), vec![Key("customValues".into()), Wildcard]);
         assert_eq!(p("a[2].b"), vec![Key("a".into()), Index(2), Key("b".into())]);
         assert_eq!(p("a['x.y']"), vec![Key("a".into()), Key("x.y".into())]);
@@ -206,11 +219,23 @@ mod tests {
     fn refuses_what_is_outside_the_subset() {
         assert!(matches!(JsonPath::parse("a..b"), Err(JsonPathError::EmptyKey(_))));
         assert!(matches!(JsonPath::parse("a."), Err(JsonPathError::EmptyKey(_))));
-        assert!(matches!(JsonPath::parse("a[*"), Err(JsonPathError::BadBracket(_))));
-        assert!(matches!(JsonPath::parse("a[x]"), Err(JsonPathError::BadBracket(_))));
+        assert!(matches!(
+            JsonPath::parse("a[*"),
+            Err(JsonPathError::BadBracket(_))
+        ));
+        assert!(matches!(
+            JsonPath::parse("a[x]"),
+            Err(JsonPathError::BadBracket(_))
+        ));
         assert!(matches!(JsonPath::parse("a]"), Err(JsonPathError::BadBracket(_))));
-        assert!(matches!(JsonPath::parse("a[*]b"), Err(JsonPathError::BadBracket(_))));
-        assert!(matches!(JsonPath::parse("a[?(@.x)]"), Err(JsonPathError::Filter(_))));
+        assert!(matches!(
+            JsonPath::parse("a[*]b"),
+            Err(JsonPathError::BadBracket(_))
+        ));
+        assert!(matches!(
+            JsonPath::parse("a[?(@.x)]"),
+            Err(JsonPathError::Filter(_))
+        ));
     }
 
     #[test]

@@ -269,7 +269,10 @@ impl Sr2Registry {
                 let collection = self.collection(tenant, &subscription.xid)?;
                 let rows = response_rows(&collection, operation, Some(device_external_id));
                 (!rows.is_empty()).then(|| {
-                    Reply::new(subscription.channel.response_topic(&subscription.xid), join_rows(&rows))
+                    Reply::new(
+                        subscription.channel.response_topic(&subscription.xid),
+                        join_rows(&rows),
+                    )
                 })
             })
             .collect()

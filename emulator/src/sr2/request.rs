@@ -44,7 +44,11 @@ pub fn build_request(template: &RequestTemplate, bound: &[BoundValue]) -> ApiReq
             values.put(&mut body, "time", time, Column::Time);
             create(Resource::Measurement, body)
         }
-        Request::EventPost { event_type, text, time } => {
+        Request::EventPost {
+            event_type,
+            text,
+            time,
+        } => {
             values.put(&mut body, "type", event_type, Column::Type);
             values.put(&mut body, "text", text, Column::Text);
             values.put(&mut body, "time", time, Column::Time);
@@ -93,7 +97,9 @@ pub fn build_request(template: &RequestTemplate, bound: &[BoundValue]) -> ApiReq
         },
         Request::OperationPut { fragment } => ApiRequest::Update {
             resource: Resource::Operation,
-            target: ObjectRef::OperationWithFragment(values.slot(fragment, Column::Fragment).unwrap_or_default()),
+            target: ObjectRef::OperationWithFragment(
+                values.slot(fragment, Column::Fragment).unwrap_or_default(),
+            ),
             body,
         },
     }
@@ -221,9 +227,15 @@ mod tests {
         assert_eq!(t(ValueType::Number, "25"), json!(25));
         assert_eq!(t(ValueType::Number, "-2.50"), json!(-2.5));
         assert_eq!(t(ValueType::Integer, "-3"), json!(-3));
-        assert_eq!(t(ValueType::Unsigned, "18446744073709551615"), json!(18446744073709551615u64));
+        assert_eq!(
+            t(ValueType::Unsigned, "18446744073709551615"),
+            json!(18446744073709551615u64)
+        );
         assert_eq!(t(ValueType::String, "25"), json!("25"));
         assert_eq!(t(ValueType::AlarmStatus, "CLEARED"), json!("CLEARED"));
-        assert_eq!(t(ValueType::Date, "2016-06-22T17:03:14.000+02:00"), json!("2016-06-22T17:03:14.000+02:00"));
+        assert_eq!(
+            t(ValueType::Date, "2016-06-22T17:03:14.000+02:00"),
+            json!("2016-06-22T17:03:14.000+02:00")
+        );
     }
 }

@@ -166,7 +166,10 @@ mod tests {
 
     #[test]
     fn invalid_condition_never_fires() {
-        assert_eq!(response_row(&template("11,7,,a..b,x"), &json!({"x":1}), None), None);
+        assert_eq!(
+            response_row(&template("11,7,,a..b,x"), &json!({"x":1}), None),
+            None
+        );
     }
 
     #[test]

@@ -35,7 +35,13 @@ fn with_collection(xid: &str, rows: &str) -> (Sr2Registry, FakeExecutor) {
 /// The single request one use line on `s/uc/c` makes, asserting no reply.
 fn request_of(template: &str, line: &str) -> ApiRequest {
     let (registry, executor) = with_collection("c", template);
-    let replies = registry.on_use(&context("dev"), "c", Sr2Channel::Custom, line.as_bytes(), &executor);
+    let replies = registry.on_use(
+        &context("dev"),
+        "c",
+        Sr2Channel::Custom,
+        line.as_bytes(),
+        &executor,
+    );
     assert_eq!(replies, vec![], "{line}");
     let mut requests = executor.requests();
     assert_eq!(requests.len(), 1, "{line}");
@@ -75,13 +81,19 @@ fn transcript_11_11() {
     );
     assert_eq!(
         external_id,
-        &Some(("c8y_SmartRest2DeviceIdentifier".to_owned(), "myCommon_10".to_owned()))
+        &Some((
+            "c8y_SmartRest2DeviceIdentifier".to_owned(),
+            "myCommon_10".to_owned()
+        ))
     );
     assert_eq!(
         registry.on_template_topic(&ctx, "myCommon_10", b"", &executor),
         vec![Reply::new("s/dt", "20,myCommon_10,100")]
     );
-    assert_eq!(registry.collection_id("t100", "myCommon_10").as_deref(), Some("100"));
+    assert_eq!(
+        registry.collection_id("t100", "myCommon_10").as_deref(),
+        Some("100")
+    );
 
     executor.requests.lock().clear();
     assert_eq!(
@@ -137,7 +149,12 @@ fn malformed_definition_is_refused_with_41_on_s_e() {
     let replies = registry.on_template_topic(&context("dev"), "x", b"10,1,GET,MEASUREMENT", &executor);
     assert_eq!(replies.len(), 1);
     assert_eq!(replies[0].topic, "s/e");
-    assert!(replies[0].payload.starts_with("41,x,Bad request template definition"), "{replies:?}");
+    assert!(
+        replies[0]
+            .payload
+            .starts_with("41,x,Bad request template definition"),
+        "{replies:?}"
+    );
     assert!(executor.requests().is_empty());
     assert_eq!(
         registry.on_template_topic(&context("dev"), "x", b"", &executor),
@@ -310,7 +327,9 @@ fn alarm_clear_with_extra_fragment() {
         ApiRequest::Update {
             resource: Resource::Alarm,
             target: ObjectRef::AlarmOfType("c8y_MyCustomALarm".into()),
-            body: doc(json!({"status":"CLEARED","c8y_CustomFragment":{"reason":"Device resolved alarm on its own"}}))
+            body: doc(
+                json!({"status":"CLEARED","c8y_CustomFragment":{"reason":"Device resolved alarm on its own"}})
+            )
         }
     );
 }
@@ -336,7 +355,9 @@ fn typed_custom_values_and_server_time_for_empty_custom_dates() {
         "10,1,POST,EVENT,,t,x,,a.i,INTEGER,,a.u,UNSIGNED,,a.d,DATE,,a.s,SEVERITY,,a.f,FLAG,,a.n,NUMBER,7.50",
         "1,,-3,4,,CRITICAL",
     );
-    let ApiRequest::Create { body, .. } = request else { panic!() };
+    let ApiRequest::Create { body, .. } = request else {
+        panic!()
+    };
     assert_eq!(body["a"]["i"], json!(-3));
     assert_eq!(body["a"]["u"], json!(4));
     assert_eq!(body["a"]["s"], json!("CRITICAL"));
@@ -351,7 +372,10 @@ fn typed_custom_values_and_server_time_for_empty_custom_dates() {
 fn children_are_the_context_device() {
     let (registry, executor) = with_collection("c", "10,101,POST,EVENT,,c8y_CustomEvent,mytext,,");
     let child = context("child1");
-    assert_eq!(registry.on_use(&child, "c", Sr2Channel::Custom, b"101", &executor), vec![]);
+    assert_eq!(
+        registry.on_use(&child, "c", Sr2Channel::Custom, b"101", &executor),
+        vec![]
+    );
     assert_eq!(executor.contexts(), vec![child]);
 }
 
@@ -359,8 +383,10 @@ fn children_are_the_context_device() {
 
 #[test]
 fn get_responds_on_s_dc_by_default() {
-    let (registry, executor) =
-        with_collection("c", "10,999,GET,INVENTORY,,true\n11,888,,c8y_IsDevice,type,c8y_Test,c8y_Configuration");
+    let (registry, executor) = with_collection(
+        "c",
+        "10,999,GET,INVENTORY,,true\n11,888,,c8y_IsDevice,type,c8y_Test,c8y_Configuration",
+    );
     executor.answer(Ok(json!({
         "id": "12345", "type": "myMqttDevice", "c8y_IsDevice": {}, "c8y_Configuration": "val1=1\nval2=2"
     })));
@@ -372,10 +398,18 @@ fn get_responds_on_s_dc_by_default() {
 
 #[test]
 fn post_with_response_true_and_default_channel() {
-    let (registry, executor) =
-        with_collection("perf", "10,999,POST,MEASUREMENT,true,T,,T.M.value,NUMBER\n11,888,,T,type,id,T.M.value");
+    let (registry, executor) = with_collection(
+        "perf",
+        "10,999,POST,MEASUREMENT,true,T,,T.M.value,NUMBER\n11,888,,T,type,id,T.M.value",
+    );
     assert_eq!(
-        registry.on_use(&context("dev"), "perf", Sr2Channel::Default, b"999,,42", &executor),
+        registry.on_use(
+            &context("dev"),
+            "perf",
+            Sr2Channel::Default,
+            b"999,,42",
+            &executor
+        ),
         vec![Reply::new("s/dd", "888,T,100,42")]
     );
 }
@@ -413,7 +447,13 @@ fn unknown_xid_on_s_uc() {
     let registry = Sr2Registry::new();
     let executor = FakeExecutor::new();
     assert_eq!(
-        registry.on_use(&context("dev"), "nope", Sr2Channel::Custom, b"999,1\n998", &executor),
+        registry.on_use(
+            &context("dev"),
+            "nope",
+            Sr2Channel::Custom,
+            b"999,1\n998",
+            &executor
+        ),
         vec![Reply::new(
             "s/e",
             "40,999,No template for this X-ID.\n40,998,No template for this X-ID."
@@ -434,7 +474,13 @@ fn errors_leave_other_rows_alone() {
         .answer(Err(ApiError::NotFound("Alarm of type c8y_A not found".into())))
         .answer(Ok(json!({"id":"2"})));
     let payload = "555,1\n999,,abc\n999,,1,2\n999,,25\n7\n999,,26";
-    let replies = registry.on_use(&context("dev"), "c", Sr2Channel::Custom, payload.as_bytes(), &executor);
+    let replies = registry.on_use(
+        &context("dev"),
+        "c",
+        Sr2Channel::Custom,
+        payload.as_bytes(),
+        &executor,
+    );
     assert_eq!(
         replies,
         vec![Reply::new(
@@ -467,8 +513,14 @@ fn operations_render_through_every_subscribed_collection() {
                11,444,c8y_CustomConfiguration,c8y_CustomConfiguration.val3,val1,val2";
     let two = "11,222,,deviceId,c8y_CustomConfiguration.val1,c8y_CustomConfiguration.val2\n\
                11,333,,deviceId,val1,val2,customValues[*]";
-    assert_eq!(registry.on_template_topic(&ctx, "one", one.as_bytes(), &executor), vec![]);
-    assert_eq!(registry.on_template_topic(&ctx, "two", two.as_bytes(), &executor), vec![]);
+    assert_eq!(
+        registry.on_template_topic(&ctx, "one", one.as_bytes(), &executor),
+        vec![]
+    );
+    assert_eq!(
+        registry.on_template_topic(&ctx, "two", two.as_bytes(), &executor),
+        vec![]
+    );
     let operation = json!({
         "c8y_CustomConfiguration": {"val1": "1", "val2": "2", "customValues": ["a", "b", "c"]},
         "deviceId": "12345"
@@ -494,5 +546,9 @@ fn operations_render_through_every_subscribed_collection() {
             Reply::new("s/dd", "222,myMqttTestDevice,1,2\n333,myMqttTestDevice,,,"),
         ]
     );
-    assert!(registry.render_operation("t200", &subscriptions, &operation, "x").is_empty());
+    assert!(
+        registry
+            .render_operation("t200", &subscriptions, &operation, "x")
+            .is_empty()
+    );
 }
