@@ -26,7 +26,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use c8y_mqtt::smartrest::{join_rows, records};
+use c8y_mqtt::smartrest::{QoS, join_rows, pack_rows, records};
 use c8y_mqtt::smartrest2::{TemplateCollection, TemplateRow};
 use c8y_mqtt::templates::downstream::{DownstreamLine, ErrorLine, TemplateStatus};
 use parking_lot::Mutex;
@@ -197,7 +197,8 @@ impl Sr2Registry {
     /// [`ApiRequest`] and executed; when the template's `response` is true (default: true for
     /// GET), every response template of the collection is evaluated on the result and each
     /// matching one emits a row on `s/dc/<xid>` (or `s/dd`). Failing rows give `s/e` lines and
-    /// leave the other rows alone. Returns at most one reply per topic, rows in input order.
+    /// leave the other rows alone. Returns one reply per topic (more when the response rows
+    /// exceed one packet), rows in input order.
     pub fn on_use(
         &self,
         context: &RequestContext,
@@ -243,7 +244,7 @@ impl Sr2Registry {
         }
         let mut replies = Vec::new();
         if !responses.is_empty() {
-            replies.push(Reply::new(channel.response_topic(xid), join_rows(&responses)));
+            replies.extend(packed_replies(&channel.response_topic(xid), &responses));
         }
         if !errors.is_empty() {
             replies.push(error_reply(errors));
@@ -254,7 +255,8 @@ impl Sr2Registry {
     /// The SmartREST 2.0 renderings of `operation` (the operation as the REST API returns it)
     /// for a device with external id `device_external_id` of `tenant` that subscribed to
     /// `subscriptions`: for each collection, every matching response template emits
-    /// `<msgId>,<device_external_id>,<values…>`; one reply per collection with at least one row.
+    /// `<msgId>,<device_external_id>,<values…>`; one reply per collection with at least one row
+    /// (more when the rows exceed one packet).
     /// Unknown X-IDs are skipped.
     pub fn render_operation(
         &self,
@@ -268,14 +270,23 @@ impl Sr2Registry {
             .filter_map(|subscription| {
                 let collection = self.collection(tenant, &subscription.xid)?;
                 let rows = response_rows(&collection, operation, Some(device_external_id));
-                (!rows.is_empty()).then(|| {
-                    Reply::new(
-                        subscription.channel.response_topic(&subscription.xid),
-                        join_rows(&rows),
-                    )
-                })
+                Some(packed_replies(
+                    &subscription.channel.response_topic(&subscription.xid),
+                    &rows,
+                ))
             })
+            .flatten()
             .collect()
+    }
+}
+
+/// `rows` packed into as few replies on `topic` as fit the 16184-byte packet limit (QoS 1 or
+/// 2); none for no rows. A single row too large for a packet is sent on its own (the delivery
+/// layer decides what happens to it).
+pub(crate) fn packed_replies(topic: &str, rows: &[String]) -> Vec<Reply> {
+    match pack_rows(topic, QoS::AtLeastOnce, rows) {
+        Ok(payloads) => payloads.into_iter().map(|p| Reply::new(topic, p)).collect(),
+        Err(_) => rows.iter().map(|row| Reply::new(topic, row.clone())).collect(),
     }
 }
 

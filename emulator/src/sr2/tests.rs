@@ -552,3 +552,26 @@ fn operations_render_through_every_subscribed_collection() {
             .is_empty()
     );
 }
+
+#[test]
+fn responses_larger_than_a_packet_are_split() {
+    let (registry, executor) = with_collection("c", "10,1,GET,INVENTORY,,true\n11,a,,,text");
+    let big = "x".repeat(6000);
+    for _ in 0..4 {
+        executor.answer(Ok(json!({ "text": big })));
+    }
+    let replies = registry.on_use(
+        &context("dev"),
+        "c",
+        Sr2Channel::Custom,
+        b"1,1\n1,2\n1,3\n1,4",
+        &executor,
+    );
+    assert_eq!(replies.len(), 2);
+    let rows: usize = replies.iter().map(|r| r.payload.split('\n').count()).sum();
+    assert_eq!(rows, 4);
+    for reply in &replies {
+        assert_eq!(reply.topic, "s/dc/c");
+        assert!(reply.payload.len() <= 16184);
+    }
+}
