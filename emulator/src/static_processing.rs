@@ -100,6 +100,10 @@ fn resolve_device(
         None if target.children.is_empty() => (model.create_device(target.root, name, device_type), true),
         None => (model.create_device(target.root, None, None), true),
     };
+    if root_created {
+        // created by its own session, which is connected
+        model.set_fragment(root, "c8y_Connection", json!({"status": "CONNECTED"}));
+    }
     let Some(last) = target.children.last() else {
         return Ok((root, root_created));
     };
