@@ -115,3 +115,15 @@ pub fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("no string at {pointer} in {value}"))
 }
+
+/// The next `count` publishes on any topic, as (topic, payload), in arrival order.
+pub async fn next_publishes(client: &mut TestClient, count: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let Packet::Publish(publish) = client.expect_incoming(|p| matches!(p, Packet::Publish(_))).await else {
+            unreachable!()
+        };
+        out.push((publish.topic.clone(), String::from_utf8(publish.payload.to_vec()).expect("UTF-8")));
+    }
+    out
+}
