@@ -146,7 +146,11 @@ impl CumulocityPlatform {
             return;
         };
         let renderers: Vec<Arc<dyn OperationRenderer>> = self.renderers.lock().clone();
-        let copies = if self.deliver_twice.load(Ordering::Relaxed) { 2 } else { 1 };
+        let copies = if self.deliver_twice.load(Ordering::Relaxed) {
+            2
+        } else {
+            1
+        };
         for item in outgoing {
             let (device, replies) = match item {
                 Outgoing::Reply(device, reply) => (device, vec![reply]),
@@ -164,7 +168,12 @@ impl CumulocityPlatform {
                 }
             };
             for reply in replies {
-                let _ = outbox.publish_to(&device, &reply.topic, reply.payload.into_bytes(), QoS::ExactlyOnce);
+                let _ = outbox.publish_to(
+                    &device,
+                    &reply.topic,
+                    reply.payload.into_bytes(),
+                    QoS::ExactlyOnce,
+                );
             }
         }
     }
@@ -188,7 +197,12 @@ impl CumulocityPlatform {
 
     /// The managed object with this id.
     pub fn managed_object(&self, id: &str) -> Option<Value> {
-        self.read(|m| parse_id(id).and_then(|id| m.managed_object(id)).cloned().map(Value::Object))
+        self.read(|m| {
+            parse_id(id)
+                .and_then(|id| m.managed_object(id))
+                .cloned()
+                .map(Value::Object)
+        })
     }
 
     /// Every managed object, in creation order.
@@ -231,7 +245,12 @@ impl CumulocityPlatform {
     }
 
     fn records(&self, resource: Resource, filter: &RecordFilter) -> Vec<Value> {
-        self.read(|m| m.filtered(resource, filter).into_iter().map(Value::Object).collect())
+        self.read(|m| {
+            m.filtered(resource, filter)
+                .into_iter()
+                .map(Value::Object)
+                .collect()
+        })
     }
 
     /// The operation with this id.
@@ -255,7 +274,9 @@ impl CumulocityPlatform {
     /// operation.
     pub fn create_operation(&self, device_external_id: &str, fragments: Value) -> Result<Value, ApiError> {
         let Value::Object(body) = fragments else {
-            return Err(ApiError::Invalid("operation fragments must be a JSON object".into()));
+            return Err(ApiError::Invalid(
+                "operation fragments must be a JSON object".into(),
+            ));
         };
         let (op, outgoing) = self.with_model(|m| {
             let device = m
@@ -321,7 +342,10 @@ impl CumulocityPlatform {
         timeout: Duration,
     ) -> Result<Value, WaitTimeout> {
         self.wait_for(
-            |p| p.operation(id).filter(|op| op.get("status").and_then(Value::as_str) == Some(status)),
+            |p| {
+                p.operation(id)
+                    .filter(|op| op.get("status").and_then(Value::as_str) == Some(status))
+            },
             timeout,
         )
         .await
@@ -341,15 +365,29 @@ impl CumulocityPlatform {
     }
 
     /// Waits for a stored event that `pred` accepts.
-    pub async fn wait_for_event(&self, mut pred: impl FnMut(&Value) -> bool, timeout: Duration) -> Result<Value, WaitTimeout> {
-        self.wait_for(|p| p.events(&RecordFilter::all()).into_iter().find(|m| pred(m)), timeout)
-            .await
+    pub async fn wait_for_event(
+        &self,
+        mut pred: impl FnMut(&Value) -> bool,
+        timeout: Duration,
+    ) -> Result<Value, WaitTimeout> {
+        self.wait_for(
+            |p| p.events(&RecordFilter::all()).into_iter().find(|m| pred(m)),
+            timeout,
+        )
+        .await
     }
 
     /// Waits for an alarm that `pred` accepts.
-    pub async fn wait_for_alarm(&self, mut pred: impl FnMut(&Value) -> bool, timeout: Duration) -> Result<Value, WaitTimeout> {
-        self.wait_for(|p| p.alarms(&RecordFilter::all()).into_iter().find(|m| pred(m)), timeout)
-            .await
+    pub async fn wait_for_alarm(
+        &self,
+        mut pred: impl FnMut(&Value) -> bool,
+        timeout: Duration,
+    ) -> Result<Value, WaitTimeout> {
+        self.wait_for(
+            |p| p.alarms(&RecordFilter::all()).into_iter().find(|m| pred(m)),
+            timeout,
+        )
+        .await
     }
 
     /// Waits until the managed object with this `c8y_Serial` exists and `pred` accepts it.
@@ -374,7 +412,11 @@ impl CumulocityPlatform {
         timeout: Duration,
     ) -> Result<DeviceRequest, WaitTimeout> {
         self.wait_for(
-            |p| p.device_requests().into_iter().find(|r| r.id == id && r.status == status),
+            |p| {
+                p.device_requests()
+                    .into_iter()
+                    .find(|r| r.id == id && r.status == status)
+            },
             timeout,
         )
         .await
@@ -392,7 +434,10 @@ impl CumulocityPlatform {
             crate::lock(credentials).set_user(&user, &password);
         }
         let line = CredentialsLine::new(tenant, user, password).to_row();
-        self.send(vec![Outgoing::Reply(session.device_id.clone(), Reply::new(CREDENTIALS, line))]);
+        self.send(vec![Outgoing::Reply(
+            session.device_id.clone(),
+            Reply::new(CREDENTIALS, line),
+        )]);
     }
 
     fn on_static(&self, session: &SessionInfo, mode: ProcessingMode, children: &[String], payload: &[u8]) {
@@ -413,7 +458,12 @@ impl CumulocityPlatform {
             );
             let operations = std::mem::take(&mut outcome.deliver);
             outgoing.extend(self.deliveries(m, &operations));
-            outgoing.extend(outcome.errors.into_iter().map(|row| Outgoing::Reply(root.clone(), Reply::new(ERRORS, row))));
+            outgoing.extend(
+                outcome
+                    .errors
+                    .into_iter()
+                    .map(|row| Outgoing::Reply(root.clone(), Reply::new(ERRORS, row))),
+            );
             outgoing
         });
         self.send(outgoing);
@@ -471,8 +521,13 @@ impl ApiExecutor for CumulocityPlatform {
     fn execute(&self, context: &RequestContext, request: ApiRequest) -> Result<Value, ApiError> {
         let creates_operations = matches!(
             &request,
-            ApiRequest::Create { resource: Resource::Operation, .. }
-                | ApiRequest::CreateBulk { resource: Resource::Operation, .. }
+            ApiRequest::Create {
+                resource: Resource::Operation,
+                ..
+            } | ApiRequest::CreateBulk {
+                resource: Resource::Operation,
+                ..
+            }
         );
         let (result, outgoing) = self.with_model(|m| {
             let result = m.execute(context, request);

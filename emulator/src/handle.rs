@@ -10,14 +10,14 @@ use crate::listener::{Acceptors, Listeners};
 use bytes::Bytes;
 use c8y_mqtt::QoS;
 
+use crate::api::ApiError;
 use crate::auth::BOOTSTRAP_TENANT;
 use crate::auth::BOOTSTRAP_USER;
-use crate::api::ApiError;
 use crate::config::UserCredentials;
 use crate::cumulocity::CumulocityPlatform;
-use crate::model::{AcceptError, DeviceRequest, DeviceRequestStatus, RecordFilter};
 use crate::journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
 use crate::lock;
+use crate::model::{AcceptError, DeviceRequest, DeviceRequestStatus, RecordFilter};
 use crate::platform::{DevicePublish, DisconnectReason, SessionInfo, Transport};
 use crate::sessions::Outbox;
 use crate::shared::Shared;
@@ -269,7 +269,9 @@ impl EmulatorHandle {
 
     /// The managed object with this `c8y_Serial`.
     pub fn managed_object_by_external_id(&self, external_id: &str) -> Option<Value> {
-        self.cumulocity.as_ref()?.managed_object_by_external_id(external_id)
+        self.cumulocity
+            .as_ref()?
+            .managed_object_by_external_id(external_id)
     }
 
     /// The child devices of the device with this `c8y_Serial`.
@@ -282,22 +284,34 @@ impl EmulatorHandle {
 
     /// Stored measurements that `filter` selects, oldest first.
     pub fn measurements(&self, filter: &RecordFilter) -> Vec<Value> {
-        self.cumulocity.as_ref().map(|c| c.measurements(filter)).unwrap_or_default()
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.measurements(filter))
+            .unwrap_or_default()
     }
 
     /// Stored events that `filter` selects, oldest first.
     pub fn platform_events(&self, filter: &RecordFilter) -> Vec<Value> {
-        self.cumulocity.as_ref().map(|c| c.events(filter)).unwrap_or_default()
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.events(filter))
+            .unwrap_or_default()
     }
 
     /// Alarms that `filter` selects, oldest first.
     pub fn alarms(&self, filter: &RecordFilter) -> Vec<Value> {
-        self.cumulocity.as_ref().map(|c| c.alarms(filter)).unwrap_or_default()
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.alarms(filter))
+            .unwrap_or_default()
     }
 
     /// Operations that `filter` selects, oldest first.
     pub fn operations(&self, filter: &RecordFilter) -> Vec<Value> {
-        self.cumulocity.as_ref().map(|c| c.operations(filter)).unwrap_or_default()
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.operations(filter))
+            .unwrap_or_default()
     }
 
     /// The operation with this id.
@@ -336,7 +350,10 @@ impl EmulatorHandle {
 
     /// Every device request.
     pub fn device_requests(&self) -> Vec<DeviceRequest> {
-        self.cumulocity.as_ref().map(|c| c.device_requests()).unwrap_or_default()
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.device_requests())
+            .unwrap_or_default()
     }
 
     /// Waits until the operation has `status`.

@@ -58,8 +58,8 @@ mod transport;
 
 pub use auth::{AuthError, Principal};
 pub use codec::ProtocolVersion;
-pub use cumulocity::CumulocityPlatform;
 pub use config::{EmulatorConfig, ListenerPorts, TlsSource, UserCredentials};
+pub use cumulocity::CumulocityPlatform;
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
 pub use journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};

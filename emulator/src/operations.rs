@@ -17,8 +17,9 @@
 //!   `s/ds`; `c8y_ParameterUpdate` (532) is not rendered yet.
 
 use c8y_mqtt::templates::downstream::{
-    AdvancedSoftwareUpdateItem, DeviceProfile, DownstreamLine, ErrorLine, FirmwareUrl, Operation, OperationKind,
-    ProfileConfiguration, ProfileFirmware, RelayState, SoftwareAction, SoftwareListItem, SoftwareUpdateItem,
+    AdvancedSoftwareUpdateItem, DeviceProfile, DownstreamLine, ErrorLine, FirmwareUrl, Operation,
+    OperationKind, ProfileConfiguration, ProfileFirmware, RelayState, SoftwareAction, SoftwareListItem,
+    SoftwareUpdateItem,
 };
 use c8y_mqtt::templates::upstream::Upstream;
 use c8y_mqtt::value::Timestamp;
@@ -61,13 +62,18 @@ pub fn static_rows(operation: &Document) -> Vec<String> {
 /// The operation kinds a stored operation renders as.
 fn kinds(op: &Document) -> Vec<OperationKind> {
     let s = |v: Option<&Value>, key: &str| -> String {
-        v.and_then(|v| v.get(key)).and_then(Value::as_str).unwrap_or_default().to_owned()
+        v.and_then(|v| v.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     };
     if op.contains_key("c8y_Restart") {
         return vec![OperationKind::Restart];
     }
     if let Some(v) = op.get("c8y_Command") {
-        return vec![OperationKind::Command { text: s(Some(v), "text") }];
+        return vec![OperationKind::Command {
+            text: s(Some(v), "text"),
+        }];
     }
     if let Some(v) = op.get("c8y_DeviceProfile") {
         return device_profile(v);
@@ -76,7 +82,8 @@ fn kinds(op: &Document) -> Vec<OperationKind> {
         let name = s(Some(v), "name");
         let version = s(Some(v), "version");
         let url = FirmwareUrl::from(s(Some(v), "url").as_str());
-        let patch = v.get("isPatch").and_then(Value::as_bool).unwrap_or(false) || v.get("dependency").is_some();
+        let patch =
+            v.get("isPatch").and_then(Value::as_bool).unwrap_or(false) || v.get("dependency").is_some();
         return vec![if patch {
             OperationKind::FirmwarePatch {
                 name,
@@ -89,7 +96,9 @@ fn kinds(op: &Document) -> Vec<OperationKind> {
         }];
     }
     if let Some(v) = op.get("c8y_Configuration") {
-        return vec![OperationKind::Configuration { text: s(Some(v), "config") }];
+        return vec![OperationKind::Configuration {
+            text: s(Some(v), "config"),
+        }];
     }
     if let Some(items) = op.get("c8y_SoftwareList").and_then(Value::as_array) {
         let items = items
@@ -113,7 +122,10 @@ fn kinds(op: &Document) -> Vec<OperationKind> {
         }];
     }
     if let Some(states) = op.get("c8y_RelayArray").and_then(Value::as_array) {
-        let states = states.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect();
+        let states = states
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect();
         return vec![OperationKind::RelayArray(states)];
     }
     if let Some(v) = op.get("c8y_UploadConfigFile") {
@@ -148,7 +160,9 @@ fn kinds(op: &Document) -> Vec<OperationKind> {
         }];
     }
     if let Some(v) = op.get("c8y_CommunicationMode") {
-        return vec![OperationKind::CommunicationMode { mode: s(Some(v), "mode") }];
+        return vec![OperationKind::CommunicationMode {
+            mode: s(Some(v), "mode"),
+        }];
     }
     if let Some(items) = op.get("c8y_SoftwareUpdate").and_then(Value::as_array) {
         if items.iter().any(|i| i.get("softwareType").is_some()) {
@@ -159,7 +173,10 @@ fn kinds(op: &Document) -> Vec<OperationKind> {
         return vec![OperationKind::SoftwareUpdate(items)];
     }
     if let Some(v) = op.get("c8y_RemoteAccessConnect") {
-        let port = v.get("port").and_then(Value::as_u64).and_then(|p| u16::try_from(p).ok());
+        let port = v
+            .get("port")
+            .and_then(Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok());
         let Some(port) = port else {
             return Vec::new();
         };
@@ -204,7 +221,11 @@ fn device_profile(v: &Value) -> Vec<OperationKind> {
         is_patch: f.get("isPatch").and_then(Value::as_bool).unwrap_or(false),
         dependency: f.get("dependency").and_then(Value::as_str).map(str::to_owned),
     });
-    let software: Vec<Value> = v.get("software").and_then(Value::as_array).cloned().unwrap_or_default();
+    let software: Vec<Value> = v
+        .get("software")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let configurations: Vec<ProfileConfiguration> = v
         .get("configuration")
         .and_then(Value::as_array)
@@ -243,7 +264,11 @@ const SIDE_EFFECT_FRAGMENTS: [&str; 6] = [
 ];
 
 /// Applies a status template (501–507) for `device`.
-pub(crate) fn apply_status_template(model: &mut Model, device: u64, template: &Upstream) -> Result<(), ErrorLine> {
+pub(crate) fn apply_status_template(
+    model: &mut Model,
+    device: u64,
+    template: &Upstream,
+) -> Result<(), ErrorLine> {
     let id = template.template_id();
     let by_fragment = |model: &Model, fragment: &str, status: &str| {
         model
@@ -257,13 +282,15 @@ pub(crate) fn apply_status_template(model: &mut Model, device: u64, template: &U
             })
     };
     let by_id = |model: &Model, op: &str| {
-        model.select_operation(device, &OperationSelector::Id(op)).ok_or_else(|| {
-            ErrorLine::new(
-                50,
-                id.to_string(),
-                format!("Operation with id {op} for device id {device} not found"),
-            )
-        })
+        model
+            .select_operation(device, &OperationSelector::Id(op))
+            .ok_or_else(|| {
+                ErrorLine::new(
+                    50,
+                    id.to_string(),
+                    format!("Operation with id {op} for device id {device} not found"),
+                )
+            })
     };
     match template {
         Upstream::SetExecuting(t) => {
@@ -332,7 +359,11 @@ fn succeed(model: &mut Model, device: u64, index: usize, fragment: Option<&str>,
             }
         }
         Some("c8y_CommunicationMode") => {
-            if let Some(mode) = op.get("c8y_CommunicationMode").and_then(|m| m.get("mode")).cloned() {
+            if let Some(mode) = op
+                .get("c8y_CommunicationMode")
+                .and_then(|m| m.get("mode"))
+                .cloned()
+            {
                 model.set_fragment(device, "c8y_CommunicationMode", json!({"mode": mode}));
             }
         }
@@ -343,7 +374,11 @@ fn succeed(model: &mut Model, device: u64, index: usize, fragment: Option<&str>,
                 .cloned()
                 .unwrap_or(Value::Null);
             let time = first.cloned().unwrap_or_else(now);
-            model.set_fragment(device, "c8y_ConfigurationDump", json!({"id": dump_id, "time": time}));
+            model.set_fragment(
+                device,
+                "c8y_ConfigurationDump",
+                json!({"id": dump_id, "time": time}),
+            );
         }
         _ => {}
     }

@@ -113,9 +113,10 @@ fn resolve_device(
             template,
             format!("Device {last} not found in the hierarchy of {}", target.root),
         )),
-        None if target.children.len() == 1 => {
-            Ok((model.create_child_device(root, last, name, device_type.or(None), true), true))
-        }
+        None if target.children.len() == 1 => Ok((
+            model.create_child_device(root, last, name, device_type.or(None), true),
+            true,
+        )),
         None => Err(server_error(
             template,
             format!("Device {last} not found in the hierarchy of {}", target.root),
@@ -137,7 +138,10 @@ fn apply(
     };
     let (device, created) = resolve_device(model, target, id, creation)?;
     model.touch_availability(device);
-    let persist = matches!(target.mode, ProcessingMode::Persistent | ProcessingMode::Quiescent);
+    let persist = matches!(
+        target.mode,
+        ProcessingMode::Persistent | ProcessingMode::Quiescent
+    );
     match template {
         Upstream::DeviceCreation(_) => {
             if !created {
@@ -226,7 +230,9 @@ fn apply(
                 ("accuracy", t.accuracy().map(|a| json!(a))),
             ]),
         ),
-        Upstream::Configuration(t) => model.set_fragment(device, "c8y_Configuration", json!({"config": t.config()})),
+        Upstream::Configuration(t) => {
+            model.set_fragment(device, "c8y_Configuration", json!({"config": t.config()}))
+        }
         Upstream::SupportedOperations(t) => {
             model.set_fragment(device, "c8y_SupportedOperations", json!(t.operations()));
         }
@@ -279,10 +285,12 @@ fn apply(
                 .first()
                 .and_then(|i| model.operation_at(*i))
                 .cloned();
-            let profile_id = t
-                .profile_id()
-                .map(str::to_owned)
-                .or_else(|| profile_op.as_ref().and_then(|o| text(o, "profileId")).map(str::to_owned));
+            let profile_id = t.profile_id().map(str::to_owned).or_else(|| {
+                profile_op
+                    .as_ref()
+                    .and_then(|o| text(o, "profileId"))
+                    .map(str::to_owned)
+            });
             let profile_name = profile_op.as_ref().and_then(|o| o.get("profileName")).cloned();
             model.set_fragment(
                 device,
@@ -327,8 +335,14 @@ fn apply(
             set_installed_software(model, device, |list| {
                 list.retain(|item| {
                     let key = (
-                        item.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                        item.get("version").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                        item.get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        item.get("version")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
                     );
                     !removed.contains(&key)
                 });
@@ -364,7 +378,13 @@ fn apply(
         }
         Upstream::Temperature(t) => {
             let mut body = record("c8y_TemperatureMeasurement", t.time().map(ToString::to_string));
-            add_series(&mut body, "c8y_TemperatureMeasurement", "T", number(t.value()), Some("C"));
+            add_series(
+                &mut body,
+                "c8y_TemperatureMeasurement",
+                "T",
+                number(t.value()),
+                Some("C"),
+            );
             model.create_record(Resource::Measurement, device, body, persist);
         }
         Upstream::Battery(t) => {
@@ -372,10 +392,42 @@ fn apply(
             add_series(&mut body, "c8y_Battery", "level", number(t.value()), Some("%"));
             model.create_record(Resource::Measurement, device, body, persist);
         }
-        Upstream::CriticalAlarm(t) => raise(model, device, persist, "CRITICAL", t.alarm_type(), t.text(), t.time()),
-        Upstream::MajorAlarm(t) => raise(model, device, persist, "MAJOR", t.alarm_type(), t.text(), t.time()),
-        Upstream::MinorAlarm(t) => raise(model, device, persist, "MINOR", t.alarm_type(), t.text(), t.time()),
-        Upstream::WarningAlarm(t) => raise(model, device, persist, "WARNING", t.alarm_type(), t.text(), t.time()),
+        Upstream::CriticalAlarm(t) => raise(
+            model,
+            device,
+            persist,
+            "CRITICAL",
+            t.alarm_type(),
+            t.text(),
+            t.time(),
+        ),
+        Upstream::MajorAlarm(t) => raise(
+            model,
+            device,
+            persist,
+            "MAJOR",
+            t.alarm_type(),
+            t.text(),
+            t.time(),
+        ),
+        Upstream::MinorAlarm(t) => raise(
+            model,
+            device,
+            persist,
+            "MINOR",
+            t.alarm_type(),
+            t.text(),
+            t.time(),
+        ),
+        Upstream::WarningAlarm(t) => raise(
+            model,
+            device,
+            persist,
+            "WARNING",
+            t.alarm_type(),
+            t.text(),
+            t.time(),
+        ),
         Upstream::AlarmSeverityUpdate(t) => {
             if let Some(index) = model.alarm_of_type(device, t.alarm_type()) {
                 model.update_alarm_at(index, doc(json!({"severity": t.severity().as_str()})));
@@ -388,7 +440,10 @@ fn apply(
         }
         Upstream::ClearAlarmFragments(t) => {
             if let Some(index) = model.alarm_of_type(device, t.alarm_type()) {
-                model.update_alarm_at(index, t.fragments().iter().map(|f| (f.clone(), Value::Null)).collect());
+                model.update_alarm_at(
+                    index,
+                    t.fragments().iter().map(|f| (f.clone(), Value::Null)).collect(),
+                );
             }
         }
         Upstream::Event(t) => {
@@ -398,16 +453,31 @@ fn apply(
         }
         Upstream::LocationUpdate(t) => {
             let position = position(t.latitude(), t.longitude(), t.altitude(), t.accuracy());
-            location_event(model, device, persist, position, t.time().map(ToString::to_string));
+            location_event(
+                model,
+                device,
+                persist,
+                position,
+                t.time().map(ToString::to_string),
+            );
         }
         Upstream::LocationUpdateWithDevice(t) => {
             let position = position(t.latitude(), t.longitude(), t.altitude(), t.accuracy());
-            location_event(model, device, persist, position.clone(), t.time().map(ToString::to_string));
+            location_event(
+                model,
+                device,
+                persist,
+                position.clone(),
+                t.time().map(ToString::to_string),
+            );
             model.set_fragment(device, "c8y_Position", position);
         }
         Upstream::ClearEventFragments(t) => {
             if let Some(index) = model.latest_event_of_type(device, t.event_type()) {
-                model.update_event_at(index, t.fragments().iter().map(|f| (f.clone(), Value::Null)).collect());
+                model.update_event_at(
+                    index,
+                    t.fragments().iter().map(|f| (f.clone(), Value::Null)).collect(),
+                );
             }
         }
         Upstream::DeviceParameterUpdate(t) => parameter_update(model, device, persist, t.parameters()),
@@ -525,7 +595,9 @@ fn set_installed_software(model: &mut Model, device: u64, change: impl FnOnce(&m
     let holder = match existing {
         Some(id) => id,
         None => {
-            let body = doc(json!({"type": INSTALLED_SOFTWARE, "name": "Installed software", INSTALLED_SOFTWARE: []}));
+            let body = doc(
+                json!({"type": INSTALLED_SOFTWARE, "name": "Installed software", INSTALLED_SOFTWARE: []}),
+            );
             let created = model.create_managed_object(body, None);
             let id = created
                 .get("id")
@@ -551,9 +623,9 @@ fn parameter_value(parameter: &DeviceParameter) -> Value {
     let raw = parameter.value();
     match parameter.value_type().to_ascii_uppercase().as_str() {
         "BOOLEAN" | "B" | "BOOL" => raw.parse::<bool>().map_or_else(|_| json!(raw), Value::Bool),
-        "NUMBER" | "N" | "INTEGER" | "I" | "INT" | "FLOAT" | "F" | "DOUBLE" | "D" => {
-            raw.parse::<c8y_mqtt::value::Number>().map_or_else(|_| json!(raw), |n| number(&n))
-        }
+        "NUMBER" | "N" | "INTEGER" | "I" | "INT" | "FLOAT" | "F" | "DOUBLE" | "D" => raw
+            .parse::<c8y_mqtt::value::Number>()
+            .map_or_else(|_| json!(raw), |n| number(&n)),
         _ => json!(raw),
     }
 }
@@ -567,8 +639,17 @@ fn parameter_update(model: &mut Model, device: u64, persist: bool, parameters: &
     let mut changed = Map::new();
     for parameter in parameters {
         let value = parameter_value(parameter);
-        let pointer = format!("/{}", parameter.path().replace('~', "~0").replace('/', "~1").replace('.', "/"));
-        if current.get(parameter.path()).is_none() && Value::Object(current.clone()).pointer(&pointer) == Some(&value) {
+        let pointer = format!(
+            "/{}",
+            parameter
+                .path()
+                .replace('~', "~0")
+                .replace('/', "~1")
+                .replace('.', "/")
+        );
+        if current.get(parameter.path()).is_none()
+            && Value::Object(current.clone()).pointer(&pointer) == Some(&value)
+        {
             continue;
         }
         set_path(&mut current, parameter.path(), value.clone());

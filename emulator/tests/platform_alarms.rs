@@ -29,14 +29,25 @@ async fn alarms_are_deduplicated_updated_and_cleared_by_type() {
     let temperature = &alarms[0];
     assert_eq!(temperature["count"], json!(3));
     assert_eq!(temperature["status"], "ACTIVE");
-    assert_eq!(temperature["severity"], "CRITICAL", "a duplicate keeps the first severity");
+    assert_eq!(
+        temperature["severity"], "CRITICAL",
+        "a duplicate keeps the first severity"
+    );
     assert_eq!(temperature["text"], "Too hot, really");
     assert_eq!(temperature["time"], "2024-03-03T03:03:03.000Z");
     assert_eq!(temperature["firstOccurrenceTime"], "2024-03-03T03:03:03.000Z");
     let door = &alarms[1];
     assert_eq!(
-        (door["severity"].as_str(), door["text"].as_str(), door["count"].as_u64()),
-        (Some("WARNING"), Some("Alarm of type c8y_DoorAlarm raised"), Some(1))
+        (
+            door["severity"].as_str(),
+            door["text"].as_str(),
+            door["count"].as_u64()
+        ),
+        (
+            Some("WARNING"),
+            Some("Alarm of type c8y_DoorAlarm raised"),
+            Some(1)
+        )
     );
 
     // 305, 307 and 306 address the alarm by type
@@ -47,7 +58,10 @@ async fn alarms_are_deduplicated_updated_and_cleared_by_type() {
         device: "al".to_owned(),
         persistent: true,
     };
-    let body = json!({"c8y_Extra": {"a": 1}, "other": 2}).as_object().unwrap().clone();
+    let body = json!({"c8y_Extra": {"a": 1}, "other": 2})
+        .as_object()
+        .unwrap()
+        .clone();
     cumulocity
         .execute(
             &context,
@@ -80,6 +94,9 @@ async fn alarms_are_deduplicated_updated_and_cleared_by_type() {
     next_on(&mut device, "s/ds").await;
     let doors = emulator.alarms(&RecordFilter::all().source("al").of_type("c8y_DoorAlarm"));
     assert_eq!(doors.len(), 2);
-    assert_eq!((doors[1]["status"].as_str(), doors[1]["count"].as_u64()), (Some("ACTIVE"), Some(1)));
+    assert_eq!(
+        (doors[1]["status"].as_str(), doors[1]["count"].as_u64()),
+        (Some("ACTIVE"), Some(1))
+    );
     emulator.shutdown().await;
 }

@@ -55,7 +55,12 @@ async fn an_undecodable_row_is_reported_and_the_other_rows_still_count() {
     let mut device = ready_device(&emulator, "utf").await;
     device
         .client
-        .publish("s/us", rumqttc::QoS::AtLeastOnce, false, b"212,1\n\xff\xfe\n212,2".to_vec())
+        .publish(
+            "s/us",
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            b"212,1\n\xff\xfe\n212,2".to_vec(),
+        )
         .await
         .unwrap();
     let line = next_on(&mut device, "s/e").await;
@@ -80,7 +85,11 @@ async fn status_updates_for_operations_of_another_device_are_refused() {
     assert_eq!(next_on(&mut owner, "s/ds").await, "510,own");
     let foreign_mo = emulator.managed_object_by_external_id("foreign").unwrap();
     let foreign_id = foreign_mo["id"].as_str().unwrap();
-    for row in [format!("504,{op_id}"), format!("505,{op_id},nope"), format!("506,{op_id}")] {
+    for row in [
+        format!("504,{op_id}"),
+        format!("505,{op_id},nope"),
+        format!("506,{op_id}"),
+    ] {
         publish(&other, "s/us", &row).await;
         let template = &row[..3];
         assert_eq!(

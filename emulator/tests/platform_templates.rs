@@ -52,11 +52,20 @@ async fn inventory_templates_set_their_fragments() {
     let mo = emulator.managed_object_by_external_id("fx").unwrap();
     assert_eq!(reply, format!("124,{}", mo["id"].as_str().unwrap()));
     let expected: &[(&str, Value)] = &[
-        ("c8y_Hardware", json!({"serialNumber": "S1", "model": "M1", "revision": "R1"})),
-        ("c8y_Position", json!({"lat": 52.2, "lng": 13.1, "alt": 100, "accuracy": 5})),
+        (
+            "c8y_Hardware",
+            json!({"serialNumber": "S1", "model": "M1", "revision": "R1"}),
+        ),
+        (
+            "c8y_Position",
+            json!({"lat": 52.2, "lng": 13.1, "alt": 100, "accuracy": 5}),
+        ),
         ("c8y_Configuration", json!({"config": "key=value, more"})),
         ("c8y_SupportedOperations", json!(["c8y_Restart", "c8y_Command"])),
-        ("c8y_Firmware", json!({"name": "fw", "version": "1.0", "url": "http://fw"})),
+        (
+            "c8y_Firmware",
+            json!({"name": "fw", "version": "1.0", "url": "http://fw"}),
+        ),
         (
             "c8y_SoftwareList",
             json!([{"name": "a", "version": "1", "url": "u1"}, {"name": "b", "version": "2", "url": "u2"}]),
@@ -69,7 +78,10 @@ async fn inventory_templates_set_their_fragments() {
             json!({"name": "sshd.conf", "type": "ssh", "url": "http://cfg", "time": "2024-01-01T00:00:00.000Z"}),
         ),
         ("c8y_Profile", json!({"profileId": "42", "profileExecuted": true})),
-        ("c8y_Agent", json!({"name": "agent", "version": "1.2", "url": "http://a", "maintainer": "me"})),
+        (
+            "c8y_Agent",
+            json!({"name": "agent", "version": "1.2", "url": "http://a", "maintainer": "me"}),
+        ),
         ("c8y_SupportedSoftwareTypes", json!(["apt", "docker"])),
         ("c8y_RemoteAccessSupportedProtocols", json!(["SSH", "VNC"])),
     ];
@@ -91,7 +103,12 @@ async fn inventory_templates_set_their_fragments() {
 async fn mobile_fields_are_stored_by_name() {
     let emulator = start_with(&["mob"]).await;
     let mut device = ready_device(&emulator, "mob").await;
-    publish_all(&mut device, "s/us", &["111,imei1,iccid1,imsi1,mcc1,mnc1,lac1,cell1"]).await;
+    publish_all(
+        &mut device,
+        "s/us",
+        &["111,imei1,iccid1,imsi1,mcc1,mnc1,lac1,cell1"],
+    )
+    .await;
     let mo = emulator.managed_object_by_external_id("mob").unwrap();
     assert_eq!(
         mo["c8y_Mobile"],
@@ -107,27 +124,55 @@ async fn children_services_and_the_105_reply() {
     publish_all(
         &mut device,
         "s/us",
-        &["101,kid1,Kid,kid_type,false", "101,kid2", "101,kid1", "102,svc1,systemd,Database,up"],
+        &[
+            "101,kid1,Kid,kid_type,false",
+            "101,kid2",
+            "101,kid1",
+            "102,svc1,systemd,Database,up",
+        ],
     )
     .await;
     publish_all(&mut device, "s/us/svc1", &["104,down"]).await;
     publish_all(&mut device, "s/us/kid2", &["101,grandkid,Grand"]).await;
 
     let kid1 = emulator.managed_object_by_external_id("kid1").unwrap();
-    assert_eq!((kid1["name"].as_str(), kid1["type"].as_str()), (Some("Kid"), Some("kid_type")));
-    assert!(kid1.get("c8y_IsDevice").is_none(), "4th field false: no c8y_IsDevice");
+    assert_eq!(
+        (kid1["name"].as_str(), kid1["type"].as_str()),
+        (Some("Kid"), Some("kid_type"))
+    );
+    assert!(
+        kid1.get("c8y_IsDevice").is_none(),
+        "4th field false: no c8y_IsDevice"
+    );
     let kid2 = emulator.managed_object_by_external_id("kid2").unwrap();
     assert_eq!(kid2["name"], "MQTT Device kid2");
     assert_eq!(kid2["type"], "c8y_MQTTChildDevice");
     assert_eq!(kid2["c8y_IsDevice"], json!({}));
     let service = emulator.managed_object_by_external_id("svc1").unwrap();
     assert_eq!(
-        (service["type"].as_str(), service["serviceType"].as_str(), service["name"].as_str(), service["status"].as_str()),
-        (Some("c8y_Service"), Some("systemd"), Some("Database"), Some("down"))
+        (
+            service["type"].as_str(),
+            service["serviceType"].as_str(),
+            service["name"].as_str(),
+            service["status"].as_str()
+        ),
+        (
+            Some("c8y_Service"),
+            Some("systemd"),
+            Some("Database"),
+            Some("down")
+        )
     );
     let parent = emulator.managed_object_by_external_id("par").unwrap();
-    assert_eq!(str_at(&parent, "/childAdditions/references/0/managedObject/id"), service["id"].as_str().unwrap());
-    let children: Vec<Value> = emulator.child_devices("par").iter().map(|c| c["id"].clone()).collect();
+    assert_eq!(
+        str_at(&parent, "/childAdditions/references/0/managedObject/id"),
+        service["id"].as_str().unwrap()
+    );
+    let children: Vec<Value> = emulator
+        .child_devices("par")
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
     assert_eq!(children, vec![kid1["id"].clone(), kid2["id"].clone()]);
     assert_eq!(emulator.child_devices("kid2")[0]["name"], "Grand");
 
@@ -139,7 +184,12 @@ async fn children_services_and_the_105_reply() {
     // a grandchild addressed by the full path or by its own id; deeper unknown ids are refused
     publish_all(&mut device, "s/us/kid2/grandkid", &["212,50"]).await;
     publish_all(&mut device, "s/us/grandkid", &["212,51"]).await;
-    assert_eq!(emulator.measurements(&RecordFilter::all().source("grandkid")).len(), 2);
+    assert_eq!(
+        emulator
+            .measurements(&RecordFilter::all().source("grandkid"))
+            .len(),
+        2
+    );
     publish(&device, "s/us/kid2/nobody", "212,52").await;
     assert_eq!(
         next_on(&mut device, "s/e").await,
@@ -153,7 +203,12 @@ async fn children_services_and_the_105_reply() {
 async fn advanced_software_list_is_kept_outside_the_device() {
     let emulator = start_with(&["sw"]).await;
     let mut device = ready_device(&emulator, "sw").await;
-    publish_all(&mut device, "s/us", &["140,a,1,apt,,b,2", "141,c,3,,http://c", "142,a,1"]).await;
+    publish_all(
+        &mut device,
+        "s/us",
+        &["140,a,1,apt,,b,2", "141,c,3,,http://c", "142,a,1"],
+    )
+    .await;
     let mo = emulator.managed_object_by_external_id("sw").unwrap();
     let holder_id = str_at(&mo, "/childAdditions/references/0/managedObject/id").to_owned();
     let holder = emulator.cumulocity().unwrap().managed_object(&holder_id).unwrap();
@@ -218,7 +273,10 @@ async fn measurement_templates() {
     publish_all(&mut device, "c/us", &["212,2"]).await;
     publish_all(&mut device, "q/us", &["212,3"]).await;
     let batteries = emulator.measurements(&RecordFilter::all().of_type("c8y_Battery"));
-    let values: Vec<&Value> = batteries.iter().map(|m| &m["c8y_Battery"]["level"]["value"]).collect();
+    let values: Vec<&Value> = batteries
+        .iter()
+        .map(|m| &m["c8y_Battery"]["level"]["value"])
+        .collect();
     assert_eq!(values, vec![&json!(95), &json!(3)]);
     emulator.shutdown().await;
 }
@@ -240,22 +298,40 @@ async fn event_templates() {
         ],
     )
     .await;
-    let events = emulator.cumulocity().unwrap().events(&RecordFilter::all().source("ev"));
+    let events = emulator
+        .cumulocity()
+        .unwrap()
+        .events(&RecordFilter::all().source("ev"));
     assert_eq!(events.len(), 4, "{events:?}");
     assert_eq!(
-        (events[0]["type"].as_str(), events[0]["text"].as_str(), events[0]["time"].as_str()),
-        (Some("c8y_MyEvent"), Some("Something, happened"), Some("2024-02-02T02:02:02.000Z"))
+        (
+            events[0]["type"].as_str(),
+            events[0]["text"].as_str(),
+            events[0]["time"].as_str()
+        ),
+        (
+            Some("c8y_MyEvent"),
+            Some("Something, happened"),
+            Some("2024-02-02T02:02:02.000Z")
+        )
     );
     assert_eq!(events[1]["type"], "c8y_LocationUpdate");
     assert_eq!(events[1]["c8y_Position"], json!({"lat": 52.1, "lng": 13.2}));
-    assert!(events[2].get("c8y_Position").is_none(), "407 cleared the latest location event");
+    assert!(
+        events[2].get("c8y_Position").is_none(),
+        "407 cleared the latest location event"
+    );
     assert_eq!(events[3]["type"], "c8y_ParameterUpdate");
     assert_eq!(
         events[3]["c8y_ParameterUpdate"],
         json!({"c8y_RelayStatus.left": true, "c8y_Level": 5})
     );
     let mo = emulator.managed_object_by_external_id("ev").unwrap();
-    assert_eq!(mo["c8y_Position"], json!({"lat": 50, "lng": 10, "accuracy": 3}), "402 sets the device position");
+    assert_eq!(
+        mo["c8y_Position"],
+        json!({"lat": 50, "lng": 10, "accuracy": 3}),
+        "402 sets the device position"
+    );
     assert_eq!(mo["c8y_RelayStatus"], json!({"left": true}));
     assert_eq!(mo["c8y_Level"], json!(5));
     emulator.shutdown().await;
@@ -270,14 +346,23 @@ async fn subscribing_before_the_device_exists_is_refused() {
         rumqttc::SubscribeReasonCode::Failure
     );
     publish(&client, "s/us", "100,Early bird").await;
-    emulator.wait_for_managed_object("early", |_| true, WAIT).await.unwrap();
+    emulator
+        .wait_for_managed_object("early", |_| true, WAIT)
+        .await
+        .unwrap();
     subscribe(&mut client, "s/ds").await;
     // a repeated 100 reports the existing device on s/e and changes nothing
     subscribe(&mut client, "s/e").await;
     publish(&client, "s/us", "100,Other name,other_type").await;
-    assert_eq!(next_on(&mut client, "s/e").await, "41,100,Device already existing");
+    assert_eq!(
+        next_on(&mut client, "s/e").await,
+        "41,100,Device already existing"
+    );
     let mo = emulator.managed_object_by_external_id("early").unwrap();
-    assert_eq!((mo["name"].as_str(), mo["type"].as_str()), (Some("Early bird"), Some("c8y_MQTTDevice")));
+    assert_eq!(
+        (mo["name"].as_str(), mo["type"].as_str()),
+        (Some("Early bird"), Some("c8y_MQTTDevice"))
+    );
     assert_eq!(str_at(&mo, "/c8y_Connection/status"), "CONNECTED");
     emulator.shutdown().await;
 }
@@ -295,7 +380,10 @@ async fn any_first_row_auto_creates_the_device_and_a_last_will_counts_as_a_publi
     let mut client = common::spawn_client(options);
     assert_eq!(client.connack_code().await, 0);
     publish(&client, "s/us", "212,80").await;
-    let mo = emulator.wait_for_managed_object("auto", |_| true, WAIT).await.unwrap();
+    let mo = emulator
+        .wait_for_managed_object("auto", |_| true, WAIT)
+        .await
+        .unwrap();
     assert_eq!(
         (mo["name"].as_str(), mo["type"].as_str()),
         (Some("MQTT Device auto"), Some("c8y_MQTTDevice"))

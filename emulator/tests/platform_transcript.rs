@@ -17,7 +17,12 @@ async fn transcript_bootstrap_to_child_measurement() {
     emulator.register_device("1234").expect("default platform");
 
     // bootstrap (ClientId "1234", user management/devicebootstrap)
-    let options = tcp_options(&emulator, "1234", "management/devicebootstrap", BOOTSTRAP_PASSWORD);
+    let options = tcp_options(
+        &emulator,
+        "1234",
+        "management/devicebootstrap",
+        BOOTSTRAP_PASSWORD,
+    );
     let mut boot = spawn_client(options);
     assert_eq!(boot.connack_code().await, 0);
     subscribe(&mut boot, "s/dcr").await;
@@ -42,7 +47,12 @@ async fn transcript_bootstrap_to_child_measurement() {
     let mut device = spawn_client(options);
     assert_eq!(device.connack_code().await, 0, "the delivered credentials log in");
     publish(&device, "s/us", "100,My device,c8y_MQTTDevice").await;
-    publish(&device, "s/us", "110,1234,Model X,1.0\n117,60\n114,c8y_Restart,c8y_Command").await;
+    publish(
+        &device,
+        "s/us",
+        "110,1234,Model X,1.0\n117,60\n114,c8y_Restart,c8y_Command",
+    )
+    .await;
     let mo = emulator
         .wait_for_managed_object("1234", |mo| mo.get("c8y_SupportedOperations").is_some(), WAIT)
         .await
@@ -56,7 +66,10 @@ async fn transcript_bootstrap_to_child_measurement() {
         json!({"serialNumber": "1234", "model": "Model X", "revision": "1.0"})
     );
     assert_eq!(mo["c8y_RequiredAvailability"], json!({"responseInterval": 60}));
-    assert_eq!(mo["c8y_SupportedOperations"], json!(["c8y_Restart", "c8y_Command"]));
+    assert_eq!(
+        mo["c8y_SupportedOperations"],
+        json!(["c8y_Restart", "c8y_Command"])
+    );
 
     // an operation created before the device subscribed is delivered by 500
     let op = emulator
@@ -80,7 +93,10 @@ async fn transcript_bootstrap_to_child_measurement() {
         .wait_for_operation_status(&op_id, "SUCCESSFUL", WAIT)
         .await
         .unwrap();
-    assert_eq!(done["c8y_Command"], json!({"text": "echo \"hi\"", "result": "hi"}));
+    assert_eq!(
+        done["c8y_Command"],
+        json!({"text": "echo \"hi\"", "result": "hi"})
+    );
 
     publish(&device, "s/us", "999,I made this up").await;
     assert_eq!(
@@ -93,7 +109,9 @@ async fn transcript_bootstrap_to_child_measurement() {
         .wait_for_measurement(|m| m["type"] == "c8y_TemperatureMeasurement", WAIT)
         .await
         .unwrap();
-    let child = emulator.managed_object_by_external_id("child1").expect("child1 auto-created");
+    let child = emulator
+        .managed_object_by_external_id("child1")
+        .expect("child1 auto-created");
     assert_eq!(measurement["source"]["id"], child["id"]);
     assert_eq!(
         measurement["c8y_TemperatureMeasurement"],
@@ -104,8 +122,17 @@ async fn transcript_bootstrap_to_child_measurement() {
     let children = emulator.child_devices("1234");
     assert_eq!(children.len(), 1);
     assert_eq!(children[0]["id"], child["id"]);
-    assert_eq!(emulator.measurements(&RecordFilter::all().source("child1")).len(), 1);
-    assert!(emulator.measurements(&RecordFilter::all().source("1234")).is_empty());
-    device.expect_no_incoming(|p| matches!(p, Packet::Publish(p) if p.topic == "s/e")).await;
+    assert_eq!(
+        emulator.measurements(&RecordFilter::all().source("child1")).len(),
+        1
+    );
+    assert!(
+        emulator
+            .measurements(&RecordFilter::all().source("1234"))
+            .is_empty()
+    );
+    device
+        .expect_no_incoming(|p| matches!(p, Packet::Publish(p) if p.topic == "s/e"))
+        .await;
     emulator.shutdown().await;
 }

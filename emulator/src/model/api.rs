@@ -19,7 +19,11 @@ use crate::api::{ApiError, ApiRequest, Document, ObjectRef, RequestContext, Reso
 
 impl Model {
     /// Executes one request (see the module documentation).
-    pub(crate) fn execute(&mut self, context: &RequestContext, request: ApiRequest) -> Result<Value, ApiError> {
+    pub(crate) fn execute(
+        &mut self,
+        context: &RequestContext,
+        request: ApiRequest,
+    ) -> Result<Value, ApiError> {
         match request {
             ApiRequest::Create {
                 resource,
@@ -27,14 +31,22 @@ impl Model {
                 external_id,
             } => self.api_create(context, resource, body, external_id),
             ApiRequest::CreateBulk { resource, bodies } => {
-                let key = collection(resource).rsplit('/').next().unwrap_or("items").to_owned();
+                let key = collection(resource)
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("items")
+                    .to_owned();
                 let mut created = Vec::with_capacity(bodies.len());
                 for body in bodies {
                     created.push(self.api_create(context, resource, body, None)?);
                 }
                 Ok(json!({ key: created }))
             }
-            ApiRequest::Update { resource, target, body } => self.api_update(context, resource, &target, body),
+            ApiRequest::Update {
+                resource,
+                target,
+                body,
+            } => self.api_update(context, resource, &target, body),
             ApiRequest::Delete { resource, target } => self.api_delete(context, resource, &target),
             ApiRequest::Get { resource, target } => self.api_get(context, resource, &target),
         }
@@ -71,7 +83,9 @@ impl Model {
                 let device = text(&body, "deviceId")
                     .and_then(parse_id)
                     .filter(|id| self.managed_object(*id).is_some())
-                    .ok_or_else(|| ApiError::Invalid("Operation needs the deviceId of a managed object".into()))?;
+                    .ok_or_else(|| {
+                        ApiError::Invalid("Operation needs the deviceId of a managed object".into())
+                    })?;
                 body.remove("deviceId");
                 Ok(Value::Object(self.create_operation(device, body)))
             }
@@ -81,7 +95,11 @@ impl Model {
                     Resource::Event => &["type", "text"],
                     _ => &["type"],
                 };
-                let missing: Vec<&str> = mandatory.iter().copied().filter(|k| !body.contains_key(*k)).collect();
+                let missing: Vec<&str> = mandatory
+                    .iter()
+                    .copied()
+                    .filter(|k| !body.contains_key(*k))
+                    .collect();
                 if !missing.is_empty() {
                     return Err(ApiError::Invalid(format!(
                         "Following mandatory fields should be included: {}",
@@ -98,13 +116,23 @@ impl Model {
                     Some(id) => id,
                     None => self.context_device(context),
                 };
-                Ok(Value::Object(self.create_record(resource, source, body, context.persistent)))
+                Ok(Value::Object(self.create_record(
+                    resource,
+                    source,
+                    body,
+                    context.persistent,
+                )))
             }
         }
     }
 
     /// Resolves a target to a managed-object id or a record index.
-    fn resolve(&mut self, context: &RequestContext, resource: Resource, target: &ObjectRef) -> Result<u64, ApiError> {
+    fn resolve(
+        &mut self,
+        context: &RequestContext,
+        resource: Resource,
+        target: &ObjectRef,
+    ) -> Result<u64, ApiError> {
         let not_found = || ApiError::NotFound(format!("{resource:?} {target:?} not found"));
         match (resource, target) {
             (Resource::ManagedObject, ObjectRef::Id(id)) => parse_id(id)
@@ -127,7 +155,9 @@ impl Model {
                 let device = self.context_device(context);
                 ["EXECUTING", "PENDING"]
                     .into_iter()
-                    .find_map(|status| self.select_operation(device, &OperationSelector::Oldest { fragment, status }))
+                    .find_map(|status| {
+                        self.select_operation(device, &OperationSelector::Oldest { fragment, status })
+                    })
                     .map(|i| i as u64)
                     .ok_or_else(not_found)
             }
@@ -156,7 +186,12 @@ impl Model {
             .ok_or_else(|| ApiError::NotFound(format!("{resource:?} {target:?} not found")))
     }
 
-    fn api_delete(&mut self, context: &RequestContext, resource: Resource, target: &ObjectRef) -> Result<Value, ApiError> {
+    fn api_delete(
+        &mut self,
+        context: &RequestContext,
+        resource: Resource,
+        target: &ObjectRef,
+    ) -> Result<Value, ApiError> {
         let key = self.resolve(context, resource, target)?;
         let deleted = if resource == Resource::ManagedObject {
             self.delete_managed_object(key)
@@ -170,7 +205,12 @@ impl Model {
         }
     }
 
-    fn api_get(&mut self, context: &RequestContext, resource: Resource, target: &ObjectRef) -> Result<Value, ApiError> {
+    fn api_get(
+        &mut self,
+        context: &RequestContext,
+        resource: Resource,
+        target: &ObjectRef,
+    ) -> Result<Value, ApiError> {
         let key = self.resolve(context, resource, target)?;
         let found = if resource == Resource::ManagedObject {
             self.managed_object(key).cloned()

@@ -59,7 +59,12 @@ impl Model {
     }
 
     /// Creates a root device with the SmartREST defaults for missing name/type.
-    pub(crate) fn create_device(&mut self, serial: &str, name: Option<&str>, device_type: Option<&str>) -> u64 {
+    pub(crate) fn create_device(
+        &mut self,
+        serial: &str,
+        name: Option<&str>,
+        device_type: Option<&str>,
+    ) -> u64 {
         let body = device_body(
             name.map_or_else(|| default_name(serial), str::to_owned),
             device_type.unwrap_or("c8y_MQTTDevice"),
@@ -90,7 +95,11 @@ impl Model {
     /// Creates a managed object with a `c8y_Serial` external id, linked under `parent`.
     pub(crate) fn create_linked(&mut self, body: Document, serial: &str, parent: Option<(u64, Link)>) -> u64 {
         let created = self.create_managed_object(body, Some((SERIAL, serial)));
-        let id = created.get("id").and_then(Value::as_str).and_then(parse_id).unwrap_or(0);
+        let id = created
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(parse_id)
+            .unwrap_or(0);
         if let Some((parent, link)) = parent {
             self.link_child(parent, id, link);
         }
@@ -130,7 +139,9 @@ impl Model {
 
     /// The id of the object with this external id.
     pub(crate) fn find_external(&self, id_type: &str, value: &str) -> Option<u64> {
-        self.identities.get(&(id_type.to_owned(), value.to_owned())).copied()
+        self.identities
+            .get(&(id_type.to_owned(), value.to_owned()))
+            .copied()
     }
 
     /// The id of the object with this `c8y_Serial`.
@@ -191,7 +202,14 @@ impl Model {
     /// Merges `body` into the object (`null` removes a fragment) and bumps `lastUpdated`.
     /// Returns the updated object, or `None` when it does not exist.
     pub(crate) fn update_managed_object(&mut self, id: u64, mut body: Document) -> Option<Document> {
-        for key in ["id", "self", "creationTime", "lastUpdated", "childDevices", "childAdditions"] {
+        for key in [
+            "id",
+            "self",
+            "creationTime",
+            "lastUpdated",
+            "childDevices",
+            "childAdditions",
+        ] {
             body.remove(key);
         }
         let object = self.objects.get_mut(&id)?;
@@ -246,7 +264,11 @@ impl Model {
 
     /// Marks device traffic: `c8y_Availability.lastMessage` = now, status AVAILABLE.
     pub(crate) fn touch_availability(&mut self, id: u64) {
-        self.set_fragment(id, "c8y_Availability", json!({"status": "AVAILABLE", "lastMessage": now()}));
+        self.set_fragment(
+            id,
+            "c8y_Availability",
+            json!({"status": "AVAILABLE", "lastMessage": now()}),
+        );
     }
 }
 

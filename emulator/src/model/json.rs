@@ -33,7 +33,10 @@ pub(crate) fn id_of(document: &Document) -> Option<&str> {
 
 /// The `source.id` of a measurement, event or alarm.
 pub(crate) fn source_of(document: &Document) -> Option<&str> {
-    document.get("source").and_then(|s| s.get("id")).and_then(Value::as_str)
+    document
+        .get("source")
+        .and_then(|s| s.get("id"))
+        .and_then(Value::as_str)
 }
 
 /// A string field of a document.

@@ -2,7 +2,7 @@
 //! their external ids), measurements, events, alarms, operations, new device requests and device
 //! users, all stored as the JSON documents Cumulocity's REST API returns.
 //!
-//! [`Model`] is plain data with no lock and no I/O; [`crate::cumulocity::CumulocityPlatform`]
+//! The store is plain data with no lock and no I/O; [`crate::CumulocityPlatform`]
 //! keeps it behind one `parking_lot::Mutex` that is never held across an await or a call into
 //! the outbox. Ids are one increasing counter shared by every resource, rendered as strings.
 //!

@@ -30,7 +30,14 @@ impl Model {
     pub(crate) fn create_operation(&mut self, device: u64, mut fragments: Document) -> Document {
         let id = self.next_id();
         let time = now();
-        for key in ["id", "self", "status", "creationTime", "delivery", "failureReason"] {
+        for key in [
+            "id",
+            "self",
+            "status",
+            "creationTime",
+            "delivery",
+            "failureReason",
+        ] {
             fragments.remove(key);
         }
         fragments.insert("id".into(), Value::String(id.to_string()));
@@ -45,7 +52,10 @@ impl Model {
         let root = self.root_of(device);
         fragments.insert("agentId".into(), Value::String(root.to_string()));
         if let Some(serial) = self.serial_of(device) {
-            fragments.insert("externalSource".into(), json!({"externalId": serial, "type": SERIAL}));
+            fragments.insert(
+                "externalSource".into(),
+                json!({"externalId": serial, "type": SERIAL}),
+            );
         }
         fragments.insert("status".into(), json!("PENDING"));
         fragments.insert("creationTime".into(), Value::String(time.clone()));

@@ -84,7 +84,10 @@ impl Model {
         let id = self.next_id();
         let time = now();
         body.insert("id".into(), Value::String(id.to_string()));
-        body.insert("self".into(), Value::String(self.self_link(collection(resource), id)));
+        body.insert(
+            "self".into(),
+            Value::String(self.self_link(collection(resource), id)),
+        );
         body.insert("source".into(), self.source_ref(source));
         body.entry("time").or_insert_with(|| Value::String(time.clone()));
         body.insert("creationTime".into(), Value::String(time));
@@ -114,7 +117,11 @@ impl Model {
     /// moves); otherwise a new ACTIVE alarm with `count` 1 is stored.
     pub(crate) fn raise_alarm(&mut self, source: u64, mut body: Document, persist: bool) -> Document {
         let alarm_type = text(&body, "type").unwrap_or_default().to_owned();
-        let existing = if persist { self.alarm_of_type(source, &alarm_type) } else { None };
+        let existing = if persist {
+            self.alarm_of_type(source, &alarm_type)
+        } else {
+            None
+        };
         if let Some(index) = existing {
             if let Some(alarm) = self.alarms.get_mut(index) {
                 let count = alarm.get("count").and_then(Value::as_u64).unwrap_or(1) + 1;
@@ -187,7 +194,12 @@ impl Model {
     }
 
     /// Merges `body` into a stored record.
-    pub(crate) fn update_record_at(&mut self, resource: Resource, index: usize, body: Document) -> Option<Document> {
+    pub(crate) fn update_record_at(
+        &mut self,
+        resource: Resource,
+        index: usize,
+        body: Document,
+    ) -> Option<Document> {
         let record = self.store(resource)?.get_mut(index)?;
         merge(record, body);
         record.insert("lastUpdated".into(), Value::String(now()));

@@ -94,11 +94,14 @@ impl Model {
     /// PENDING_ACCEPTANCE; a WAITING one moves to PENDING_ACCEPTANCE; an ACCEPTED one gets
     /// credentials (the same ones again on later polls), and its device user is created.
     pub(crate) fn poll_request(&mut self, id: &str) -> PollOutcome {
-        let request = self.requests.entry(id.to_owned()).or_insert_with(|| DeviceRequest {
-            id: id.to_owned(),
-            status: DeviceRequestStatus::PendingAcceptance,
-            credentials: None,
-        });
+        let request = self
+            .requests
+            .entry(id.to_owned())
+            .or_insert_with(|| DeviceRequest {
+                id: id.to_owned(),
+                status: DeviceRequestStatus::PendingAcceptance,
+                credentials: None,
+            });
         match request.status {
             DeviceRequestStatus::WaitingForConnection | DeviceRequestStatus::PendingAcceptance => {
                 request.status = DeviceRequestStatus::PendingAcceptance;

@@ -27,7 +27,12 @@ pub async fn start_with(devices: &[&str]) -> EmulatorHandle {
 }
 
 /// Options for a plain-TCP client.
-pub fn tcp_options(emulator: &EmulatorHandle, client_id: &str, username: &str, password: &str) -> MqttOptions {
+pub fn tcp_options(
+    emulator: &EmulatorHandle,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> MqttOptions {
     let addr = emulator.mqtt_addr().expect("mqtt listener");
     let mut options = MqttOptions::new(client_id, addr.ip().to_string(), addr.port());
     options.set_credentials(username, password);
@@ -72,7 +77,11 @@ pub async fn publish(client: &TestClient, topic: &str, payload: &str) {
 
 /// Subscribes at QoS 1 and returns the SUBACK code.
 pub async fn try_subscribe(client: &mut TestClient, topic: &str) -> SubscribeReasonCode {
-    client.client.subscribe(topic, QoS::AtLeastOnce).await.expect("subscribe queued");
+    client
+        .client
+        .subscribe(topic, QoS::AtLeastOnce)
+        .await
+        .expect("subscribe queued");
     let Packet::SubAck(ack) = client.expect_incoming(|p| matches!(p, Packet::SubAck(_))).await else {
         unreachable!()
     };
@@ -120,10 +129,14 @@ pub fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
 pub async fn next_publishes(client: &mut TestClient, count: usize) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for _ in 0..count {
-        let Packet::Publish(publish) = client.expect_incoming(|p| matches!(p, Packet::Publish(_))).await else {
+        let Packet::Publish(publish) = client.expect_incoming(|p| matches!(p, Packet::Publish(_))).await
+        else {
             unreachable!()
         };
-        out.push((publish.topic.clone(), String::from_utf8(publish.payload.to_vec()).expect("UTF-8")));
+        out.push((
+            publish.topic.clone(),
+            String::from_utf8(publish.payload.to_vec()).expect("UTF-8"),
+        ));
     }
     out
 }
