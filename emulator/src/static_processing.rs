@@ -647,9 +647,7 @@ fn parameter_update(model: &mut Model, device: u64, persist: bool, parameters: &
                 .replace('/', "~1")
                 .replace('.', "/")
         );
-        if current.get(parameter.path()).is_none()
-            && Value::Object(current.clone()).pointer(&pointer) == Some(&value)
-        {
+        if Value::Object(current.clone()).pointer(&pointer) == Some(&value) {
             continue;
         }
         set_path(&mut current, parameter.path(), value.clone());

@@ -295,6 +295,7 @@ async fn event_templates() {
             "407,c8y_LocationUpdate,c8y_Position",
             "408,,,,c8y_RelayStatus.left,BOOLEAN,true,c8y_Level,NUMBER,5",
             "408,,,,c8y_RelayStatus.left,BOOLEAN,true",
+            "408,,,,c8y_Level,NUMBER,5,c8y_RelayStatus.left,BOOLEAN,true",
         ],
     )
     .await;
