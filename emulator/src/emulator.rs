@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{EmulatorConfig, TlsSource, UserCredentials};
+use crate::cumulocity::CumulocityPlatform;
 use crate::handle::{BlockingEmulator, EmulatorHandle};
 use crate::listener::{Acceptors, Listeners};
 use crate::platform::{Platform, Transport};
@@ -123,8 +124,9 @@ impl EmulatorBuilder {
         self
     }
 
-    /// The platform model that receives device publishes (default: none; the journal records
-    /// everything regardless).
+    /// Replaces the platform model that receives device publishes (default: a
+    /// [`CumulocityPlatform`] of the configured tenant; the journal records everything
+    /// regardless). With a custom platform, the handle's model getters return nothing.
     pub fn platform(mut self, platform: Arc<dyn Platform>) -> Self {
         self.platform = Some(platform);
         self
@@ -157,11 +159,21 @@ impl EmulatorBuilder {
         .into_iter()
         .filter_map(|(transport, port)| port.map(|p| (transport, SocketAddr::new(bind, p))))
         .collect();
-        let shared = Arc::new(Shared::new(self.config, self.platform));
+        let (platform, cumulocity) = match self.platform {
+            Some(custom) => (custom, None),
+            None => {
+                let cumulocity = Arc::new(CumulocityPlatform::new(&self.config.tenant));
+                (Arc::clone(&cumulocity) as Arc<dyn Platform>, Some(cumulocity))
+            }
+        };
+        let shared = Arc::new(Shared::new(self.config, Some(platform)));
+        if let Some(cumulocity) = &cumulocity {
+            cumulocity.bind_credentials(Arc::clone(&shared.credentials));
+        }
         let (addrs, listeners) = Listeners::start(&shared, &plan, &acceptors)
             .await
             .map_err(|(addr, source)| StartError::Bind { addr, source })?;
-        let handle = EmulatorHandle::new(shared, addrs, ca_pem, acceptors, listeners);
+        let handle = EmulatorHandle::new(shared, addrs, ca_pem, acceptors, listeners, cumulocity);
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.outbox());
         }

@@ -10,15 +10,19 @@ use crate::listener::{Acceptors, Listeners};
 use bytes::Bytes;
 use c8y_mqtt::QoS;
 
+use crate::api::ApiError;
 use crate::auth::BOOTSTRAP_TENANT;
 use crate::auth::BOOTSTRAP_USER;
 use crate::config::UserCredentials;
+use crate::cumulocity::CumulocityPlatform;
 use crate::journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
 use crate::lock;
+use crate::model::{AcceptError, DeviceRequest, DeviceRequestStatus, RecordFilter};
 use crate::platform::{DevicePublish, DisconnectReason, SessionInfo, Transport};
 use crate::sessions::Outbox;
 use crate::shared::Shared;
 use crate::transport::ws::WS_PATH;
+use serde_json::Value;
 
 /// How long [`EmulatorHandle::shutdown`] waits for connections to close.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -76,6 +80,8 @@ pub struct EmulatorHandle {
     acceptors: Acceptors,
     /// The running listeners; `None` after shutdown.
     listeners: tokio::sync::Mutex<Option<Listeners>>,
+    /// The default platform, when no custom one was given.
+    cumulocity: Option<Arc<CumulocityPlatform>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -93,6 +99,7 @@ impl EmulatorHandle {
         ca_pem: Option<String>,
         acceptors: Acceptors,
         listeners: Listeners,
+        cumulocity: Option<Arc<CumulocityPlatform>>,
     ) -> Self {
         Self {
             shared,
@@ -100,6 +107,7 @@ impl EmulatorHandle {
             ca_pem,
             acceptors,
             listeners: tokio::sync::Mutex::new(Some(listeners)),
+            cumulocity,
         }
     }
 
@@ -245,6 +253,158 @@ impl EmulatorHandle {
     /// The connected sessions, oldest first.
     pub fn sessions(&self) -> Vec<SessionInfo> {
         self.outbox().sessions()
+    }
+
+    // ---- the Cumulocity platform model (empty answers with a custom platform) ----
+
+    /// The default platform (`None` when started with a custom [`crate::Platform`]); it also
+    /// executes [`crate::api::ApiRequest`]s and takes [`crate::OperationRenderer`]s.
+    pub fn cumulocity(&self) -> Option<&Arc<CumulocityPlatform>> {
+        self.cumulocity.as_ref()
+    }
+
+    fn no_platform() -> ApiError {
+        ApiError::NotSupported("the emulator runs a custom platform".into())
+    }
+
+    /// The managed object with this `c8y_Serial`.
+    pub fn managed_object_by_external_id(&self, external_id: &str) -> Option<Value> {
+        self.cumulocity
+            .as_ref()?
+            .managed_object_by_external_id(external_id)
+    }
+
+    /// The child devices of the device with this `c8y_Serial`.
+    pub fn child_devices(&self, external_id: &str) -> Vec<Value> {
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.child_devices(external_id))
+            .unwrap_or_default()
+    }
+
+    /// Stored measurements that `filter` selects, oldest first.
+    pub fn measurements(&self, filter: &RecordFilter) -> Vec<Value> {
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.measurements(filter))
+            .unwrap_or_default()
+    }
+
+    /// Stored events that `filter` selects, oldest first.
+    pub fn platform_events(&self, filter: &RecordFilter) -> Vec<Value> {
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.events(filter))
+            .unwrap_or_default()
+    }
+
+    /// Alarms that `filter` selects, oldest first.
+    pub fn alarms(&self, filter: &RecordFilter) -> Vec<Value> {
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.alarms(filter))
+            .unwrap_or_default()
+    }
+
+    /// Operations that `filter` selects, oldest first.
+    pub fn operations(&self, filter: &RecordFilter) -> Vec<Value> {
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.operations(filter))
+            .unwrap_or_default()
+    }
+
+    /// The operation with this id.
+    pub fn operation(&self, id: &str) -> Option<Value> {
+        self.cumulocity.as_ref()?.operation(id)
+    }
+
+    /// Creates an operation for the device with this `c8y_Serial` and delivers it; see
+    /// [`CumulocityPlatform::create_operation`].
+    pub fn create_operation(&self, device_external_id: &str, fragments: Value) -> Result<Value, ApiError> {
+        self.cumulocity
+            .as_ref()
+            .ok_or_else(Self::no_platform)?
+            .create_operation(device_external_id, fragments)
+    }
+
+    /// Duplicates (or stops duplicating) every operation delivery.
+    pub fn deliver_operation_twice(&self, twice: bool) {
+        if let Some(c) = &self.cumulocity {
+            c.deliver_operation_twice(twice);
+        }
+    }
+
+    /// Registers a device id for bootstrap (WAITING_FOR_CONNECTION).
+    pub fn register_device(&self, id: &str) -> Option<DeviceRequest> {
+        self.cumulocity.as_ref().map(|c| c.register_device(id))
+    }
+
+    /// Accepts a device request (PENDING_ACCEPTANCE → ACCEPTED).
+    pub fn accept_device_request(&self, id: &str) -> Result<DeviceRequest, AcceptError> {
+        match &self.cumulocity {
+            Some(c) => c.accept_device_request(id),
+            None => Err(AcceptError::Unknown(id.to_owned())),
+        }
+    }
+
+    /// Every device request.
+    pub fn device_requests(&self) -> Vec<DeviceRequest> {
+        self.cumulocity
+            .as_ref()
+            .map(|c| c.device_requests())
+            .unwrap_or_default()
+    }
+
+    /// Waits until the operation has `status`.
+    pub async fn wait_for_operation_status(
+        &self,
+        id: &str,
+        status: &str,
+        timeout: Duration,
+    ) -> Result<Value, WaitTimeout> {
+        match &self.cumulocity {
+            Some(c) => c.wait_for_operation_status(id, status, timeout).await,
+            None => Err(WaitTimeout(timeout)),
+        }
+    }
+
+    /// Waits for a stored measurement that `pred` accepts.
+    pub async fn wait_for_measurement(
+        &self,
+        pred: impl FnMut(&Value) -> bool,
+        timeout: Duration,
+    ) -> Result<Value, WaitTimeout> {
+        match &self.cumulocity {
+            Some(c) => c.wait_for_measurement(pred, timeout).await,
+            None => Err(WaitTimeout(timeout)),
+        }
+    }
+
+    /// Waits until the managed object with this `c8y_Serial` exists and `pred` accepts it.
+    pub async fn wait_for_managed_object(
+        &self,
+        external_id: &str,
+        pred: impl FnMut(&Value) -> bool,
+        timeout: Duration,
+    ) -> Result<Value, WaitTimeout> {
+        match &self.cumulocity {
+            Some(c) => c.wait_for_managed_object(external_id, pred, timeout).await,
+            None => Err(WaitTimeout(timeout)),
+        }
+    }
+
+    /// Waits until the device request `id` has `status`.
+    pub async fn wait_for_device_request(
+        &self,
+        id: &str,
+        status: DeviceRequestStatus,
+        timeout: Duration,
+    ) -> Result<DeviceRequest, WaitTimeout> {
+        match &self.cumulocity {
+            Some(c) => c.wait_for_device_request(id, status, timeout).await,
+            None => Err(WaitTimeout(timeout)),
+        }
     }
 
     // ---- faults ----

@@ -4,10 +4,12 @@
 //! crate is its library (start it in-process on free ports and drive it through a handle); the
 //! `c8y-emulator` binary runs it from the command line.
 //!
-//! Phase 1 (this code) is the MQTT server layer: MQTT 3.1 / 3.1.1 over TCP, TLS, WebSocket and
+//! The MQTT server layer: MQTT 3.1 / 3.1.1 over TCP, TLS, WebSocket and
 //! secure WebSocket (`/mqtt`, subprotocol `mqtt`), Cumulocity's CONNACK codes, client-id parsing,
 //! one session per device id, QoS 0/1/2 both ways, keep-alive, last will, the 16184-byte limit,
-//! and fault injection. The platform model plugs in through [`Platform`] and [`Outbox`].
+//! and fault injection. The platform model plugs in through [`Platform`] and [`Outbox`]; the
+//! default platform is [`CumulocityPlatform`]: the in-memory tenant model ([`model`]), static
+//! SmartREST processing, bootstrap, and operation delivery (reference §3, §5).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,24 +31,32 @@
 //! emulator), `listener` + `transport` (TCP/TLS/WS accept and handshakes), `tls_certs` (generated
 //! or PEM TLS material), `codec` (framing on rumqttc's packet codec), `session` (one connection),
 //! `auth` (logins), `topics` (subscription rules), `sessions` (registry
-//! and outbox), `platform` (the plug-in trait), `journal` (awaitable event log), `faults`.
+//! and outbox), `platform` (the plug-in trait), `journal` (awaitable event log), `faults`,
+//! `cumulocity` (the default platform), `model` (its store), `static_processing` (`s/us`),
+//! `operations` (status templates, `s/ds` rendering, renderer hook), `api` (the REST-shaped
+//! requests the engines produce and the model executes), `sr2` (SmartREST 2.0 collections, use
+//! lines, response templates), `json_mqtt` (JSON over MQTT), `sr1` (SmartREST 1.0 over MQTT).
 
 pub mod api;
 mod auth;
 mod codec;
 mod config;
+mod cumulocity;
 mod emulator;
 mod faults;
 mod handle;
 mod journal;
 pub mod json_mqtt;
 mod listener;
+pub mod model;
+mod operations;
 mod platform;
 mod session;
 mod sessions;
 mod shared;
 pub mod sr1;
 pub mod sr2;
+mod static_processing;
 mod tls_certs;
 mod topics;
 mod transport;
@@ -54,9 +64,11 @@ mod transport;
 pub use auth::{AuthError, Principal};
 pub use codec::ProtocolVersion;
 pub use config::{EmulatorConfig, ListenerPorts, TlsSource, UserCredentials};
+pub use cumulocity::CumulocityPlatform;
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
 pub use journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
+pub use operations::{OperationRenderer, static_rows};
 pub use platform::{DevicePublish, DisconnectReason, Platform, PublishOrigin, SessionInfo, Transport};
 pub use sessions::Outbox;
 pub use tls_certs::TlsMaterialError;

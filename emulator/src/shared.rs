@@ -13,7 +13,7 @@ use crate::sessions::Registry;
 /// Everything a session needs from the emulator.
 pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
-    pub(crate) credentials: Mutex<Credentials>,
+    pub(crate) credentials: Arc<Mutex<Credentials>>,
     pub(crate) registry: Arc<Registry>,
     pub(crate) journal: Arc<Journal>,
     pub(crate) faults: Faults,
@@ -26,7 +26,7 @@ impl Shared {
         let credentials = Credentials::new(&config.tenant, &config.users, &config.bootstrap_password);
         Self {
             config,
-            credentials: Mutex::new(credentials),
+            credentials: Arc::new(Mutex::new(credentials)),
             registry: Arc::default(),
             journal: Arc::new(Journal::new()),
             faults: Faults::default(),

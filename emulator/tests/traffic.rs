@@ -70,6 +70,8 @@ async fn server_publishes_are_delivered_at_the_subscribed_qos() {
         .filter(|e| matches!(e, EmulatorEvent::Undelivered { .. }));
     assert_eq!(undelivered.count(), 2);
 
+    // the platform accepts subscriptions once the device exists
+    create_device(&emulator, &device, "sub1").await;
     device
         .client
         .subscribe("s/ds", ClientQoS::AtLeastOnce)
@@ -150,6 +152,7 @@ async fn subscribing_to_upstream_topics_is_refused() {
         unreachable!()
     };
     assert_eq!(ack.return_codes, vec![SubscribeReasonCode::Failure]);
+    create_device(&emulator, &device, "up1").await;
     device
         .client
         .subscribe("s/ds", ClientQoS::ExactlyOnce)

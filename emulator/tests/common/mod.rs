@@ -288,3 +288,17 @@ impl RawClient {
         }
     }
 }
+
+/// Publishes `100` for the client's device and waits until the platform created it, so the
+/// client may subscribe (the platform refuses subscriptions before the device exists).
+pub async fn create_device(emulator: &EmulatorHandle, device: &TestClient, device_id: &str) {
+    device
+        .client
+        .publish("s/us", rumqttc::QoS::AtLeastOnce, false, "100")
+        .await
+        .expect("publish 100");
+    emulator
+        .wait_for_managed_object(device_id, |_| true, WAIT)
+        .await
+        .expect("device created");
+}
