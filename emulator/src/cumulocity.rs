@@ -28,16 +28,18 @@ use std::time::Duration;
 use c8y_mqtt::QoS;
 use c8y_mqtt::smartrest::join_rows;
 use c8y_mqtt::templates::downstream::{Credentials as CredentialsLine, DownstreamLine};
-use c8y_mqtt::topic::{ProcessingMode, SmartRestChannel, UpstreamTopic};
+use c8y_mqtt::topic::{ProcessingMode, SmartRestChannel, TopicError, UpstreamTopic};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiExecutor, ApiRequest, Document, Reply, RequestContext, Resource};
 use crate::auth::{Credentials, Principal};
 use crate::journal::WaitTimeout;
+use crate::json_mqtt;
 use crate::model::{AcceptError, DeviceRequest, Model, PollOutcome, RecordFilter, parse_id, text};
 use crate::operations::{OperationRenderer, static_rows};
 use crate::platform::{DevicePublish, DisconnectReason, Platform, SessionInfo};
+use crate::routing::Engines;
 use crate::sessions::Outbox;
 use crate::static_processing::{StaticTarget, process};
 
@@ -63,6 +65,7 @@ pub struct CumulocityPlatform {
     outbox: OnceLock<Outbox>,
     credentials: OnceLock<Arc<std::sync::Mutex<Credentials>>>,
     renderers: Mutex<Vec<Arc<dyn OperationRenderer>>>,
+    engines: Engines,
     deliver_twice: AtomicBool,
     changes: tokio::sync::watch::Sender<u64>,
 }
@@ -83,9 +86,16 @@ impl CumulocityPlatform {
             outbox: OnceLock::new(),
             credentials: OnceLock::new(),
             renderers: Mutex::new(Vec::new()),
+            engines: Engines::default(),
             deliver_twice: AtomicBool::new(false),
             changes: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// The SmartREST 2.0 and 1.0 registries (e.g. to register a SmartREST 1.0 collection, which
+    /// the platform only accepts over HTTP).
+    pub fn engines(&self) -> &Engines {
+        &self.engines
     }
 
     /// Lets bootstrap create device users in the MQTT layer's credential store.
@@ -160,6 +170,17 @@ impl CumulocityPlatform {
                     if !rows.is_empty() {
                         replies.push(Reply::new(STATIC_DOWNSTREAM, join_rows(rows)));
                     }
+                    let default_xid = outbox
+                        .sessions()
+                        .into_iter()
+                        .find(|s| s.device_id == root)
+                        .and_then(|s| s.default_xid);
+                    replies.extend(self.engines.render_operation(
+                        &self.tenant(),
+                        &outbox.subscriptions(&root),
+                        default_xid.as_deref(),
+                        &op,
+                    ));
                     for renderer in &renderers {
                         replies.extend(renderer.render(&root, &op));
                     }
@@ -491,8 +512,14 @@ impl Platform for CumulocityPlatform {
     }
 
     fn on_publish(&self, session: &SessionInfo, publish: &DevicePublish) {
-        let Ok(topic) = UpstreamTopic::from_str(&publish.topic) else {
-            return;
+        let topic = match UpstreamTopic::from_str(&publish.topic) {
+            Ok(topic) => topic,
+            Err(TopicError::Json(error)) if !matches!(session.principal, Principal::Bootstrap) => {
+                let reply = json_mqtt::on_topic_error(&error, None);
+                self.send(vec![Outgoing::Reply(session.device_id.clone(), reply)]);
+                return;
+            }
+            Err(_) => return,
         };
         match (&session.principal, topic) {
             (Principal::Bootstrap, UpstreamTopic::CredentialsRequest) => self.on_bootstrap_poll(session),
@@ -501,7 +528,16 @@ impl Platform for CumulocityPlatform {
                 let children: Vec<String> = topic.children.iter().map(|c| c.as_str().to_owned()).collect();
                 self.on_static(session, topic.mode, &children, &publish.payload);
             }
-            _ => {}
+            (_, topic) => {
+                let replies = self
+                    .engines
+                    .on_publish(session, &topic, &publish.payload, None, self);
+                let outgoing = replies
+                    .into_iter()
+                    .map(|reply| Outgoing::Reply(session.device_id.clone(), reply))
+                    .collect();
+                self.send(outgoing);
+            }
         }
     }
 

@@ -51,6 +51,7 @@ mod listener;
 pub mod model;
 mod operations;
 mod platform;
+mod routing;
 mod session;
 mod sessions;
 mod shared;
@@ -70,6 +71,7 @@ pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublis
 pub use journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
 pub use operations::{OperationRenderer, static_rows};
 pub use platform::{DevicePublish, DisconnectReason, Platform, PublishOrigin, SessionInfo, Transport};
+pub use routing::Engines;
 pub use sessions::Outbox;
 pub use tls_certs::TlsMaterialError;
 pub use transport::tls::{ClientCertificate, TlsConfigError};

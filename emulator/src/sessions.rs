@@ -89,6 +89,16 @@ impl Registry {
             .map_err(|_| UndeliveredReason::NotConnected)
     }
 
+    fn subscriptions(&self, device_id: &str) -> Vec<String> {
+        let sessions = lock(&self.sessions);
+        let mut topics: Vec<String> = sessions
+            .get(device_id)
+            .map(|e| e.subscriptions.keys().cloned().collect())
+            .unwrap_or_default();
+        topics.sort();
+        topics
+    }
+
     fn sessions(&self) -> Vec<SessionInfo> {
         let mut list: Vec<_> = lock(&self.sessions).values().map(|e| e.info.clone()).collect();
         list.sort_by_key(|s| s.connection_id);
@@ -169,6 +179,11 @@ impl Outbox {
     /// The connected sessions, oldest first.
     pub fn sessions(&self) -> Vec<SessionInfo> {
         self.registry.sessions()
+    }
+
+    /// The topics the device's current session subscribed to (sorted; empty when not connected).
+    pub fn subscriptions(&self, device_id: &str) -> Vec<String> {
+        self.registry.subscriptions(device_id)
     }
 
     /// Whether a session with this device id is connected.
