@@ -262,7 +262,7 @@ struct Echo;
 impl OperationRenderer for Echo {
     fn render(&self, root: &str, operation: &Document) -> Vec<Reply> {
         vec![Reply::new(
-            "devicecontrol/notifications",
+            "s/ol/hook",
             format!("{root}:{}", operation["id"].as_str().unwrap_or_default()),
         )]
     }
@@ -272,7 +272,9 @@ impl OperationRenderer for Echo {
 async fn twice_delivery_fault_and_renderer_hook() {
     let emulator = start_with(&["dup"]).await;
     let mut device = ready_device(&emulator, "dup").await;
-    subscribe(&mut device, "devicecontrol/notifications").await;
+    // A topic only the test's renderer uses (the built-in JSON rendering owns
+    // devicecontrol/notifications).
+    subscribe(&mut device, "s/ol/hook").await;
     emulator
         .cumulocity()
         .unwrap()
@@ -284,7 +286,7 @@ async fn twice_delivery_fault_and_renderer_hook() {
     let notification = format!("dup:{}", id(&op));
     let once = vec![
         ("s/ds".to_owned(), "510,dup".to_owned()),
-        ("devicecontrol/notifications".to_owned(), notification),
+        ("s/ol/hook".to_owned(), notification),
     ];
     let twice: Vec<(String, String)> = once.iter().chain(once.iter()).cloned().collect();
     assert_eq!(next_publishes(&mut device, 4).await, twice);
