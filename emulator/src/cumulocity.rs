@@ -26,7 +26,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use c8y_mqtt::QoS;
-use c8y_mqtt::smartrest::join_rows;
+use c8y_mqtt::smartrest::{join_rows, with_backslash_escapes};
 use c8y_mqtt::templates::downstream::{Credentials as CredentialsLine, DownstreamLine};
 use c8y_mqtt::topic::{ProcessingMode, SmartRestChannel, TopicError, UpstreamTopic};
 use parking_lot::Mutex;
@@ -189,12 +189,14 @@ impl CumulocityPlatform {
                 }
             };
             for reply in replies {
-                let _ = outbox.publish_to(
-                    &device,
-                    &reply.topic,
-                    reply.payload.into_bytes(),
-                    QoS::ExactlyOnce,
-                );
+                // SmartREST downstream goes out with the platform's `\"` quote escape (reference
+                // §4.2); JSON topics as they are.
+                let payload = if reply.topic.starts_with("s/") {
+                    with_backslash_escapes(&reply.payload)
+                } else {
+                    reply.payload
+                };
+                let _ = outbox.publish_to(&device, &reply.topic, payload.into_bytes(), QoS::ExactlyOnce);
             }
         }
     }

@@ -85,8 +85,9 @@ async fn smartrest2_transcript_and_operation_rendering() {
             .unwrap_or_else(|| panic!("nothing on {topic}: {received:?}"))
             .1
     };
-    assert_eq!(on("s/ds"), "511,1234,\"echo \"\"hi\"\"\"");
-    assert_eq!(on("s/dd"), "888,1234,\"echo \"\"hi\"\"\"");
+    // Byte for byte as in the reference transcript: the platform escapes quotes with `\"`.
+    assert_eq!(on("s/ds"), r#"511,1234,"echo \"hi\"""#);
+    assert_eq!(on("s/dd"), r#"888,1234,"echo \"hi\"""#);
     let notification: Value = serde_json::from_str(on("devicecontrol/notifications")).unwrap();
     assert_eq!(notification["id"], op["id"]);
     assert_eq!(notification["c8y_Command"]["text"], "echo \"hi\"");

@@ -79,9 +79,8 @@ async fn transcript_bootstrap_to_child_measurement() {
     subscribe(&mut device, "s/ds").await;
     subscribe(&mut device, "s/e").await;
     publish(&device, "s/us", "500").await;
-    // the reference writes `"echo \"hi\""`; the core codec escapes quotes as `""`, which every
-    // SmartREST parser (ours included) reads back as the same text
-    assert_eq!(next_on(&mut device, "s/ds").await, r#"511,1234,"echo ""hi""""#);
+    // byte for byte as the reference writes it: the platform escapes quotes with `\"`
+    assert_eq!(next_on(&mut device, "s/ds").await, r#"511,1234,"echo \"hi\"""#);
 
     publish(&device, "s/us", "501,c8y_Command").await;
     emulator

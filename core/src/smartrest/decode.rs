@@ -5,14 +5,23 @@
 //! have no message id and carry nothing (encoding such a row gives an empty line). A field that
 //! starts with `"` is quoted, and CR/LF inside it are part of the value.
 //!
-//! Two quote escapes exist in the wild (reference §4.2): RFC 4180's `""` (what our encoder and
-//! thin-edge write) and the platform's `\"`. They are ambiguous together: `"a\""b"` is `a\"b` in
-//! RFC 4180 but `a"` + `b"` with backslash escapes. Each row is therefore read first as strict
-//! RFC 4180 (a quote only opens a field, is doubled inside it, or closes it right before a comma,
-//! a line break or the end). Every row our encoder writes is strict, so everything we encode
-//! decodes back exactly, backslashes included. A row that is not strict (a `\"` followed by more
-//! text is never strict) is read leniently: inside quotes both `""` and `\"` stand for `"`, text
-//! after a closing quote is kept, and so is a `"` in the middle of an unquoted field.
+//! Two quote escapes exist in the wild (reference §4.2): RFC 4180's `""` (what our encoder,
+//! thin-edge and most devices write upstream) and the platform's `\"` (what it sends downstream).
+//! Together they are ambiguous: `"a\""b"` is `a\"b` in RFC 4180 but `a"` + `b"` with backslash
+//! escapes, and `"a=\"` + LF + `b\""` is one platform field or two RFC rows. Which one is meant
+//! depends on who wrote the text, so the caller says so with a [`Dialect`]:
+//!
+//! * [`Dialect::Device`] ([`decode`], [`records`]), for what devices send: each row is read first
+//!   as strict RFC 4180 (a quote only opens a field, is doubled inside it, or closes it right
+//!   before a comma, a line break or the end). Everything our encoder writes is strict, so it
+//!   decodes back exactly, backslashes included. A row that is not strict (a `\"` followed by
+//!   more text never is) is read as in the platform dialect.
+//! * [`Dialect::Platform`] ([`decode_platform`], [`records_platform`]), for what the platform
+//!   sends: inside quotes both `\"` and `""` stand for `"`. This reads every platform field
+//!   whose text has no backslash right before a quote or at its end (the platform has no escape
+//!   for those). The downstream parsers use it.
+//!
+//! Both dialects keep text after a closing quote and a `"` in the middle of an unquoted field.
 //!
 //! An unterminated quote or invalid UTF-8 is a [`DecodeError`] with the row and column; no input
 //! makes the decoder panic.
@@ -102,30 +111,59 @@ pub struct DecodeError {
     pub kind: DecodeErrorKind,
 }
 
-/// Decodes a whole payload; the first faulty row makes it fail.
+/// Who wrote the SmartREST text, which decides how quotes are escaped (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Dialect {
+    /// Written by a device (upstream): strict RFC 4180 first, backslash escapes otherwise.
+    #[default]
+    Device,
+    /// Written by the platform (downstream): `\"` and `""` both stand for a quote.
+    Platform,
+}
+
+/// Decodes a whole payload a device wrote ([`Dialect::Device`]); the first faulty row makes it
+/// fail.
 pub fn decode(payload: &[u8]) -> Result<Vec<Record>, DecodeError> {
     records(payload).collect()
 }
 
-/// Decodes a payload row by row. A row with invalid UTF-8 yields an error and decoding goes on
-/// with the next row; an unterminated quote yields an error and ends the iteration (the rest of
-/// the payload belongs to the open field).
+/// Decodes a whole payload the platform wrote ([`Dialect::Platform`]); the first faulty row makes
+/// it fail.
+pub fn decode_platform(payload: &[u8]) -> Result<Vec<Record>, DecodeError> {
+    records_platform(payload).collect()
+}
+
+/// Decodes a payload a device wrote ([`Dialect::Device`]) row by row; see [`records_in`].
 pub fn records(payload: &[u8]) -> Records<'_> {
+    records_in(payload, Dialect::Device)
+}
+
+/// Decodes a payload the platform wrote ([`Dialect::Platform`]) row by row; see [`records_in`].
+pub fn records_platform(payload: &[u8]) -> Records<'_> {
+    records_in(payload, Dialect::Platform)
+}
+
+/// Decodes a payload row by row in `dialect`. A row with invalid UTF-8 yields an error and
+/// decoding goes on with the next row; an unterminated quote yields an error and ends the
+/// iteration (the rest of the payload belongs to the open field).
+pub fn records_in(payload: &[u8], dialect: Dialect) -> Records<'_> {
     Records {
         input: payload,
         pos: 0,
         row: 0,
         done: false,
+        dialect,
     }
 }
 
-/// Iterator over the rows of a payload; see [`records`].
+/// Iterator over the rows of a payload; see [`records_in`].
 #[derive(Debug, Clone)]
 pub struct Records<'a> {
     input: &'a [u8],
     pos: usize,
     row: usize,
     done: bool,
+    dialect: Dialect,
 }
 
 impl Records<'_> {
@@ -291,7 +329,11 @@ impl Records<'_> {
         }
         self.row += 1;
         let start = self.pos;
-        let raw_fields = if let Some((fields, end)) = self.strict_row() {
+        let strict = match self.dialect {
+            Dialect::Device => self.strict_row(),
+            Dialect::Platform => None,
+        };
+        let raw_fields = if let Some((fields, end)) = strict {
             self.pos = end;
             fields
         } else {
@@ -392,6 +434,24 @@ mod tests {
         // The platform's own escapes still read as quotes.
         assert_eq!(fields("511,d,\"echo \\\"hi\\\"\""), [["511", "d", "echo \"hi\""]]);
         assert_eq!(fields("1,\"\\\"\""), [["1", "\""]]);
+    }
+
+    #[test]
+    fn the_platform_dialect_reads_backslash_escapes_before_line_breaks() {
+        // `a="` LF `b"`: in the device dialect the first line is a complete RFC 4180 row.
+        let platform = b"513,d,\"a=\\\"\nb\\\"\"";
+        let rows = decode_platform(platform).unwrap();
+        assert_eq!(rows[0].fields(), ["513", "d", "a=\"\nb\""]);
+        assert_eq!(
+            decode(platform).unwrap().len(),
+            2,
+            "the device dialect reads RFC 4180 first"
+        );
+        // Both escapes in the platform dialect.
+        assert_eq!(
+            decode_platform(b"1,\"x\"\"y\\\"z\"").unwrap()[0].fields(),
+            ["1", "x\"y\"z"]
+        );
     }
 
     #[test]

@@ -198,6 +198,48 @@ pub fn join_rows<S: AsRef<str>>(rows: impl IntoIterator<Item = S>) -> String {
     out
 }
 
+/// Rewrites a payload written by this encoder in the platform's downstream style: inside quoted
+/// fields a doubled `""` becomes `\"` (reference §4.2: the platform sends backslash escapes).
+/// Used by the emulator so that devices see what the real endpoint sends; the decoder reads both
+/// styles. Text outside quoted fields is unchanged.
+///
+/// ```
+/// use c8y_mqtt::smartrest::{decode, encode_row, with_backslash_escapes};
+/// let row = encode_row(["511", "1234", "echo \"hi\""]);
+/// assert_eq!(row, r#"511,1234,"echo ""hi""""#);
+/// let platform = with_backslash_escapes(&row);
+/// assert_eq!(platform, r#"511,1234,"echo \"hi\"""#);
+/// assert_eq!(decode(platform.as_bytes()).unwrap()[0].get(2), Some("echo \"hi\""));
+/// ```
+pub fn with_backslash_escapes(payload: &str) -> String {
+    let mut out = String::with_capacity(payload.len());
+    let mut in_quotes = false;
+    let mut at_field_start = true;
+    let mut chars = payload.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_quotes {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    out.push_str("\\\"");
+                } else {
+                    in_quotes = false;
+                    out.push('"');
+                }
+            } else {
+                out.push(c);
+            }
+            continue;
+        }
+        if c == '"' && at_field_start {
+            in_quotes = true;
+        }
+        at_field_start = matches!(c, ',' | '\n');
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +307,21 @@ mod tests {
         let mut row = RowBuilder::with_template(400);
         row.optional_display(Some(""));
         assert_eq!(row.finish(), "400");
+    }
+
+    #[test]
+    fn backslash_style_changes_only_escaped_quotes() {
+        let rows = join_rows([
+            encode_row(["511", "d", "say \"hi\", then\nleave"]),
+            encode_row(["513", "d", "plain"]),
+            encode_row(["1", "a\"b unquoted? no: quoted", "\""]),
+        ]);
+        assert_eq!(
+            with_backslash_escapes(&rows),
+            "511,d,\"say \\\"hi\\\", then\nleave\"\n513,d,plain\n1,\"a\\\"b unquoted? no: quoted\",\"\\\"\""
+        );
+        assert_eq!(with_backslash_escapes("106"), "106");
+        assert_eq!(with_backslash_escapes(""), "");
     }
 
     #[test]

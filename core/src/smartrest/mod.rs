@@ -14,9 +14,13 @@ pub mod fields;
 pub mod packet;
 pub mod truncate;
 
-pub use decode::{DecodeError, DecodeErrorKind, Record, Records, decode, records};
+pub use decode::{
+    DecodeError, DecodeErrorKind, Dialect, Record, Records, decode, decode_platform, records, records_in,
+    records_platform,
+};
 pub use encode::{
     RowBuilder, encode_field, encode_field_into, encode_row, encoded_len, join_rows, needs_quoting,
+    with_backslash_escapes,
 };
 pub use fields::{FieldError, FieldErrorKind, FieldReader};
 pub use packet::{

@@ -51,7 +51,9 @@ pub use software::{AdvancedSoftwareUpdateItem, SoftwareAction, SoftwareListItem,
 pub use static_line::StaticDownstream;
 pub use template_status::TemplateStatus;
 
-use crate::smartrest::{DecodeError, FieldError, FieldErrorKind, FieldReader, Record, join_rows, records};
+use crate::smartrest::{
+    DecodeError, FieldError, FieldErrorKind, FieldReader, Record, join_rows, records_platform,
+};
 
 /// A downstream topic, as far as parsing is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -300,7 +302,7 @@ pub trait DownstreamLine: Sized {
 /// decoded are errors in their place; an unterminated quote ends the payload (the rest belongs to
 /// the open field).
 pub fn parse_payload<T: DownstreamLine>(payload: &[u8]) -> Vec<Result<T, DownstreamError>> {
-    records(payload)
+    records_platform(payload)
         .map(|row| match row {
             Ok(record) => T::from_record(&record),
             Err(error) => Err(DownstreamError::Decode {
