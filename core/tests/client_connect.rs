@@ -193,6 +193,19 @@ async fn tls_with_the_emulator_ca_connects() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insecure_option_skips_verification_and_raw_publish_works() {
+    let emulator = emulator().await;
+    let builder = config(&emulator, TransportKind::Tls).trust(TrustRoots::InsecureNoVerification);
+    let client = connected_client(builder).await;
+    let delivery = client
+        .publish_raw("s/uc/myXid", "100,a", QoS::AtMostOnce)
+        .unwrap();
+    assert_eq!(delivery.await, c8y_mqtt::client::DeliveryOutcome::Sent);
+    expect_publish(&emulator, "s/uc/myXid", "100,a").await;
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_refuses_a_server_certificate_from_another_ca() {
     let emulator = emulator().await;
     let other = client_support::emulator().await;
@@ -277,6 +290,8 @@ async fn oversize_message_is_a_typed_error_at_the_call_and_nothing_is_sent() {
     );
     let error = client.publish_raw("s/uc/x", text, QoS::AtLeastOnce).unwrap_err();
     assert!(matches!(error, ClientError::MessageTooLarge { .. }), "{error:?}");
+    let error = client.publish_raw("s/ds", "500", QoS::AtLeastOnce).unwrap_err();
+    assert!(matches!(error, ClientError::Topic(_)), "{error:?}");
     assert!(client.pending().is_empty());
     // The connection is still up and nothing oversized went out.
     client.publish(Temperature::new(3)).unwrap();

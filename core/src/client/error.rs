@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::templates::TemplateError;
-use crate::topic::{ClientIdError, IdError};
+use crate::topic::{ClientIdError, IdError, TopicError};
 
 use super::outbox::DeliveryId;
 
@@ -137,7 +137,8 @@ pub enum ClientError {
     #[error("{0}")]
     Template(TemplateError),
     /// The outbox is full and the overflow policy is
-    /// [`OverflowPolicy::Reject`](super::OverflowPolicy::Reject). Nothing was queued.
+    /// [`OverflowPolicy::Reject`](super::OverflowPolicy::Reject), or the message alone exceeds
+    /// the outbox limits (under any policy). Nothing was queued.
     #[error("outbox full ({messages} messages, {bytes} bytes queued)")]
     OutboxFull {
         /// Messages queued.
@@ -148,6 +149,9 @@ pub enum ClientError {
     /// A topic or external id is invalid.
     #[error("invalid id: {0}")]
     Id(IdError),
+    /// A topic is not a Cumulocity upstream topic.
+    #[error("invalid topic: {0}")]
+    Topic(TopicError),
     /// The client was closed.
     #[error("client closed")]
     Closed,

@@ -211,13 +211,17 @@ impl Client {
     }
 
     /// Publishes a payload as it is on any upstream topic (for SmartREST 2.0 collections or
-    /// JSON). Size-checked like every publish; never batched.
+    /// JSON). The topic must be a Cumulocity upstream topic ([`ClientError::Topic`] otherwise);
+    /// size-checked like every publish; never batched.
     pub fn publish_raw(
         &self,
         topic: &str,
         payload: impl Into<String>,
         qos: crate::QoS,
     ) -> Result<Delivery, ClientError> {
+        topic
+            .parse::<crate::topic::UpstreamTopic>()
+            .map_err(ClientError::Topic)?;
         entity::publish_payloads(&self.shared, topic.to_owned(), vec![payload.into()], qos, false)
     }
 
@@ -272,7 +276,7 @@ impl Client {
         }
     }
 
-    /// The external id of a child path, for the creation cache.
+    /// The state shared with the connection task.
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }

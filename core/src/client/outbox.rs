@@ -154,6 +154,16 @@ impl Delivery {
     }
 }
 
+impl IntoFuture for Delivery {
+    type Output = DeliveryOutcome;
+    type IntoFuture = std::pin::Pin<Box<dyn Future<Output = DeliveryOutcome> + Send>>;
+
+    /// `delivery.await` waits for the outcome, like [`Delivery::outcome`].
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.outcome().await })
+    }
+}
+
 /// One packet waiting in the outbox.
 #[derive(Debug)]
 struct Entry {
