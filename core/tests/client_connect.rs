@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use c8y_mqtt::QoS;
 use c8y_mqtt::client::{
-    ClientError, ConfigError, ConnackRefusal, ConnectError, ConnectionState, Event, TransportKind, TrustRoots,
+    ClientError, ConfigError, ConnackRefusal, ConnectError, ConnectionState, Event, Subscriptions,
+    TransportKind, TrustRoots,
 };
 use c8y_mqtt::smartrest::MAX_PACKET_SIZE;
 use c8y_mqtt::templates::downstream::{ErrorCode, OperationKind, StaticDownstream};
 use c8y_mqtt::templates::upstream::{CriticalAlarm, CustomMeasurement, Temperature};
+use c8y_mqtt::topic::XId;
 use c8y_mqtt_emulator::EmulatorEvent;
 use client_support::*;
 
@@ -84,8 +86,19 @@ async fn typed_publishes_arrive_byte_exact_for_device_and_child() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn downstream_lines_become_typed_events() {
     let emulator = emulator().await;
-    let client = connected_client(config(&emulator, TransportKind::Tcp)).await;
+    let subscriptions = Subscriptions {
+        template_status: true,
+        collections: vec![XId::new("myXid").unwrap()],
+        ..Subscriptions::default()
+    };
+    let client = connected_client(config(&emulator, TransportKind::Tcp).subscriptions(subscriptions)).await;
     expect_publish(&emulator, "s/us", "500").await;
+    emulator
+        .publish_to(DEVICE, "s/dc/myXid", "555,a,b", QoS::AtMostOnce)
+        .unwrap();
+    emulator
+        .publish_to(DEVICE, "s/dt", "20,myXid,123", QoS::AtLeastOnce)
+        .unwrap();
     emulator
         .publish_to(DEVICE, "s/ds", "124,4711", QoS::AtLeastOnce)
         .unwrap();
@@ -95,6 +108,19 @@ async fn downstream_lines_become_typed_events() {
     emulator
         .publish_to(DEVICE, "s/ds", "510", QoS::AtLeastOnce)
         .unwrap();
+    let event = expect_event(&client, |e| matches!(e, Event::Message { .. })).await;
+    assert_eq!(
+        event,
+        Event::Message {
+            topic: "s/dc/myXid".to_owned(),
+            payload: "555,a,b".into()
+        }
+    );
+    let event = expect_event(&client, |e| matches!(e, Event::TemplateStatus(_))).await;
+    let Event::TemplateStatus(status) = event else {
+        unreachable!()
+    };
+    assert_eq!(status.x_id(), "myXid");
     let event = expect_event(&client, |e| matches!(e, Event::Downstream(_))).await;
     assert_eq!(
         event,
