@@ -135,9 +135,28 @@ async fn drop_oldest_policy_reports_dropped_deliveries() {
             outcome: DeliveryOutcome::Dropped(DropReason::Overflow)
         }
     );
-    assert_eq!(client.pending().len(), 3);
+    let queued = client.pending();
+    assert_eq!(queued.len(), 3);
     client.close().await;
     assert!(client.pending().is_empty(), "close drops what is queued");
+    let mut dropped = Vec::new();
+    loop {
+        match client.next_event().await {
+            NextEvent::Event(Event::Delivery {
+                id,
+                outcome: DeliveryOutcome::Dropped(DropReason::Closed),
+            }) => dropped.push(id),
+            NextEvent::Event(_) => {}
+            NextEvent::Timeout => unreachable!("next_event waits"),
+            NextEvent::Closed => break,
+        }
+    }
+    assert_eq!(dropped, queued);
+    assert_eq!(client.state(), ConnectionState::Closed);
+    assert_eq!(
+        client.publish(Temperature::new(5)).unwrap_err(),
+        ClientError::Closed
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -414,7 +414,7 @@ impl ConfigBuilder {
         self
     }
 
-    /// MQTT keep-alive; default 60 s.
+    /// MQTT keep-alive, zero (off) or at least one second; default 60 s.
     pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
         self.keep_alive = keep_alive;
         self
@@ -541,6 +541,12 @@ impl ConfigBuilder {
                 reason: "max_inflight, outbox max_messages and event_capacity must be > 0".to_owned(),
             });
         }
+        if !self.keep_alive.is_zero() && self.keep_alive < Duration::from_secs(1) {
+            return Err(ConfigError::Invalid {
+                name: "keep_alive".to_owned(),
+                reason: "must be zero (off) or at least one second".to_owned(),
+            });
+        }
         self.reconnect.validate()?;
         Ok(Config {
             port: self.port.unwrap_or(self.transport.default_port()),
@@ -613,6 +619,10 @@ mod tests {
         assert!(matches!(
             base().http_proxy("p", 3128).build(),
             Err(ConfigError::Unsupported(_))
+        ));
+        assert!(matches!(
+            base().keep_alive(Duration::from_millis(500)).build(),
+            Err(ConfigError::Invalid { name, .. }) if name == "keep_alive"
         ));
     }
 

@@ -31,7 +31,12 @@ pub(crate) fn mqtt_options(config: &Config, tls: Option<&Arc<ClientConfig>>) -> 
             } else {
                 "ws"
             };
-            let url = format!("{scheme}://{}:{}{}", config.host, config.port, config.ws_path);
+            let host = if config.host.contains(':') {
+                format!("[{}]", config.host)
+            } else {
+                config.host.clone()
+            };
+            let url = format!("{scheme}://{host}:{}{}", config.port, config.ws_path);
             MqttOptions::new(client_id, url, config.port)
         }
     };
