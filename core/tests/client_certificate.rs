@@ -68,6 +68,13 @@ async fn certificate_login_and_refusal() {
         client.wait_connected(WAIT).await,
         Err(ClientError::Stopped(refused))
     );
+    // The emulator records the refusal after sending CONNACK; wait for it, then make sure the
+    // client did not try again.
+    emulator
+        .wait_for_event(|e| matches!(e, EmulatorEvent::Refused { code: 5, .. }), WAIT)
+        .await
+        .expect("refusal recorded");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let refusals = emulator
         .events()
         .iter()

@@ -292,3 +292,30 @@ impl Drop for Client {
 pub(crate) fn external_id(id: &str) -> Result<ExternalId, ClientError> {
     ExternalId::new(id).map_err(ClientError::Id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + 'static>() {}
+
+    /// The C and Python layers share these across threads.
+    #[test]
+    fn handles_are_send_and_sync() {
+        send_sync::<Client>();
+        send_sync::<BlockingClient>();
+        send_sync::<Entity>();
+        send_sync::<Delivery>();
+        send_sync::<Event>();
+        send_sync::<ClientError>();
+    }
+
+    #[test]
+    fn start_needs_a_runtime() {
+        let config = Config::builder("localhost", "d1")
+            .password("t", "u", "p")
+            .build()
+            .unwrap();
+        assert_eq!(Client::start(config).unwrap_err(), ClientError::NoRuntime);
+    }
+}
