@@ -12,7 +12,7 @@ use c8y_mqtt::client::{
 };
 use c8y_mqtt::smartrest::MAX_PACKET_SIZE;
 use c8y_mqtt::templates::downstream::{ErrorCode, OperationKind, StaticDownstream};
-use c8y_mqtt::templates::upstream::{CriticalAlarm, CustomMeasurement, Temperature};
+use c8y_mqtt::templates::upstream::{CriticalAlarm, CustomMeasurement, DeviceCreation, Temperature};
 use c8y_mqtt::topic::XId;
 use c8y_mqtt_emulator::EmulatorEvent;
 use client_support::*;
@@ -41,6 +41,42 @@ async fn subscribes_waits_for_suback_then_sends_500() {
     };
     assert_eq!(op.device, "dev1");
     assert_eq!(op.kind, OperationKind::Restart);
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_creation_goes_before_subscribing_once_per_client() {
+    let emulator = emulator().await;
+    let creation = DeviceCreation::new()
+        .with_name("Device 1")
+        .with_device_type("c8y_Test");
+    let client = connected_client(config(&emulator, TransportKind::Tcp).create_device(creation)).await;
+    expect_publish(&emulator, "s/us", "500").await;
+    let events = emulator.events();
+    let created = events
+        .iter()
+        .position(|e| matches!(e, EmulatorEvent::Published { publish, .. } if publish.payload == "100,Device 1,c8y_Test"))
+        .expect("100 sent");
+    let subscribed = events
+        .iter()
+        .position(|e| matches!(e, EmulatorEvent::Subscribed { .. }))
+        .expect("subscribed");
+    assert!(created < subscribed, "{events:#?}");
+
+    emulator.drop_connection(DEVICE);
+    expect_event(&client, |e| {
+        matches!(e, Event::ConnectionState(ConnectionState::Disconnected { .. }))
+    })
+    .await;
+    expect_event(&client, is_connected).await;
+    client.publish(Temperature::new(1)).unwrap().await;
+    let sent = payloads(&emulator);
+    assert_eq!(
+        sent.iter().filter(|(_, p)| p.starts_with("100,")).count(),
+        1,
+        "{sent:?}"
+    );
+    assert_eq!(sent.iter().filter(|(_, p)| p == "500").count(), 2, "{sent:?}");
     client.close().await;
 }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::QoS;
+use crate::templates::upstream::DeviceCreation;
 use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId};
 
 use super::backoff::ReconnectPolicy;
@@ -258,6 +259,7 @@ pub struct Config {
     pub(crate) max_inflight: u16,
     pub(crate) event_capacity: usize,
     pub(crate) delivery_events: bool,
+    pub(crate) device_creation: Option<DeviceCreation>,
 }
 
 impl Config {
@@ -345,6 +347,7 @@ pub struct ConfigBuilder {
     max_inflight: u16,
     event_capacity: usize,
     delivery_events: bool,
+    device_creation: Option<DeviceCreation>,
 }
 
 impl ConfigBuilder {
@@ -370,7 +373,17 @@ impl ConfigBuilder {
             max_inflight: 100,
             event_capacity: 10_000,
             delivery_events: true,
+            device_creation: None,
         }
+    }
+
+    /// Creates the device (template 100) right after the first accepted CONNACK and waits for
+    /// its PUBACK before subscribing, as the platform refuses subscriptions of a device that
+    /// does not exist yet (reference §1.6, §11.1). Sent until acknowledged once per client;
+    /// later reconnects go straight to subscribing. Off by default.
+    pub fn create_device(mut self, creation: DeviceCreation) -> Self {
+        self.device_creation = Some(creation);
+        self
     }
 
     /// The port; default: the transport's platform port ([`TransportKind::default_port`]).
@@ -567,6 +580,7 @@ impl ConfigBuilder {
             max_inflight: self.max_inflight,
             event_capacity: self.event_capacity,
             delivery_events: self.delivery_events,
+            device_creation: self.device_creation,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The connection state machine, one tokio task per client: connect (fresh rumqttc event loop per
-//! attempt), subscribe and wait for SUBACK, send `500`, replay the outbox, then relay publishes
-//! and acknowledgements until the connection ends; reconnect with [`Backoff`], or stop on a
-//! fatal CONNACK refusal.
+//! attempt), create the device when configured (`100`, until acknowledged once), subscribe and
+//! wait for SUBACK, send `500`, replay the outbox, then relay publishes and acknowledgements
+//! until the connection ends; reconnect with [`Backoff`], or stop on a fatal CONNACK refusal.
 //!
 //! rumqttc integration:
 //!
@@ -20,6 +20,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rumqttc::tokio_rustls::rustls::{self, ClientConfig};
@@ -151,42 +152,23 @@ async fn session(
     tracing::debug!(client_id = %config.client_id, "CONNACK accepted");
 
     let mut relay = Relay::new(shared, client);
-    let topics = config.subscriptions.topics();
-    let mut subscribed = topics.is_empty();
-    if !subscribed {
-        let filters = topics
-            .iter()
-            .map(|t| SubscribeFilter::new(t.clone(), rumqttc::QoS::AtLeastOnce));
-        if let Err(error) = relay.client.try_subscribe_many(filters) {
-            return failed(
-                ConnectError::Protocol(error.to_string()),
-                Some(connected_at.elapsed()),
-            );
-        }
-    }
-    if subscribed {
-        relay.ready();
+    if let Err(error) = relay.start() {
+        return failed(error, Some(connected_at.elapsed()));
     }
 
     loop {
         let uptime = || Some(connected_at.elapsed());
         tokio::select! {
             event = rx.recv() => match event {
-                Some(Ok(MqttEvent::Incoming(Packet::SubAck(ack)))) if !subscribed => {
-                    for (topic, code) in topics.iter().zip(&ack.return_codes) {
-                        if matches!(code, SubscribeReasonCode::Failure) {
-                            tracing::warn!(topic, "subscription refused");
-                            shared.push(Event::SubscriptionRefused { topic: topic.clone() });
-                        }
+                Some(Ok(event)) => {
+                    if let Err(error) = relay.handle(event) {
+                        return failed(error, uptime());
                     }
-                    subscribed = true;
-                    relay.ready();
                 }
-                Some(Ok(event)) => relay.handle(event),
                 Some(Err(error)) => return failed(map_error(error), uptime()),
                 None => return failed(ConnectError::Protocol("event loop ended".to_owned()), uptime()),
             },
-            () = shared.outbox.added.notified(), if relay.is_ready => {
+            () = shared.outbox.added.notified(), if relay.phase == Phase::Ready => {
                 if let Some(linger) = config.batching_linger {
                     tokio::time::sleep(linger).await;
                 }
@@ -204,17 +186,39 @@ fn failed(error: ConnectError, uptime: Option<Duration>) -> SessionEnd {
     SessionEnd::Failed { error, uptime }
 }
 
-/// The connected part of a session: submits outbox entries, pairs packet ids with them, and
-/// turns incoming packets into events.
+/// What a publish handed to rumqttc belongs to.
+#[derive(Debug)]
+enum Tag {
+    /// Outbox entries (completed together).
+    Outbox(Vec<u64>),
+    /// The client's own `500`.
+    PendingOperations,
+    /// The device creation (`100`) sent before subscribing.
+    Creation,
+}
+
+/// Where a connected session is in the start-up sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// `100` sent, waiting for its PUBACK.
+    Creating,
+    /// SUBSCRIBE sent, waiting for SUBACK.
+    Subscribing,
+    /// `500` sent; the outbox flows.
+    Ready,
+}
+
+/// The connected part of a session: the start-up sequence, submitting outbox entries, pairing
+/// packet ids with them, and turning incoming packets into events.
 struct Relay<'a> {
     shared: &'a Arc<Shared>,
     client: AsyncClient,
-    is_ready: bool,
-    /// Submitted publishes whose packet id is not known yet, in request order (`None`: the
-    /// client's own `500`).
-    awaiting_pkid: VecDeque<Option<Vec<u64>>>,
+    phase: Phase,
+    topics: Vec<String>,
+    /// Submitted publishes whose packet id is not known yet, in request order.
+    awaiting_pkid: VecDeque<Tag>,
     /// Publishes awaiting PUBACK/PUBCOMP by packet id.
-    inflight: HashMap<u16, Option<Vec<u64>>>,
+    inflight: HashMap<u16, Tag>,
 }
 
 impl<'a> Relay<'a> {
@@ -222,32 +226,77 @@ impl<'a> Relay<'a> {
         Self {
             shared,
             client,
-            is_ready: false,
+            phase: Phase::Subscribing,
+            topics: shared.config.subscriptions.topics(),
             awaiting_pkid: VecDeque::new(),
             inflight: HashMap::new(),
         }
     }
 
+    fn static_topic() -> String {
+        UpstreamTopic::static_(ProcessingMode::Persistent).to_string()
+    }
+
+    /// After CONNACK: the device creation first when configured and not yet acknowledged (the
+    /// platform refuses subscriptions of a device that does not exist), else subscribe.
+    fn start(&mut self) -> Result<(), ConnectError> {
+        let creation = self.shared.config.device_creation.as_ref();
+        match creation {
+            Some(creation) if !self.shared.device_created.load(Ordering::Acquire) => {
+                self.client
+                    .try_publish(
+                        Self::static_topic(),
+                        rumqttc::QoS::AtLeastOnce,
+                        false,
+                        creation.to_row(),
+                    )
+                    .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+                self.awaiting_pkid.push_back(Tag::Creation);
+                self.phase = Phase::Creating;
+                Ok(())
+            }
+            _ => self.subscribe(),
+        }
+    }
+
+    fn subscribe(&mut self) -> Result<(), ConnectError> {
+        if self.topics.is_empty() {
+            self.ready();
+            return Ok(());
+        }
+        let filters = self
+            .topics
+            .iter()
+            .map(|t| SubscribeFilter::new(t.clone(), rumqttc::QoS::AtLeastOnce));
+        self.client
+            .try_subscribe_many(filters)
+            .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        self.phase = Phase::Subscribing;
+        Ok(())
+    }
+
     /// Subscriptions acknowledged: send `500`, report connected, replay the outbox.
     fn ready(&mut self) {
         if self.shared.config.subscriptions.static_downstream {
-            let topic = UpstreamTopic::static_(ProcessingMode::Persistent).to_string();
             let row = GetPendingOperations.to_row();
             if self
                 .client
-                .try_publish(topic, rumqttc::QoS::AtLeastOnce, false, row)
+                .try_publish(Self::static_topic(), rumqttc::QoS::AtLeastOnce, false, row)
                 .is_ok()
             {
-                self.awaiting_pkid.push_back(None);
+                self.awaiting_pkid.push_back(Tag::PendingOperations);
             }
         }
-        self.is_ready = true;
+        self.phase = Phase::Ready;
         self.shared.set_state(ConnectionState::Connected);
         self.submit();
     }
 
     /// Hands queued outbox entries to rumqttc, within the window.
     fn submit(&mut self) {
+        if self.phase != Phase::Ready {
+            return;
+        }
         let used = self.awaiting_pkid.len() + self.inflight.len();
         let room = usize::from(self.shared.config.max_inflight).saturating_sub(used);
         if room == 0 {
@@ -260,7 +309,7 @@ impl<'a> Relay<'a> {
                 .client
                 .try_publish(submission.topic, qos, false, submission.payload)
             {
-                Ok(()) => self.awaiting_pkid.push_back(Some(submission.entries)),
+                Ok(()) => self.awaiting_pkid.push_back(Tag::Outbox(submission.entries)),
                 Err(error) => {
                     // The connection is ending; the entries are replayed on the next one.
                     tracing::debug!(%error, "publish not handed over");
@@ -270,39 +319,60 @@ impl<'a> Relay<'a> {
         }
     }
 
-    fn handle(&mut self, event: MqttEvent) {
+    fn handle(&mut self, event: MqttEvent) -> Result<(), ConnectError> {
         match event {
             MqttEvent::Outgoing(Outgoing::Publish(pkid)) => {
-                let entries = self.awaiting_pkid.pop_front().flatten();
+                let Some(tag) = self.awaiting_pkid.pop_front() else {
+                    return Ok(());
+                };
                 if pkid == 0 {
-                    if let Some(entries) = entries {
+                    if let Tag::Outbox(entries) = tag {
                         let finished = self.shared.outbox.complete(&entries, DeliveryOutcome::Sent);
                         self.shared.report(finished);
                     }
                     self.submit();
                 } else {
-                    self.inflight.insert(pkid, entries);
+                    self.inflight.insert(pkid, tag);
                 }
             }
-            MqttEvent::Incoming(Packet::PubAck(ack)) => self.acknowledged(ack.pkid),
-            MqttEvent::Incoming(Packet::PubComp(comp)) => self.acknowledged(comp.pkid),
+            MqttEvent::Incoming(Packet::PubAck(ack)) => return self.acknowledged(ack.pkid),
+            MqttEvent::Incoming(Packet::PubComp(comp)) => return self.acknowledged(comp.pkid),
+            MqttEvent::Incoming(Packet::SubAck(ack)) if self.phase == Phase::Subscribing => {
+                for (topic, code) in self.topics.iter().zip(&ack.return_codes) {
+                    if matches!(code, SubscribeReasonCode::Failure) {
+                        tracing::warn!(topic, "subscription refused");
+                        self.shared
+                            .push(Event::SubscriptionRefused { topic: topic.clone() });
+                    }
+                }
+                self.ready();
+            }
             MqttEvent::Incoming(Packet::Publish(publish)) => self.downstream(&publish.topic, publish.payload),
             MqttEvent::Incoming(Packet::ConnAck(ack)) => {
                 tracing::warn!(code = ?ack.code, "CONNACK during the session");
             }
             _ => {}
         }
+        Ok(())
     }
 
-    fn acknowledged(&mut self, pkid: u16) {
-        if let Some(Some(entries)) = self.inflight.remove(&pkid) {
-            let finished = self
-                .shared
-                .outbox
-                .complete(&entries, DeliveryOutcome::Acknowledged);
-            self.shared.report(finished);
+    fn acknowledged(&mut self, pkid: u16) -> Result<(), ConnectError> {
+        match self.inflight.remove(&pkid) {
+            Some(Tag::Outbox(entries)) => {
+                let finished = self
+                    .shared
+                    .outbox
+                    .complete(&entries, DeliveryOutcome::Acknowledged);
+                self.shared.report(finished);
+            }
+            Some(Tag::Creation) => {
+                self.shared.device_created.store(true, Ordering::Release);
+                self.subscribe()?;
+            }
+            Some(Tag::PendingOperations) | None => {}
         }
         self.submit();
+        Ok(())
     }
 
     fn downstream(&self, topic: &str, payload: bytes::Bytes) {

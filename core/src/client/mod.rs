@@ -49,6 +49,7 @@ mod transport;
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -81,6 +82,8 @@ pub(crate) struct Shared {
     state: watch::Sender<ConnectionState>,
     /// Children and services whose creation was already published (by topic path + id).
     pub(crate) created: Mutex<HashSet<String>>,
+    /// Whether the configured device creation (`100`) was acknowledged once.
+    pub(crate) device_created: AtomicBool,
 }
 
 impl Shared {
@@ -140,6 +143,7 @@ impl Client {
             events: EventQueue::new(config.event_capacity),
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
+            device_created: AtomicBool::new(false),
             config,
         });
         let task = runtime.spawn(connection::run(Arc::clone(&shared), tls, close_rx));
