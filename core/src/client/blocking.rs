@@ -16,7 +16,8 @@ use super::error::{ClientError, FlushTimeout};
 use super::events::{ConnectionState, NextEvent};
 use super::outbox::{Delivery, DeliveryId};
 
-/// A client that owns its runtime. Do not call its blocking methods from inside an async task.
+/// A client that owns its runtime. Do not call its blocking methods (nor drop it) from inside an
+/// async task: they block the thread, and a runtime cannot be blocked on from within another.
 #[derive(Debug)]
 pub struct BlockingClient {
     client: Client,

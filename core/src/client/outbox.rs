@@ -298,7 +298,9 @@ impl Outbox {
             Delivery { id, completion }
         };
         // Entries of a dropped-oldest call that are still queued are removed as well.
-        self.remove_finished_entries();
+        if !finished.is_empty() {
+            self.remove_finished_entries();
+        }
         if count == 0 {
             if let Some(outcome) = delivery.completion.part_done(DeliveryOutcome::Acknowledged) {
                 finished.push((delivery.id, outcome));
@@ -552,6 +554,31 @@ mod tests {
             outbox.complete(&subs[1].entries, DeliveryOutcome::Acknowledged),
             vec![(d.id(), DeliveryOutcome::Acknowledged)]
         );
+    }
+
+    #[test]
+    fn dropping_one_part_of_a_split_call_drops_the_rest() {
+        let outbox = Outbox::new(limits(3, OverflowPolicy::DropOldest));
+        let mut split = msg("140,a");
+        split.payloads.push("141,b".to_owned());
+        let (d, _) = outbox.enqueue(split).unwrap();
+        outbox.enqueue(msg("1")).unwrap();
+        let (_, finished) = outbox.enqueue(msg("2")).unwrap();
+        assert_eq!(
+            finished,
+            vec![(d.id(), DeliveryOutcome::Dropped(DropReason::Overflow))]
+        );
+        let left: Vec<String> = outbox
+            .take_submissions(10, false)
+            .into_iter()
+            .map(|s| s.payload)
+            .collect();
+        assert_eq!(
+            left,
+            ["1", "2"],
+            "the second part of the dropped call is gone too"
+        );
+        assert_eq!(outbox.bytes(), 2);
     }
 
     #[test]
