@@ -8,8 +8,10 @@
 //! * [`templates`]: every static template, upstream and downstream, as typed values.
 //! * [`topic`]: typed topics and validated identifiers.
 //! * [`smartrest2`]: SmartREST 2.0 template collections and use lines.
+//! * [`client`]: the device client (connection, outbox, typed publishing, events).
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod smartrest;
 pub mod smartrest2;
 pub mod templates;

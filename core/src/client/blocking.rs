@@ -1,0 +1,136 @@
+//! [`BlockingClient`]: the client for plain threads (and the C and Python layers). It owns a
+//! small multi-thread tokio runtime that runs the connection task; every method blocks at most
+//! for the timeout it is given.
+
+use std::time::Duration;
+
+use tokio::runtime::Runtime;
+
+use crate::QoS;
+use crate::templates::upstream::Upstream;
+
+use super::Client;
+use super::config::Config;
+use super::entity::{Entity, PublishOptions};
+use super::error::{ClientError, FlushTimeout};
+use super::events::{ConnectionState, NextEvent};
+use super::outbox::{Delivery, DeliveryId};
+
+/// A client that owns its runtime. Do not call its blocking methods (nor drop it) from inside an
+/// async task: they block the thread, and a runtime cannot be blocked on from within another.
+#[derive(Debug)]
+pub struct BlockingClient {
+    client: Client,
+    runtime: Option<Runtime>,
+}
+
+impl BlockingClient {
+    /// Starts the client on a runtime of its own (two worker threads) and returns at once; the
+    /// connection is made in the background (see [`BlockingClient::wait_connected`]).
+    pub fn connect(config: Config) -> Result<Self, ClientError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("c8y-mqtt")
+            .enable_all()
+            .build()
+            .map_err(|e| ClientError::Runtime(e.to_string()))?;
+        let client = {
+            let _entered = runtime.enter();
+            Client::start(config)?
+        };
+        Ok(Self {
+            client,
+            runtime: Some(runtime),
+        })
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> Option<F::Output> {
+        self.runtime.as_ref().map(|rt| rt.block_on(future))
+    }
+
+    /// The async client inside.
+    pub fn as_async(&self) -> &Client {
+        &self.client
+    }
+
+    /// The current connection state.
+    pub fn state(&self) -> ConnectionState {
+        self.client.state()
+    }
+
+    /// Blocks until connected, stopped or closed, or `timeout`; see [`Client::wait_connected`].
+    pub fn wait_connected(&self, timeout: Duration) -> Result<(), ClientError> {
+        self.block_on(self.client.wait_connected(timeout))
+            .unwrap_or(Err(ClientError::Closed))
+    }
+
+    /// The device itself.
+    pub fn device(&self) -> Entity {
+        self.client.device()
+    }
+
+    /// A child or service handle; see [`Client::child`].
+    pub fn child(&self, id: &str) -> Result<Entity, ClientError> {
+        self.client.child(id)
+    }
+
+    /// Publishes a template for the device; see [`Client::publish`]. Does not block.
+    pub fn publish(&self, template: impl Into<Upstream>) -> Result<Delivery, ClientError> {
+        self.client.publish(template)
+    }
+
+    /// Publishes with options; see [`Client::publish_with`]. Does not block.
+    pub fn publish_with(
+        &self,
+        template: impl Into<Upstream>,
+        options: PublishOptions,
+    ) -> Result<Delivery, ClientError> {
+        self.client.publish_with(template, options)
+    }
+
+    /// Publishes a raw payload; see [`Client::publish_raw`]. Does not block.
+    pub fn publish_raw(
+        &self,
+        topic: &str,
+        payload: impl Into<String>,
+        qos: QoS,
+    ) -> Result<Delivery, ClientError> {
+        self.client.publish_raw(topic, payload, qos)
+    }
+
+    /// Waits up to `timeout` for the next event.
+    pub fn next_event(&self, timeout: Duration) -> NextEvent {
+        self.client.shared().events.next_blocking(timeout)
+    }
+
+    /// Blocks until every queued message completed, or `timeout`; see [`Client::flush`].
+    pub fn flush(&self, timeout: Duration) -> Result<(), FlushTimeout> {
+        self.block_on(self.client.flush(timeout)).unwrap_or(Ok(()))
+    }
+
+    /// Deliveries not yet completed, oldest first.
+    pub fn pending(&self) -> Vec<DeliveryId> {
+        self.client.pending()
+    }
+
+    /// Closes the client (see [`Client::close`]) and shuts its runtime down; no SDK thread
+    /// outlives this call (bounded by a 5 s grace period).
+    pub fn close(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.block_on(async {
+                let _ = tokio::time::timeout(Duration::from_secs(5), self.client.close()).await;
+            });
+            runtime.shutdown_timeout(Duration::from_secs(5));
+        }
+    }
+}
+
+impl Drop for BlockingClient {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

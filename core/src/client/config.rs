@@ -1,0 +1,656 @@
+//! The client configuration: [`Config`] built by [`ConfigBuilder`] (or from the environment, see
+//! [`Config::from_env`]), with the transport, credentials, trust roots, reconnect policy, outbox
+//! limits and subscriptions it holds.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::QoS;
+use crate::templates::upstream::DeviceCreation;
+use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId};
+
+use super::backoff::ReconnectPolicy;
+use super::error::ConfigError;
+
+/// A secret string (password, private key): `Debug` and `Display` print `***`, never the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret value. Do not log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+/// How the client reaches the platform (reference §1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TransportKind {
+    /// MQTT over plain TCP (port 1883). For local development only.
+    Tcp,
+    /// MQTT over TLS (port 8883). The default.
+    #[default]
+    Tls,
+    /// MQTT over WebSocket (port 80, path `/mqtt`).
+    Ws,
+    /// MQTT over secure WebSocket (port 443, path `/mqtt`), for networks that allow only HTTPS.
+    Wss,
+}
+
+impl TransportKind {
+    /// The platform's default port for this transport.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::Tcp => 1883,
+            Self::Tls => 8883,
+            Self::Ws => 80,
+            Self::Wss => 443,
+        }
+    }
+
+    /// Whether the transport uses TLS.
+    pub fn is_secure(self) -> bool {
+        matches!(self, Self::Tls | Self::Wss)
+    }
+}
+
+/// How the device logs in (reference §1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// User name `<tenant>/<user>` and password.
+    Password {
+        /// Tenant id, e.g. `t12345`.
+        tenant: String,
+        /// User name, e.g. `device_1234`.
+        user: String,
+        /// Password (redacted in `Debug`).
+        password: Secret,
+    },
+    /// An X.509 client certificate (TLS on 8883 only). The certificate's CN must equal the
+    /// device id.
+    Certificate {
+        /// PEM certificate chain, leaf first.
+        chain_pem: String,
+        /// PEM private key (redacted in `Debug`).
+        key_pem: Secret,
+    },
+}
+
+impl Credentials {
+    /// Password credentials.
+    pub fn password(tenant: impl Into<String>, user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Self::Password {
+            tenant: tenant.into(),
+            user: user.into(),
+            password: password.into(),
+        }
+    }
+
+    /// The MQTT user name `<tenant>/<user>`, for password credentials.
+    pub fn username(&self) -> Option<String> {
+        match self {
+            Self::Password { tenant, user, .. } => Some(format!("{tenant}/{user}")),
+            Self::Certificate { .. } => None,
+        }
+    }
+}
+
+/// Which certificates the client trusts for the server. Verification is always on, except with
+/// [`TrustRoots::InsecureNoVerification`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TrustRoots {
+    /// The operating system's trust store (read with `rustls-native-certs`). The default.
+    #[default]
+    System,
+    /// Only the CA certificates in this PEM text.
+    CaPem(String),
+    /// The system store plus the CA certificates in this PEM text.
+    SystemAndCaPem(String),
+    /// Accept any server certificate. Insecure: for a local test endpoint only.
+    InsecureNoVerification,
+}
+
+/// What the client does when a publish would exceed the outbox limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OverflowPolicy {
+    /// Refuse the new message: the publish call returns
+    /// [`ClientError::OutboxFull`](super::ClientError::OutboxFull). Nothing queued is lost. The
+    /// default.
+    #[default]
+    Reject,
+    /// Make room by dropping the oldest queued messages: their deliveries complete with
+    /// [`DeliveryOutcome::Dropped`](super::DeliveryOutcome::Dropped) (and a delivery event).
+    DropOldest,
+}
+
+/// Bounds of the outbox (messages not yet acknowledged by the platform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxLimits {
+    /// Most messages queued at once.
+    pub max_messages: usize,
+    /// Most payload bytes queued at once.
+    pub max_bytes: usize,
+    /// What happens when a publish would exceed a bound.
+    pub overflow: OverflowPolicy,
+}
+
+impl Default for OutboxLimits {
+    fn default() -> Self {
+        Self {
+            max_messages: 10_000,
+            max_bytes: 16 * 1024 * 1024,
+            overflow: OverflowPolicy::Reject,
+        }
+    }
+}
+
+/// The downstream topics the client subscribes after every (re)connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscriptions {
+    /// `s/ds`: static operations and responses. Default on.
+    pub static_downstream: bool,
+    /// `s/e`: error lines. Default on.
+    pub errors: bool,
+    /// `s/dt`: template collection status. Default off.
+    pub template_status: bool,
+    /// `s/dd`: the default collection's responses (needs a default X-ID). Default off.
+    pub default_collection: bool,
+    /// `s/dc/<X-ID>` for each of these collections.
+    pub collections: Vec<XId>,
+    /// `devicecontrol/notifications`: operations as JSON. Default off.
+    pub json_operations: bool,
+}
+
+impl Default for Subscriptions {
+    fn default() -> Self {
+        Self {
+            static_downstream: true,
+            errors: true,
+            template_status: false,
+            default_collection: false,
+            collections: Vec::new(),
+            json_operations: false,
+        }
+    }
+}
+
+impl Subscriptions {
+    /// The topic filters, in subscription order.
+    pub fn topics(&self) -> Vec<String> {
+        let mut topics = Vec::new();
+        let mut add = |on: bool, topic: DownstreamTopic| {
+            if on {
+                topics.push(topic.to_string());
+            }
+        };
+        add(self.static_downstream, DownstreamTopic::Static);
+        add(self.errors, DownstreamTopic::Error);
+        add(self.template_status, DownstreamTopic::Template);
+        add(self.default_collection, DownstreamTopic::Default);
+        for xid in &self.collections {
+            add(true, DownstreamTopic::Custom(xid.clone()));
+        }
+        add(self.json_operations, DownstreamTopic::JsonOperations);
+        topics
+    }
+}
+
+/// An HTTP CONNECT proxy, used only when configured explicitly (proxy environment variables are
+/// never read). Accepted in the configuration; connecting through it arrives in a later phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpProxy {
+    /// Proxy host.
+    pub host: String,
+    /// Proxy port.
+    pub port: u16,
+}
+
+/// A complete, validated client configuration. Build it with [`Config::builder`] or
+/// [`Config::from_env`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) transport: TransportKind,
+    pub(crate) credentials: Credentials,
+    pub(crate) trust: TrustRoots,
+    pub(crate) client_id: ClientId,
+    pub(crate) keep_alive: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) default_qos: QoS,
+    pub(crate) mode: ProcessingMode,
+    pub(crate) reconnect: ReconnectPolicy,
+    pub(crate) outbox: OutboxLimits,
+    pub(crate) subscriptions: Subscriptions,
+    pub(crate) batching_linger: Option<Duration>,
+    pub(crate) ws_path: String,
+    pub(crate) max_inflight: u16,
+    pub(crate) event_capacity: usize,
+    pub(crate) delivery_events: bool,
+    pub(crate) device_creation: Option<DeviceCreation>,
+}
+
+impl Config {
+    /// A builder for `host` and the device id (`c8y_Serial` external id, no `:`).
+    pub fn builder(host: impl Into<String>, device_id: impl Into<String>) -> ConfigBuilder {
+        ConfigBuilder::new(host, device_id)
+    }
+
+    /// The host.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> TransportKind {
+        self.transport
+    }
+
+    /// The MQTT client id (`<id>` or `d:<id>:<X-ID>`).
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+
+    /// The device id.
+    pub fn device_id(&self) -> &DeviceId {
+        self.client_id.device()
+    }
+
+    /// The credentials (secrets redacted in `Debug`).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The default QoS of publishes.
+    pub fn default_qos(&self) -> QoS {
+        self.default_qos
+    }
+
+    /// The default processing mode of publishes.
+    pub fn processing_mode(&self) -> ProcessingMode {
+        self.mode
+    }
+
+    /// The reconnect policy.
+    pub fn reconnect(&self) -> &ReconnectPolicy {
+        &self.reconnect
+    }
+
+    /// The outbox limits.
+    pub fn outbox_limits(&self) -> OutboxLimits {
+        self.outbox
+    }
+
+    /// The subscriptions.
+    pub fn subscriptions(&self) -> &Subscriptions {
+        &self.subscriptions
+    }
+}
+
+/// Builds a [`Config`]; every setting but the host and the device id has a default.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    host: String,
+    device_id: String,
+    port: Option<u16>,
+    transport: TransportKind,
+    credentials: Option<Credentials>,
+    trust: TrustRoots,
+    default_xid: Option<String>,
+    keep_alive: Duration,
+    connect_timeout: Duration,
+    default_qos: QoS,
+    mode: ProcessingMode,
+    reconnect: ReconnectPolicy,
+    outbox: OutboxLimits,
+    persistence_dir: Option<PathBuf>,
+    proxy: Option<HttpProxy>,
+    subscriptions: Subscriptions,
+    batching_linger: Option<Duration>,
+    max_inflight: u16,
+    event_capacity: usize,
+    delivery_events: bool,
+    device_creation: Option<DeviceCreation>,
+}
+
+impl ConfigBuilder {
+    fn new(host: impl Into<String>, device_id: impl Into<String>) -> Self {
+        Self {
+            host: host.into(),
+            device_id: device_id.into(),
+            port: None,
+            transport: TransportKind::default(),
+            credentials: None,
+            trust: TrustRoots::default(),
+            default_xid: None,
+            keep_alive: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(30),
+            default_qos: QoS::AtLeastOnce,
+            mode: ProcessingMode::Persistent,
+            reconnect: ReconnectPolicy::default(),
+            outbox: OutboxLimits::default(),
+            persistence_dir: None,
+            proxy: None,
+            subscriptions: Subscriptions::default(),
+            batching_linger: None,
+            max_inflight: 100,
+            event_capacity: 10_000,
+            delivery_events: true,
+            device_creation: None,
+        }
+    }
+
+    /// Creates the device (template 100) right after the first accepted CONNACK and waits for
+    /// its PUBACK before subscribing, as the platform refuses subscriptions of a device that
+    /// does not exist yet (reference §1.6, §11.1). Sent until acknowledged once per client;
+    /// later reconnects go straight to subscribing. Off by default.
+    pub fn create_device(mut self, creation: DeviceCreation) -> Self {
+        self.device_creation = Some(creation);
+        self
+    }
+
+    /// The port; default: the transport's platform port ([`TransportKind::default_port`]).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The transport; default TLS.
+    pub fn transport(mut self, transport: TransportKind) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Log in with `<tenant>/<user>` and a password.
+    pub fn password(
+        mut self,
+        tenant: impl Into<String>,
+        user: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        self.credentials = Some(Credentials::password(tenant, user, password));
+        self
+    }
+
+    /// Log in with these credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Which server certificates to trust; default the system store.
+    pub fn trust(mut self, trust: TrustRoots) -> Self {
+        self.trust = trust;
+        self
+    }
+
+    /// The default SmartREST 2.0 X-ID; the client id becomes `d:<id>:<X-ID>`.
+    pub fn default_xid(mut self, xid: impl Into<String>) -> Self {
+        self.default_xid = Some(xid.into());
+        self
+    }
+
+    /// MQTT keep-alive, zero (off) or at least one second; default 60 s.
+    pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.keep_alive = keep_alive;
+        self
+    }
+
+    /// How long one connection attempt (network, TLS, CONNACK) may take; default 30 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The QoS of publishes that do not name one; default QoS 1.
+    pub fn default_qos(mut self, qos: QoS) -> Self {
+        self.default_qos = qos;
+        self
+    }
+
+    /// The processing mode of publishes that do not name one; default persistent (`s/`).
+    pub fn processing_mode(mut self, mode: ProcessingMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The reconnect policy.
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = policy;
+        self
+    }
+
+    /// The outbox limits and overflow policy.
+    pub fn outbox(mut self, limits: OutboxLimits) -> Self {
+        self.outbox = limits;
+        self
+    }
+
+    /// A directory for the on-disk outbox. Not implemented in this version: `build` fails with
+    /// [`ConfigError::Unsupported`].
+    pub fn persistence_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.persistence_dir = Some(dir.into());
+        self
+    }
+
+    /// An explicit HTTP CONNECT proxy. Not implemented in this version: `build` fails with
+    /// [`ConfigError::Unsupported`].
+    pub fn http_proxy(mut self, host: impl Into<String>, port: u16) -> Self {
+        self.proxy = Some(HttpProxy {
+            host: host.into(),
+            port,
+        });
+        self
+    }
+
+    /// The downstream subscriptions.
+    pub fn subscriptions(mut self, subscriptions: Subscriptions) -> Self {
+        self.subscriptions = subscriptions;
+        self
+    }
+
+    /// Auto-batching: queued rows for the same topic and QoS go out as one publish (never over
+    /// the size limit) after waiting at most `linger` for more. Off by default.
+    pub fn batching(mut self, linger: Duration) -> Self {
+        self.batching_linger = Some(linger);
+        self
+    }
+
+    /// Most QoS ≥ 1 publishes awaiting PUBACK at once; default 100.
+    pub fn max_inflight(mut self, max: u16) -> Self {
+        self.max_inflight = max;
+        self
+    }
+
+    /// Most events kept for [`next_event`](super::Client::next_event); when full, the oldest is
+    /// dropped and counted ([`Event::EventsLost`](super::Event::EventsLost)). Default 10 000.
+    pub fn event_capacity(mut self, capacity: usize) -> Self {
+        self.event_capacity = capacity;
+        self
+    }
+
+    /// Whether every completed delivery is also reported as an
+    /// [`Event::Delivery`](super::Event::Delivery); default on.
+    pub fn delivery_events(mut self, on: bool) -> Self {
+        self.delivery_events = on;
+        self
+    }
+
+    /// Validates and builds the configuration.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        if self.host.is_empty() {
+            return Err(ConfigError::Missing("host"));
+        }
+        if self.device_id.is_empty() {
+            return Err(ConfigError::Missing("device id"));
+        }
+        if self.persistence_dir.is_some() {
+            return Err(ConfigError::Unsupported("persistence directory (on-disk outbox)"));
+        }
+        if self.proxy.is_some() {
+            return Err(ConfigError::Unsupported("HTTP CONNECT proxy"));
+        }
+        let credentials = self.credentials.ok_or(ConfigError::Missing("credentials"))?;
+        if matches!(credentials, Credentials::Certificate { .. }) && self.transport != TransportKind::Tls {
+            return Err(ConfigError::Invalid {
+                name: "credentials".to_owned(),
+                reason: "certificate login needs the TLS transport".to_owned(),
+            });
+        }
+        let device = DeviceId::new(self.device_id).map_err(ConfigError::DeviceId)?;
+        let client_id = match self.default_xid {
+            None => ClientId::new(device),
+            Some(xid) => {
+                let xid = XId::new(xid).map_err(ConfigError::XId)?;
+                ClientId::with_default_xid(device, xid).map_err(ConfigError::ClientId)?
+            }
+        };
+        if self.subscriptions.default_collection && client_id.default_xid().is_none() {
+            return Err(ConfigError::Invalid {
+                name: "subscriptions".to_owned(),
+                reason: "s/dd needs a default X-ID".to_owned(),
+            });
+        }
+        if self.max_inflight == 0 || self.outbox.max_messages == 0 || self.event_capacity == 0 {
+            return Err(ConfigError::Invalid {
+                name: "limits".to_owned(),
+                reason: "max_inflight, outbox max_messages and event_capacity must be > 0".to_owned(),
+            });
+        }
+        if !self.keep_alive.is_zero() && self.keep_alive < Duration::from_secs(1) {
+            return Err(ConfigError::Invalid {
+                name: "keep_alive".to_owned(),
+                reason: "must be zero (off) or at least one second".to_owned(),
+            });
+        }
+        self.reconnect.validate()?;
+        Ok(Config {
+            port: self.port.unwrap_or(self.transport.default_port()),
+            host: self.host,
+            transport: self.transport,
+            credentials,
+            trust: self.trust,
+            client_id,
+            keep_alive: self.keep_alive,
+            connect_timeout: self.connect_timeout,
+            default_qos: self.default_qos,
+            mode: self.mode,
+            reconnect: self.reconnect,
+            outbox: self.outbox,
+            subscriptions: self.subscriptions,
+            batching_linger: self.batching_linger,
+            ws_path: "/mqtt".to_owned(),
+            max_inflight: self.max_inflight,
+            event_capacity: self.event_capacity,
+            delivery_events: self.delivery_events,
+            device_creation: self.device_creation,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ConfigBuilder {
+        Config::builder("example.com", "dev1").password("t1", "device_dev1", "hunter2")
+    }
+
+    #[test]
+    fn password_never_in_debug() {
+        let config = base().build().unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("***"));
+        assert_eq!(config.credentials().username().as_deref(), Some("t1/device_dev1"));
+    }
+
+    #[test]
+    fn defaults_and_client_id() {
+        let config = base().build().unwrap();
+        assert_eq!(config.port(), 8883);
+        assert_eq!(config.client_id().to_string(), "dev1");
+        let config = base()
+            .default_xid("myXid")
+            .transport(TransportKind::Wss)
+            .build()
+            .unwrap();
+        assert_eq!(config.client_id().to_string(), "d:dev1:myXid");
+        assert_eq!(config.port(), 443);
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        assert!(matches!(
+            Config::builder("h", "a:b").password("t", "u", "p").build(),
+            Err(ConfigError::DeviceId(_))
+        ));
+        assert_eq!(
+            Config::builder("h", "d").build().unwrap_err(),
+            ConfigError::Missing("credentials")
+        );
+        assert!(matches!(
+            base().persistence_dir("/tmp").build(),
+            Err(ConfigError::Unsupported(_))
+        ));
+        assert!(matches!(
+            base().http_proxy("p", 3128).build(),
+            Err(ConfigError::Unsupported(_))
+        ));
+        assert!(matches!(
+            base().keep_alive(Duration::from_millis(500)).build(),
+            Err(ConfigError::Invalid { name, .. }) if name == "keep_alive"
+        ));
+    }
+
+    #[test]
+    fn subscription_topics_in_order() {
+        let subs = Subscriptions {
+            template_status: true,
+            collections: vec![XId::new("x1").unwrap()],
+            json_operations: true,
+            ..Subscriptions::default()
+        };
+        assert_eq!(
+            subs.topics(),
+            ["s/ds", "s/e", "s/dt", "s/dc/x1", "devicecontrol/notifications"]
+        );
+    }
+}

@@ -1,0 +1,490 @@
+//! The connection state machine, one tokio task per client: connect (fresh rumqttc event loop per
+//! attempt), create the device when configured (`100`, until acknowledged once), subscribe and
+//! wait for SUBACK, send `500`, replay the outbox, then relay publishes and acknowledgements
+//! until the connection ends; reconnect with [`Backoff`], or stop on a fatal CONNACK refusal.
+//!
+//! rumqttc integration:
+//!
+//! * **Fresh `AsyncClient` + `EventLoop` per connection.** With clean sessions rumqttc throws its
+//!   in-flight state away on reconnect anyway; a fresh pair starts packet ids at 1 and cannot
+//!   leak requests queued for the dead connection into the new one.
+//! * **Packet id mapping.** This task is the only sender. rumqttc assigns packet ids in request
+//!   order and reports each as `Outgoing::Publish(pkid)` in that order (a collision delays the
+//!   event but keeps the order), so a FIFO of submitted outbox entries pairs each event with its
+//!   entries; `Incoming::PubAck(pkid)` / `PubComp(pkid)` then completes them. QoS 0 entries
+//!   complete as "sent" on their `Outgoing::Publish(0)`.
+//! * **Window.** At most `max_inflight` packets are handed to rumqttc and not yet acknowledged,
+//!   so its request channel (sized above that) never fills and `try_publish` never blocks.
+//! * **The event loop runs in its own task** and forwards events over a channel: `poll` is not
+//!   cancel-safe, the channel receive is.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use rumqttc::tokio_rustls::rustls::{self, ClientConfig};
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event as MqttEvent, NetworkOptions, Outgoing, Packet,
+    SubscribeFilter, SubscribeReasonCode,
+};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::QoS;
+use crate::templates::UpstreamTemplate;
+use crate::templates::downstream::{StaticDownstream, parse_errors, parse_static, parse_template_status};
+use crate::templates::upstream::GetPendingOperations;
+use crate::topic::{DownstreamTopic, ProcessingMode, UpstreamTopic};
+
+use super::Shared;
+use super::backoff::Backoff;
+use super::error::{ConnackRefusal, ConnectError};
+use super::events::{ConnectionState, Event};
+use super::outbox::{DeliveryOutcome, DropReason};
+use super::transport::mqtt_options;
+
+/// How a session ended.
+enum SessionEnd {
+    /// The application closed the client.
+    Closed,
+    /// The connection failed (before or after CONNACK); `uptime` is set when it was connected.
+    Failed {
+        error: ConnectError,
+        uptime: Option<Duration>,
+    },
+}
+
+/// Aborts the event-loop task when the session ends.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The client's background task: runs sessions until closed or stopped.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    tls: Option<Arc<ClientConfig>>,
+    mut close: watch::Receiver<bool>,
+) {
+    let mut backoff = Backoff::new(shared.config.reconnect.clone());
+    loop {
+        if *close.borrow() {
+            break;
+        }
+        shared.set_state(ConnectionState::Connecting {
+            attempt: backoff.failures() + 1,
+        });
+        match session(&shared, tls.as_ref(), &mut close).await {
+            SessionEnd::Closed => break,
+            SessionEnd::Failed { error, uptime } => {
+                shared.outbox.connection_lost();
+                if let Some(uptime) = uptime {
+                    backoff.connection_ended(uptime);
+                }
+                if error.is_fatal() {
+                    tracing::warn!(%error, "connection refused, not retrying");
+                    let finished = shared.outbox.drain(DropReason::Stopped);
+                    shared.report(finished);
+                    shared.stop(ConnectionState::Stopped { error });
+                    return;
+                }
+                let retry_in = backoff.next_delay();
+                tracing::info!(%error, ?retry_in, "connection lost");
+                shared.set_state(ConnectionState::Disconnected { error, retry_in });
+                tokio::select! {
+                    () = tokio::time::sleep(retry_in) => {}
+                    _ = close.changed() => break,
+                }
+            }
+        }
+    }
+    let finished = shared.outbox.drain(DropReason::Closed);
+    shared.report(finished);
+    shared.stop(ConnectionState::Closed);
+}
+
+/// One connection: connect, subscribe, `500`, replay, relay.
+async fn session(
+    shared: &Arc<Shared>,
+    tls: Option<&Arc<ClientConfig>>,
+    close: &mut watch::Receiver<bool>,
+) -> SessionEnd {
+    let config = &shared.config;
+    let options = mqtt_options(config, tls);
+    let capacity = usize::from(config.max_inflight) + 16;
+    let (client, mut eventloop) = AsyncClient::new(options, capacity);
+    let mut network = NetworkOptions::new();
+    network.set_connection_timeout(config.connect_timeout.as_secs().max(1));
+    eventloop.set_network_options(network);
+
+    let (tx, mut rx) = mpsc::channel::<Result<MqttEvent, ConnectionError>>(256);
+    let _poller = AbortOnDrop(tokio::spawn(async move {
+        loop {
+            let event = eventloop.poll().await;
+            let failed = event.is_err();
+            if tx.send(event).await.is_err() || failed {
+                return;
+            }
+        }
+    }));
+
+    // CONNACK.
+    let first = tokio::select! {
+        event = rx.recv() => event,
+        _ = close.changed() => return SessionEnd::Closed,
+    };
+    match first {
+        Some(Ok(MqttEvent::Incoming(Packet::ConnAck(ack)))) if ack.code == ConnectReturnCode::Success => {}
+        Some(Ok(other)) => {
+            return failed(
+                ConnectError::Protocol(format!("expected CONNACK, got {other:?}")),
+                None,
+            );
+        }
+        Some(Err(error)) => return failed(map_error(error), None),
+        None => return failed(ConnectError::Protocol("event loop ended".to_owned()), None),
+    }
+    let connected_at = Instant::now();
+    tracing::debug!(client_id = %config.client_id, "CONNACK accepted");
+
+    let mut relay = Relay::new(shared, client);
+    if let Err(error) = relay.start() {
+        return failed(error, Some(connected_at.elapsed()));
+    }
+
+    loop {
+        let uptime = || Some(connected_at.elapsed());
+        tokio::select! {
+            event = rx.recv() => match event {
+                Some(Ok(event)) => {
+                    if let Err(error) = relay.handle(event) {
+                        return failed(error, uptime());
+                    }
+                }
+                Some(Err(error)) => return failed(map_error(error), uptime()),
+                None => return failed(ConnectError::Protocol("event loop ended".to_owned()), uptime()),
+            },
+            () = shared.outbox.added.notified(), if relay.phase == Phase::Ready => {
+                if let Some(linger) = config.batching_linger {
+                    tokio::time::sleep(linger).await;
+                }
+                relay.submit();
+            }
+            _ = close.changed() => {
+                relay.disconnect(&mut rx).await;
+                return SessionEnd::Closed;
+            }
+        }
+    }
+}
+
+fn failed(error: ConnectError, uptime: Option<Duration>) -> SessionEnd {
+    SessionEnd::Failed { error, uptime }
+}
+
+/// What a publish handed to rumqttc belongs to.
+#[derive(Debug)]
+enum Tag {
+    /// Outbox entries (completed together).
+    Outbox(Vec<u64>),
+    /// The client's own `500`.
+    PendingOperations,
+    /// The device creation (`100`) sent before subscribing.
+    Creation,
+}
+
+/// Where a connected session is in the start-up sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// `100` sent, waiting for its PUBACK.
+    Creating,
+    /// SUBSCRIBE sent, waiting for SUBACK.
+    Subscribing,
+    /// `500` sent; the outbox flows.
+    Ready,
+}
+
+/// The connected part of a session: the start-up sequence, submitting outbox entries, pairing
+/// packet ids with them, and turning incoming packets into events.
+struct Relay<'a> {
+    shared: &'a Arc<Shared>,
+    client: AsyncClient,
+    phase: Phase,
+    topics: Vec<String>,
+    /// Submitted publishes whose packet id is not known yet, in request order.
+    awaiting_pkid: VecDeque<Tag>,
+    /// Publishes awaiting PUBACK/PUBCOMP by packet id.
+    inflight: HashMap<u16, Tag>,
+}
+
+impl<'a> Relay<'a> {
+    fn new(shared: &'a Arc<Shared>, client: AsyncClient) -> Self {
+        Self {
+            shared,
+            client,
+            phase: Phase::Subscribing,
+            topics: shared.config.subscriptions.topics(),
+            awaiting_pkid: VecDeque::new(),
+            inflight: HashMap::new(),
+        }
+    }
+
+    fn static_topic() -> String {
+        UpstreamTopic::static_(ProcessingMode::Persistent).to_string()
+    }
+
+    /// After CONNACK: the device creation first when configured and not yet acknowledged (the
+    /// platform refuses subscriptions of a device that does not exist), else subscribe.
+    fn start(&mut self) -> Result<(), ConnectError> {
+        let creation = self.shared.config.device_creation.as_ref();
+        match creation {
+            Some(creation) if !self.shared.device_created.load(Ordering::Acquire) => {
+                self.client
+                    .try_publish(
+                        Self::static_topic(),
+                        rumqttc::QoS::AtLeastOnce,
+                        false,
+                        creation.to_row(),
+                    )
+                    .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+                self.awaiting_pkid.push_back(Tag::Creation);
+                self.phase = Phase::Creating;
+                Ok(())
+            }
+            _ => self.subscribe(),
+        }
+    }
+
+    fn subscribe(&mut self) -> Result<(), ConnectError> {
+        if self.topics.is_empty() {
+            self.ready();
+            return Ok(());
+        }
+        let filters = self
+            .topics
+            .iter()
+            .map(|t| SubscribeFilter::new(t.clone(), rumqttc::QoS::AtLeastOnce));
+        self.client
+            .try_subscribe_many(filters)
+            .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        self.phase = Phase::Subscribing;
+        Ok(())
+    }
+
+    /// Subscriptions acknowledged: send `500`, report connected, replay the outbox.
+    fn ready(&mut self) {
+        if self.shared.config.subscriptions.static_downstream {
+            let row = GetPendingOperations.to_row();
+            if self
+                .client
+                .try_publish(Self::static_topic(), rumqttc::QoS::AtLeastOnce, false, row)
+                .is_ok()
+            {
+                self.awaiting_pkid.push_back(Tag::PendingOperations);
+            }
+        }
+        self.phase = Phase::Ready;
+        self.shared.set_state(ConnectionState::Connected);
+        self.submit();
+    }
+
+    /// Hands queued outbox entries to rumqttc, within the window.
+    fn submit(&mut self) {
+        if self.phase != Phase::Ready {
+            return;
+        }
+        let used = self.awaiting_pkid.len() + self.inflight.len();
+        let room = usize::from(self.shared.config.max_inflight).saturating_sub(used);
+        if room == 0 {
+            return;
+        }
+        let batch = self.shared.config.batching_linger.is_some();
+        for submission in self.shared.outbox.take_submissions(room, batch) {
+            let qos = mqtt_qos(submission.qos);
+            match self
+                .client
+                .try_publish(submission.topic, qos, false, submission.payload)
+            {
+                Ok(()) => self.awaiting_pkid.push_back(Tag::Outbox(submission.entries)),
+                Err(error) => {
+                    // The connection is ending; the entries are replayed on the next one.
+                    tracing::debug!(%error, "publish not handed over");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, event: MqttEvent) -> Result<(), ConnectError> {
+        match event {
+            MqttEvent::Outgoing(Outgoing::Publish(pkid)) => {
+                let Some(tag) = self.awaiting_pkid.pop_front() else {
+                    return Ok(());
+                };
+                if pkid == 0 {
+                    if let Tag::Outbox(entries) = tag {
+                        let finished = self.shared.outbox.complete(&entries, DeliveryOutcome::Sent);
+                        self.shared.report(finished);
+                    }
+                    self.submit();
+                } else {
+                    self.inflight.insert(pkid, tag);
+                }
+            }
+            MqttEvent::Incoming(Packet::PubAck(ack)) => return self.acknowledged(ack.pkid),
+            MqttEvent::Incoming(Packet::PubComp(comp)) => return self.acknowledged(comp.pkid),
+            MqttEvent::Incoming(Packet::SubAck(ack)) if self.phase == Phase::Subscribing => {
+                for (topic, code) in self.topics.iter().zip(&ack.return_codes) {
+                    if matches!(code, SubscribeReasonCode::Failure) {
+                        tracing::warn!(topic, "subscription refused");
+                        self.shared
+                            .push(Event::SubscriptionRefused { topic: topic.clone() });
+                    }
+                }
+                self.ready();
+            }
+            MqttEvent::Incoming(Packet::Publish(publish)) => self.downstream(&publish.topic, publish.payload),
+            MqttEvent::Incoming(Packet::ConnAck(ack)) => {
+                tracing::warn!(code = ?ack.code, "CONNACK during the session");
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn acknowledged(&mut self, pkid: u16) -> Result<(), ConnectError> {
+        match self.inflight.remove(&pkid) {
+            Some(Tag::Outbox(entries)) => {
+                let finished = self
+                    .shared
+                    .outbox
+                    .complete(&entries, DeliveryOutcome::Acknowledged);
+                self.shared.report(finished);
+            }
+            Some(Tag::Creation) => {
+                self.shared.device_created.store(true, Ordering::Release);
+                self.subscribe()?;
+            }
+            Some(Tag::PendingOperations) | None => {}
+        }
+        self.submit();
+        Ok(())
+    }
+
+    fn downstream(&self, topic: &str, payload: bytes::Bytes) {
+        tracing::debug!(topic, bytes = payload.len(), "downstream message");
+        let shared = self.shared;
+        match topic.parse::<DownstreamTopic>() {
+            Ok(DownstreamTopic::Static) => {
+                for row in parse_static(&payload) {
+                    shared.push(match row {
+                        Ok(StaticDownstream::Operation(op)) => Event::Operation(op),
+                        Ok(line) => Event::Downstream(line),
+                        Err(error) => Event::Malformed(error),
+                    });
+                }
+            }
+            Ok(DownstreamTopic::Error) => {
+                for row in parse_errors(&payload) {
+                    shared.push(row.map_or_else(Event::Malformed, Event::SmartRestError));
+                }
+            }
+            Ok(DownstreamTopic::Template) => {
+                for row in parse_template_status(&payload) {
+                    shared.push(row.map_or_else(Event::Malformed, Event::TemplateStatus));
+                }
+            }
+            _ => shared.push(Event::Message {
+                topic: topic.to_owned(),
+                payload,
+            }),
+        }
+    }
+
+    /// Sends DISCONNECT and waits briefly until it is written.
+    async fn disconnect(&self, rx: &mut mpsc::Receiver<Result<MqttEvent, ConnectionError>>) {
+        if self.client.try_disconnect().is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                while let Some(Ok(event)) = rx.recv().await {
+                    if matches!(event, MqttEvent::Outgoing(Outgoing::Disconnect)) {
+                        return;
+                    }
+                }
+            })
+            .await;
+        }
+    }
+}
+
+fn mqtt_qos(qos: QoS) -> rumqttc::QoS {
+    match qos {
+        QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
+        QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
+        QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
+    }
+}
+
+fn refusal(code: ConnectReturnCode) -> ConnackRefusal {
+    match code {
+        ConnectReturnCode::RefusedProtocolVersion => ConnackRefusal::UnsupportedProtocol,
+        ConnectReturnCode::BadClientId => ConnackRefusal::ClientIdRejected,
+        ConnectReturnCode::BadUserNamePassword => ConnackRefusal::BadCredentials,
+        ConnectReturnCode::NotAuthorized => ConnackRefusal::NotAuthorized,
+        ConnectReturnCode::ServiceUnavailable | ConnectReturnCode::Success => {
+            ConnackRefusal::ServerUnavailable
+        }
+    }
+}
+
+/// Whether an error, or an error it wraps, is a rustls error (a failed handshake or
+/// certificate check).
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            if is_tls(inner) {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Maps rumqttc's connection errors to the client's typed error.
+fn map_error(error: ConnectionError) -> ConnectError {
+    use rumqttc::StateError;
+    match error {
+        ConnectionError::ConnectionRefused(code) => ConnectError::Refused {
+            refusal: refusal(code),
+        },
+        ConnectionError::Tls(e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::Io(e) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::Io(e) => ConnectError::Io(e.to_string()),
+        ConnectionError::MqttState(StateError::Io(e)) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::MqttState(StateError::Io(e)) => ConnectError::Io(e.to_string()),
+        ConnectionError::MqttState(StateError::ConnectionAborted) => {
+            ConnectError::Io("connection closed by the server".to_owned())
+        }
+        ConnectionError::MqttState(StateError::AwaitPingResp) => {
+            ConnectError::Timeout("no PINGRESP within the keep-alive".to_owned())
+        }
+        ConnectionError::MqttState(e) => ConnectError::Protocol(e.to_string()),
+        ConnectionError::NetworkTimeout => ConnectError::Timeout("connect".to_owned()),
+        ConnectionError::FlushTimeout => ConnectError::Timeout("network write".to_owned()),
+        ConnectionError::Websocket(e) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::Websocket(e) => ConnectError::WebSocket(e.to_string()),
+        ConnectionError::WsConnect(e) => ConnectError::WebSocket(e.to_string()),
+        ConnectionError::InvalidUrl(e) => ConnectError::WebSocket(e.to_string()),
+        ConnectionError::ResponseValidation(e) => ConnectError::WebSocket(e.to_string()),
+        ConnectionError::NotConnAck(p) => ConnectError::Protocol(format!("expected CONNACK, got {p:?}")),
+        ConnectionError::RequestsDone => ConnectError::Protocol("client handle dropped".to_owned()),
+    }
+}

@@ -1,0 +1,173 @@
+//! Typed publishing for the device, its children and services: [`Entity`] (a handle on one
+//! managed object, addressed by its topic path) and [`PublishOptions`]. Every static template
+//! goes through [`Entity::publish`]; the topic is `s/us` for the device and `s/us/<child>` for a
+//! child, in the configured processing mode.
+
+use std::sync::Arc;
+
+use crate::QoS;
+use crate::templates::upstream::{ChildDeviceCreation, ServiceCreation, Upstream};
+use crate::topic::{ExternalId, ProcessingMode, UpstreamTopic};
+
+use super::error::ClientError;
+use super::outbox::{Delivery, Message};
+use super::{Shared, external_id};
+
+/// Per-publish settings; `None` keeps the configured default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublishOptions {
+    /// QoS of this publish.
+    pub qos: Option<QoS>,
+    /// Processing mode of this publish (`s/`, `t/`, `q/`, `c/`).
+    pub mode: Option<ProcessingMode>,
+}
+
+impl PublishOptions {
+    /// Options with this QoS.
+    pub fn qos(qos: QoS) -> Self {
+        Self {
+            qos: Some(qos),
+            mode: None,
+        }
+    }
+
+    /// Options with this processing mode.
+    pub fn mode(mode: ProcessingMode) -> Self {
+        Self {
+            qos: None,
+            mode: Some(mode),
+        }
+    }
+}
+
+/// The device, one of its child devices, or a service: publishes go to its topic. Cheap to
+/// clone; obtained from [`Client::device`](super::Client::device) and
+/// [`Client::child`](super::Client::child).
+#[derive(Debug, Clone)]
+pub struct Entity {
+    shared: Arc<Shared>,
+    path: Vec<ExternalId>,
+}
+
+impl Entity {
+    pub(crate) fn root(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            path: Vec::new(),
+        }
+    }
+
+    /// The external ids from the device down to this entity (empty for the device).
+    pub fn path(&self) -> &[ExternalId] {
+        &self.path
+    }
+
+    /// A handle for a child (or service) of this entity.
+    pub fn child(&self, id: &str) -> Result<Entity, ClientError> {
+        let mut path = self.path.clone();
+        path.push(external_id(id)?);
+        Ok(Self {
+            shared: Arc::clone(&self.shared),
+            path,
+        })
+    }
+
+    /// The static topic of this entity in `mode`.
+    pub fn topic(&self, mode: ProcessingMode) -> String {
+        UpstreamTopic::static_(mode)
+            .child_path(self.path.iter().cloned())
+            .to_string()
+    }
+
+    /// Publishes a static template with the configured QoS and processing mode; see
+    /// [`Client::publish`](super::Client::publish).
+    pub fn publish(&self, template: impl Into<Upstream>) -> Result<Delivery, ClientError> {
+        self.publish_with(template, PublishOptions::default())
+    }
+
+    /// Publishes a static template with its own options. Lists that Cumulocity accepts in parts
+    /// (140/141, 141, 142, 107, 307, 407) are split into several packets under one delivery;
+    /// anything else over the size limit is a [`ClientError::MessageTooLarge`] and nothing is
+    /// queued.
+    pub fn publish_with(
+        &self,
+        template: impl Into<Upstream>,
+        options: PublishOptions,
+    ) -> Result<Delivery, ClientError> {
+        self.shared.check_running()?;
+        let template = template.into();
+        let qos = options.qos.unwrap_or(self.shared.config.default_qos);
+        let topic = self.topic(options.mode.unwrap_or(self.shared.config.mode));
+        let payloads = template.to_payloads(&topic, qos)?;
+        publish_payloads(&self.shared, topic, payloads, qos, true)
+    }
+
+    /// Creates the child device `id` below this entity (template 101 on this entity's topic)
+    /// unless this client already did, and returns its handle with the creation's delivery
+    /// (`None` when it was created before). The platform itself treats 101 as idempotent.
+    pub fn create_child(
+        &self,
+        id: &str,
+        name: &str,
+        device_type: &str,
+    ) -> Result<(Entity, Option<Delivery>), ClientError> {
+        let child = self.child(id)?;
+        let creation = ChildDeviceCreation::new(id)?
+            .with_name(name)
+            .with_device_type(device_type);
+        let delivery = self.publish_once(&child, creation.into())?;
+        Ok((child, delivery))
+    }
+
+    /// Creates the service `id` below this entity (template 102) unless this client already
+    /// did; like [`Entity::create_child`].
+    pub fn create_service(
+        &self,
+        id: &str,
+        service_type: &str,
+        name: &str,
+        status: &str,
+    ) -> Result<(Entity, Option<Delivery>), ClientError> {
+        let service = self.child(id)?;
+        let creation = ServiceCreation::new(id, service_type, name, status)?;
+        let delivery = self.publish_once(&service, creation.into())?;
+        Ok((service, delivery))
+    }
+
+    fn publish_once(&self, created: &Entity, creation: Upstream) -> Result<Option<Delivery>, ClientError> {
+        let key = created.topic(ProcessingMode::Persistent);
+        if self.shared.created.lock().contains(&key) {
+            return Ok(None);
+        }
+        let delivery = self.publish(creation)?;
+        self.shared.created.lock().insert(key);
+        Ok(Some(delivery))
+    }
+}
+
+/// Queues checked payloads and reports deliveries dropped to make room.
+pub(crate) fn publish_payloads(
+    shared: &Shared,
+    topic: String,
+    payloads: Vec<String>,
+    qos: QoS,
+    batchable: bool,
+) -> Result<Delivery, ClientError> {
+    shared.check_running()?;
+    for payload in &payloads {
+        crate::smartrest::check_packet_size(&topic, payload.len(), qos).map_err(|e| {
+            ClientError::MessageTooLarge {
+                size: e.size,
+                limit: e.limit,
+            }
+        })?;
+    }
+    let (delivery, dropped) = shared.outbox.enqueue(Message {
+        topic,
+        payloads,
+        qos,
+        batchable,
+    })?;
+    shared.report(dropped);
+    Ok(delivery)
+}

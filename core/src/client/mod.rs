@@ -1,0 +1,325 @@
+//! The device client: connects to Cumulocity over MQTT (TCP, TLS, WebSocket), keeps the
+//! connection up, publishes typed templates with delivery tracking, and reports what arrives.
+//!
+//! * [`config`]: [`Config`] / [`ConfigBuilder`], also [from the environment](Config::from_env).
+//! * [`Client`]: the async client (needs a tokio runtime); [`BlockingClient`] owns its runtime
+//!   for plain threads, C and Python.
+//! * [`Entity`]: the device, a child device or a service; typed publishes go through it.
+//! * [`Delivery`]: what every publish returns; resolves when the platform acknowledged it.
+//! * [`Event`]: connection state, operations, downstream lines, error lines, deliveries; pulled
+//!   with [`Client::next_event`] or [`BlockingClient::next_event`].
+//!
+//! After every (re)connect the client subscribes the configured downstream topics, waits for
+//! SUBACK, publishes `500` (pending operations), then replays its outbox: QoS ≥ 1 messages stay
+//! in the SDK's outbox until PUBACK, so a dropped connection loses none of them (they may arrive
+//! twice). CONNACK refusals other than "server unavailable" stop the client instead of retrying.
+//! Logging goes through `tracing` and is silent unless the application installs a subscriber.
+//!
+//! Threading: every method may be called from any thread; internal locks are never held while
+//! awaiting or while calling out, and publishing only enqueues.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use c8y_mqtt::client::{BlockingClient, Config, NextEvent};
+//! use c8y_mqtt::templates::upstream::Temperature;
+//!
+//! let config = Config::builder("mqtt.eu-latest.cumulocity.com", "my-serial-1")
+//!     .password("t12345", "device_my-serial-1", "secret")
+//!     .build()?;
+//! let client = BlockingClient::connect(config)?;
+//! let delivery = client.publish(Temperature::new(21))?;
+//! delivery.wait(Duration::from_secs(10));
+//! while let NextEvent::Event(event) = client.next_event(Duration::from_secs(1)) {
+//!     println!("{event:?}");
+//! }
+//! client.close();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod backoff;
+mod blocking;
+pub mod config;
+mod connection;
+mod entity;
+mod env;
+pub mod error;
+pub mod events;
+pub mod outbox;
+mod transport;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use backoff::ReconnectPolicy;
+pub use blocking::BlockingClient;
+pub use config::{
+    Config, ConfigBuilder, Credentials, HttpProxy, OutboxLimits, OverflowPolicy, Secret, Subscriptions,
+    TransportKind, TrustRoots,
+};
+pub use entity::{Entity, PublishOptions};
+pub use env::ENV_VARS;
+pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
+pub use events::{ConnectionState, Event, EventQueue, NextEvent};
+pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
+
+use crate::templates::upstream::Upstream;
+use crate::topic::ExternalId;
+use outbox::{Finished, Outbox};
+
+/// State shared by the handles and the connection task.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) outbox: Outbox,
+    pub(crate) events: EventQueue,
+    /// The latest connection state (also sent as events).
+    state: watch::Sender<ConnectionState>,
+    /// Children and services whose creation was already published (by topic path + id).
+    pub(crate) created: Mutex<HashSet<String>>,
+    /// Whether the configured device creation (`100`) was acknowledged once.
+    pub(crate) device_created: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn push(&self, event: Event) {
+        self.events.push(event);
+    }
+
+    /// Reports finished deliveries as events (when configured).
+    pub(crate) fn report(&self, finished: Vec<Finished>) {
+        if self.config.delivery_events {
+            for (id, outcome) in finished {
+                self.events.push(Event::Delivery { id, outcome });
+            }
+        }
+    }
+
+    pub(crate) fn set_state(&self, state: ConnectionState) {
+        self.state.send_replace(state.clone());
+        self.events.push(Event::ConnectionState(state));
+    }
+
+    /// Final state: report it and close the event queue.
+    pub(crate) fn stop(&self, state: ConnectionState) {
+        self.state.send_replace(state.clone());
+        self.events.close_with(Some(Event::ConnectionState(state)));
+    }
+
+    /// Refuses calls once stopped or closed.
+    pub(crate) fn check_running(&self) -> Result<(), ClientError> {
+        match &*self.state.borrow() {
+            ConnectionState::Stopped { error } => Err(ClientError::Stopped(error.clone())),
+            ConnectionState::Closed => Err(ClientError::Closed),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The async device client. Create it inside a tokio runtime with [`Client::start`]; it runs
+/// its connection task on that runtime until [`Client::close`].
+#[derive(Debug)]
+pub struct Client {
+    shared: Arc<Shared>,
+    close: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Client {
+    /// Starts the client on the current tokio runtime: it connects in the background (watch
+    /// the events, or [`Client::wait_connected`]). Fails on a configuration problem (TLS trust
+    /// roots, PEM) or when no runtime is running.
+    pub fn start(config: Config) -> Result<Self, ClientError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ClientError::NoRuntime)?;
+        let tls = transport::tls_config(&config)?;
+        let (close, close_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            outbox: Outbox::new(config.outbox),
+            events: EventQueue::new(config.event_capacity),
+            state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
+            created: Mutex::new(HashSet::new()),
+            device_created: AtomicBool::new(false),
+            config,
+        });
+        let task = runtime.spawn(connection::run(Arc::clone(&shared), tls, close_rx));
+        Ok(Self {
+            shared,
+            close,
+            task: Mutex::new(Some(task)),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The current connection state.
+    pub fn state(&self) -> ConnectionState {
+        self.shared.state.borrow().clone()
+    }
+
+    /// Waits until the client is connected (subscribed, `500` sent). Fails with the reason when
+    /// the client stopped or was closed, or after `timeout`.
+    pub async fn wait_connected(&self, timeout: Duration) -> Result<(), ClientError> {
+        let mut state = self.shared.state.subscribe();
+        let wait = state.wait_for(|s| {
+            matches!(
+                s,
+                ConnectionState::Connected | ConnectionState::Stopped { .. } | ConnectionState::Closed
+            )
+        });
+        let reached = match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(state)) => state.clone(),
+            Ok(Err(_)) => return Err(ClientError::Closed),
+            Err(_) => return Err(ClientError::Timeout(timeout)),
+        };
+        match reached {
+            ConnectionState::Stopped { error } => Err(ClientError::Stopped(error)),
+            ConnectionState::Closed => Err(ClientError::Closed),
+            _ => Ok(()),
+        }
+    }
+
+    /// The connected device itself.
+    pub fn device(&self) -> Entity {
+        Entity::root(Arc::clone(&self.shared))
+    }
+
+    /// A handle for the child device (or service) with this external id, directly below the
+    /// device. Publishing through it uses `s/us/<id>`. Nothing is sent until it is used; see
+    /// [`Entity::create_child`] for idempotent creation.
+    pub fn child(&self, id: &str) -> Result<Entity, ClientError> {
+        self.device().child(id)
+    }
+
+    /// Publishes a static template for the device with the configured QoS and processing mode.
+    /// The message is checked against the size limit (a [`ClientError::MessageTooLarge`] at the
+    /// call) and queued; the returned [`Delivery`] resolves when the platform acknowledged it.
+    pub fn publish(&self, template: impl Into<Upstream>) -> Result<Delivery, ClientError> {
+        self.device().publish(template)
+    }
+
+    /// [`Client::publish`] with a QoS or processing mode of its own.
+    pub fn publish_with(
+        &self,
+        template: impl Into<Upstream>,
+        options: PublishOptions,
+    ) -> Result<Delivery, ClientError> {
+        self.device().publish_with(template, options)
+    }
+
+    /// Publishes a payload as it is on any upstream topic (for SmartREST 2.0 collections or
+    /// JSON). The topic must be a Cumulocity upstream topic ([`ClientError::Topic`] otherwise);
+    /// size-checked like every publish; never batched.
+    pub fn publish_raw(
+        &self,
+        topic: &str,
+        payload: impl Into<String>,
+        qos: crate::QoS,
+    ) -> Result<Delivery, ClientError> {
+        topic
+            .parse::<crate::topic::UpstreamTopic>()
+            .map_err(ClientError::Topic)?;
+        entity::publish_payloads(&self.shared, topic.to_owned(), vec![payload.into()], qos, false)
+    }
+
+    /// Waits for the next event; [`NextEvent::Closed`] once the client is closed or stopped and
+    /// every event was taken.
+    pub async fn next_event(&self) -> NextEvent {
+        self.shared.events.next().await
+    }
+
+    /// Takes the next event without waiting ([`NextEvent::Timeout`] when there is none).
+    pub fn try_next_event(&self) -> NextEvent {
+        self.shared.events.try_next()
+    }
+
+    /// Waits up to `timeout` until every queued message completed. On timeout returns the
+    /// deliveries still pending.
+    pub async fn flush(&self, timeout: Duration) -> Result<(), FlushTimeout> {
+        let outbox = &self.shared.outbox;
+        let wait = async {
+            loop {
+                let changed = outbox.changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
+                if outbox.is_empty() {
+                    return;
+                }
+                changed.await;
+            }
+        };
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(FlushTimeout {
+                timeout,
+                pending: outbox.pending(),
+            }),
+        }
+    }
+
+    /// Deliveries not yet completed, oldest first.
+    pub fn pending(&self) -> Vec<DeliveryId> {
+        self.shared.outbox.pending()
+    }
+
+    /// Closes the client: sends DISCONNECT when connected, drops what is still queued (their
+    /// deliveries complete as [`DropReason::Closed`]; call [`Client::flush`] first to avoid
+    /// that) and ends the event stream after a final [`ConnectionState::Closed`].
+    pub async fn close(&self) {
+        self.close.send_replace(true);
+        let task = self.task.lock().take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+
+    /// The state shared with the connection task.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.close.send_replace(true);
+    }
+}
+
+/// Validates an external id for a child or service handle.
+pub(crate) fn external_id(id: &str) -> Result<ExternalId, ClientError> {
+    ExternalId::new(id).map_err(ClientError::Id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + 'static>() {}
+
+    /// The C and Python layers share these across threads.
+    #[test]
+    fn handles_are_send_and_sync() {
+        send_sync::<Client>();
+        send_sync::<BlockingClient>();
+        send_sync::<Entity>();
+        send_sync::<Delivery>();
+        send_sync::<Event>();
+        send_sync::<ClientError>();
+    }
+
+    #[test]
+    fn start_needs_a_runtime() {
+        let config = Config::builder("localhost", "d1")
+            .password("t", "u", "p")
+            .build()
+            .unwrap();
+        assert_eq!(Client::start(config).unwrap_err(), ClientError::NoRuntime);
+    }
+}

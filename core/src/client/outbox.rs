@@ -1,0 +1,597 @@
+//! The SDK-owned outbox: every publish is kept here until the platform acknowledged it (QoS ≥ 1)
+//! or it was written to the network (QoS 0), and is sent again after a reconnect, because
+//! Cumulocity needs clean sessions and rumqttc then drops what was in flight.
+//!
+//! The outbox is bounded by message count and payload bytes; [`OverflowPolicy`] says what happens
+//! when a publish would exceed a bound. Each publish call gets a [`Delivery`] handle (a
+//! [`DeliveryId`] and its completion), which resolves once every packet of the call finished.
+//! It is in memory only in this version (phase 2 adds a disk-backed store behind the same calls).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+use tokio::sync::Notify;
+
+use crate::QoS;
+use crate::smartrest::{check_packet_size, join_rows};
+
+use super::config::{OutboxLimits, OverflowPolicy};
+use super::error::ClientError;
+
+/// Identifies one publish call; unique within a client, increasing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeliveryId(pub u64);
+
+/// Why a message was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// The outbox was full and the policy is [`OverflowPolicy::DropOldest`].
+    Overflow,
+    /// The client was closed before the message was confirmed.
+    Closed,
+    /// The client stopped on a fatal connection error.
+    Stopped,
+}
+
+/// How a publish ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeliveryOutcome {
+    /// The platform acknowledged every packet (PUBACK / PUBCOMP).
+    Acknowledged,
+    /// QoS 0: every packet was written to the network (no acknowledgement exists).
+    Sent,
+    /// The message was given up.
+    Dropped(DropReason),
+}
+
+impl DeliveryOutcome {
+    /// Whether the message reached the platform (acknowledged, or sent at QoS 0).
+    pub fn is_success(self) -> bool {
+        matches!(self, Self::Acknowledged | Self::Sent)
+    }
+}
+
+#[derive(Debug)]
+struct CompletionState {
+    remaining: usize,
+    outcome: Option<DeliveryOutcome>,
+}
+
+/// The shared completion of one publish call (all its packets).
+#[derive(Debug)]
+struct Completion {
+    state: Mutex<CompletionState>,
+    done: Condvar,
+    notify: Notify,
+}
+
+impl Completion {
+    fn new(parts: usize) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(CompletionState {
+                remaining: parts,
+                outcome: None,
+            }),
+            done: Condvar::new(),
+            notify: Notify::new(),
+        })
+    }
+
+    /// Records one packet's end; returns the call's outcome when this finished it.
+    fn part_done(&self, outcome: DeliveryOutcome) -> Option<DeliveryOutcome> {
+        let finished = {
+            let mut state = self.state.lock();
+            if state.outcome.is_some() {
+                return None;
+            }
+            state.remaining = state.remaining.saturating_sub(1);
+            if !outcome.is_success() || state.remaining == 0 {
+                state.outcome = Some(outcome);
+                Some(outcome)
+            } else {
+                None
+            }
+        };
+        if finished.is_some() {
+            self.done.notify_all();
+            self.notify.notify_waiters();
+        }
+        finished
+    }
+
+    fn outcome(&self) -> Option<DeliveryOutcome> {
+        self.state.lock().outcome
+    }
+}
+
+/// The handle a publish returns: its [`DeliveryId`], and its outcome once known. Wait for it
+/// from a plain thread with [`Delivery::wait`] or from async code with [`Delivery::outcome`].
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    id: DeliveryId,
+    completion: Arc<Completion>,
+}
+
+impl Delivery {
+    /// The id, also carried by the matching [`Event::Delivery`](super::Event::Delivery).
+    pub fn id(&self) -> DeliveryId {
+        self.id
+    }
+
+    /// The outcome, if the publish has completed.
+    pub fn try_outcome(&self) -> Option<DeliveryOutcome> {
+        self.completion.outcome()
+    }
+
+    /// Blocks the calling thread up to `timeout` for the outcome; `None` when still pending.
+    /// Do not call it on a tokio worker thread.
+    pub fn wait(&self, timeout: Duration) -> Option<DeliveryOutcome> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.completion.state.lock();
+        while state.outcome.is_none() {
+            if self.completion.done.wait_until(&mut state, deadline).timed_out() {
+                break;
+            }
+        }
+        state.outcome
+    }
+
+    /// Waits for the outcome.
+    pub async fn outcome(&self) -> DeliveryOutcome {
+        loop {
+            let notified = self.completion.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(outcome) = self.completion.outcome() {
+                return outcome;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl IntoFuture for Delivery {
+    type Output = DeliveryOutcome;
+    type IntoFuture = std::pin::Pin<Box<dyn Future<Output = DeliveryOutcome> + Send>>;
+
+    /// `delivery.await` waits for the outcome, like [`Delivery::outcome`].
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.outcome().await })
+    }
+}
+
+/// One packet waiting in the outbox.
+#[derive(Debug)]
+struct Entry {
+    delivery: DeliveryId,
+    topic: String,
+    payload: String,
+    qos: QoS,
+    batchable: bool,
+    submitted: bool,
+    completion: Arc<Completion>,
+}
+
+/// A packet (one or several batched entries) to hand to the MQTT layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// The outbox entries it carries (completed together).
+    pub entries: Vec<u64>,
+    /// Topic.
+    pub topic: String,
+    /// Payload (batched rows joined by LF).
+    pub payload: String,
+    /// QoS.
+    pub qos: QoS,
+}
+
+/// A delivery that finished, to report as an event.
+pub type Finished = (DeliveryId, DeliveryOutcome);
+
+/// A message to queue: topic, payloads (one per packet), QoS, and whether its rows may be
+/// batched with neighbours (SmartREST rows only).
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Topic.
+    pub topic: String,
+    /// One payload per packet, each already checked against the size limit.
+    pub payloads: Vec<String>,
+    /// QoS.
+    pub qos: QoS,
+    /// Whether the rows may share a packet with neighbouring rows for the same topic.
+    pub batchable: bool,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    entries: BTreeMap<u64, Entry>,
+    bytes: usize,
+    next_entry: u64,
+    next_delivery: u64,
+}
+
+/// The outbox (see the module docs). Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Outbox {
+    limits: OutboxLimits,
+    inner: Mutex<Inner>,
+    /// Woken when entries are added (the connection task submits them).
+    pub(crate) added: Notify,
+    /// Woken when entries complete (flush waits on it).
+    pub(crate) changed: Notify,
+}
+
+impl Outbox {
+    /// An empty outbox with these limits.
+    pub fn new(limits: OutboxLimits) -> Self {
+        Self {
+            limits,
+            inner: Mutex::new(Inner::default()),
+            added: Notify::new(),
+            changed: Notify::new(),
+        }
+    }
+
+    /// Queues a message. On overflow either refuses it ([`ClientError::OutboxFull`]) or drops
+    /// the oldest entries, whose finished deliveries are returned for reporting.
+    pub fn enqueue(&self, message: Message) -> Result<(Delivery, Vec<Finished>), ClientError> {
+        let size: usize = message.payloads.iter().map(String::len).sum();
+        let count = message.payloads.len();
+        if count > self.limits.max_messages || size > self.limits.max_bytes {
+            let inner = self.inner.lock();
+            return Err(ClientError::OutboxFull {
+                messages: inner.entries.len(),
+                bytes: inner.bytes,
+            });
+        }
+        let mut finished = Vec::new();
+        let delivery = {
+            let mut inner = self.inner.lock();
+            while inner.entries.len() + count > self.limits.max_messages
+                || inner.bytes + size > self.limits.max_bytes
+            {
+                match self.limits.overflow {
+                    OverflowPolicy::Reject => {
+                        return Err(ClientError::OutboxFull {
+                            messages: inner.entries.len(),
+                            bytes: inner.bytes,
+                        });
+                    }
+                    OverflowPolicy::DropOldest => {
+                        let Some((_, oldest)) = inner.entries.pop_first() else {
+                            break;
+                        };
+                        inner.bytes -= oldest.payload.len();
+                        if let Some(outcome) = oldest
+                            .completion
+                            .part_done(DeliveryOutcome::Dropped(DropReason::Overflow))
+                        {
+                            finished.push((oldest.delivery, outcome));
+                        }
+                    }
+                }
+            }
+            let id = DeliveryId(inner.next_delivery);
+            inner.next_delivery += 1;
+            let completion = Completion::new(count);
+            for payload in message.payloads {
+                let key = inner.next_entry;
+                inner.next_entry += 1;
+                inner.bytes += payload.len();
+                inner.entries.insert(
+                    key,
+                    Entry {
+                        delivery: id,
+                        topic: message.topic.clone(),
+                        payload,
+                        qos: message.qos,
+                        batchable: message.batchable,
+                        submitted: false,
+                        completion: Arc::clone(&completion),
+                    },
+                );
+            }
+            Delivery { id, completion }
+        };
+        // Entries of a dropped-oldest call that are still queued are removed as well.
+        if !finished.is_empty() {
+            self.remove_finished_entries();
+        }
+        if count == 0 {
+            if let Some(outcome) = delivery.completion.part_done(DeliveryOutcome::Acknowledged) {
+                finished.push((delivery.id, outcome));
+            }
+        }
+        self.added.notify_one();
+        if !finished.is_empty() {
+            self.changed.notify_waiters();
+        }
+        Ok((delivery, finished))
+    }
+
+    /// Removes entries whose call already has an outcome (another part was dropped).
+    fn remove_finished_entries(&self) {
+        let mut inner = self.inner.lock();
+        let done: Vec<u64> = inner
+            .entries
+            .iter()
+            .filter(|(_, e)| e.completion.outcome().is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        for key in done {
+            if let Some(entry) = inner.entries.remove(&key) {
+                inner.bytes -= entry.payload.len();
+            }
+        }
+    }
+
+    /// Takes up to `max_qos_packets` QoS ≥ 1 packets (and any QoS 0 packets between them) not yet
+    /// submitted on this connection, oldest first, and marks them submitted. With `batch`,
+    /// consecutive batchable entries for the same topic and QoS share a packet while it fits.
+    pub fn take_submissions(&self, max_qos_packets: usize, batch: bool) -> Vec<Submission> {
+        let mut inner = self.inner.lock();
+        let mut out: Vec<Submission> = Vec::new();
+        let mut qos_packets = 0;
+        let mut last_batchable = false;
+        for (key, entry) in inner.entries.iter_mut().filter(|(_, e)| !e.submitted) {
+            if batch && entry.batchable && last_batchable {
+                if let Some(last) = out.last_mut() {
+                    if last.topic == entry.topic && last.qos == entry.qos {
+                        let joined = join_rows([last.payload.as_str(), entry.payload.as_str()]);
+                        if check_packet_size(&last.topic, joined.len(), last.qos).is_ok() {
+                            last.payload = joined;
+                            last.entries.push(*key);
+                            entry.submitted = true;
+                            continue;
+                        }
+                    }
+                }
+            }
+            if entry.qos != QoS::AtMostOnce {
+                if qos_packets >= max_qos_packets {
+                    break;
+                }
+                qos_packets += 1;
+            }
+            entry.submitted = true;
+            last_batchable = entry.batchable;
+            out.push(Submission {
+                entries: vec![*key],
+                topic: entry.topic.clone(),
+                payload: entry.payload.clone(),
+                qos: entry.qos,
+            });
+        }
+        out
+    }
+
+    /// Completes entries (acknowledged or sent); returns the deliveries this finished.
+    pub fn complete(&self, entries: &[u64], outcome: DeliveryOutcome) -> Vec<Finished> {
+        let mut finished = Vec::new();
+        {
+            let mut inner = self.inner.lock();
+            for key in entries {
+                if let Some(entry) = inner.entries.remove(key) {
+                    inner.bytes -= entry.payload.len();
+                    if let Some(outcome) = entry.completion.part_done(outcome) {
+                        finished.push((entry.delivery, outcome));
+                    }
+                }
+            }
+        }
+        self.changed.notify_waiters();
+        finished
+    }
+
+    /// After a connection ended: every entry not completed is sent again on the next one.
+    pub fn connection_lost(&self) {
+        let mut inner = self.inner.lock();
+        for entry in inner.entries.values_mut() {
+            entry.submitted = false;
+        }
+    }
+
+    /// Gives up every entry (close, fatal stop); returns the finished deliveries.
+    pub fn drain(&self, reason: DropReason) -> Vec<Finished> {
+        let entries = {
+            let mut inner = self.inner.lock();
+            inner.bytes = 0;
+            std::mem::take(&mut inner.entries)
+        };
+        let finished = entries
+            .into_values()
+            .filter_map(|e| {
+                e.completion
+                    .part_done(DeliveryOutcome::Dropped(reason))
+                    .map(|o| (e.delivery, o))
+            })
+            .collect();
+        self.changed.notify_waiters();
+        finished
+    }
+
+    /// The deliveries still pending, oldest first.
+    pub fn pending(&self) -> Vec<DeliveryId> {
+        let inner = self.inner.lock();
+        let mut ids: Vec<DeliveryId> = inner.entries.values().map(|e| e.delivery).collect();
+        ids.dedup();
+        ids
+    }
+
+    /// Messages (packets) queued.
+    pub fn len(&self) -> usize {
+        self.inner.lock().entries.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.inner.lock().entries.is_empty()
+    }
+
+    /// Payload bytes queued.
+    pub fn bytes(&self) -> usize {
+        self.inner.lock().bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_messages: usize, overflow: OverflowPolicy) -> OutboxLimits {
+        OutboxLimits {
+            max_messages,
+            max_bytes: 1000,
+            overflow,
+        }
+    }
+
+    fn msg(payload: &str) -> Message {
+        Message {
+            topic: "s/us".to_owned(),
+            payloads: vec![payload.to_owned()],
+            qos: QoS::AtLeastOnce,
+            batchable: true,
+        }
+    }
+
+    #[test]
+    fn reject_policy_refuses_and_keeps_everything() {
+        let outbox = Outbox::new(limits(2, OverflowPolicy::Reject));
+        outbox.enqueue(msg("200,a")).unwrap();
+        outbox.enqueue(msg("200,b")).unwrap();
+        let err = outbox.enqueue(msg("200,c")).unwrap_err();
+        assert_eq!(
+            err,
+            ClientError::OutboxFull {
+                messages: 2,
+                bytes: 10
+            }
+        );
+        assert_eq!(outbox.len(), 2);
+    }
+
+    #[test]
+    fn drop_oldest_policy_reports_the_dropped_delivery() {
+        let outbox = Outbox::new(limits(2, OverflowPolicy::DropOldest));
+        let (first, _) = outbox.enqueue(msg("200,a")).unwrap();
+        outbox.enqueue(msg("200,b")).unwrap();
+        let (_, finished) = outbox.enqueue(msg("200,c")).unwrap();
+        assert_eq!(
+            finished,
+            vec![(first.id(), DeliveryOutcome::Dropped(DropReason::Overflow))]
+        );
+        assert_eq!(
+            first.try_outcome(),
+            Some(DeliveryOutcome::Dropped(DropReason::Overflow))
+        );
+        let subs = outbox.take_submissions(10, false);
+        let payloads: Vec<&str> = subs.iter().map(|s| s.payload.as_str()).collect();
+        assert_eq!(payloads, ["200,b", "200,c"]);
+    }
+
+    #[test]
+    fn submissions_respect_the_window_and_replay_after_loss() {
+        let outbox = Outbox::new(limits(10, OverflowPolicy::Reject));
+        let (d, _) = outbox.enqueue(msg("1")).unwrap();
+        outbox.enqueue(msg("2")).unwrap();
+        outbox.enqueue(msg("3")).unwrap();
+        let first = outbox.take_submissions(2, false);
+        assert_eq!(first.len(), 2);
+        assert_eq!(outbox.take_submissions(2, false).len(), 1);
+        assert!(outbox.take_submissions(2, false).is_empty());
+        outbox.connection_lost();
+        let again = outbox.take_submissions(10, false);
+        assert_eq!(
+            again.iter().map(|s| s.payload.as_str()).collect::<Vec<_>>(),
+            ["1", "2", "3"]
+        );
+        let finished = outbox.complete(&again[0].entries, DeliveryOutcome::Acknowledged);
+        assert_eq!(finished, vec![(d.id(), DeliveryOutcome::Acknowledged)]);
+        assert_eq!(d.wait(Duration::ZERO), Some(DeliveryOutcome::Acknowledged));
+        assert_eq!(outbox.len(), 2);
+    }
+
+    #[test]
+    fn batching_joins_rows_of_one_topic_within_the_limit() {
+        let outbox = Outbox::new(OutboxLimits::default());
+        outbox.enqueue(msg("211,1")).unwrap();
+        outbox.enqueue(msg("211,2")).unwrap();
+        let mut other = msg("211,3");
+        other.topic = "s/us/child".to_owned();
+        outbox.enqueue(other).unwrap();
+        let subs = outbox.take_submissions(10, true);
+        assert_eq!(subs.len(), 2);
+        assert_eq!(subs[0].payload, "211,1\n211,2");
+        assert_eq!(subs[0].entries.len(), 2);
+        assert_eq!(subs[1].payload, "211,3");
+
+        let big = "x".repeat(9000);
+        outbox.enqueue(msg(&big)).unwrap();
+        outbox.enqueue(msg(&big)).unwrap();
+        let subs = outbox.take_submissions(10, true);
+        assert_eq!(subs.len(), 2, "two 9000-byte rows do not share a packet");
+    }
+
+    #[test]
+    fn split_call_completes_when_all_parts_are_acknowledged() {
+        let outbox = Outbox::new(OutboxLimits::default());
+        let mut m = msg("140,a");
+        m.payloads.push("141,b".to_owned());
+        let (d, _) = outbox.enqueue(m).unwrap();
+        let subs = outbox.take_submissions(10, false);
+        assert!(
+            outbox
+                .complete(&subs[0].entries, DeliveryOutcome::Acknowledged)
+                .is_empty()
+        );
+        assert_eq!(d.try_outcome(), None);
+        assert_eq!(
+            outbox.complete(&subs[1].entries, DeliveryOutcome::Acknowledged),
+            vec![(d.id(), DeliveryOutcome::Acknowledged)]
+        );
+    }
+
+    #[test]
+    fn dropping_one_part_of_a_split_call_drops_the_rest() {
+        let outbox = Outbox::new(limits(3, OverflowPolicy::DropOldest));
+        let mut split = msg("140,a");
+        split.payloads.push("141,b".to_owned());
+        let (d, _) = outbox.enqueue(split).unwrap();
+        outbox.enqueue(msg("1")).unwrap();
+        let (_, finished) = outbox.enqueue(msg("2")).unwrap();
+        assert_eq!(
+            finished,
+            vec![(d.id(), DeliveryOutcome::Dropped(DropReason::Overflow))]
+        );
+        let left: Vec<String> = outbox
+            .take_submissions(10, false)
+            .into_iter()
+            .map(|s| s.payload)
+            .collect();
+        assert_eq!(
+            left,
+            ["1", "2"],
+            "the second part of the dropped call is gone too"
+        );
+        assert_eq!(outbox.bytes(), 2);
+    }
+
+    #[test]
+    fn drain_drops_everything() {
+        let outbox = Outbox::new(OutboxLimits::default());
+        let (d, _) = outbox.enqueue(msg("1")).unwrap();
+        assert_eq!(outbox.pending(), vec![d.id()]);
+        let finished = outbox.drain(DropReason::Closed);
+        assert_eq!(
+            finished,
+            vec![(d.id(), DeliveryOutcome::Dropped(DropReason::Closed))]
+        );
+        assert!(outbox.is_empty());
+        assert_eq!(outbox.bytes(), 0);
+    }
+}

@@ -1,0 +1,179 @@
+//! Turns a [`Config`] into rumqttc's `MqttOptions`: broker address or WebSocket URL, clean
+//! session, keep-alive, credentials, packet size limit, and an explicit rustls `ClientConfig`
+//! (ring provider; trust roots from the system store and/or a given CA PEM), so no process-wide
+//! crypto provider is installed or needed.
+
+use std::sync::Arc;
+
+use rumqttc::tokio_rustls::rustls::{
+    self, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    crypto::CryptoProvider,
+    pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime, pem::PemObject},
+};
+use rumqttc::{MqttOptions, TlsConfiguration, Transport};
+
+use crate::smartrest::MAX_PACKET_SIZE;
+
+use super::config::{Config, Credentials, TransportKind, TrustRoots};
+use super::error::ConfigError;
+
+/// Builds the MQTT options for one connection attempt.
+pub(crate) fn mqtt_options(config: &Config, tls: Option<&Arc<ClientConfig>>) -> MqttOptions {
+    let client_id = config.client_id.to_string();
+    let mut options = match config.transport {
+        TransportKind::Tcp | TransportKind::Tls => {
+            MqttOptions::new(client_id, config.host.clone(), config.port)
+        }
+        TransportKind::Ws | TransportKind::Wss => {
+            let scheme = if config.transport == TransportKind::Wss {
+                "wss"
+            } else {
+                "ws"
+            };
+            let host = if config.host.contains(':') {
+                format!("[{}]", config.host)
+            } else {
+                config.host.clone()
+            };
+            let url = format!("{scheme}://{host}:{}{}", config.port, config.ws_path);
+            MqttOptions::new(client_id, url, config.port)
+        }
+    };
+    match (config.transport, tls) {
+        (TransportKind::Tls, Some(tls)) => options.set_transport(Transport::tls_with_config(
+            TlsConfiguration::Rustls(Arc::clone(tls)),
+        )),
+        (TransportKind::Wss, Some(tls)) => {
+            options.set_transport(Transport::Wss(TlsConfiguration::Rustls(Arc::clone(tls))))
+        }
+        (TransportKind::Ws, _) => options.set_transport(Transport::Ws),
+        _ => options.set_transport(Transport::Tcp),
+    };
+    options.set_clean_session(true);
+    options.set_keep_alive(config.keep_alive);
+    options.set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE);
+    options.set_inflight(config.max_inflight);
+    if let Credentials::Password { password, .. } = &config.credentials {
+        if let Some(username) = config.credentials.username() {
+            options.set_credentials(username, password.expose());
+        }
+    }
+    options
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The rustls configuration for a TLS transport, or `None` for plain TCP/WS.
+pub(crate) fn tls_config(config: &Config) -> Result<Option<Arc<ClientConfig>>, ConfigError> {
+    if !config.transport.is_secure() {
+        return Ok(None);
+    }
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::Invalid {
+            name: "tls".to_owned(),
+            reason: e.to_string(),
+        })?;
+    let builder = match &config.trust {
+        TrustRoots::InsecureNoVerification => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider()))),
+        TrustRoots::System => builder.with_root_certificates(system_roots()?),
+        TrustRoots::CaPem(pem) => builder.with_root_certificates(pem_roots(RootCertStore::empty(), pem)?),
+        TrustRoots::SystemAndCaPem(pem) => builder.with_root_certificates(pem_roots(system_roots()?, pem)?),
+    };
+    let tls = match &config.credentials {
+        Credentials::Password { .. } => builder.with_no_client_auth(),
+        Credentials::Certificate { chain_pem, key_pem } => {
+            let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| pem_error("client certificate chain", e))?;
+            if chain.is_empty() {
+                return Err(pem_error("client certificate chain", "no certificate"));
+            }
+            let key = PrivateKeyDer::from_pem_slice(key_pem.expose().as_bytes())
+                .map_err(|_| pem_error("client key", "no private key"))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| pem_error("client certificate", e))?
+        }
+    };
+    Ok(Some(Arc::new(tls)))
+}
+
+fn pem_error(what: &'static str, reason: impl ToString) -> ConfigError {
+    ConfigError::Pem {
+        what,
+        reason: reason.to_string(),
+    }
+}
+
+fn pem_roots(mut roots: RootCertStore, pem: &str) -> Result<RootCertStore, ConfigError> {
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        let cert = cert.map_err(|e| pem_error("CA", e))?;
+        roots.add(cert).map_err(|e| pem_error("CA", e))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(pem_error("CA", "no certificate"));
+    }
+    Ok(roots)
+}
+
+fn system_roots() -> Result<RootCertStore, ConfigError> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = RootCertStore::empty();
+    let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        let reason = found
+            .errors
+            .first()
+            .map_or_else(|| "no certificates found".to_owned(), ToString::to_string);
+        return Err(ConfigError::SystemRoots(reason));
+    }
+    Ok(roots)
+}
+
+/// The verifier of [`TrustRoots::InsecureNoVerification`]: accepts any certificate (signatures
+/// are still checked with the provider's algorithms).
+#[derive(Debug)]
+struct NoVerification(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
