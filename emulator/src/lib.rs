@@ -41,6 +41,7 @@ mod handle;
 mod journal;
 mod listener;
 mod platform;
+pub mod rest;
 mod session;
 mod sessions;
 mod shared;
