@@ -84,3 +84,24 @@ pub(crate) fn no_content() -> Response {
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
 }
+
+/// Middleware: like Cumulocity, a successful POST or PUT without an `Accept` header is answered
+/// without a body (status and `Location` stay).
+pub(crate) async fn omit_body_without_accept(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let writes = matches!(
+        *request.method(),
+        axum::http::Method::POST | axum::http::Method::PUT
+    );
+    let wants_body = !writes || request.headers().contains_key(header::ACCEPT);
+    let response = next.run(request).await;
+    if wants_body || !response.status().is_success() {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::empty())
+}

@@ -1,22 +1,24 @@
 //! The emulator's control API: HTTP on loopback, shaped like Cumulocity's REST API.
 //!
 //! Existing Cumulocity REST clients work against it unchanged: the same paths
-//! (`/inventory/managedObjects`, `/identity/externalIds/{type}/{value}`, `/measurement/measurements`,
-//! `/event/events`, `/alarm/alarms`, `/devicecontrol/operations`,
+//! (`/inventory/managedObjects`, `/identity/externalIds/{type}/{value}`,
+//! `/measurement/measurements`, `/event/events`, `/alarm/alarms`, `/devicecontrol/operations`,
 //! `/devicecontrol/newDeviceRequests`), basic auth with the tenant's users (`<tenant>/<user>` or
-//! `<user>`), Cumulocity's media types (`application/vnd.com.nsn.cumulocity.<type>+json`), absolute
-//! `self` links built from the request's `Host`, collections paged by `pageSize`/`currentPage` with
-//! `statistics`, the usual query filters, and errors as `{"error","message","info"}` documents.
+//! `<user>`), Cumulocity's media types (`application/vnd.com.nsn.cumulocity.<type>+json`),
+//! absolute `self` links built from the request's `Host`, collections paged by
+//! `pageSize`/`currentPage` with `statistics`, the usual query filters, and errors as
+//! `{"error","message","info"}` documents. As on Cumulocity, POST and PUT answers carry the object
+//! only when the request has an `Accept` header.
 //!
 //! This layer owns HTTP only: writes go to the model as [`ApiRequest`](crate::api::ApiRequest)s
 //! through [`ApiExecutor`], listings come from [`ApiReader`] and are filtered, ordered and paged
 //! here. Start it with [`serve`] (or mount [`router`] yourself).
 //!
 //! Modules: `auth` (basic auth), `error` (error documents), `media` (media types and responses),
-//! `request` (the request's base URL and query), `resource` (a model resource on the wire), `links` (absolute `self` links), `paging`
-//! (collections), `filters` (query filters and order), and one module per API: `inventory`,
-//! `identity`, `data` (measurements, events, alarms), `devicecontrol` (operations, new device
-//! requests).
+//! `request` (the request's base URL and query), `resource` (a model resource on the wire),
+//! `links` (absolute `self` links), `paging` (collections), `filters` (query filters and order),
+//! and one module per API: `inventory`, `identity`, `data` (measurements, events, alarms),
+//! `devicecontrol` (operations, new device requests).
 
 mod auth;
 mod data;
@@ -171,6 +173,7 @@ pub fn router(state: RestState, local_addr: Option<SocketAddr>) -> Router {
         )
         .fallback(error::unknown_path);
     routes
+        .layer(axum::middleware::from_fn(media::omit_body_without_accept))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             auth::require_basic_auth,

@@ -1,7 +1,7 @@
 //! Basic auth, error documents for unknown paths, methods and bad bodies, and shutdown.
 
 use c8y_mqtt_emulator::api::Resource;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::fake::*;
 
@@ -114,6 +114,7 @@ async fn bad_bodies_are_400_and_plain_json_is_accepted() {
                 .post(server.url("/event/events"))
                 .basic_auth("admin", Some("secret"))
                 .header("Content-Type", content_type)
+                .header("Accept", "application/json")
                 .body(body),
         )
     };
@@ -159,6 +160,62 @@ async fn bad_bodies_are_400_and_plain_json_is_accepted() {
     )
     .await;
     assert_eq!(vendor.status, 201);
+}
+
+/// Sends a raw HTTP/1.1 request (reqwest always adds `Accept: */*`) and returns the response head
+/// and body.
+async fn raw(server: &Server, method: &str, path: &str, body: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic YWRtaW46c2VjcmV0\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.to_owned(), body.to_owned())
+}
+
+#[tokio::test]
+async fn writes_without_accept_header_answer_without_body() {
+    let server = start().await;
+    let b = &server.base;
+    let (head, body) = raw(
+        &server,
+        "POST",
+        "/event/events",
+        r#"{"source":{"id":"1"},"type":"t","text":"x"}"#,
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 201 Created\r\n"), "{head}");
+    assert!(
+        head.contains(&format!("\r\nlocation: {b}/event/events/101")),
+        "{head}"
+    );
+    assert!(!head.contains("content-type"), "{head}");
+    assert_eq!(body, "");
+    let (head, body) = raw(&server, "PUT", "/event/events/101", r#"{"text":"y"}"#).await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert_eq!(body, "");
+    assert_eq!(server.get("/event/events/101").await.body["text"], json!("y"));
+    // Errors keep their document; GET always has its body.
+    let (head, body) = raw(&server, "PUT", "/event/events/9", "{}").await;
+    assert!(head.starts_with("HTTP/1.1 404 Not Found\r\n"), "{head}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).ok(),
+        Some(error_doc("event/Not Found", "No Event for id '9'!"))
+    );
+    let (_, body) = raw(&server, "GET", "/event/events/101", "").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&body)
+            .ok()
+            .map(|e| e["text"].clone()),
+        Some(json!("y"))
+    );
 }
 
 #[tokio::test]

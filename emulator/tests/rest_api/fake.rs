@@ -326,6 +326,7 @@ impl Server {
             .client
             .put(self.url(path))
             .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
             .body(body.to_string());
         self.send(self.authed(request)).await
     }
