@@ -5,7 +5,7 @@
 //! `time`); `revert=true` flips it.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ use super::AppState;
 use super::error::RestError;
 use super::filters::{equals, fragment, order_by_time, time_range};
 use super::media;
-use super::request::{RequestInfo, json_object};
+use super::request::{RequestInfo, RestPath, json_object};
 use super::resource::{ALARMS, EVENTS, MEASUREMENTS, require_source};
 use crate::api::{ApiRequest, Document};
 
@@ -94,7 +94,7 @@ pub(crate) async fn create_measurement(
 pub(crate) async fn get_measurement(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     MEASUREMENTS.get_one(&shared, &info, id)
 }
@@ -102,7 +102,7 @@ pub(crate) async fn get_measurement(
 /// `DELETE /measurement/measurements/{id}`.
 pub(crate) async fn delete_measurement(
     State(shared): State<AppState>,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     MEASUREMENTS.delete(&shared, id)
 }
@@ -136,7 +136,7 @@ pub(crate) async fn create_event(
 pub(crate) async fn get_event(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     EVENTS.get_one(&shared, &info, id)
 }
@@ -145,7 +145,7 @@ pub(crate) async fn get_event(
 pub(crate) async fn update_event(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
     body: Bytes,
 ) -> Result<Response, RestError> {
     let body = json_object(&body)?;
@@ -155,7 +155,7 @@ pub(crate) async fn update_event(
 /// `DELETE /event/events/{id}`.
 pub(crate) async fn delete_event(
     State(shared): State<AppState>,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     EVENTS.delete(&shared, id)
 }
@@ -197,7 +197,7 @@ pub(crate) async fn create_alarm(
 pub(crate) async fn get_alarm(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     ALARMS.get_one(&shared, &info, id)
 }
@@ -206,7 +206,7 @@ pub(crate) async fn get_alarm(
 pub(crate) async fn update_alarm(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
     body: Bytes,
 ) -> Result<Response, RestError> {
     let body = json_object(&body)?;

@@ -4,7 +4,7 @@
 //! (`/devicecontrol/newDeviceRequests`: list, register, get, accept with `{"status":"ACCEPTED"}`).
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ use super::inventory::agent_and_descendants;
 use super::links::segment;
 use super::media;
 use super::paging;
-use super::request::{RequestInfo, json_object, text};
+use super::request::{RequestInfo, RestPath, json_object, text};
 use super::resource::{MANAGED_OBJECTS, OPERATIONS};
 use crate::api::DeviceRequest;
 
@@ -60,7 +60,7 @@ pub(crate) async fn create_operation(
 pub(crate) async fn get_operation(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     OPERATIONS.get_one(&shared, &info, id)
 }
@@ -69,7 +69,7 @@ pub(crate) async fn get_operation(
 pub(crate) async fn update_operation(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
     body: Bytes,
 ) -> Result<Response, RestError> {
     let body = json_object(&body)?;
@@ -143,7 +143,7 @@ fn find_device_request(shared: &AppState, id: &str) -> Result<DeviceRequest, Res
 pub(crate) async fn get_device_request(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     let request = find_device_request(&shared, &id)?;
     Ok(media::ok(
@@ -156,7 +156,7 @@ pub(crate) async fn get_device_request(
 pub(crate) async fn update_device_request(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
     body: Bytes,
 ) -> Result<Response, RestError> {
     let body = json_object(&body)?;

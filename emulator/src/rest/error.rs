@@ -66,6 +66,11 @@ impl RestError {
         Self::new(StatusCode::BAD_REQUEST, "general/Bad Request", message)
     }
 
+    /// 400: a path parameter that cannot be decoded.
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "general/Bad Request", message)
+    }
+
     /// 401: missing or wrong credentials.
     pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "security/Unauthorized", message)

@@ -2,7 +2,7 @@
 //! `/identity/globalIds/{id}/externalIds` (a managed object's external ids; register one).
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -10,7 +10,7 @@ use super::error::RestError;
 use super::links::segment;
 use super::media;
 use super::paging;
-use super::request::{RequestInfo, json_object, text};
+use super::request::{RequestInfo, RestPath, json_object, text};
 use super::resource::MANAGED_OBJECTS;
 use super::{AppState, Shared};
 
@@ -34,7 +34,7 @@ fn external_id_document(info: &RequestInfo, id_type: &str, value: &str, managed_
 pub(crate) async fn get_external_id(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path((id_type, value)): Path<(String, String)>,
+    RestPath((id_type, value)): RestPath<(String, String)>,
 ) -> Result<Response, RestError> {
     let managed_object_id = shared
         .state
@@ -61,7 +61,7 @@ fn require_managed_object(shared: &Shared, id: &str) -> Result<(), RestError> {
 pub(crate) async fn list_external_ids(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     require_managed_object(&shared, &id)?;
     let items = shared
@@ -79,7 +79,7 @@ pub(crate) async fn list_external_ids(
 pub(crate) async fn create_external_id(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
     body: Bytes,
 ) -> Result<Response, RestError> {
     let body = json_object(&body)?;

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
@@ -15,7 +15,7 @@ use super::filters::{equals, fragment, value_at};
 use super::links::{absolutize, id_of, segment};
 use super::media;
 use super::paging;
-use super::request::{RequestInfo, json_object};
+use super::request::{RequestInfo, RestPath, json_object};
 use super::resource::MANAGED_OBJECTS;
 use crate::api::Document;
 
@@ -46,7 +46,7 @@ pub(crate) async fn create(
 pub(crate) async fn get_one(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     MANAGED_OBJECTS.get_one(&shared, &info, id)
 }
@@ -55,7 +55,7 @@ pub(crate) async fn get_one(
 pub(crate) async fn update(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
     body: Bytes,
 ) -> Result<Response, RestError> {
     let body = json_object(&body)?;
@@ -65,7 +65,7 @@ pub(crate) async fn update(
 /// `DELETE /inventory/managedObjects/{id}`.
 pub(crate) async fn delete(
     State(shared): State<AppState>,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     MANAGED_OBJECTS.delete(&shared, id)
 }
@@ -75,7 +75,7 @@ pub(crate) async fn delete(
 pub(crate) async fn child_devices(
     State(shared): State<AppState>,
     info: RequestInfo,
-    Path(id): Path<String>,
+    RestPath(id): RestPath<String>,
 ) -> Result<Response, RestError> {
     let parent = MANAGED_OBJECTS.fetch(&shared, id.clone())?;
     let all = MANAGED_OBJECTS.all(&shared);

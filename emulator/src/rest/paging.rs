@@ -66,7 +66,11 @@ pub(crate) fn collection(info: &RequestInfo, name: &str, items: Vec<Value>) -> R
     if skip.saturating_add(request.page_size) < total {
         document.insert(
             "next".into(),
-            Value::String(page_url(info, request.page_size, request.current_page + 1)),
+            Value::String(page_url(
+                info,
+                request.page_size,
+                request.current_page.saturating_add(1),
+            )),
         );
     }
     if request.current_page > 1 {

@@ -1,5 +1,6 @@
 //! What handlers need from a request besides its body: the base URL for `self` links (from the
-//! `Host` header), the path and the query parameters in their order.
+//! `Host` header), the path and the query parameters in their order, path parameters, and JSON
+//! bodies.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -65,6 +66,21 @@ impl FromRequestParts<AppState> for RequestInfo {
             path: parts.uri.path().to_owned(),
             params,
         })
+    }
+}
+
+/// Path parameters, like axum's `Path`, but rejecting undecodable ones with an error document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RestPath<T>(pub(crate) T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for RestPath<T> {
+    type Rejection = RestError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, shared).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(RestError::bad_request(rejection.body_text())),
+        }
     }
 }
 

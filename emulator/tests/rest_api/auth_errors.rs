@@ -97,6 +97,16 @@ async fn unknown_paths_and_methods() {
         )
     );
     assert_eq!(server.delete("/devicecontrol/operations/1").await.status, 405);
+    let undecodable = server.get("/event/events/%FF").await;
+    assert_eq!(
+        (undecodable.status, undecodable.content_type.as_str()),
+        (400, media("error").as_str())
+    );
+    assert_eq!(undecodable.body["error"], json!("general/Bad Request"));
+    let huge = server
+        .get(&format!("/event/events?currentPage={}", usize::MAX))
+        .await;
+    assert_eq!((huge.status, huge.body["events"].clone()), (200, json!([])));
     assert_eq!(
         server.put("/inventory/managedObjects", json!({})).await.status,
         405
