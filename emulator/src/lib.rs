@@ -51,6 +51,7 @@ mod listener;
 pub mod model;
 mod operations;
 mod platform;
+pub mod rest;
 mod routing;
 mod session;
 mod sessions;
