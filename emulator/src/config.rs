@@ -64,7 +64,7 @@ pub struct EmulatorConfig {
     pub bind: IpAddr,
     /// Listener ports.
     pub ports: ListenerPorts,
-    /// The port requested for the REST API; accepted but not served in this phase.
+    /// The port of the HTTP control API (0 = any free port; `None` = not served).
     pub http_port: Option<u16>,
     /// TLS server certificate.
     pub tls: TlsSource,

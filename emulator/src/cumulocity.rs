@@ -111,7 +111,7 @@ impl CumulocityPlatform {
     }
 
     /// Reads the model under the lock.
-    fn read<T>(&self, f: impl FnOnce(&Model) -> T) -> T {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Model) -> T) -> T {
         f(&self.model.lock())
     }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{EmulatorConfig, TlsSource, UserCredentials};
+use crate::control_api::ControlApi;
 use crate::cumulocity::CumulocityPlatform;
 use crate::handle::{BlockingEmulator, EmulatorHandle};
 use crate::listener::{Acceptors, Listeners};
@@ -104,6 +105,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves the HTTP control API (Cumulocity's REST shapes) on this port (0 = any free port;
+    /// `None`, the default, = not served). Only with the default platform.
+    pub fn http_port(mut self, port: Option<u16>) -> Self {
+        self.config.http_port = port;
+        self
+    }
+
     /// Uses the server certificate chain and key from PEM files instead of generated ones.
     pub fn tls_pem_files(mut self, cert_chain: PathBuf, key: PathBuf, ca: Option<PathBuf>) -> Self {
         self.config.tls = TlsSource::PemFiles { cert_chain, key, ca };
@@ -166,6 +174,7 @@ impl EmulatorBuilder {
                 (Arc::clone(&cumulocity) as Arc<dyn Platform>, Some(cumulocity))
             }
         };
+        let http_addr = self.config.http_port.map(|port| SocketAddr::new(bind, port));
         let shared = Arc::new(Shared::new(self.config, Some(platform)));
         if let Some(cumulocity) = &cumulocity {
             cumulocity.bind_credentials(Arc::clone(&shared.credentials));
@@ -173,7 +182,23 @@ impl EmulatorBuilder {
         let (addrs, listeners) = Listeners::start(&shared, &plan, &acceptors)
             .await
             .map_err(|(addr, source)| StartError::Bind { addr, source })?;
-        let handle = EmulatorHandle::new(shared, addrs, ca_pem, acceptors, listeners, cumulocity);
+        let control_api = match (http_addr, &cumulocity) {
+            (Some(addr), Some(platform)) => Some(
+                ControlApi::start(addr, Arc::clone(platform), Arc::clone(&shared.credentials))
+                    .await
+                    .map_err(|source| StartError::Bind { addr, source })?,
+            ),
+            _ => None,
+        };
+        let handle = EmulatorHandle::new(
+            shared,
+            addrs,
+            ca_pem,
+            acceptors,
+            listeners,
+            cumulocity,
+            control_api,
+        );
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.outbox());
         }

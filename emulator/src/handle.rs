@@ -14,6 +14,7 @@ use crate::api::ApiError;
 use crate::auth::BOOTSTRAP_TENANT;
 use crate::auth::BOOTSTRAP_USER;
 use crate::config::UserCredentials;
+use crate::control_api::ControlApi;
 use crate::cumulocity::CumulocityPlatform;
 use crate::journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
 use crate::lock;
@@ -82,6 +83,10 @@ pub struct EmulatorHandle {
     listeners: tokio::sync::Mutex<Option<Listeners>>,
     /// The default platform, when no custom one was given.
     cumulocity: Option<Arc<CumulocityPlatform>>,
+    /// The HTTP control API's address, when one is served.
+    http_addr: Option<SocketAddr>,
+    /// The running HTTP control API; `None` after shutdown.
+    control_api: tokio::sync::Mutex<Option<ControlApi>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -100,6 +105,7 @@ impl EmulatorHandle {
         acceptors: Acceptors,
         listeners: Listeners,
         cumulocity: Option<Arc<CumulocityPlatform>>,
+        control_api: Option<ControlApi>,
     ) -> Self {
         Self {
             shared,
@@ -108,7 +114,15 @@ impl EmulatorHandle {
             acceptors,
             listeners: tokio::sync::Mutex::new(Some(listeners)),
             cumulocity,
+            http_addr: control_api.as_ref().map(|api| api.addr),
+            control_api: tokio::sync::Mutex::new(control_api),
         }
+    }
+
+    /// The address of the HTTP control API (Cumulocity's REST API shapes), when it is served
+    /// (`EmulatorBuilder::http_port`, default platform only).
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_addr
     }
 
     pub(crate) fn shared(&self) -> &Shared {
@@ -447,6 +461,9 @@ impl EmulatorHandle {
     /// most [`SHUTDOWN_GRACE`]) until every connection task has ended, so the journal holds their
     /// `Disconnected` events and the ports are free. The handle stays usable for inspection.
     pub async fn shutdown(&self) {
+        if let Some(api) = self.control_api.lock().await.take() {
+            api.stop().await;
+        }
         if let Some(listeners) = self.listeners.lock().await.take() {
             listeners
                 .stop(&self.shared, &DisconnectReason::Shutdown, SHUTDOWN_GRACE)

@@ -41,6 +41,7 @@ pub mod api;
 mod auth;
 mod codec;
 mod config;
+mod control_api;
 mod cumulocity;
 mod emulator;
 mod faults;

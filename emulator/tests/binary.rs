@@ -31,10 +31,11 @@ fn prints_listeners_tenant_and_users_then_runs_until_sigterm() {
         }
     }
     let words: Vec<Vec<&str>> = lines.iter().map(|l| l.split(' ').collect()).collect();
-    assert_eq!(words.len(), 8, "{lines:?}");
+    assert_eq!(words.len(), 9, "{lines:?}");
     assert_eq!(words[0][0], "mqtt");
     assert!(words[0][1].starts_with("127.0.0.1:"), "{lines:?}");
     assert_eq!(words[1][0], "mqtts");
+    assert_eq!(words[4][0], "http");
     assert!(
         words[2][1].starts_with("ws://127.0.0.1:") && words[2][1].ends_with("/mqtt"),
         "{lines:?}"
@@ -43,14 +44,17 @@ fn prints_listeners_tenant_and_users_then_runs_until_sigterm() {
         words[3][1].starts_with("wss://127.0.0.1:") && words[3][1].ends_with("/mqtt"),
         "{lines:?}"
     );
-    assert_eq!(lines[4], "tenant t777");
-    assert_eq!(lines[5], "user t777/device_9 pw9");
-    assert_eq!(lines[6], "user t777/ops secret");
-    assert_eq!(lines[7], "bootstrap management/devicebootstrap bp");
+    assert!(words[4][1].starts_with("http://127.0.0.1:"), "{lines:?}");
+    assert_eq!(lines[5], "tenant t777");
+    assert_eq!(lines[6], "user t777/device_9 pw9");
+    assert_eq!(lines[7], "user t777/ops secret");
+    assert_eq!(lines[8], "bootstrap management/devicebootstrap bp");
 
-    // The printed port accepts connections.
+    // The printed ports accept connections.
     let mqtt = words[0][1];
     assert!(std::net::TcpStream::connect(mqtt).is_ok());
+    let http = words[4][1].trim_start_matches("http://");
+    assert!(std::net::TcpStream::connect(http).is_ok());
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

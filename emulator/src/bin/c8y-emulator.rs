@@ -3,7 +3,8 @@
 //! Prints one line per listener (`mqtt 127.0.0.1:PORT`, `mqtts …`, `ws ws://…/mqtt`,
 //! `wss wss://…/mqtt`), then `tenant <id>`, one `user <tenant>/<name> <password>` line per user
 //! and `bootstrap management/devicebootstrap <password>`, and runs until SIGINT or SIGTERM.
-//! `--http-port` is accepted for the coming REST API but not served yet (a note goes to stderr).
+//! With `--http-port N` the HTTP control API (Cumulocity's REST shapes) is served too and printed
+//! as `http http://127.0.0.1:PORT` after the MQTT listeners.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,7 +28,7 @@ struct Args {
     /// Secure WebSocket port, path /mqtt (0 = a free port).
     #[arg(long, default_value_t = 0)]
     wss_port: u16,
-    /// REST API port: accepted, not served yet.
+    /// HTTP control API port (0 = a free port; not served when absent).
     #[arg(long)]
     http_port: Option<u16>,
     /// Tenant id.
@@ -82,7 +83,8 @@ async fn main() -> ExitCode {
         .port(Transport::Mqtt, Some(args.mqtt_port))
         .port(Transport::Mqtts, Some(args.mqtts_port))
         .port(Transport::Ws, Some(args.ws_port))
-        .port(Transport::Wss, Some(args.wss_port));
+        .port(Transport::Wss, Some(args.wss_port))
+        .http_port(args.http_port);
     for (name, password) in args.users {
         builder = builder.user(name, password);
     }
@@ -118,6 +120,9 @@ async fn main() -> ExitCode {
     if let Some(url) = emulator.wss_url() {
         println!("wss {url}");
     }
+    if let Some(addr) = emulator.http_addr() {
+        println!("http http://{addr}");
+    }
     println!("tenant {}", emulator.tenant());
     for user in emulator.users() {
         println!("user {} {}", emulator.username(&user.name), user.password);
@@ -127,9 +132,6 @@ async fn main() -> ExitCode {
         emulator.bootstrap_username(),
         emulator.bootstrap_password()
     );
-    if let Some(port) = args.http_port {
-        eprintln!("note: --http-port {port} accepted; the REST API is not served yet");
-    }
     if let (Some(path), Some(pem)) = (args.write_ca, emulator.ca_pem())
         && let Err(e) = std::fs::write(&path, pem)
     {

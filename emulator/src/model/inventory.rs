@@ -144,6 +144,18 @@ impl Model {
             .copied()
     }
 
+    /// The external ids of an object, as (type, value), sorted.
+    pub(crate) fn external_ids_of(&self, id: u64) -> Vec<(String, String)> {
+        let mut ids: Vec<(String, String)> = self
+            .identities
+            .iter()
+            .filter(|(_, object)| **object == id)
+            .map(|(key, _)| key.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// The id of the object with this `c8y_Serial`.
     pub(crate) fn find_serial(&self, serial: &str) -> Option<u64> {
         self.find_external(SERIAL, serial)

@@ -1,0 +1,117 @@
+//! The emulator's HTTP control API: [`ApiReader`] over the Cumulocity platform model, and
+//! starting [`rest::serve`](crate::rest::serve) beside the MQTT listeners (the REST routes
+//! themselves live in [`crate::rest`]).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::{ApiError, ApiReader, DeviceRequest as ApiDeviceRequest, Document, Resource};
+use crate::auth::Credentials;
+use crate::cumulocity::CumulocityPlatform;
+use crate::model::{AcceptError, DeviceRequest, parse_id};
+use crate::rest::{RestState, serve};
+
+fn api_request(request: DeviceRequest) -> ApiDeviceRequest {
+    ApiDeviceRequest {
+        id: request.id,
+        status: request.status.as_str().to_owned(),
+    }
+}
+
+impl ApiReader for CumulocityPlatform {
+    fn all(&self, resource: Resource) -> Vec<Document> {
+        self.read(|m| match resource {
+            Resource::ManagedObject => m.managed_objects(),
+            other => m.records(other).to_vec(),
+        })
+    }
+
+    fn resolve_external_id(&self, id_type: &str, value: &str) -> Option<String> {
+        self.read(|m| m.find_external(id_type, value))
+            .map(|id| id.to_string())
+    }
+
+    fn external_ids(&self, managed_object_id: &str) -> Vec<(String, String)> {
+        match parse_id(managed_object_id) {
+            Some(id) => self.read(|m| m.external_ids_of(id)),
+            None => Vec::new(),
+        }
+    }
+
+    fn device_requests(&self) -> Vec<ApiDeviceRequest> {
+        CumulocityPlatform::device_requests(self)
+            .into_iter()
+            .map(api_request)
+            .collect()
+    }
+
+    fn register_device(&self, id: &str) -> Result<ApiDeviceRequest, ApiError> {
+        Ok(api_request(CumulocityPlatform::register_device(self, id)))
+    }
+
+    fn accept_device_request(&self, id: &str) -> Result<ApiDeviceRequest, ApiError> {
+        CumulocityPlatform::accept_device_request(self, id)
+            .map(api_request)
+            .map_err(|e| match e {
+                AcceptError::Unknown(_) => ApiError::NotFound(e.to_string()),
+                AcceptError::NotPolled(_) => ApiError::Invalid(e.to_string()),
+            })
+    }
+}
+
+/// The running HTTP control API.
+#[derive(Debug)]
+pub(crate) struct ControlApi {
+    /// The bound address.
+    pub(crate) addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ControlApi {
+    /// Binds `addr` and serves the control API of `platform`; logins are checked against the
+    /// tenant's users in `credentials` (the live store, so device users created later work).
+    pub(crate) async fn start(
+        addr: SocketAddr,
+        platform: Arc<CumulocityPlatform>,
+        credentials: Arc<std::sync::Mutex<Credentials>>,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let tenant = platform.tenant();
+        let check_tenant = tenant.clone();
+        let state = RestState {
+            executor: Arc::clone(&platform) as _,
+            reader: platform as _,
+            tenant,
+            users: Arc::new(move |user: &str, password: &str| {
+                let username = [check_tenant.as_str(), user].join("/");
+                crate::lock(&credentials)
+                    .authenticate(Some(&username), password)
+                    .is_ok()
+            }),
+            external_ids: None,
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// Stops serving and waits for the server task.
+    pub(crate) async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.task.await;
+    }
+}
