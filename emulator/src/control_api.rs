@@ -13,7 +13,11 @@ use crate::api::{ApiError, ApiReader, DeviceRequest as ApiDeviceRequest, Documen
 use crate::auth::Credentials;
 use crate::cumulocity::CumulocityPlatform;
 use crate::model::{AcceptError, DeviceRequest, parse_id};
-use crate::rest::{RestState, serve};
+
+/// External id type of SmartREST 1.0 collections (reference §7.4).
+const SMARTREST1_IDENTIFIER: &str = "c8y_SmartRestDeviceIdentifier";
+use crate::api::{ApiExecutor, ApiRequest, RequestContext};
+use crate::rest::{ExternalIdWriter, RestState, SmartRest1Templates, serve};
 
 fn api_request(request: DeviceRequest) -> ApiDeviceRequest {
     ApiDeviceRequest {
@@ -63,6 +67,62 @@ impl ApiReader for CumulocityPlatform {
     }
 }
 
+impl ExternalIdWriter for CumulocityPlatform {
+    fn register_external_id(
+        &self,
+        managed_object_id: &str,
+        id_type: &str,
+        value: &str,
+    ) -> Result<(), ApiError> {
+        let id = parse_id(managed_object_id)
+            .ok_or_else(|| ApiError::NotFound(format!("Managed object {managed_object_id} not found")))?;
+        self.with_model(|m| {
+            if m.managed_object(id).is_none() {
+                return Err(ApiError::NotFound(format!(
+                    "Managed object {managed_object_id} not found"
+                )));
+            }
+            if m.find_external(id_type, value).is_some() {
+                return Err(ApiError::Invalid(format!(
+                    "External id {id_type}/{value} exists already"
+                )));
+            }
+            m.register_external_id(id, id_type, value);
+            Ok(())
+        })
+    }
+}
+
+impl SmartRest1Templates for CumulocityPlatform {
+    fn find(&self, tenant: &str, xid: &str) -> Option<String> {
+        self.engines().sr1.collection(tenant, xid)?;
+        self.resolve_external_id(SMARTREST1_IDENTIFIER, xid)
+    }
+
+    fn register(&self, tenant: &str, xid: &str, rows: &[u8]) -> Result<String, String> {
+        self.engines()
+            .sr1
+            .register(tenant, xid, rows)
+            .map_err(|e| e.to_string())?;
+        // Stored in the inventory like SmartREST 2.0 collections, so it has an id.
+        let mut body = Document::new();
+        body.insert("name".into(), xid.into());
+        body.insert("type".into(), "c8y_SmartRestTemplate".into());
+        let request = ApiRequest::Create {
+            resource: Resource::ManagedObject,
+            body,
+            external_id: Some((SMARTREST1_IDENTIFIER.to_owned(), xid.to_owned())),
+        };
+        let context = RequestContext {
+            tenant: tenant.to_owned(),
+            device: String::new(),
+            persistent: true,
+        };
+        let created = self.execute(&context, request).map_err(|e| e.to_string())?;
+        Ok(created["id"].as_str().unwrap_or_default().to_owned())
+    }
+}
+
 /// The running HTTP control API.
 #[derive(Debug)]
 pub(crate) struct ControlApi {
@@ -86,7 +146,7 @@ impl ControlApi {
         let check_tenant = tenant.clone();
         let state = RestState {
             executor: Arc::clone(&platform) as _,
-            reader: platform as _,
+            reader: Arc::clone(&platform) as _,
             tenant,
             users: Arc::new(move |user: &str, password: &str| {
                 let username = [check_tenant.as_str(), user].join("/");
@@ -94,7 +154,8 @@ impl ControlApi {
                     .authenticate(Some(&username), password)
                     .is_ok()
             }),
-            external_ids: None,
+            external_ids: Some(Arc::clone(&platform) as _),
+            smartrest1: Some(platform as _),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, state, async move {

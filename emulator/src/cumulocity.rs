@@ -104,7 +104,7 @@ impl CumulocityPlatform {
     }
 
     /// Runs `f` on the model under the lock, then wakes the waits.
-    fn with_model<T>(&self, f: impl FnOnce(&mut Model) -> T) -> T {
+    pub(crate) fn with_model<T>(&self, f: impl FnOnce(&mut Model) -> T) -> T {
         let result = f(&mut self.model.lock());
         self.changes.send_modify(|v| *v += 1);
         result

@@ -105,3 +105,80 @@ async fn registration_is_accepted_over_rest_and_logins_are_checked() {
     assert_eq!(refused.status(), 401);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn smartrest1_collections_register_over_http_and_answer_over_mqtt() {
+    let (emulator, base) = start().await;
+    let client = reqwest::Client::new();
+    let post_s = |body: &'static str| {
+        client
+            .post(format!("{base}/s"))
+            .basic_auth("admin", Some("admin-pw"))
+            .header("X-Id", "com.acme.gw801-v1")
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        post_s("").await.unwrap().text().await.unwrap(),
+        "40,No template for this X-ID."
+    );
+    let templates = "10,300,GET,/inventory/managedObjects/%%,,application/json,%%,UNSIGNED,\n\
+                     11,800,,$.c8y_IsDevice,$.id,$.name";
+    let registered = post_s(templates).await.unwrap().text().await.unwrap();
+    let collection_id = registered.strip_prefix("20,").expect("20 line").to_owned();
+    assert_eq!(post_s("").await.unwrap().text().await.unwrap(), registered);
+    assert_eq!(
+        post_s(templates).await.unwrap().text().await.unwrap(),
+        "41,Cannot create templates for already existing template object"
+    );
+    let collection = emulator
+        .cumulocity()
+        .unwrap()
+        .managed_object(&collection_id)
+        .unwrap();
+    assert_eq!(collection["type"], "c8y_SmartRestTemplate");
+
+    // A device uses the collection over MQTT: the request row reads its own managed object.
+    let mut device = ready_device(&emulator, "1234").await;
+    subscribe(&mut device, "s/dl/com.acme.gw801-v1").await;
+    let id = emulator.managed_object_by_external_id("1234").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    publish(&device, "s/ul/com.acme.gw801-v1", &format!("300,{id}")).await;
+    assert_eq!(
+        next_on(&mut device, "s/dl/com.acme.gw801-v1").await,
+        format!("800,1,{id},MQTT Device 1234")
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn external_ids_are_registered_for_existing_objects() {
+    let (emulator, base) = start().await;
+    let _device = ready_device(&emulator, "1234").await;
+    let id = emulator.managed_object_by_external_id("1234").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{base}/identity/globalIds/{id}/externalIds"))
+        .basic_auth("admin", Some("admin-pw"))
+        .json(&json!({"externalId": "354999000000001", "type": "c8y_IMEI"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let identity = get(&base, "/identity/externalIds/c8y_IMEI/354999000000001").await;
+    assert_eq!(identity["managedObject"]["id"], json!(id));
+    let again = client
+        .post(format!("{base}/identity/globalIds/{id}/externalIds"))
+        .basic_auth("admin", Some("admin-pw"))
+        .json(&json!({"externalId": "354999000000001", "type": "c8y_IMEI"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 422);
+    emulator.shutdown().await;
+}

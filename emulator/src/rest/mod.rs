@@ -32,6 +32,7 @@ mod media;
 mod paging;
 mod request;
 mod resource;
+mod smartrest1;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -74,6 +75,19 @@ pub struct RestState {
     pub users: CredentialCheck,
     /// Registers external ids for existing managed objects, if the model can.
     pub external_ids: Option<Arc<dyn ExternalIdWriter>>,
+    /// SmartREST 1.0 template collections (`POST /s`), if the platform has them.
+    pub smartrest1: Option<Arc<dyn SmartRest1Templates>>,
+}
+
+/// SmartREST 1.0 template collections, registered over HTTP (`POST /s` with `X-Id`).
+pub trait SmartRest1Templates: Send + Sync {
+    /// The managed-object id of collection `xid`, if it is registered.
+    fn find(&self, tenant: &str, xid: &str) -> Option<String>;
+
+    /// Registers collection `xid` from its `10`/`11` rows; returns its managed-object id, or the
+    /// SmartREST 1.0 error text (e.g. "Cannot create templates for already existing template
+    /// object").
+    fn register(&self, tenant: &str, xid: &str, rows: &[u8]) -> Result<String, String>;
 }
 
 /// The state shared by every handler.
@@ -171,6 +185,7 @@ pub fn router(state: RestState, local_addr: Option<SocketAddr>) -> Router {
             "/devicecontrol/newDeviceRequests/{id}",
             with_405(get(devicecontrol::get_device_request).put(devicecontrol::update_device_request)),
         )
+        .route("/s", with_405(axum::routing::post(smartrest1::post)))
         .fallback(error::unknown_path);
     routes
         .layer(axum::middleware::from_fn(media::omit_body_without_accept))

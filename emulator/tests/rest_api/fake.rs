@@ -240,6 +240,7 @@ pub async fn start_with(with_writer: bool) -> Server {
         tenant: "t100".into(),
         users: Arc::new(|user, password| user == "admin" && password == "secret"),
         external_ids: if with_writer { Some(model.clone()) } else { None },
+        smartrest1: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(rest::serve(listener, state, async move {
