@@ -2,15 +2,31 @@
 CARGO ?= cargo
 SHELL := /bin/bash
 TEST_LOG := target/test-output.log
+BENCH_N ?= 50000
 
-.PHONY: test demo lint fmt-check clippy doc unit fuzz
+.PHONY: test demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz
 
 ## Everything CI checks: formatting, lints, docs, all tests.
-test: fmt-check clippy doc unit
+test: fmt-check clippy doc unit demo-check
 
-## A device session, printed as the SmartREST traffic it produces (no network, no configuration).
+## The quick start's demo must keep working: run it against the embedded emulator.
+demo-check:
+	env -u C8Y_HOST $(CARGO) run -q -p c8y-mqtt-examples --example demo
+
+## A full device session against the embedded emulator (no configuration), or a real tenant
+## when C8Y_* variables are set.
 demo:
+	$(CARGO) run -q -p c8y-mqtt-examples --example demo
+
+## The same session printed as SmartREST traffic only (no network at all).
+demo-offline:
 	$(CARGO) run -q -p c8y-mqtt-examples --example offline_session
+
+## Benchmarks, side by side with peers in one run, reported as ratios (needs mosquitto: installed
+## when missing).
+bench:
+	@command -v mosquitto >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends mosquitto)
+	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
 
 lint: fmt-check clippy
 
