@@ -43,14 +43,19 @@ pub trait OperationRenderer: Send + Sync {
     fn render(&self, root: &str, operation: &Document) -> Vec<Reply>;
 }
 
-/// The static `s/ds` rows of an operation: one row (two for a device profile with typed
-/// software: 527 and 531), none when no static template carries its fragment.
-pub fn static_rows(operation: &Document) -> Vec<String> {
-    let Some(device) = operation
+/// The external id (`c8y_Serial`) of the device an operation targets, from its
+/// `externalSource`: what every downstream rendering puts in the device field.
+pub fn target_device(operation: &Document) -> Option<&str> {
+    operation
         .get("externalSource")
         .and_then(|s| s.get("externalId"))
         .and_then(Value::as_str)
-    else {
+}
+
+/// The static `s/ds` rows of an operation: one row (two for a device profile with typed
+/// software: 527 and 531), none when no static template carries its fragment.
+pub fn static_rows(operation: &Document) -> Vec<String> {
+    let Some(device) = target_device(operation) else {
         return Vec::new();
     };
     kinds(operation)

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::api::{ApiExecutor, Document, Reply, RequestContext};
 use crate::json_mqtt;
+use crate::operations::target_device;
 use crate::platform::SessionInfo;
 use crate::sr1::Sr1Registry;
 use crate::sr2::{Sr2Channel, Sr2Registry, Sr2Subscription};
@@ -96,11 +97,7 @@ impl Engines {
         default_xid: Option<&str>,
         operation: &Document,
     ) -> Vec<Reply> {
-        let Some(device) = operation
-            .get("externalSource")
-            .and_then(|s| s.get("externalId"))
-            .and_then(Value::as_str)
-        else {
+        let Some(device) = target_device(operation) else {
             return Vec::new();
         };
         let mut sr2_subscriptions = Vec::new();
