@@ -45,6 +45,8 @@ mod env;
 pub mod error;
 pub mod events;
 pub mod outbox;
+pub mod persistence;
+mod registration;
 mod transport;
 
 use std::collections::HashSet;
@@ -67,6 +69,8 @@ pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
 pub use events::{ConnectionState, Event, EventQueue, NextEvent};
 pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
+pub use persistence::PersistenceError;
+pub use registration::{BootstrapConfig, DeviceCredentials, RegistrationError, register, register_blocking};
 
 use crate::templates::upstream::Upstream;
 use crate::topic::ExternalId;
@@ -133,19 +137,33 @@ pub struct Client {
 impl Client {
     /// Starts the client on the current tokio runtime: it connects in the background (watch
     /// the events, or [`Client::wait_connected`]). Fails on a configuration problem (TLS trust
-    /// roots, PEM) or when no runtime is running.
+    /// roots, PEM), when no runtime is running, or when the persistence directory cannot be
+    /// opened ([`ClientError::Persistence`]). Messages found there are queued first
+    /// ([`Event::Recovered`], [`Event::OutboxFileSkipped`]).
     pub fn start(config: Config) -> Result<Self, ClientError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ClientError::NoRuntime)?;
         let tls = transport::tls_config(&config)?;
+        let (outbox, loaded) = Outbox::open(config.outbox, config.persistence_dir.as_deref())?;
         let (close, close_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
-            outbox: Outbox::new(config.outbox),
+            outbox,
             events: EventQueue::new(config.event_capacity),
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
             device_created: AtomicBool::new(false),
             config,
         });
+        for skipped in loaded.skipped {
+            shared.push(Event::OutboxFileSkipped {
+                path: skipped.path,
+                reason: skipped.reason,
+            });
+        }
+        if !loaded.recovered.is_empty() {
+            shared.push(Event::Recovered {
+                deliveries: loaded.recovered,
+            });
+        }
         let task = runtime.spawn(connection::run(Arc::clone(&shared), tls, close_rx));
         Ok(Self {
             shared,
