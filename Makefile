@@ -3,10 +3,22 @@ CARGO ?= cargo
 SHELL := /bin/bash
 TEST_LOG := target/test-output.log
 
-.PHONY: test demo lint fmt-check clippy doc unit fuzz
+.PHONY: test deps demo lint fmt-check clippy doc unit fuzz
 
 ## Everything CI checks: formatting, lints, docs, all tests.
-test: fmt-check clippy doc unit
+test: deps fmt-check clippy doc unit
+
+## System packages the tests need: mosquitto for core/tests/interop_mosquitto.rs (Debian's
+## build has WebSocket support). Installed with apt-get when missing (as root, else via sudo);
+## the test itself fails with a clear message if it is still not found.
+MOSQUITTO_FOUND = command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto
+SUDO = $$(test "$$(id -u)" = 0 || echo sudo)
+deps:
+	@$(MOSQUITTO_FOUND) || { \
+		echo "== installing mosquitto (interop tests)"; \
+		$(SUDO) apt-get install -y mosquitto || { $(SUDO) apt-get update && $(SUDO) apt-get install -y mosquitto; }; \
+	}
+	@$(MOSQUITTO_FOUND) || { echo "mosquitto is missing and could not be installed" >&2; exit 1; }
 
 ## A device session, printed as the SmartREST traffic it produces (no network, no configuration).
 demo:
@@ -23,7 +35,7 @@ clippy:
 doc:
 	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps
 
-unit:
+unit: deps
 	@mkdir -p target
 	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee $(TEST_LOG)
 	@.ci/test-summary $(TEST_LOG)
