@@ -16,7 +16,7 @@ SUDO = $$(test "$$(id -u)" = 0 || echo sudo)
 deps:
 	@$(MOSQUITTO_FOUND) || { \
 		echo "== installing mosquitto (interop tests)"; \
-		$(SUDO) apt-get install -y mosquitto || { $(SUDO) apt-get update && $(SUDO) apt-get install -y mosquitto; }; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto; }; \
 	}
 	@$(MOSQUITTO_FOUND) || { echo "mosquitto is missing and could not be installed" >&2; exit 1; }
 

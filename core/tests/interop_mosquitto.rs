@@ -23,11 +23,18 @@ const WAIT: Duration = Duration::from_secs(15);
 /// The mosquitto binary: on PATH, or Debian's `/usr/sbin/mosquitto` (not on a user's PATH).
 fn mosquitto_binary() -> PathBuf {
     let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).map(|p| p.join("mosquitto")).collect::<Vec<_>>())
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("mosquitto"))
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     on_path
         .into_iter()
-        .chain([PathBuf::from("/usr/sbin/mosquitto"), PathBuf::from("/usr/local/sbin/mosquitto")])
+        .chain([
+            PathBuf::from("/usr/sbin/mosquitto"),
+            PathBuf::from("/usr/local/sbin/mosquitto"),
+        ])
         .find(|p| p.is_file())
         .unwrap_or_else(|| {
             panic!(
@@ -84,13 +91,17 @@ fn start_broker() -> Broker {
     std::fs::create_dir_all(&dir).unwrap();
 
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.distinguished_name.push(DnType::CommonName, "interop test CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "interop test CA");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let mut server_params =
         CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
-    server_params.distinguished_name.push(DnType::CommonName, "localhost");
+    server_params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
     let server_key = KeyPair::generate().unwrap();
     let server_cert = server_params.signed_by(&server_key, &ca).unwrap();
     write(&dir.join("ca.pem"), &ca.pem());
@@ -212,8 +223,16 @@ async fn publishes_reach_a_mosquitto_subscriber_byte_exact_over_tcp_tls_and_ws()
             .unwrap_or_else(|e| panic!("{transport:?}: {e}; broker log:\n{}", broker.log()));
         let cases = [
             (QoS::AtMostOnce, rumqttc::QoS::AtMostOnce, DeliveryOutcome::Sent),
-            (QoS::AtLeastOnce, rumqttc::QoS::AtLeastOnce, DeliveryOutcome::Acknowledged),
-            (QoS::ExactlyOnce, rumqttc::QoS::ExactlyOnce, DeliveryOutcome::Acknowledged),
+            (
+                QoS::AtLeastOnce,
+                rumqttc::QoS::AtLeastOnce,
+                DeliveryOutcome::Acknowledged,
+            ),
+            (
+                QoS::ExactlyOnce,
+                rumqttc::QoS::ExactlyOnce,
+                DeliveryOutcome::Acknowledged,
+            ),
         ];
         for (qos, wire_qos, outcome) in cases {
             let payload = format!("200,c8y_Interop,\"{transport:?}, q{qos:?}\",ünï €,\"a\"\"b\"\n211,-3.5");

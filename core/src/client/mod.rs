@@ -70,7 +70,9 @@ pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTim
 pub use events::{ConnectionState, Event, EventQueue, NextEvent};
 pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use persistence::PersistenceError;
-pub use registration::{BootstrapConfig, DeviceCredentials, RegistrationError, register, register_blocking};
+pub use registration::{
+    BOOTSTRAP_USER, BootstrapConfig, DeviceCredentials, RegistrationError, register, register_blocking,
+};
 
 use crate::templates::upstream::Upstream;
 use crate::topic::ExternalId;
