@@ -8,6 +8,10 @@
 //! * [`Delivery`]: what every publish returns; resolves when the platform acknowledged it.
 //! * [`Event`]: connection state, operations, downstream lines, error lines, deliveries; pulled
 //!   with [`Client::next_event`] or [`BlockingClient::next_event`].
+//! * [`persistence`]: the optional on-disk outbox ([`ConfigBuilder::persistence_dir`]); QoS ≥ 1
+//!   messages survive a crash or power loss and are sent by the next client.
+//! * [`register`] / [`register_blocking`]: bootstrap registration, credentials kept in a file.
+//! * [`ConfigBuilder::http_proxy`]: an explicit HTTP CONNECT proxy (never from the environment).
 //!
 //! After every (re)connect the client subscribes the configured downstream topics, waits for
 //! SUBACK, publishes `500` (pending operations), then replays its outbox: QoS ≥ 1 messages stay

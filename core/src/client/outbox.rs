@@ -705,6 +705,60 @@ mod tests {
     }
 
     #[test]
+    fn open_loads_split_calls_together_and_leaves_what_exceeds_the_limits_on_disk() {
+        let dir = std::env::temp_dir().join(format!("c8y-outbox-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut store, first, _) = Store::open(&dir).unwrap();
+        let stored = |delivery: u64, part: u32, payload: &str| StoredMessage {
+            delivery,
+            part,
+            topic: "s/us".to_owned(),
+            payload: payload.to_owned(),
+            qos: QoS::AtLeastOnce,
+            batchable: false,
+        };
+        store
+            .write(&[
+                stored(first, 0, "140,a"),
+                stored(first, 1, "141,b"),
+                stored(first + 1, 0, "200,c"),
+                stored(first + 2, 0, "200,d"),
+            ])
+            .unwrap();
+        drop(store);
+        let (outbox, report) = Outbox::open(limits(3, OverflowPolicy::Reject), Some(&dir)).unwrap();
+        assert_eq!(report.recovered, vec![DeliveryId(first), DeliveryId(first + 1)]);
+        assert_eq!(report.skipped.len(), 1);
+        assert!(
+            report.skipped[0]
+                .path
+                .ends_with(format!("{:020}-00000.msg", first + 2))
+        );
+        assert!(report.skipped[0].path.exists(), "left on disk for a later start");
+        let subs = outbox.take_submissions(10, false);
+        assert_eq!(
+            subs.iter().map(|s| s.payload.as_str()).collect::<Vec<_>>(),
+            ["140,a", "141,b", "200,c"]
+        );
+        // A call's parts complete together; acknowledged files are deleted.
+        assert!(
+            outbox
+                .complete(&subs[0].entries, DeliveryOutcome::Acknowledged)
+                .is_empty()
+        );
+        assert_eq!(
+            outbox.complete(&subs[1].entries, DeliveryOutcome::Acknowledged),
+            vec![(DeliveryId(first), DeliveryOutcome::Acknowledged)]
+        );
+        assert!(!dir.join(format!("{first:020}-00000.msg")).exists());
+        // New ids continue after the loaded ones; a new QoS 1 call is on disk at return.
+        let (d, _) = outbox.enqueue(msg("200,e")).unwrap();
+        assert!(d.id() > DeliveryId(first + 2));
+        assert!(dir.join(format!("{:020}-00000.msg", d.id().0)).exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn drain_drops_everything() {
         let outbox = Outbox::new(OutboxLimits::default());
         let (d, _) = outbox.enqueue(msg("1")).unwrap();

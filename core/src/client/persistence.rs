@@ -33,6 +33,10 @@
 //! it; closing or a fatal stop keeps it for the next client using the directory. A crash between
 //! the acknowledgement and the deletion sends it again (at least once, duplicates possible).
 //! QoS 0 messages are never written.
+//!
+//! The writes happen inside the publish call, under the outbox lock: concurrent publishes and
+//! the connection task's bookkeeping wait for the fsyncs. Use one client per directory at a
+//! time (nothing locks the directory against a second process).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -238,8 +242,9 @@ pub fn remove_files(paths: &[PathBuf]) {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file: write, fsync, rename. With `mode`, the
-/// file is created with these Unix permissions. The caller syncs the directory.
+/// Writes `bytes` to `path` through a temporary file: write, fsync, rename. The file is created
+/// with the Unix permissions `mode` (default 0600: payloads may be private). The caller syncs
+/// the directory.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), PersistenceError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
@@ -249,7 +254,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Resu
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode.unwrap_or(0o644));
+        options.mode(mode.unwrap_or(0o600));
     }
     #[cfg(not(unix))]
     let _ = mode;

@@ -386,6 +386,11 @@ mod tests {
             "70,t1,device_d1,\"pa,ss\"\"word\"\n"
         );
         assert_eq!(read_credentials(&path), Ok(Some(creds)));
+        // The blocking variant returns the file's credentials without connecting (port 1).
+        let mut config = BootstrapConfig::new("127.0.0.1", "d1", "bp", &path);
+        config.port = Some(1);
+        config.transport = TransportKind::Tcp;
+        assert_eq!(register_blocking(config).unwrap().user, "device_d1");
         std::fs::write(&path, "71,token\n").unwrap();
         assert!(read_credentials(&path).is_err());
         let _ = std::fs::remove_dir_all(&dir);
