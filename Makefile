@@ -4,10 +4,22 @@ SHELL := /bin/bash
 TEST_LOG := target/test-output.log
 BENCH_N ?= 50000
 
-.PHONY: test demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz
+.PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz
 
 ## Everything CI checks: formatting, lints, docs, all tests.
-test: fmt-check clippy doc unit demo-check
+test: deps fmt-check clippy doc demo-check unit
+
+## System packages the tests need: mosquitto for core/tests/interop_mosquitto.rs (Debian's
+## build has WebSocket support). Installed with apt-get when missing (as root, else via sudo);
+## the test itself fails with a clear message if it is still not found.
+MOSQUITTO_FOUND = command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto
+SUDO = $$(test "$$(id -u)" = 0 || echo sudo)
+deps:
+	@$(MOSQUITTO_FOUND) || { \
+		echo "== installing mosquitto (interop tests)"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto; }; \
+	}
+	@$(MOSQUITTO_FOUND) || { echo "mosquitto is missing and could not be installed" >&2; exit 1; }
 
 ## The quick start's demo must keep working: run it against the embedded emulator.
 demo-check:
@@ -24,8 +36,7 @@ demo-offline:
 
 ## Benchmarks, side by side with peers in one run, reported as ratios (needs mosquitto: installed
 ## when missing).
-bench:
-	@command -v mosquitto >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends mosquitto)
+bench: deps
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
 
 lint: fmt-check clippy
@@ -39,7 +50,7 @@ clippy:
 doc:
 	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps
 
-unit:
+unit: deps
 	@mkdir -p target
 	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee $(TEST_LOG)
 	@.ci/test-summary $(TEST_LOG)

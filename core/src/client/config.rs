@@ -228,13 +228,16 @@ impl Subscriptions {
 }
 
 /// An HTTP CONNECT proxy, used only when configured explicitly (proxy environment variables are
-/// never read). Accepted in the configuration; connecting through it arrives in a later phase.
+/// never read). Every transport (TCP, TLS, WS, WSS) is tunnelled through it; TLS runs end to end
+/// inside the tunnel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpProxy {
     /// Proxy host.
     pub host: String,
     /// Proxy port.
     pub port: u16,
+    /// Basic authentication (`Proxy-Authorization`) as user and password, if the proxy needs it.
+    pub basic_auth: Option<(String, Secret)>,
 }
 
 /// A complete, validated client configuration. Build it with [`Config::builder`] or
@@ -260,6 +263,8 @@ pub struct Config {
     pub(crate) event_capacity: usize,
     pub(crate) delivery_events: bool,
     pub(crate) device_creation: Option<DeviceCreation>,
+    pub(crate) persistence_dir: Option<PathBuf>,
+    pub(crate) proxy: Option<HttpProxy>,
 }
 
 impl Config {
@@ -321,6 +326,16 @@ impl Config {
     /// The subscriptions.
     pub fn subscriptions(&self) -> &Subscriptions {
         &self.subscriptions
+    }
+
+    /// The persistence directory of the on-disk outbox, if any.
+    pub fn persistence_dir(&self) -> Option<&std::path::Path> {
+        self.persistence_dir.as_deref()
+    }
+
+    /// The HTTP CONNECT proxy, if any.
+    pub fn http_proxy(&self) -> Option<&HttpProxy> {
+        self.proxy.as_ref()
     }
 }
 
@@ -463,19 +478,27 @@ impl ConfigBuilder {
         self
     }
 
-    /// A directory for the on-disk outbox. Not implemented in this version: `build` fails with
-    /// [`ConfigError::Unsupported`].
+    /// A directory for the on-disk outbox (created when missing): QoS ≥ 1 messages are durable
+    /// before the publish call returns and are sent by the next client using the directory if
+    /// this one ends first. See [`persistence`](super::persistence) for the exact guarantee. One
+    /// client per directory at a time.
     pub fn persistence_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.persistence_dir = Some(dir.into());
         self
     }
 
-    /// An explicit HTTP CONNECT proxy. Not implemented in this version: `build` fails with
-    /// [`ConfigError::Unsupported`].
-    pub fn http_proxy(mut self, host: impl Into<String>, port: u16) -> Self {
+    /// An explicit HTTP CONNECT proxy, with optional basic authentication (user, password).
+    /// Proxy environment variables are never read.
+    pub fn http_proxy(
+        mut self,
+        host: impl Into<String>,
+        port: u16,
+        basic_auth: Option<(String, Secret)>,
+    ) -> Self {
         self.proxy = Some(HttpProxy {
             host: host.into(),
             port,
+            basic_auth,
         });
         self
     }
@@ -521,11 +544,15 @@ impl ConfigBuilder {
         if self.device_id.is_empty() {
             return Err(ConfigError::Missing("device id"));
         }
-        if self.persistence_dir.is_some() {
-            return Err(ConfigError::Unsupported("persistence directory (on-disk outbox)"));
+        if self
+            .persistence_dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            return Err(ConfigError::Missing("persistence directory"));
         }
-        if self.proxy.is_some() {
-            return Err(ConfigError::Unsupported("HTTP CONNECT proxy"));
+        if self.proxy.as_ref().is_some_and(|p| p.host.is_empty()) {
+            return Err(ConfigError::Missing("proxy host"));
         }
         let credentials = self.credentials.ok_or(ConfigError::Missing("credentials"))?;
         if matches!(credentials, Credentials::Certificate { .. }) && self.transport != TransportKind::Tls {
@@ -581,6 +608,8 @@ impl ConfigBuilder {
             event_capacity: self.event_capacity,
             delivery_events: self.delivery_events,
             device_creation: self.device_creation,
+            persistence_dir: self.persistence_dir,
+            proxy: self.proxy,
         })
     }
 }
@@ -626,14 +655,21 @@ mod tests {
             Config::builder("h", "d").build().unwrap_err(),
             ConfigError::Missing("credentials")
         );
-        assert!(matches!(
-            base().persistence_dir("/tmp").build(),
-            Err(ConfigError::Unsupported(_))
-        ));
-        assert!(matches!(
-            base().http_proxy("p", 3128).build(),
-            Err(ConfigError::Unsupported(_))
-        ));
+        assert_eq!(
+            base().persistence_dir("").build().unwrap_err(),
+            ConfigError::Missing("persistence directory")
+        );
+        assert_eq!(
+            base().http_proxy("", 3128, None).build().unwrap_err(),
+            ConfigError::Missing("proxy host")
+        );
+        let config = base()
+            .persistence_dir("/tmp/x")
+            .http_proxy("p", 3128, Some(("u".to_owned(), Secret::new("proxy-pw"))))
+            .build()
+            .unwrap();
+        assert_eq!(config.http_proxy().map(|p| p.port), Some(3128));
+        assert!(!format!("{config:?}").contains("proxy-pw"));
         assert!(matches!(
             base().keep_alive(Duration::from_millis(500)).build(),
             Err(ConfigError::Invalid { name, .. }) if name == "keep_alive"

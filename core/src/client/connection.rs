@@ -459,7 +459,7 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// Maps rumqttc's connection errors to the client's typed error.
-fn map_error(error: ConnectionError) -> ConnectError {
+pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
     use rumqttc::StateError;
     match error {
         ConnectionError::ConnectionRefused(code) => ConnectError::Refused {
@@ -486,5 +486,6 @@ fn map_error(error: ConnectionError) -> ConnectError {
         ConnectionError::ResponseValidation(e) => ConnectError::WebSocket(e.to_string()),
         ConnectionError::NotConnAck(p) => ConnectError::Protocol(format!("expected CONNACK, got {p:?}")),
         ConnectionError::RequestsDone => ConnectError::Protocol("client handle dropped".to_owned()),
+        ConnectionError::Proxy(e) => ConnectError::Proxy(e.to_string()),
     }
 }

@@ -110,6 +110,9 @@ pub enum ConnectError {
     /// The server broke the MQTT protocol, or the client's MQTT state failed.
     #[error("MQTT protocol: {0}")]
     Protocol(String),
+    /// The HTTP CONNECT proxy could not be reached or refused the tunnel.
+    #[error("proxy: {0}")]
+    Proxy(String),
 }
 
 impl ConnectError {
@@ -171,6 +174,10 @@ pub enum ClientError {
     /// A wait did not finish in time.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
+    /// The persistence directory could not be read or written; with a publish, nothing was
+    /// queued.
+    #[error("{0}")]
+    Persistence(super::persistence::PersistenceError),
 }
 
 impl From<TemplateError> for ClientError {

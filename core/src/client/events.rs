@@ -77,6 +77,20 @@ pub enum Event {
         /// How it ended.
         outcome: DeliveryOutcome,
     },
+    /// At start, these deliveries were loaded from the persistence directory (left by an
+    /// earlier client); their outcomes follow as [`Event::Delivery`].
+    Recovered {
+        /// The loaded deliveries, oldest first.
+        deliveries: Vec<DeliveryId>,
+    },
+    /// At start, a file in the persistence directory was not loaded (corrupt, or beyond the
+    /// outbox limits).
+    OutboxFileSkipped {
+        /// The file (a corrupt one is renamed to `*.corrupt`).
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The event queue was full: this many older events were dropped.
     EventsLost {
         /// How many.

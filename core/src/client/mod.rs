@@ -8,6 +8,10 @@
 //! * [`Delivery`]: what every publish returns; resolves when the platform acknowledged it.
 //! * [`Event`]: connection state, operations, downstream lines, error lines, deliveries; pulled
 //!   with [`Client::next_event`] or [`BlockingClient::next_event`].
+//! * [`persistence`]: the optional on-disk outbox ([`ConfigBuilder::persistence_dir`]); QoS ≥ 1
+//!   messages survive a crash or power loss and are sent by the next client.
+//! * [`register`] / [`register_blocking`]: bootstrap registration, credentials kept in a file.
+//! * [`ConfigBuilder::http_proxy`]: an explicit HTTP CONNECT proxy (never from the environment).
 //!
 //! After every (re)connect the client subscribes the configured downstream topics, waits for
 //! SUBACK, publishes `500` (pending operations), then replays its outbox: QoS ≥ 1 messages stay
@@ -45,6 +49,8 @@ mod env;
 pub mod error;
 pub mod events;
 pub mod outbox;
+pub mod persistence;
+mod registration;
 mod transport;
 
 use std::collections::HashSet;
@@ -67,6 +73,10 @@ pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
 pub use events::{ConnectionState, Event, EventQueue, NextEvent};
 pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
+pub use persistence::PersistenceError;
+pub use registration::{
+    BOOTSTRAP_USER, BootstrapConfig, DeviceCredentials, RegistrationError, register, register_blocking,
+};
 
 use crate::templates::upstream::Upstream;
 use crate::topic::ExternalId;
@@ -133,19 +143,33 @@ pub struct Client {
 impl Client {
     /// Starts the client on the current tokio runtime: it connects in the background (watch
     /// the events, or [`Client::wait_connected`]). Fails on a configuration problem (TLS trust
-    /// roots, PEM) or when no runtime is running.
+    /// roots, PEM), when no runtime is running, or when the persistence directory cannot be
+    /// opened ([`ClientError::Persistence`]). Messages found there are queued first
+    /// ([`Event::Recovered`], [`Event::OutboxFileSkipped`]).
     pub fn start(config: Config) -> Result<Self, ClientError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ClientError::NoRuntime)?;
         let tls = transport::tls_config(&config)?;
+        let (outbox, loaded) = Outbox::open(config.outbox, config.persistence_dir.as_deref())?;
         let (close, close_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
-            outbox: Outbox::new(config.outbox),
+            outbox,
             events: EventQueue::new(config.event_capacity),
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
             device_created: AtomicBool::new(false),
             config,
         });
+        for skipped in loaded.skipped {
+            shared.push(Event::OutboxFileSkipped {
+                path: skipped.path,
+                reason: skipped.reason,
+            });
+        }
+        if !loaded.recovered.is_empty() {
+            shared.push(Event::Recovered {
+                deliveries: loaded.recovered,
+            });
+        }
         let task = runtime.spawn(connection::run(Arc::clone(&shared), tls, close_rx));
         Ok(Self {
             shared,

@@ -5,9 +5,12 @@
 //! The outbox is bounded by message count and payload bytes; [`OverflowPolicy`] says what happens
 //! when a publish would exceed a bound. Each publish call gets a [`Delivery`] handle (a
 //! [`DeliveryId`] and its completion), which resolves once every packet of the call finished.
-//! It is in memory only in this version (phase 2 adds a disk-backed store behind the same calls).
+//! With a persistence directory, QoS ≥ 1 entries are also written to a [`Store`] before the
+//! publish call returns and deleted after their acknowledgement (see [`super::persistence`] for
+//! the exact guarantee); [`Outbox::open`] loads what a previous client left there.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +22,7 @@ use crate::smartrest::{check_packet_size, join_rows};
 
 use super::config::{OutboxLimits, OverflowPolicy};
 use super::error::ClientError;
+use super::persistence::{self, SkippedFile, Store, StoredMessage};
 
 /// Identifies one publish call; unique within a client, increasing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -174,6 +178,8 @@ struct Entry {
     batchable: bool,
     submitted: bool,
     completion: Arc<Completion>,
+    /// The entry's file in the persistence directory.
+    file: Option<PathBuf>,
 }
 
 /// A packet (one or several batched entries) to hand to the MQTT layer.
@@ -212,6 +218,17 @@ struct Inner {
     bytes: usize,
     next_entry: u64,
     next_delivery: u64,
+    store: Option<Store>,
+}
+
+/// What [`Outbox::open`] loaded from the persistence directory.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Deliveries loaded, oldest first. Their completion is reported as
+    /// [`Event::Delivery`](super::Event::Delivery) (no handle exists for them).
+    pub recovered: Vec<DeliveryId>,
+    /// Files not loaded: corrupt, or beyond the outbox limits (those stay on disk).
+    pub skipped: Vec<SkippedFile>,
 }
 
 /// The outbox (see the module docs). Cheap to share behind an `Arc`.
@@ -236,6 +253,70 @@ impl Outbox {
         }
     }
 
+    /// An outbox backed by the persistence directory `dir` (when given): loads the packets a
+    /// previous client left there, in order and within the limits, and continues its delivery
+    /// ids.
+    pub fn open(limits: OutboxLimits, dir: Option<&Path>) -> Result<(Self, LoadReport), ClientError> {
+        let outbox = Self::new(limits);
+        let Some(dir) = dir else {
+            return Ok((outbox, LoadReport::default()));
+        };
+        let (store, next_delivery, recovered) = Store::open(dir).map_err(ClientError::Persistence)?;
+        let mut report = LoadReport {
+            recovered: Vec::new(),
+            skipped: recovered.skipped,
+        };
+        {
+            let mut inner = outbox.inner.lock();
+            inner.next_delivery = next_delivery;
+            let mut messages = recovered.messages.into_iter().peekable();
+            while let Some(first) = messages.next() {
+                let delivery = first.delivery;
+                let mut group = vec![first];
+                while let Some(next) = messages.next_if(|m| m.delivery == delivery) {
+                    group.push(next);
+                }
+                let size: usize = group.iter().map(|m| m.payload.len()).sum();
+                if inner.entries.len() + group.len() > limits.max_messages
+                    || inner.bytes + size > limits.max_bytes
+                {
+                    let rest: Vec<StoredMessage> = messages.by_ref().collect();
+                    for m in group.iter().chain(&rest) {
+                        report.skipped.push(SkippedFile {
+                            path: store.path_of(m.delivery, m.part),
+                            reason: "outbox limits reached; left on disk".to_owned(),
+                        });
+                    }
+                    break;
+                }
+                let id = DeliveryId(delivery);
+                let completion = Completion::new(group.len());
+                for m in group {
+                    let key = inner.next_entry;
+                    inner.next_entry += 1;
+                    inner.bytes += m.payload.len();
+                    let file = Some(store.path_of(m.delivery, m.part));
+                    inner.entries.insert(
+                        key,
+                        Entry {
+                            delivery: id,
+                            topic: m.topic,
+                            payload: m.payload,
+                            qos: m.qos,
+                            batchable: m.batchable,
+                            submitted: false,
+                            completion: Arc::clone(&completion),
+                            file,
+                        },
+                    );
+                }
+                report.recovered.push(id);
+            }
+            inner.store = Some(store);
+        }
+        Ok((outbox, report))
+    }
+
     /// Queues a message. On overflow either refuses it ([`ClientError::OutboxFull`]) or drops
     /// the oldest entries, whose finished deliveries are returned for reporting.
     pub fn enqueue(&self, message: Message) -> Result<(Delivery, Vec<Finished>), ClientError> {
@@ -249,6 +330,7 @@ impl Outbox {
             });
         }
         let mut finished = Vec::new();
+        let mut dropped_files = Vec::new();
         let delivery = {
             let mut inner = self.inner.lock();
             while inner.entries.len() + count > self.limits.max_messages
@@ -266,6 +348,7 @@ impl Outbox {
                             break;
                         };
                         inner.bytes -= oldest.payload.len();
+                        dropped_files.extend(oldest.file);
                         if let Some(outcome) = oldest
                             .completion
                             .part_done(DeliveryOutcome::Dropped(DropReason::Overflow))
@@ -276,9 +359,39 @@ impl Outbox {
                 }
             }
             let id = DeliveryId(inner.next_delivery);
+            let mut files = vec![None; count];
+            if message.qos != QoS::AtMostOnce {
+                if let Some(store) = inner.store.as_mut() {
+                    let stored: Vec<StoredMessage> = message
+                        .payloads
+                        .iter()
+                        .enumerate()
+                        .map(|(part, payload)| StoredMessage {
+                            delivery: id.0,
+                            part: u32::try_from(part).unwrap_or(u32::MAX),
+                            topic: message.topic.clone(),
+                            payload: payload.clone(),
+                            qos: message.qos,
+                            batchable: message.batchable,
+                        })
+                        .collect();
+                    let written = store
+                        .reserve(id.0)
+                        .and_then(|()| store.write(&stored))
+                        .map_err(ClientError::Persistence);
+                    match written {
+                        Ok(paths) => files = paths.into_iter().map(Some).collect(),
+                        Err(error) => {
+                            drop(inner);
+                            persistence::remove_files(&dropped_files);
+                            return Err(error);
+                        }
+                    }
+                }
+            }
             inner.next_delivery += 1;
             let completion = Completion::new(count);
-            for payload in message.payloads {
+            for (payload, file) in message.payloads.into_iter().zip(files) {
                 let key = inner.next_entry;
                 inner.next_entry += 1;
                 inner.bytes += payload.len();
@@ -292,11 +405,13 @@ impl Outbox {
                         batchable: message.batchable,
                         submitted: false,
                         completion: Arc::clone(&completion),
+                        file,
                     },
                 );
             }
             Delivery { id, completion }
         };
+        persistence::remove_files(&dropped_files);
         // Entries of a dropped-oldest call that are still queued are removed as well.
         if !finished.is_empty() {
             self.remove_finished_entries();
@@ -315,6 +430,7 @@ impl Outbox {
 
     /// Removes entries whose call already has an outcome (another part was dropped).
     fn remove_finished_entries(&self) {
+        let mut files = Vec::new();
         let mut inner = self.inner.lock();
         let done: Vec<u64> = inner
             .entries
@@ -325,8 +441,11 @@ impl Outbox {
         for key in done {
             if let Some(entry) = inner.entries.remove(&key) {
                 inner.bytes -= entry.payload.len();
+                files.extend(entry.file);
             }
         }
+        drop(inner);
+        persistence::remove_files(&files);
     }
 
     /// Takes up to `max_qos_packets` QoS ≥ 1 packets (and any QoS 0 packets between them) not yet
@@ -372,17 +491,20 @@ impl Outbox {
     /// Completes entries (acknowledged or sent); returns the deliveries this finished.
     pub fn complete(&self, entries: &[u64], outcome: DeliveryOutcome) -> Vec<Finished> {
         let mut finished = Vec::new();
+        let mut files = Vec::new();
         {
             let mut inner = self.inner.lock();
             for key in entries {
                 if let Some(entry) = inner.entries.remove(key) {
                     inner.bytes -= entry.payload.len();
+                    files.extend(entry.file);
                     if let Some(outcome) = entry.completion.part_done(outcome) {
                         finished.push((entry.delivery, outcome));
                     }
                 }
             }
         }
+        persistence::remove_files(&files);
         self.changed.notify_waiters();
         finished
     }
@@ -395,7 +517,8 @@ impl Outbox {
         }
     }
 
-    /// Gives up every entry (close, fatal stop); returns the finished deliveries.
+    /// Gives up every entry (close, fatal stop); returns the finished deliveries. Persisted
+    /// entries stay on disk for the next client using the directory.
     pub fn drain(&self, reason: DropReason) -> Vec<Finished> {
         let entries = {
             let mut inner = self.inner.lock();
@@ -579,6 +702,60 @@ mod tests {
             "the second part of the dropped call is gone too"
         );
         assert_eq!(outbox.bytes(), 2);
+    }
+
+    #[test]
+    fn open_loads_split_calls_together_and_leaves_what_exceeds_the_limits_on_disk() {
+        let dir = std::env::temp_dir().join(format!("c8y-outbox-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut store, first, _) = Store::open(&dir).unwrap();
+        let stored = |delivery: u64, part: u32, payload: &str| StoredMessage {
+            delivery,
+            part,
+            topic: "s/us".to_owned(),
+            payload: payload.to_owned(),
+            qos: QoS::AtLeastOnce,
+            batchable: false,
+        };
+        store
+            .write(&[
+                stored(first, 0, "140,a"),
+                stored(first, 1, "141,b"),
+                stored(first + 1, 0, "200,c"),
+                stored(first + 2, 0, "200,d"),
+            ])
+            .unwrap();
+        drop(store);
+        let (outbox, report) = Outbox::open(limits(3, OverflowPolicy::Reject), Some(&dir)).unwrap();
+        assert_eq!(report.recovered, vec![DeliveryId(first), DeliveryId(first + 1)]);
+        assert_eq!(report.skipped.len(), 1);
+        assert!(
+            report.skipped[0]
+                .path
+                .ends_with(format!("{:020}-00000.msg", first + 2))
+        );
+        assert!(report.skipped[0].path.exists(), "left on disk for a later start");
+        let subs = outbox.take_submissions(10, false);
+        assert_eq!(
+            subs.iter().map(|s| s.payload.as_str()).collect::<Vec<_>>(),
+            ["140,a", "141,b", "200,c"]
+        );
+        // A call's parts complete together; acknowledged files are deleted.
+        assert!(
+            outbox
+                .complete(&subs[0].entries, DeliveryOutcome::Acknowledged)
+                .is_empty()
+        );
+        assert_eq!(
+            outbox.complete(&subs[1].entries, DeliveryOutcome::Acknowledged),
+            vec![(DeliveryId(first), DeliveryOutcome::Acknowledged)]
+        );
+        assert!(!dir.join(format!("{first:020}-00000.msg")).exists());
+        // New ids continue after the loaded ones; a new QoS 1 call is on disk at return.
+        let (d, _) = outbox.enqueue(msg("200,e")).unwrap();
+        assert!(d.id() > DeliveryId(first + 2));
+        assert!(dir.join(format!("{:020}-00000.msg", d.id().0)).exists());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Turns a [`Config`] into rumqttc's `MqttOptions`: broker address or WebSocket URL, clean
+//! Turns a [`Config`] into rumqttc's `MqttOptions`: broker address or WebSocket URL, the explicit
+//! HTTP CONNECT proxy (rumqttc's `proxy` feature: plain HTTP CONNECT, no extra TLS stack), clean
 //! session, keep-alive, credentials, packet size limit, and an explicit rustls `ClientConfig`
 //! (ring provider; trust roots from the system store and/or a given CA PEM), so no process-wide
 //! crypto provider is installed or needed.
@@ -11,7 +12,7 @@ use rumqttc::tokio_rustls::rustls::{
     crypto::CryptoProvider,
     pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime, pem::PemObject},
 };
-use rumqttc::{MqttOptions, TlsConfiguration, Transport};
+use rumqttc::{MqttOptions, Proxy, ProxyAuth, ProxyType, TlsConfiguration, Transport};
 
 use crate::smartrest::MAX_PACKET_SIZE;
 
@@ -50,6 +51,20 @@ pub(crate) fn mqtt_options(config: &Config, tls: Option<&Arc<ClientConfig>>) -> 
         (TransportKind::Ws, _) => options.set_transport(Transport::Ws),
         _ => options.set_transport(Transport::Tcp),
     };
+    if let Some(proxy) = &config.proxy {
+        options.set_proxy(Proxy {
+            ty: ProxyType::Http,
+            auth: match &proxy.basic_auth {
+                Some((username, password)) => ProxyAuth::Basic {
+                    username: username.clone(),
+                    password: password.expose().to_owned(),
+                },
+                None => ProxyAuth::None,
+            },
+            addr: proxy.host.clone(),
+            port: proxy.port,
+        });
+    }
     options.set_clean_session(true);
     options.set_keep_alive(config.keep_alive);
     options.set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE);
