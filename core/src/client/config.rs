@@ -12,6 +12,8 @@ use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId};
 
 use super::backoff::ReconnectPolicy;
 use super::error::ConfigError;
+use super::operations::OperationOptions;
+use super::smartrest2::SmartRestOptions;
 
 /// A secret string (password, private key): `Debug` and `Display` print `***`, never the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -260,6 +262,8 @@ pub struct Config {
     pub(crate) event_capacity: usize,
     pub(crate) delivery_events: bool,
     pub(crate) device_creation: Option<DeviceCreation>,
+    pub(crate) operations: OperationOptions,
+    pub(crate) smartrest: SmartRestOptions,
 }
 
 impl Config {
@@ -348,6 +352,8 @@ pub struct ConfigBuilder {
     event_capacity: usize,
     delivery_events: bool,
     device_creation: Option<DeviceCreation>,
+    pub(super) operations: OperationOptions,
+    pub(super) smartrest: SmartRestOptions,
 }
 
 impl ConfigBuilder {
@@ -374,6 +380,8 @@ impl ConfigBuilder {
             event_capacity: 10_000,
             delivery_events: true,
             device_creation: None,
+            operations: OperationOptions::default(),
+            smartrest: SmartRestOptions::default(),
         }
     }
 
@@ -581,6 +589,8 @@ impl ConfigBuilder {
             event_capacity: self.event_capacity,
             delivery_events: self.delivery_events,
             device_creation: self.device_creation,
+            operations: self.operations,
+            smartrest: self.smartrest,
         })
     }
 }

@@ -44,7 +44,11 @@ mod entity;
 mod env;
 pub mod error;
 pub mod events;
+pub mod json;
+pub mod operations;
 pub mod outbox;
+pub mod smartrest1;
+pub mod smartrest2;
 mod transport;
 
 use std::collections::HashSet;
@@ -66,7 +70,11 @@ pub use entity::{Entity, PublishOptions};
 pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
 pub use events::{ConnectionState, Event, EventQueue, NextEvent};
+pub use json::{JsonApi, JsonError};
+pub use operations::{OperationOptions, OperationSource, ReceivedOperation};
 pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
+pub use smartrest1::SmartRest1;
+pub use smartrest2::{CollectionState, Response, SmartRest2};
 
 use crate::templates::upstream::Upstream;
 use crate::topic::ExternalId;
@@ -84,6 +92,10 @@ pub(crate) struct Shared {
     pub(crate) created: Mutex<HashSet<String>>,
     /// Whether the configured device creation (`100`) was acknowledged once.
     pub(crate) device_created: AtomicBool,
+    /// Recent operation ids and the start-up `507` flag.
+    pub(crate) operations: operations::OperationState,
+    /// Registered SmartREST 2.0 collections being created.
+    pub(crate) collections: smartrest2::CollectionStates,
 }
 
 impl Shared {
@@ -144,6 +156,8 @@ impl Client {
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
             device_created: AtomicBool::new(false),
+            operations: operations::OperationState::default(),
+            collections: smartrest2::CollectionStates::default(),
             config,
         });
         let task = runtime.spawn(connection::run(Arc::clone(&shared), tls, close_rx));
