@@ -20,6 +20,8 @@
 //! * **Static and JSON together**: when `devicecontrol/notifications` is subscribed every
 //!   operation also arrives as JSON (with its id), so static operation lines are not delivered
 //!   as operations (they would be id-less duplicates).
+//! * **Static and SmartREST 2.0 together**: static lines of a fragment that a declared
+//!   SmartREST 2.0 operation response renders are skipped too (that rendering can carry the id).
 //! * **JSON fragment**: the first member of the operation that is not one of the platform's
 //!   standard members (`id`, `status`, `deviceId`, …), preferring a supported fragment when
 //!   [`OperationOptions::fail_unsupported`] lists them.
@@ -335,6 +337,13 @@ pub(crate) fn on_static(shared: &Arc<Shared>, op: Operation) {
         tracing::debug!(
             device = op.device,
             "static operation line skipped: JSON operations subscribed"
+        );
+        return;
+    }
+    if super::smartrest2::covers_fragment(&shared.config, op.fragment()) {
+        tracing::debug!(
+            device = op.device,
+            "static operation line skipped: a SmartREST 2.0 template renders it"
         );
         return;
     }

@@ -293,18 +293,37 @@ fn operation(
         .and_then(|at| values.get(at))
         .filter(|id| !id.is_empty())
         .cloned();
-    let fragment = template
-        .condition()
-        .or(template.base())
-        .and_then(|path| path.split(['.', '[']).next())
-        .unwrap_or_default()
-        .to_owned();
+    let fragment = template_fragment(template).to_owned();
     let source = OperationSource::SmartRest2 {
         xid: xid.to_owned(),
         msg_id: template.msg_id().to_owned(),
         values,
     };
     ReceivedOperation::from_smartrest2(shared, id, device, fragment, source)
+}
+
+/// The operation fragment a response template renders: the first segment of its condition (of
+/// its base without one).
+fn template_fragment(template: &ResponseTemplate) -> &str {
+    template
+        .condition()
+        .or(template.base())
+        .and_then(|path| path.split(['.', '[']).next())
+        .unwrap_or_default()
+}
+
+/// Whether a declared operation response renders operations with `fragment` (static lines of
+/// that fragment are then skipped as id-less duplicates).
+pub(crate) fn covers_fragment(config: &Config, fragment: &str) -> bool {
+    config.smartrest.operation_responses.iter().any(|(xid, msg_id)| {
+        config
+            .smartrest
+            .collections
+            .iter()
+            .find(|c| c.xid().as_str() == xid)
+            .and_then(|c| c.response(msg_id))
+            .is_some_and(|t| template_fragment(t) == fragment)
+    })
 }
 
 /// Sends use lines of one registered collection; from [`Client::smartrest2`].
