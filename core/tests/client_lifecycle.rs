@@ -48,7 +48,7 @@ fn collection() -> TemplateCollection {
 
 async fn next_operation(client: &Client) -> ReceivedOperation {
     match expect_event(client, |e| matches!(e, Event::Operation(_))).await {
-        Event::Operation(op) => op,
+        Event::Operation(op) => *op,
         _ => unreachable!(),
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 /// Waits for the next operation event.
 async fn next_operation(client: &Client) -> ReceivedOperation {
     match expect_event(client, |e| matches!(e, Event::Operation(_))).await {
-        Event::Operation(op) => op,
+        Event::Operation(op) => *op,
         _ => unreachable!(),
     }
 }

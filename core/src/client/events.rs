@@ -53,7 +53,7 @@ pub enum Event {
     /// An operation arrived (static on `s/ds`, JSON on `devicecontrol/notifications`, or a
     /// SmartREST 2.0 operation response), once per operation id; see
     /// [`operations`](super::operations).
-    Operation(ReceivedOperation),
+    Operation(Box<ReceivedOperation>),
     /// Another static downstream line arrived on `s/ds` (106, 124, or an unknown template).
     Downstream(StaticDownstream),
     /// An error line arrived on `s/e`.
@@ -62,8 +62,8 @@ pub enum Event {
     TemplateStatus(TemplateStatus),
     /// A downstream row could not be parsed; the error keeps the row.
     Malformed(DownstreamError),
-    /// A message on a topic without a typed parser (`s/dc/<X-ID>`, `s/dd`,
-    /// `devicecontrol/notifications`).
+    /// A message on a topic without a typed parser (`s/dc/<X-ID>` and `s/dd` of collections
+    /// not registered with [`ConfigBuilder::collection`](super::ConfigBuilder::collection)).
     Message {
         /// Topic.
         topic: String,

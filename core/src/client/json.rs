@@ -2,7 +2,7 @@
 //! alarms and inventory updates to their JSON topics (`measurement/measurements/create`, …, in
 //! the configured processing mode), size-checked like every publish; errors the platform
 //! returns on `error` (subscribed with [`ConfigBuilder::json_errors`](super::ConfigBuilder::json_errors))
-//! arrive as [`Event::JsonError`](super::Event::JsonError).
+//! arrive as [`Event::JsonError`].
 
 use std::sync::Arc;
 

@@ -24,7 +24,7 @@
 //!   SmartREST 2.0 operation response renders are skipped too (that rendering can carry the id).
 //! * **JSON fragment**: the first member of the operation that is not one of the platform's
 //!   standard members (`id`, `status`, `deviceId`, …), preferring a supported fragment when
-//!   [`OperationOptions::fail_unsupported`] lists them.
+//!   [`ConfigBuilder::fail_unsupported`] lists them.
 //! * **Failure reasons** are cut to [`MAX_REASON_BYTES`] encoded bytes (as thin-edge does)
 //!   with a `...` marker, always a complete quoted field.
 
@@ -396,12 +396,13 @@ pub(crate) fn deliver(shared: &Arc<Shared>, op: ReceivedOperation) {
         }
         return;
     }
-    shared.push(Event::Operation(op));
+    shared.push(Event::Operation(Box::new(op)));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::templates::UpstreamTemplate;
 
     #[test]
     fn recent_ids_forget_the_oldest() {
