@@ -303,3 +303,95 @@ async fn whole_device_lifecycle() {
     client.flush(WAIT).await.expect("everything acknowledged");
     client.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smartrest1_row_and_response() {
+    let emulator = emulator().await;
+    let templates = concat!(
+        "10,100,POST,/inventory/managedObjects,application/json,application/json,%%,STRING,",
+        "\"{\"\"name\"\":\"\"%%\"\",\"\"c8y_IsDevice\"\":{}}\"\n",
+        "11,800,,$.c8y_IsDevice,$.id\n",
+    );
+    emulator
+        .cumulocity()
+        .unwrap()
+        .engines()
+        .sr1
+        .register(TENANT, "com.acme-v1", templates.as_bytes())
+        .unwrap();
+    let client = connected_client(
+        config(&emulator, TransportKind::Tcp).smartrest1(c8y_mqtt::topic::XId::new("com.acme-v1").unwrap()),
+    )
+    .await;
+    client
+        .smartrest1("com.acme-v1")
+        .unwrap()
+        .send("100", ["My \"device\", 1"])
+        .unwrap();
+    expect_publish(&emulator, "s/ul/com.acme-v1", r#"100,"My ""device"", 1""#).await;
+    let event = expect_event(&client, |e| matches!(e, Event::SmartRest1Response { .. })).await;
+    let Event::SmartRest1Response { xid, fields } = event else {
+        unreachable!()
+    };
+    assert_eq!(xid, "com.acme-v1");
+    // 800, the request row's number, then the created object's id.
+    assert_eq!(fields.len(), 3, "{fields:?}");
+    assert_eq!(fields[..2], ["800", "1"]);
+    let created = emulator
+        .cumulocity()
+        .unwrap()
+        .managed_object(&fields[2])
+        .expect("object created");
+    assert_eq!(created["name"], "My \"device\", 1");
+    client.close().await;
+}
+
+/// What the C and Python layers do: operations through `next_event` on a plain thread, the
+/// lifecycle calls without a runtime.
+#[test]
+fn blocking_client_runs_an_operation() {
+    use c8y_mqtt::client::{BlockingClient, NextEvent, Subscriptions};
+    let emulator = c8y_mqtt_emulator::Emulator::builder()
+        .tenant(TENANT)
+        .user(USER, PASSWORD)
+        .start_blocking()
+        .expect("emulator starts");
+    let handle = emulator.handle();
+    let subscriptions = Subscriptions {
+        json_operations: true,
+        ..Subscriptions::default()
+    };
+    let client = BlockingClient::connect(
+        config(handle, TransportKind::Tcp)
+            .subscriptions(subscriptions)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    client.wait_connected(WAIT).expect("connected");
+    let id = op_id(
+        &handle
+            .create_operation(DEVICE, json!({"c8y_Restart": {}}))
+            .unwrap(),
+    );
+    let op = loop {
+        match client.next_event(WAIT) {
+            NextEvent::Event(Event::Operation(op)) => break op,
+            NextEvent::Event(_) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(op.id.as_deref(), Some(id.as_str()));
+    op.executing().unwrap();
+    op.succeed(Vec::<String>::new()).unwrap();
+    emulator
+        .block_on(handle.wait_for_operation_status(&id, "SUCCESSFUL", WAIT))
+        .expect("SUCCESSFUL");
+    client
+        .json()
+        .create_event(&json!({"type": "c8y_Done", "text": "done"}))
+        .unwrap();
+    client.flush(WAIT).expect("flushed");
+    client.close();
+    emulator.shutdown();
+}

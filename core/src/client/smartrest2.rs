@@ -285,14 +285,7 @@ fn operation(
     } else {
         values.remove(0)
     };
-    let patterns = template.patterns();
-    let id = patterns
-        .iter()
-        .position(|p| p == "id")
-        .filter(|&at| patterns.iter().take(at).all(|p| !p.contains("[*]")))
-        .and_then(|at| values.get(at))
-        .filter(|id| !id.is_empty())
-        .cloned();
+    let id = operation_id(template, &values);
     let fragment = template_fragment(template).to_owned();
     let source = OperationSource::SmartRest2 {
         xid: xid.to_owned(),
@@ -300,6 +293,19 @@ fn operation(
         values,
     };
     ReceivedOperation::from_smartrest2(shared, id, device, fragment, source)
+}
+
+/// The value of the template's `id` pattern in `values` (the values after the device id), when
+/// no `[*]` pattern before it makes its position unknown.
+fn operation_id(template: &ResponseTemplate, values: &[String]) -> Option<String> {
+    let patterns = template.patterns();
+    patterns
+        .iter()
+        .position(|p| p == "id")
+        .filter(|&at| patterns.iter().take(at).all(|p| !p.contains("[*]")))
+        .and_then(|at| values.get(at))
+        .filter(|id| !id.is_empty())
+        .cloned()
 }
 
 /// The operation fragment a response template renders: the first segment of its condition (of
@@ -392,4 +398,75 @@ impl Client {
 /// The X-ID `s/dd` responses belong to.
 pub(crate) fn default_xid(config: &Config) -> Option<String> {
     config.client_id.default_xid().map(|x| x.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(base: Option<&str>, condition: Option<&str>, patterns: &[&str]) -> ResponseTemplate {
+        ResponseTemplate::new("777", base, condition, patterns.iter().copied()).unwrap()
+    }
+
+    fn values(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    #[test]
+    fn operation_id_is_read_at_its_pattern_position() {
+        let t = template(None, Some("c8y_Command"), &["c8y_Command.text", "id"]);
+        assert_eq!(operation_id(&t, &values(&["ls", "42"])).as_deref(), Some("42"));
+        assert_eq!(operation_id(&t, &values(&["ls", ""])), None);
+        assert_eq!(operation_id(&t, &values(&["ls"])), None);
+        let t = template(
+            None,
+            Some("c8y_SoftwareList"),
+            &["c8y_SoftwareList[*].name", "id"],
+        );
+        assert_eq!(
+            operation_id(&t, &values(&["a", "b", "42"])),
+            None,
+            "position unknown after [*]"
+        );
+        let t = template(None, Some("c8y_Restart"), &["status"]);
+        assert_eq!(operation_id(&t, &values(&["PENDING"])), None);
+    }
+
+    #[test]
+    fn fragment_is_the_first_segment_of_condition_or_base() {
+        assert_eq!(
+            template_fragment(&template(None, Some("c8y_Command.text"), &["id"])),
+            "c8y_Command"
+        );
+        assert_eq!(
+            template_fragment(&template(Some("c8y_Relay"), None, &["relayState"])),
+            "c8y_Relay"
+        );
+        assert_eq!(
+            template_fragment(&template(None, Some("c8y_List[0]"), &["id"])),
+            "c8y_List"
+        );
+        assert_eq!(template_fragment(&template(None, None, &["id"])), "");
+    }
+
+    #[test]
+    fn extra_subscriptions_follow_the_configuration() {
+        let collection = TemplateCollection::new("x1")
+            .unwrap()
+            .with_response(template(None, Some("c8y_Restart"), &["id"]))
+            .unwrap();
+        let config = Config::builder("h", "d")
+            .password("t", "u", "p")
+            .collection(collection)
+            .smartrest1(XId::new("legacy1").unwrap())
+            .json_errors(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.subscription_topics(),
+            ["s/ds", "s/e", "s/dt", "s/dc/x1", "s/dl/legacy1", "error"]
+        );
+        assert!(config.has_collection("x1"));
+        assert!(!config.has_collection("x2"));
+    }
 }
