@@ -8,6 +8,12 @@
 //! * [`Delivery`]: what every publish returns; resolves when the platform acknowledged it.
 //! * [`Event`]: connection state, operations, downstream lines, error lines, deliveries; pulled
 //!   with [`Client::next_event`] or [`BlockingClient::next_event`].
+//! * [`operations`]: [`ReceivedOperation`] (static, JSON and SmartREST 2.0 operations, once per
+//!   id) with `executing` / `succeed` / `fail`; automatic failing of unsupported operations and
+//!   `507` at start-up.
+//! * [`smartrest2`]: collections declared in code, created when missing, use lines via
+//!   [`Client::smartrest2`], responses as events; [`smartrest1`] and [`json`] as thin APIs
+//!   ([`Client::smartrest1`], [`Client::json`]).
 //!
 //! After every (re)connect the client subscribes the configured downstream topics, waits for
 //! SUBACK, publishes `500` (pending operations), then replays its outbox: QoS ≥ 1 messages stay

@@ -22,7 +22,7 @@
 //!   as operations (they would be id-less duplicates).
 //! * **Static and SmartREST 2.0 together**: static lines of a fragment that a declared
 //!   SmartREST 2.0 operation response renders are skipped too (that rendering can carry the id).
-//! * **JSON fragment**: the first member of the operation that is not one of the platform's
+//! * **JSON fragment**: the first member (in key order) of the operation that is not one of the platform's
 //!   standard members (`id`, `status`, `deviceId`, …), preferring a supported fragment when
 //!   [`ConfigBuilder::fail_unsupported`] lists them.
 //! * **Failure reasons** are cut to [`MAX_REASON_BYTES`] encoded bytes (as thin-edge does)
