@@ -40,7 +40,7 @@ async fn subscribes_waits_for_suback_then_sends_500() {
         unreachable!()
     };
     assert_eq!(op.device, "dev1");
-    assert_eq!(op.kind, OperationKind::Restart);
+    assert_eq!(op.kind(), Some(&OperationKind::Restart));
     client.close().await;
 }
 

@@ -4,15 +4,14 @@
 //!
 //! The device connects over TLS, creates itself and a child, announces what it supports, sends
 //! measurements and an alarm and waits until the platform acknowledged each, then handles a
-//! restart operation (EXECUTING, then SUCCESSFUL). With the embedded emulator the demo also
+//! restart operation with the lifecycle helper (EXECUTING, then SUCCESSFUL). With the embedded emulator the demo also
 //! plays the operator: it creates the operation and shows what the platform stored.
 
 use std::time::{Duration, Instant};
 
 use c8y_mqtt::client::{BlockingClient, Config, Event, NextEvent, TransportKind, TrustRoots};
 use c8y_mqtt::templates::upstream::{
-    CriticalAlarm, CustomMeasurement, DeviceCreation, SetExecuting, SetSuccessful, SupportedOperations,
-    Temperature,
+    CriticalAlarm, CustomMeasurement, DeviceCreation, SupportedOperations, Temperature,
 };
 use c8y_mqtt::value::Number;
 use c8y_mqtt_emulator::model::RecordFilter;
@@ -112,13 +111,13 @@ fn main() -> Result<(), Error> {
     while let Some(left) = until.checked_duration_since(Instant::now()) {
         match client.next_event(left) {
             NextEvent::Event(Event::Operation(op)) => {
-                println!("<- operation {} for {}", op.kind.fragment(), op.device);
-                client.publish(SetExecuting::new(op.kind.fragment())?)?.wait(WAIT);
-                println!("-> 501,{} (EXECUTING)", op.kind.fragment());
-                client
-                    .publish(SetSuccessful::new(op.kind.fragment())?)?
-                    .wait(WAIT);
-                println!("-> 503,{} (SUCCESSFUL)", op.kind.fragment());
+                println!("<- operation {} for {}", op.fragment, op.device);
+                // The lifecycle helper picks 504/506 when the id is known, else 501/503, on the
+                // target device's topic.
+                op.executing()?.wait(WAIT);
+                println!("-> EXECUTING");
+                op.succeed(Vec::<String>::new())?.wait(WAIT);
+                println!("-> SUCCESSFUL");
                 handled += 1;
                 if emulator.is_some() {
                     break;

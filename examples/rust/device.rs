@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 
 use c8y_mqtt::client::{BlockingClient, Config, Event, NextEvent};
 use c8y_mqtt::templates::upstream::{
-    CriticalAlarm, CustomMeasurement, DeviceCreation, SetExecuting, SetSuccessful, SupportedOperations,
-    Temperature,
+    CriticalAlarm, CustomMeasurement, DeviceCreation, SupportedOperations, Temperature,
 };
 
 type Error = Box<dyn std::error::Error>;
@@ -60,9 +59,9 @@ fn main() -> Result<(), Error> {
     while let Some(left) = until.checked_duration_since(Instant::now()) {
         match client.next_event(left) {
             NextEvent::Event(Event::Operation(op)) => {
-                println!("operation {} for {}", op.kind.fragment(), op.device);
-                client.publish(SetExecuting::new(op.kind.fragment())?)?;
-                client.publish(SetSuccessful::new(op.kind.fragment())?)?;
+                println!("operation {} for {}", op.fragment, op.device);
+                op.executing()?;
+                op.succeed(Vec::<String>::new())?;
             }
             NextEvent::Event(event) => println!("{event:?}"),
             NextEvent::Timeout => break,

@@ -98,7 +98,25 @@ impl BlockingClient {
         self.client.publish_raw(topic, payload, qos)
     }
 
-    /// Waits up to `timeout` for the next event.
+    /// The JSON over MQTT publisher; see [`Client::json`]. Does not block.
+    pub fn json(&self) -> super::JsonApi {
+        self.client.json()
+    }
+
+    /// The use-line sender of a registered collection; see [`Client::smartrest2`].
+    pub fn smartrest2(&self, xid: &str) -> Result<super::SmartRest2, ClientError> {
+        self.client.smartrest2(xid)
+    }
+
+    /// The SmartREST 1.0 publisher; see [`Client::smartrest1`].
+    pub fn smartrest1(&self, xid: &str) -> Result<super::SmartRest1, ClientError> {
+        self.client.smartrest1(xid)
+    }
+
+    /// Waits up to `timeout` for the next event. Operations arrive as
+    /// [`Event::Operation`](super::Event::Operation); their lifecycle calls
+    /// ([`ReceivedOperation::executing`](super::ReceivedOperation::executing), `succeed`, `fail`)
+    /// only enqueue and may be called from any thread.
     pub fn next_event(&self, timeout: Duration) -> NextEvent {
         self.client.shared().events.next_blocking(timeout)
     }

@@ -12,6 +12,8 @@ use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId};
 
 use super::backoff::ReconnectPolicy;
 use super::error::ConfigError;
+use super::operations::OperationOptions;
+use super::smartrest2::SmartRestOptions;
 
 /// A secret string (password, private key): `Debug` and `Display` print `***`, never the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -265,6 +267,8 @@ pub struct Config {
     pub(crate) device_creation: Option<DeviceCreation>,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
+    pub(crate) operations: OperationOptions,
+    pub(crate) smartrest: SmartRestOptions,
 }
 
 impl Config {
@@ -363,6 +367,8 @@ pub struct ConfigBuilder {
     event_capacity: usize,
     delivery_events: bool,
     device_creation: Option<DeviceCreation>,
+    pub(super) operations: OperationOptions,
+    pub(super) smartrest: SmartRestOptions,
 }
 
 impl ConfigBuilder {
@@ -389,6 +395,8 @@ impl ConfigBuilder {
             event_capacity: 10_000,
             delivery_events: true,
             device_creation: None,
+            operations: OperationOptions::default(),
+            smartrest: SmartRestOptions::default(),
         }
     }
 
@@ -610,6 +618,8 @@ impl ConfigBuilder {
             device_creation: self.device_creation,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
+            operations: self.operations,
+            smartrest: self.smartrest,
         })
     }
 }

@@ -227,7 +227,7 @@ impl<'a> Relay<'a> {
             shared,
             client,
             phase: Phase::Subscribing,
-            topics: shared.config.subscriptions.topics(),
+            topics: shared.config.subscription_topics(),
             awaiting_pkid: VecDeque::new(),
             inflight: HashMap::new(),
         }
@@ -288,6 +288,8 @@ impl<'a> Relay<'a> {
             }
         }
         self.phase = Phase::Ready;
+        super::operations::on_ready(self.shared);
+        super::smartrest2::on_ready(self.shared);
         self.shared.set_state(ConnectionState::Connected);
         self.submit();
     }
@@ -382,7 +384,10 @@ impl<'a> Relay<'a> {
             Ok(DownstreamTopic::Static) => {
                 for row in parse_static(&payload) {
                     shared.push(match row {
-                        Ok(StaticDownstream::Operation(op)) => Event::Operation(op),
+                        Ok(StaticDownstream::Operation(op)) => {
+                            super::operations::on_static(shared, op);
+                            continue;
+                        }
                         Ok(line) => Event::Downstream(line),
                         Err(error) => Event::Malformed(error),
                     });
@@ -395,8 +400,26 @@ impl<'a> Relay<'a> {
             }
             Ok(DownstreamTopic::Template) => {
                 for row in parse_template_status(&payload) {
+                    if let Ok(status) = &row {
+                        super::smartrest2::on_template_status(shared, status);
+                    }
                     shared.push(row.map_or_else(Event::Malformed, Event::TemplateStatus));
                 }
+            }
+            Ok(DownstreamTopic::JsonOperations) => super::operations::on_json(shared, topic, &payload),
+            Ok(DownstreamTopic::JsonError) => super::json::on_error(shared, topic, &payload),
+            Ok(DownstreamTopic::Legacy(xid)) => {
+                super::smartrest1::on_response(shared, xid.as_str(), topic, &payload);
+            }
+            Ok(DownstreamTopic::Custom(xid)) if shared.config.has_collection(xid.as_str()) => {
+                super::smartrest2::on_response(shared, xid.as_str(), topic, &payload);
+            }
+            Ok(DownstreamTopic::Default)
+                if super::smartrest2::default_xid(&shared.config)
+                    .is_some_and(|x| shared.config.has_collection(&x)) =>
+            {
+                let xid = super::smartrest2::default_xid(&shared.config).unwrap_or_default();
+                super::smartrest2::on_response(shared, &xid, topic, &payload);
             }
             _ => shared.push(Event::Message {
                 topic: topic.to_owned(),

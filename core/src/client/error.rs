@@ -178,6 +178,20 @@ pub enum ClientError {
     /// queued.
     #[error("{0}")]
     Persistence(super::persistence::PersistenceError),
+    /// A SmartREST 2.0 use line does not fit its request template.
+    #[error("{0}")]
+    UseLine(crate::smartrest2::UseError),
+    /// No request template with this message id in a collection registered with the client.
+    #[error("no request template {msg_id} in collection {xid}")]
+    UnknownTemplate {
+        /// The collection's X-ID.
+        xid: String,
+        /// The message id.
+        msg_id: String,
+    },
+    /// A JSON payload could not be serialized.
+    #[error("JSON: {0}")]
+    Json(String),
 }
 
 impl From<TemplateError> for ClientError {

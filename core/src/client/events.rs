@@ -9,10 +9,13 @@ use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::Notify;
 
-use crate::templates::downstream::{DownstreamError, ErrorLine, Operation, StaticDownstream, TemplateStatus};
+use crate::templates::downstream::{DownstreamError, ErrorLine, StaticDownstream, TemplateStatus};
 
 use super::error::ConnectError;
+use super::json::JsonError;
+use super::operations::ReceivedOperation;
 use super::outbox::{DeliveryId, DeliveryOutcome};
+use super::smartrest2::{CollectionState, Response};
 
 /// The connection's state, reported on every change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +50,10 @@ pub enum ConnectionState {
 pub enum Event {
     /// The connection state changed.
     ConnectionState(ConnectionState),
-    /// An operation arrived on `s/ds` (templates 510–532).
-    Operation(Operation),
+    /// An operation arrived (static on `s/ds`, JSON on `devicecontrol/notifications`, or a
+    /// SmartREST 2.0 operation response), once per operation id; see
+    /// [`operations`](super::operations).
+    Operation(Box<ReceivedOperation>),
     /// Another static downstream line arrived on `s/ds` (106, 124, or an unknown template).
     Downstream(StaticDownstream),
     /// An error line arrived on `s/e`.
@@ -57,11 +62,38 @@ pub enum Event {
     TemplateStatus(TemplateStatus),
     /// A downstream row could not be parsed; the error keeps the row.
     Malformed(DownstreamError),
-    /// A message on a topic without a typed parser (`s/dc/<X-ID>`, `s/dd`,
-    /// `devicecontrol/notifications`).
+    /// A message on a topic without a typed parser (`s/dc/<X-ID>` and `s/dd` of collections
+    /// not registered with [`ConfigBuilder::collection`](super::ConfigBuilder::collection)).
     Message {
         /// Topic.
         topic: String,
+        /// Payload as received.
+        payload: Bytes,
+    },
+    /// A registered SmartREST 2.0 collection changed state (checked, created, ready, failed).
+    Collection {
+        /// The collection's X-ID.
+        xid: String,
+        /// Its state.
+        state: CollectionState,
+    },
+    /// A SmartREST 2.0 response line (not an operation) arrived on `s/dc/<X-ID>` or `s/dd`.
+    SmartRest2Response(Response),
+    /// A SmartREST 1.0 response row arrived on `s/dl/<X-ID>`.
+    SmartRest1Response {
+        /// The X-ID.
+        xid: String,
+        /// The row's fields, message id first.
+        fields: Vec<String>,
+    },
+    /// A JSON over MQTT error arrived on `error`.
+    JsonError(JsonError),
+    /// A message could not be read (JSON operations, SmartREST 2.0 responses).
+    MalformedMessage {
+        /// Topic.
+        topic: String,
+        /// What is wrong.
+        reason: String,
         /// Payload as received.
         payload: Bytes,
     },

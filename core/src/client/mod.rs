@@ -12,6 +12,12 @@
 //!   messages survive a crash or power loss and are sent by the next client.
 //! * [`register`] / [`register_blocking`]: bootstrap registration, credentials kept in a file.
 //! * [`ConfigBuilder::http_proxy`]: an explicit HTTP CONNECT proxy (never from the environment).
+//! * [`operations`]: [`ReceivedOperation`] (static, JSON and SmartREST 2.0 operations, once per
+//!   id) with `executing` / `succeed` / `fail`; automatic failing of unsupported operations and
+//!   `507` at start-up.
+//! * [`smartrest2`]: collections declared in code, created when missing, use lines via
+//!   [`Client::smartrest2`], responses as events; [`smartrest1`] and [`json`] as thin APIs
+//!   ([`Client::smartrest1`], [`Client::json`]).
 //!
 //! After every (re)connect the client subscribes the configured downstream topics, waits for
 //! SUBACK, publishes `500` (pending operations), then replays its outbox: QoS ≥ 1 messages stay
@@ -48,9 +54,13 @@ mod entity;
 mod env;
 pub mod error;
 pub mod events;
+pub mod json;
+pub mod operations;
 pub mod outbox;
 pub mod persistence;
 mod registration;
+pub mod smartrest1;
+pub mod smartrest2;
 mod transport;
 
 use std::collections::HashSet;
@@ -72,11 +82,15 @@ pub use entity::{Entity, PublishOptions};
 pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
 pub use events::{ConnectionState, Event, EventQueue, NextEvent};
+pub use json::{JsonApi, JsonError};
+pub use operations::{OperationOptions, OperationSource, ReceivedOperation};
 pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use persistence::PersistenceError;
 pub use registration::{
     BOOTSTRAP_USER, BootstrapConfig, DeviceCredentials, RegistrationError, register, register_blocking,
 };
+pub use smartrest1::SmartRest1;
+pub use smartrest2::{CollectionState, Response, SmartRest2};
 
 use crate::templates::upstream::Upstream;
 use crate::topic::ExternalId;
@@ -94,6 +108,10 @@ pub(crate) struct Shared {
     pub(crate) created: Mutex<HashSet<String>>,
     /// Whether the configured device creation (`100`) was acknowledged once.
     pub(crate) device_created: AtomicBool,
+    /// Recent operation ids and the start-up `507` flag.
+    pub(crate) operations: operations::OperationState,
+    /// Registered SmartREST 2.0 collections being created.
+    pub(crate) collections: smartrest2::CollectionStates,
 }
 
 impl Shared {
@@ -157,6 +175,8 @@ impl Client {
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
             device_created: AtomicBool::new(false),
+            operations: operations::OperationState::default(),
+            collections: smartrest2::CollectionStates::default(),
             config,
         });
         for skipped in loaded.skipped {

@@ -1,0 +1,108 @@
+//! JSON over MQTT (reference §10) as a thin API: [`JsonApi`] publishes measurements, events,
+//! alarms and inventory updates to their JSON topics (`measurement/measurements/create`, …, in
+//! the configured processing mode), size-checked like every publish; errors the platform
+//! returns on `error` (subscribed with [`ConfigBuilder::json_errors`](super::ConfigBuilder::json_errors))
+//! arrive as [`Event::JsonError`].
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::topic::{JsonResource, JsonTopic, ObjectId};
+
+use super::entity::publish_payloads;
+use super::error::ClientError;
+use super::events::Event;
+use super::outbox::Delivery;
+use super::{Client, Shared};
+
+/// An error line of the JSON over MQTT `error` topic, e.g.
+/// `{"error":"undefined/validationError","message":"…","messageId":3}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    /// The error code (`error`).
+    pub error: String,
+    /// The message (`message`).
+    pub message: String,
+    /// The failing message's id (`messageId`), when given.
+    pub message_id: Option<String>,
+}
+
+/// Publishes JSON documents; from [`Client::json`].
+#[derive(Debug, Clone)]
+pub struct JsonApi {
+    shared: Arc<Shared>,
+}
+
+impl JsonApi {
+    fn publish(&self, topic: JsonTopic, document: &Value) -> Result<Delivery, ClientError> {
+        let config = &self.shared.config;
+        let topic = topic.with_mode(config.mode).to_string();
+        let payload = serde_json::to_string(document).map_err(|e| ClientError::Json(e.to_string()))?;
+        publish_payloads(&self.shared, topic, vec![payload], config.default_qos, false)
+    }
+
+    /// Creates a measurement (`measurement/measurements/create`).
+    pub fn create_measurement(&self, measurement: &Value) -> Result<Delivery, ClientError> {
+        self.publish(JsonTopic::create(JsonResource::Measurements), measurement)
+    }
+
+    /// Creates an event (`event/events/create`).
+    pub fn create_event(&self, event: &Value) -> Result<Delivery, ClientError> {
+        self.publish(JsonTopic::create(JsonResource::Events), event)
+    }
+
+    /// Creates an alarm (`alarm/alarms/create`).
+    pub fn create_alarm(&self, alarm: &Value) -> Result<Delivery, ClientError> {
+        self.publish(JsonTopic::create(JsonResource::Alarms), alarm)
+    }
+
+    /// Updates a managed object by its external id (or id):
+    /// `inventory/managedObjects/update/<id>`.
+    pub fn update_inventory(&self, id: &str, update: &Value) -> Result<Delivery, ClientError> {
+        let id = ObjectId::new(id).map_err(ClientError::Id)?;
+        let topic = JsonTopic::update(JsonResource::ManagedObjects, id)
+            .map_err(|e| ClientError::Json(e.to_string()))?;
+        self.publish(topic, update)
+    }
+}
+
+impl Client {
+    /// The JSON over MQTT publisher.
+    pub fn json(&self) -> JsonApi {
+        JsonApi {
+            shared: Arc::clone(self.shared()),
+        }
+    }
+}
+
+/// A message arrived on `error`.
+pub(crate) fn on_error(shared: &Shared, topic: &str, payload: &Bytes) {
+    for value in serde_json::Deserializer::from_slice(payload).into_iter::<Value>() {
+        let event = match value {
+            Ok(value) => {
+                let text = |key: &str| match value.get(key) {
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                };
+                Event::JsonError(JsonError {
+                    error: text("error").unwrap_or_default(),
+                    message: text("message").unwrap_or_default(),
+                    message_id: text("messageId"),
+                })
+            }
+            Err(error) => Event::MalformedMessage {
+                topic: topic.to_owned(),
+                reason: error.to_string(),
+                payload: payload.clone(),
+            },
+        };
+        let stop = matches!(event, Event::MalformedMessage { .. });
+        shared.push(event);
+        if stop {
+            return;
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! SmartREST 2.0 collections from code, JSON over MQTT, `s/e` errors, and a device's whole
+//! lifecycle through the client against the emulator: device → child → data → operation round
+//! trip → custom template operation round trip.
+
+mod client_support;
+
+use c8y_mqtt::QoS;
+use c8y_mqtt::client::{
+    Client, ClientError, CollectionState, Event, OperationSource, ReceivedOperation, TransportKind,
+};
+use c8y_mqtt::smartrest2::{
+    CustomValue, Request, RequestTemplate, ResponseTemplate, Slot, TemplateCollection, ValueType,
+};
+use c8y_mqtt::templates::upstream::{DeviceCreation, Temperature};
+use c8y_mqtt_emulator::model::RecordFilter;
+use client_support::*;
+use serde_json::{Value, json};
+
+const XID: &str = "ops_1";
+
+/// A measurement request (999: time and value at use) and two operation responses: 777 for
+/// `c8y_Restart` (the id), 778 for `c8y_Command` (the id and the command text).
+fn collection() -> TemplateCollection {
+    let measurement = RequestTemplate::new(
+        "999",
+        Request::MeasurementPost {
+            measurement_type: Slot::text("c8y_MyMeasurement"),
+            time: Slot::AtUse,
+        },
+    )
+    .unwrap()
+    .with_custom_value(CustomValue::at_use(
+        "c8y_MyMeasurement.M.value",
+        ValueType::Number,
+    ))
+    .unwrap();
+    TemplateCollection::new(XID)
+        .unwrap()
+        .with_request(measurement)
+        .unwrap()
+        .with_response(ResponseTemplate::new("777", None, Some("c8y_Restart"), ["id"]).unwrap())
+        .unwrap()
+        .with_response(
+            ResponseTemplate::new("778", None, Some("c8y_Command"), ["id", "c8y_Command.text"]).unwrap(),
+        )
+        .unwrap()
+}
+
+async fn next_operation(client: &Client) -> ReceivedOperation {
+    match expect_event(client, |e| matches!(e, Event::Operation(_))).await {
+        Event::Operation(op) => *op,
+        _ => unreachable!(),
+    }
+}
+
+async fn next_collection_state(client: &Client) -> CollectionState {
+    match expect_event(client, |e| matches!(e, Event::Collection { .. })).await {
+        Event::Collection { xid, state } => {
+            assert_eq!(xid, XID);
+            state
+        }
+        _ => unreachable!(),
+    }
+}
+
+fn op_id(op: &Value) -> String {
+    op["id"].as_str().expect("operation id").to_owned()
+}
+
+async fn wait_status(emulator: &c8y_mqtt_emulator::EmulatorHandle, id: &str, status: &str) -> Value {
+    emulator
+        .wait_for_operation_status(id, status, WAIT)
+        .await
+        .unwrap_or_else(|_| panic!("operation {id} never {status}: {:?}", emulator.operation(id)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collection_is_created_once_then_used() {
+    let emulator = emulator().await;
+    let builder = || {
+        config(&emulator, TransportKind::Tcp)
+            .collection(collection())
+            .operation_response(XID, "777")
+    };
+    let client = connected_client(builder()).await;
+    assert_eq!(next_collection_state(&client).await, CollectionState::Checking);
+    assert_eq!(next_collection_state(&client).await, CollectionState::Creating);
+    assert!(matches!(
+        next_collection_state(&client).await,
+        CollectionState::Ready { .. }
+    ));
+    let creation = collection().creation_payload(QoS::AtLeastOnce).unwrap();
+    let on_ut: Vec<String> = payloads(&emulator)
+        .into_iter()
+        .filter(|(topic, _)| topic == "s/ut/ops_1")
+        .map(|(_, payload)| payload)
+        .collect();
+    assert_eq!(on_ut, ["", creation.as_str(), ""]);
+
+    // A use line becomes a measurement.
+    let sr2 = client.smartrest2(XID).unwrap();
+    sr2.send("999", ["", "25"]).unwrap();
+    expect_publish(&emulator, "s/uc/ops_1", "999,,25").await;
+    let measurement = emulator
+        .wait_for_measurement(|m| m["type"] == "c8y_MyMeasurement", WAIT)
+        .await
+        .expect("measurement stored");
+    assert_eq!(measurement["c8y_MyMeasurement"]["M"]["value"], json!(25));
+    assert!(matches!(
+        sr2.send("999", ["", "twenty"]),
+        Err(ClientError::UseLine(_))
+    ));
+    assert!(matches!(
+        sr2.send("998", [""]),
+        Err(ClientError::UnknownTemplate { .. })
+    ));
+
+    // A custom operation rendered by response template 777, run by id.
+    let id = op_id(
+        &emulator
+            .create_operation(DEVICE, json!({"c8y_Restart": {}}))
+            .unwrap(),
+    );
+    let op = next_operation(&client).await;
+    assert_eq!(op.id.as_deref(), Some(id.as_str()));
+    assert_eq!(op.device, DEVICE);
+    assert_eq!(op.fragment, "c8y_Restart");
+    assert_eq!(
+        op.source,
+        OperationSource::SmartRest2 {
+            xid: XID.to_owned(),
+            msg_id: "777".to_owned(),
+            values: vec![id.clone()],
+        }
+    );
+    op.executing().unwrap();
+    expect_publish(&emulator, "s/us", &format!("504,{id}")).await;
+    op.succeed(Vec::<String>::new()).unwrap();
+    expect_publish(&emulator, "s/us", &format!("506,{id}")).await;
+    wait_status(&emulator, &id, "SUCCESSFUL").await;
+    client.close().await;
+
+    // The next connect finds it: no second creation.
+    let client = connected_client(builder()).await;
+    assert_eq!(next_collection_state(&client).await, CollectionState::Checking);
+    assert!(matches!(
+        next_collection_state(&client).await,
+        CollectionState::Ready { .. }
+    ));
+    let creations = payloads(&emulator)
+        .into_iter()
+        .filter(|(topic, payload)| topic == "s/ut/ops_1" && !payload.is_empty())
+        .count();
+    assert_eq!(creations, 1);
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_measurement_is_stored_and_errors_are_typed() {
+    let emulator = emulator().await;
+    let client = connected_client(config(&emulator, TransportKind::Tcp).json_errors(true)).await;
+    client
+        .json()
+        .create_measurement(&json!({
+            "type": "c8y_JsonTemperature",
+            "time": "2026-01-01T00:00:00.000Z",
+            "c8y_JsonTemperature": {"T": {"value": 21.5, "unit": "C"}}
+        }))
+        .unwrap();
+    expect_publish(
+        &emulator,
+        "measurement/measurements/create",
+        r#"{"c8y_JsonTemperature":{"T":{"unit":"C","value":21.5}},"time":"2026-01-01T00:00:00.000Z","type":"c8y_JsonTemperature"}"#,
+    )
+    .await;
+    let stored = emulator
+        .wait_for_measurement(|m| m["type"] == "c8y_JsonTemperature", WAIT)
+        .await
+        .expect("measurement stored");
+    assert_eq!(stored["c8y_JsonTemperature"]["T"]["value"], json!(21.5));
+
+    // A JSON document the platform refuses comes back on `error`.
+    client.json().create_alarm(&json!({"type": "c8y_Bad"})).unwrap();
+    let event = expect_event(&client, |e| matches!(e, Event::JsonError(_))).await;
+    let Event::JsonError(error) = event else {
+        unreachable!()
+    };
+    assert!(!error.error.is_empty() && !error.message.is_empty(), "{error:?}");
+
+    // A static row with an unknown template id: the s/e line names it.
+    client.publish_raw("s/us", "999,bad", QoS::AtLeastOnce).unwrap();
+    let event = expect_event(&client, |e| matches!(e, Event::SmartRestError(_))).await;
+    let Event::SmartRestError(line) = event else {
+        unreachable!()
+    };
+    assert_eq!(line.code, 40);
+    assert_eq!(line.template, "999");
+    assert_eq!(line.text, "No static template for this message id");
+
+    // A JSON document too large for one packet is refused at the call.
+    let huge = json!({"type": "x", "text": "y".repeat(20_000)});
+    assert!(matches!(
+        client.json().create_event(&huge),
+        Err(ClientError::MessageTooLarge { .. })
+    ));
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_device_lifecycle() {
+    let emulator = emulator().await;
+    // Device credentials (bootstrap is a separate flow) → device creation → subscriptions.
+    let client = connected_client(
+        config(&emulator, TransportKind::Tcp)
+            .create_device(
+                DeviceCreation::new()
+                    .with_name("Lifecycle device")
+                    .with_device_type("c8y_Test"),
+            )
+            .collection(collection())
+            .operation_response(XID, "778"),
+    )
+    .await;
+    emulator
+        .wait_for_managed_object(DEVICE, |mo| mo["name"] == "Lifecycle device", WAIT)
+        .await
+        .expect("device created");
+    assert_eq!(next_collection_state(&client).await, CollectionState::Checking);
+
+    // A child, created once.
+    let (child, delivery) = client
+        .device()
+        .create_child("dev1:c1", "Child 1", "c8y_Child")
+        .unwrap();
+    delivery.expect("first creation sends 101");
+    let (_, again) = client
+        .device()
+        .create_child("dev1:c1", "Child 1", "c8y_Child")
+        .unwrap();
+    assert!(again.is_none(), "created once");
+    expect_publish(&emulator, "s/us", "101,dev1:c1,Child 1,c8y_Child").await;
+
+    // Data for the child.
+    child.publish(Temperature::new(21)).unwrap();
+    expect_publish(&emulator, "s/us/dev1:c1", "211,21").await;
+    emulator
+        .wait_for_measurement(|m| m["type"] == "c8y_TemperatureMeasurement", WAIT)
+        .await
+        .expect("temperature stored");
+    assert_eq!(
+        emulator
+            .measurements(&RecordFilter::all().source("dev1:c1"))
+            .len(),
+        1
+    );
+    assert_eq!(emulator.child_devices(DEVICE).len(), 1);
+
+    // A static operation for the child, answered on the child's topic.
+    let restart = op_id(
+        &emulator
+            .create_operation("dev1:c1", json!({"c8y_Restart": {}}))
+            .unwrap(),
+    );
+    let op = next_operation(&client).await;
+    assert_eq!(op.device, "dev1:c1");
+    assert_eq!(op.id, None);
+    op.executing().unwrap();
+    expect_publish(&emulator, "s/us/dev1:c1", "501,c8y_Restart").await;
+    op.succeed(Vec::<String>::new()).unwrap();
+    expect_publish(&emulator, "s/us/dev1:c1", "503,c8y_Restart").await;
+    wait_status(&emulator, &restart, "SUCCESSFUL").await;
+
+    // A custom-template operation (response 778) for the device, run by id; its static 511
+    // rendering is not delivered a second time.
+    let command = op_id(
+        &emulator
+            .create_operation(DEVICE, json!({"c8y_Command": {"text": "uptime"}}))
+            .unwrap(),
+    );
+    let op = next_operation(&client).await;
+    assert_eq!(op.id.as_deref(), Some(command.as_str()));
+    assert_eq!(op.fragment, "c8y_Command");
+    assert_eq!(
+        op.source,
+        OperationSource::SmartRest2 {
+            xid: XID.to_owned(),
+            msg_id: "778".to_owned(),
+            values: vec![command.clone(), "uptime".to_owned()],
+        }
+    );
+    op.executing().unwrap();
+    op.succeed(["up 3 days"]).unwrap();
+    expect_publish(&emulator, "s/us", &format!("506,{command},up 3 days")).await;
+    wait_status(&emulator, &command, "SUCCESSFUL").await;
+
+    // Nothing else was delivered as an operation: the next one is the next created.
+    let last = op_id(
+        &emulator
+            .create_operation(DEVICE, json!({"c8y_Command": {"text": "date"}}))
+            .unwrap(),
+    );
+    assert_eq!(next_operation(&client).await.id, Some(last));
+    client.flush(WAIT).await.expect("everything acknowledged");
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smartrest1_row_and_response() {
+    let emulator = emulator().await;
+    let templates = concat!(
+        "10,100,POST,/inventory/managedObjects,application/json,application/json,%%,STRING,",
+        "\"{\"\"name\"\":\"\"%%\"\",\"\"c8y_IsDevice\"\":{}}\"\n",
+        "11,800,,$.c8y_IsDevice,$.id\n",
+    );
+    emulator
+        .cumulocity()
+        .unwrap()
+        .engines()
+        .sr1
+        .register(TENANT, "com.acme-v1", templates.as_bytes())
+        .unwrap();
+    let client = connected_client(
+        config(&emulator, TransportKind::Tcp).smartrest1(c8y_mqtt::topic::XId::new("com.acme-v1").unwrap()),
+    )
+    .await;
+    client
+        .smartrest1("com.acme-v1")
+        .unwrap()
+        .send("100", ["My \"device\", 1"])
+        .unwrap();
+    expect_publish(&emulator, "s/ul/com.acme-v1", r#"100,"My ""device"", 1""#).await;
+    let event = expect_event(&client, |e| matches!(e, Event::SmartRest1Response { .. })).await;
+    let Event::SmartRest1Response { xid, fields } = event else {
+        unreachable!()
+    };
+    assert_eq!(xid, "com.acme-v1");
+    // 800, the request row's number, then the created object's id.
+    assert_eq!(fields.len(), 3, "{fields:?}");
+    assert_eq!(fields[..2], ["800", "1"]);
+    let created = emulator
+        .cumulocity()
+        .unwrap()
+        .managed_object(&fields[2])
+        .expect("object created");
+    assert_eq!(created["name"], "My \"device\", 1");
+    client.close().await;
+}
+
+/// What the C and Python layers do: operations through `next_event` on a plain thread, the
+/// lifecycle calls without a runtime.
+#[test]
+fn blocking_client_runs_an_operation() {
+    use c8y_mqtt::client::{BlockingClient, NextEvent, Subscriptions};
+    let emulator = c8y_mqtt_emulator::Emulator::builder()
+        .tenant(TENANT)
+        .user(USER, PASSWORD)
+        .start_blocking()
+        .expect("emulator starts");
+    let handle = emulator.handle();
+    let subscriptions = Subscriptions {
+        json_operations: true,
+        ..Subscriptions::default()
+    };
+    let client = BlockingClient::connect(
+        config(handle, TransportKind::Tcp)
+            .subscriptions(subscriptions)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    client.wait_connected(WAIT).expect("connected");
+    let id = op_id(
+        &handle
+            .create_operation(DEVICE, json!({"c8y_Restart": {}}))
+            .unwrap(),
+    );
+    let op = loop {
+        match client.next_event(WAIT) {
+            NextEvent::Event(Event::Operation(op)) => break op,
+            NextEvent::Event(_) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(op.id.as_deref(), Some(id.as_str()));
+    op.executing().unwrap();
+    op.succeed(Vec::<String>::new()).unwrap();
+    emulator
+        .block_on(handle.wait_for_operation_status(&id, "SUCCESSFUL", WAIT))
+        .expect("SUCCESSFUL");
+    client
+        .json()
+        .create_event(&json!({"type": "c8y_Done", "text": "done"}))
+        .unwrap();
+    client.flush(WAIT).expect("flushed");
+    client.close();
+    emulator.shutdown();
+}
