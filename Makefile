@@ -37,6 +37,7 @@ demo-offline:
 ## Benchmarks, side by side with peers in one run, reported as ratios (needs mosquitto: installed
 ## when missing).
 bench: deps
+	$(CARGO) run --release -q -p c8y-mqtt-examples --example client_throughput -- $(BENCH_N)
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
 
 lint: fmt-check clippy

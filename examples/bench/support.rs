@@ -1,0 +1,121 @@
+//! Shared by the benchmarks: the bare rumqttc publisher (the ceiling every SDK face is compared
+//! with) and a mosquitto broker on a loopback port.
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use c8y_mqtt::smartrest::RowBuilder;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+
+pub type Error = Box<dyn std::error::Error>;
+
+/// The measurement line every benchmark sends (`shared/bench/README.md`).
+pub fn measurement_line(i: usize) -> String {
+    let mut row = RowBuilder::with_template(200);
+    row.field("c8y_Temperature")
+        .field("T")
+        .display(i % 100)
+        .field("C");
+    row.finish()
+}
+
+/// Most unacknowledged messages of every publisher (the peers use the same).
+pub const INFLIGHT: u16 = 1000;
+
+/// Publishes `n` lines to `addr` as fast as PUBACKs allow; returns messages per second.
+pub async fn publish_all(addr: SocketAddr, n: usize, login: Option<(&str, &str)>) -> Result<f64, Error> {
+    let mut options = MqttOptions::new("bench-device", addr.ip().to_string(), addr.port());
+    options.set_keep_alive(Duration::from_secs(60));
+    options.set_inflight(INFLIGHT);
+    options.set_clean_session(true);
+    if let Some((user, password)) = login {
+        options.set_credentials(user, password);
+    }
+    let (client, mut eventloop) = AsyncClient::new(options, usize::from(INFLIGHT));
+    // Connected before the clock starts.
+    loop {
+        if let Event::Incoming(Packet::ConnAck(_)) = eventloop.poll().await? {
+            break;
+        }
+    }
+    let lines: Vec<String> = (0..n)
+        .map(|i| {
+            let mut row = RowBuilder::with_template(200);
+            row.field("c8y_Temperature")
+                .field("T")
+                .display(i % 100)
+                .field("C");
+            row.finish()
+        })
+        .collect();
+    let start = Instant::now();
+    let publisher = tokio::spawn(async move {
+        for line in lines {
+            client.publish("s/us", QoS::AtLeastOnce, false, line).await?;
+        }
+        Ok::<_, rumqttc::ClientError>(client)
+    });
+    let mut acked = 0;
+    while acked < n {
+        if let Event::Incoming(Packet::PubAck(_)) = eventloop.poll().await? {
+            acked += 1;
+        }
+    }
+    let elapsed = start.elapsed();
+    let client = publisher.await??;
+    let _ = client.disconnect().await;
+    Ok(n as f64 / elapsed.as_secs_f64())
+}
+
+/// A free loopback port (bound, then released for mosquitto).
+pub fn free_port() -> Result<u16, Error> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// mosquitto on a loopback port with a config of its own; killed on drop.
+pub struct Mosquitto {
+    child: Child,
+    /// The broker's address.
+    pub addr: SocketAddr,
+    dir: std::path::PathBuf,
+}
+
+impl Mosquitto {
+    pub fn start() -> Result<Self, Error> {
+        let port = free_port()?;
+        let dir = std::env::temp_dir().join(format!("c8y-bench-mosquitto-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let conf = dir.join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+        )?;
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("mosquitto could not be started ({e}); `make bench` installs it"))?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        // Ready when it accepts connections (bounded wait).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(addr).is_err() {
+            if Instant::now() > deadline {
+                return Err("mosquitto did not start listening within 10 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(Self { child, addr, dir })
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
