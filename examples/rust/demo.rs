@@ -2,19 +2,22 @@
 //! emulator by default, or against a real tenant when `C8Y_HOST` (and the other `C8Y_*`
 //! variables) are set.
 //!
-//! The device connects over TLS, creates itself and a child, announces what it supports, sends
+//! With the emulator the device first registers through the bootstrap flow (the demo plays the
+//! operator who registers and accepts it). It connects over TLS, creates itself and a child, announces what it supports, sends
 //! measurements and an alarm and waits until the platform acknowledged each, then handles a
 //! restart operation with the lifecycle helper (EXECUTING, then SUCCESSFUL). With the embedded emulator the demo also
 //! plays the operator: it creates the operation and shows what the platform stored.
 
 use std::time::{Duration, Instant};
 
-use c8y_mqtt::client::{BlockingClient, Config, Event, NextEvent, TransportKind, TrustRoots};
+use c8y_mqtt::client::{
+    BlockingClient, BootstrapConfig, Config, Event, NextEvent, TransportKind, TrustRoots, register_blocking,
+};
 use c8y_mqtt::templates::upstream::{
     CriticalAlarm, CustomMeasurement, DeviceCreation, SupportedOperations, Temperature,
 };
 use c8y_mqtt::value::Number;
-use c8y_mqtt_emulator::model::RecordFilter;
+use c8y_mqtt_emulator::model::{DeviceRequestStatus, RecordFilter};
 use c8y_mqtt_emulator::{BlockingEmulator, Emulator};
 use serde_json::json;
 
@@ -23,21 +26,53 @@ type Error = Box<dyn std::error::Error>;
 const DEVICE: &str = "demo-0001";
 const WAIT: Duration = Duration::from_secs(20);
 
-/// The embedded emulator and a config for it (TLS, trusting its generated CA).
+/// The embedded emulator, and a config for it with credentials the device got by bootstrap
+/// registration (TLS, trusting the emulator's generated CA).
 fn embedded() -> Result<(BlockingEmulator, Config), Error> {
     let emulator = Emulator::builder()
         .tenant("t12345")
-        .user(format!("device_{DEVICE}"), "demo-secret")
+        .bootstrap_password("demo-bootstrap")
         .start_blocking()?;
     let handle = emulator.handle();
     let addr = handle.mqtts_addr().ok_or("no TLS listener")?;
+    let ca = handle.ca_pem().ok_or("no CA")?.to_owned();
     println!("embedded Cumulocity emulator on mqtts://{addr} (tenant t12345)");
     println!("(set C8Y_HOST, C8Y_TENANT, C8Y_USER, C8Y_PASSWORD, C8Y_DEVICE_ID for a real tenant)\n");
+
+    // Registration: the operator registers the id, the device polls s/ucr with the bootstrap
+    // user, the operator accepts, the device receives 70,<tenant>,<user>,<password>.
+    handle.register_device(DEVICE).ok_or("no platform model")?;
+    println!("operator: registered device {DEVICE}");
+    let file = std::env::temp_dir().join(format!("c8y-demo-{}-credentials", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let mut bootstrap = BootstrapConfig::new("localhost", DEVICE, "demo-bootstrap", &file);
+    bootstrap.port = Some(addr.port());
+    bootstrap.trust = TrustRoots::CaPem(ca.clone());
+    bootstrap.poll_interval = Duration::from_millis(200);
+    bootstrap.timeout = WAIT;
+    let device = std::thread::spawn(move || register_blocking(bootstrap));
+    emulator.block_on(handle.wait_for_device_request(
+        DEVICE,
+        DeviceRequestStatus::PendingAcceptance,
+        WAIT,
+    ))?;
+    println!("-> s/ucr (device polls with management/devicebootstrap)");
+    handle.accept_device_request(DEVICE)?;
+    println!("operator: accepted the request");
+    let credentials = device.join().map_err(|_| "registration thread panicked")??;
+    println!(
+        "<- s/dcr 70,{},{},*** (kept in {} with mode 0600)\n",
+        credentials.tenant,
+        credentials.user,
+        file.display()
+    );
+    let _ = std::fs::remove_file(&file);
+
     let config = Config::builder("localhost", DEVICE)
         .port(addr.port())
         .transport(TransportKind::Tls)
-        .password("t12345", format!("device_{DEVICE}"), "demo-secret")
-        .trust(TrustRoots::CaPem(handle.ca_pem().ok_or("no CA")?.to_owned()))
+        .credentials_from(&credentials)
+        .trust(TrustRoots::CaPem(ca))
         .create_device(
             DeviceCreation::new()
                 .with_name("c8y-mqtt demo")
