@@ -1,18 +1,19 @@
 //! SmartREST 2.0 collections from code, JSON over MQTT, `s/e` errors, and a device's whole
-//! lifecycle through the client against the emulator: device → child → data → operation round
-//! trip → custom template operation round trip.
+//! lifecycle through the client against the emulator: bootstrap → device → child → data →
+//! operation round trip → custom template operation round trip.
 
 mod client_support;
 
 use c8y_mqtt::QoS;
 use c8y_mqtt::client::{
-    Client, ClientError, CollectionState, Event, OperationSource, ReceivedOperation, TransportKind,
+    BootstrapConfig, Client, ClientError, CollectionState, Event, OperationSource, ReceivedOperation,
+    TransportKind, register,
 };
 use c8y_mqtt::smartrest2::{
     CustomValue, Request, RequestTemplate, ResponseTemplate, Slot, TemplateCollection, ValueType,
 };
 use c8y_mqtt::templates::upstream::{DeviceCreation, Temperature};
-use c8y_mqtt_emulator::model::RecordFilter;
+use c8y_mqtt_emulator::model::{DeviceRequestStatus, RecordFilter};
 use client_support::*;
 use serde_json::{Value, json};
 
@@ -209,9 +210,39 @@ async fn json_measurement_is_stored_and_errors_are_typed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_device_lifecycle() {
     let emulator = emulator().await;
-    // Device credentials (bootstrap is a separate flow) → device creation → subscriptions.
+    // Bootstrap: the operator registers the id, the device polls s/ucr with the bootstrap user,
+    // the operator accepts, the device gets 70,<tenant>,<user>,<password> (kept in a 0600 file).
+    emulator.register_device(DEVICE).expect("platform model");
+    let dir = std::env::temp_dir().join(format!("c8y-lifecycle-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bootstrap = BootstrapConfig::new(
+        "127.0.0.1",
+        DEVICE,
+        emulator.bootstrap_password(),
+        dir.join("credentials"),
+    );
+    bootstrap.port = Some(emulator.mqtt_addr().expect("mqtt").port());
+    bootstrap.transport = TransportKind::Tcp;
+    bootstrap.poll_interval = std::time::Duration::from_millis(50);
+    bootstrap.timeout = WAIT;
+    let registration = tokio::spawn(register(bootstrap));
+    emulator
+        .wait_for_device_request(DEVICE, DeviceRequestStatus::PendingAcceptance, WAIT)
+        .await
+        .expect("the device polled");
+    emulator.accept_device_request(DEVICE).unwrap();
+    let credentials = registration.await.unwrap().expect("credentials delivered");
+    assert_eq!(
+        (credentials.tenant.as_str(), credentials.user.as_str()),
+        (TENANT, USER)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // With those credentials: device creation → subscriptions.
     let client = connected_client(
         config(&emulator, TransportKind::Tcp)
+            .credentials_from(&credentials)
             .create_device(
                 DeviceCreation::new()
                     .with_name("Lifecycle device")
