@@ -273,6 +273,21 @@ pub struct Config {
 
 impl Config {
     /// A builder for `host` and the device id (`c8y_Serial` external id, no `:`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use c8y_mqtt::client::{Config, TransportKind};
+    /// let config = Config::builder("mqtt.eu-latest.cumulocity.com", "1234")
+    ///     .password("t12345", "device_1234", "s3cr3t")
+    ///     .default_xid("myCommon_10")
+    ///     .keep_alive(Duration::from_secs(60))
+    ///     .build()?;
+    /// assert_eq!(config.client_id().to_string(), "d:1234:myCommon_10");
+    /// assert_eq!(config.port(), 8883); // TLS by default
+    /// assert_eq!(config.transport(), TransportKind::Tls);
+    /// assert!(!format!("{config:?}").contains("s3cr3t"), "passwords never show in Debug");
+    /// # Ok::<(), c8y_mqtt::client::ConfigError>(())
+    /// ```
     pub fn builder(host: impl Into<String>, device_id: impl Into<String>) -> ConfigBuilder {
         ConfigBuilder::new(host, device_id)
     }

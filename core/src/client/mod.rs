@@ -151,6 +151,30 @@ impl Shared {
 
 /// The async device client. Create it inside a tokio runtime with [`Client::start`]; it runs
 /// its connection task on that runtime until [`Client::close`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use c8y_mqtt::client::{Client, Config, Event, NextEvent};
+/// use c8y_mqtt::templates::upstream::{DeviceCreation, Temperature};
+///
+/// let config = Config::from_env()?.create_device(DeviceCreation::new()).build()?;
+/// let client = Client::start(config)?;
+/// client.wait_connected(Duration::from_secs(30)).await?;
+/// let delivery = client.publish(Temperature::new(21))?;
+/// delivery.await; // the platform acknowledged it (or it was dropped, with the reason)
+/// let (child, _) = client.device().create_child("1234:pump", "Pump", "c8y_Pump")?;
+/// child.publish(Temperature::new(19))?;
+/// while let NextEvent::Event(event) = client.next_event().await {
+///     if let Event::Operation(op) = event {
+///         op.executing()?;
+///         op.succeed(["done"])?;
+///     }
+/// }
+/// client.flush(Duration::from_secs(10)).await?;
+/// client.close().await;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Client {
     shared: Arc<Shared>,

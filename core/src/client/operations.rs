@@ -123,6 +123,18 @@ pub enum OperationSource {
 
 /// An operation for the device or one of its children, delivered once, with its lifecycle
 /// calls. Equality compares the operation, not the client it came from.
+///
+/// ```no_run
+/// # fn handle(op: &c8y_mqtt::client::ReceivedOperation) -> Result<(), c8y_mqtt::client::ClientError> {
+/// // 504/505/506 when the operation id is known (JSON, SmartREST 2.0 with `id`),
+/// // 501/502/503 by fragment otherwise; on the target device's topic (children too).
+/// op.executing()?;
+/// match op.fragment.as_str() {
+///     "c8y_Restart" => op.succeed(Vec::<String>::new())?,
+///     other => op.fail(&format!("{other} is not supported"))?, // truncated to fit, quote closed
+/// };
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ReceivedOperation {
     /// The platform's operation id, when the rendering carries it (JSON, SmartREST 2.0 with an
