@@ -18,7 +18,7 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::Notify;
 
 use crate::QoS;
-use crate::smartrest::{check_packet_size, join_rows};
+use crate::smartrest::{check_packet_size, push_row};
 
 use super::config::{OutboxLimits, OverflowPolicy};
 use super::error::ClientError;
@@ -217,6 +217,10 @@ struct Inner {
     entries: BTreeMap<u64, Entry>,
     bytes: usize,
     next_entry: u64,
+    /// Every entry below this key is submitted: entries are submitted in key order, so the
+    /// unsubmitted ones form a suffix and a scan starts here instead of walking the in-flight
+    /// ones again. Back to 0 when a connection is lost.
+    scan_from: u64,
     next_delivery: u64,
     store: Option<Store>,
 }
@@ -456,13 +460,16 @@ impl Outbox {
         let mut out: Vec<Submission> = Vec::new();
         let mut qos_packets = 0;
         let mut last_batchable = false;
-        for (key, entry) in inner.entries.iter_mut().filter(|(_, e)| !e.submitted) {
+        let scan_from = inner.scan_from;
+        let mut stopped_at = None;
+        for (key, entry) in inner.entries.range_mut(scan_from..).filter(|(_, e)| !e.submitted) {
             if batch && entry.batchable && last_batchable {
                 if let Some(last) = out.last_mut() {
                     if last.topic == entry.topic && last.qos == entry.qos {
-                        let joined = join_rows([last.payload.as_str(), entry.payload.as_str()]);
-                        if check_packet_size(&last.topic, joined.len(), last.qos).is_ok() {
-                            last.payload = joined;
+                        // Appended in place: re-joining the growing payload would be quadratic.
+                        let joined_len = last.payload.len() + 1 + entry.payload.len();
+                        if check_packet_size(&last.topic, joined_len, last.qos).is_ok() {
+                            push_row(&mut last.payload, &entry.payload);
                             last.entries.push(*key);
                             entry.submitted = true;
                             continue;
@@ -472,6 +479,7 @@ impl Outbox {
             }
             if entry.qos != QoS::AtMostOnce {
                 if qos_packets >= max_qos_packets {
+                    stopped_at = Some(*key);
                     break;
                 }
                 qos_packets += 1;
@@ -485,6 +493,7 @@ impl Outbox {
                 qos: entry.qos,
             });
         }
+        inner.scan_from = stopped_at.unwrap_or(inner.next_entry);
         out
     }
 
@@ -512,6 +521,7 @@ impl Outbox {
     /// After a connection ended: every entry not completed is sent again on the next one.
     pub fn connection_lost(&self) {
         let mut inner = self.inner.lock();
+        inner.scan_from = 0;
         for entry in inner.entries.values_mut() {
             entry.submitted = false;
         }

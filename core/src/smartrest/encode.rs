@@ -198,6 +198,13 @@ pub fn join_rows<S: AsRef<str>>(rows: impl IntoIterator<Item = S>) -> String {
     out
 }
 
+/// Appends an encoded row after the last row of `payload` (LF between rows), in place:
+/// [`join_rows`] for a payload that grows one row at a time.
+pub fn push_row(payload: &mut String, row: &str) {
+    payload.push('\n');
+    payload.push_str(row);
+}
+
 /// Rewrites a payload written by this encoder in the platform's downstream style: inside quoted
 /// fields a doubled `""` becomes `\"` (reference §4.2: the platform sends backslash escapes).
 /// Used by the emulator so that devices see what the real endpoint sends; the decoder reads both
@@ -322,6 +329,14 @@ mod tests {
         );
         assert_eq!(with_backslash_escapes("106"), "106");
         assert_eq!(with_backslash_escapes(""), "");
+    }
+
+    #[test]
+    fn push_row_appends_like_join_rows() {
+        let mut payload = "211,1".to_owned();
+        push_row(&mut payload, "211,2");
+        push_row(&mut payload, "400,t,\"a,b\"");
+        assert_eq!(payload, join_rows(["211,1", "211,2", "400,t,\"a,b\""]));
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use decode::{
     records_platform,
 };
 pub use encode::{
-    RowBuilder, encode_field, encode_field_into, encode_row, encoded_len, join_rows, needs_quoting,
+    RowBuilder, encode_field, encode_field_into, encode_row, encoded_len, join_rows, needs_quoting, push_row,
     with_backslash_escapes,
 };
 pub use fields::{FieldError, FieldErrorKind, FieldReader};
