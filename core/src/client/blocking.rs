@@ -18,6 +18,28 @@ use super::outbox::{Delivery, DeliveryId};
 
 /// A client that owns its runtime. Do not call its blocking methods (nor drop it) from inside an
 /// async task: they block the thread, and a runtime cannot be blocked on from within another.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use c8y_mqtt::client::{BlockingClient, Config, Event, NextEvent};
+/// use c8y_mqtt::templates::upstream::{Battery, DeviceCreation};
+///
+/// let client = BlockingClient::connect(Config::from_env()?.create_device(DeviceCreation::new()).build()?)?;
+/// client.wait_connected(Duration::from_secs(30))?;
+/// client.publish(Battery::new(87))?.wait(Duration::from_secs(10));
+/// loop {
+///     match client.next_event(Duration::from_secs(1)) {
+///         NextEvent::Event(Event::Operation(op)) => {
+///             op.executing()?;
+///             op.succeed(Vec::<String>::new())?;
+///         }
+///         NextEvent::Event(other) => println!("{other:?}"),
+///         NextEvent::Timeout => {} // nothing yet: do other work
+///         NextEvent::Closed => break,
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct BlockingClient {
     client: Client,

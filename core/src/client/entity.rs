@@ -43,6 +43,18 @@ impl PublishOptions {
 /// The device, one of its child devices, or a service: publishes go to its topic. Cheap to
 /// clone; obtained from [`Client::device`](super::Client::device) and
 /// [`Client::child`](super::Client::child).
+///
+/// ```no_run
+/// # fn run(client: &c8y_mqtt::client::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use c8y_mqtt::templates::upstream::{ServiceStatusUpdate, Temperature};
+/// // 101 on s/us once per client; the child's data goes to s/us/1234:pump
+/// let (pump, _created) = client.device().create_child("1234:pump", "Pump", "c8y_Pump")?;
+/// pump.publish(Temperature::new(42))?;
+/// // a service (102) of the pump, then its status (104 on s/us/1234:pump:db)
+/// let (db, _) = pump.create_service("1234:pump:db", "systemd", "Database", "up")?;
+/// db.publish(ServiceStatusUpdate::new("down")?)?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Entity {
     shared: Arc<Shared>,

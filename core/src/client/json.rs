@@ -30,6 +30,17 @@ pub struct JsonError {
 }
 
 /// Publishes JSON documents; from [`Client::json`].
+///
+/// ```no_run
+/// # fn run(client: &c8y_mqtt::client::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use serde_json::json;
+/// // measurement/measurements/create; the platform sets `source` from the client id
+/// client.json().create_measurement(&json!({
+///     "type": "c8y_Temperature",
+///     "c8y_Temperature": {"T": {"value": 21.5, "unit": "C"}}
+/// }))?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct JsonApi {
     shared: Arc<Shared>,

@@ -114,6 +114,18 @@ impl Completion {
 
 /// The handle a publish returns: its [`DeliveryId`], and its outcome once known. Wait for it
 /// from a plain thread with [`Delivery::wait`] or from async code with [`Delivery::outcome`].
+///
+/// ```no_run
+/// # async fn run(client: &c8y_mqtt::client::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use c8y_mqtt::client::DeliveryOutcome;
+/// use c8y_mqtt::templates::upstream::MajorAlarm;
+/// let delivery = client.publish(MajorAlarm::new("c8y_DoorOpen")?.with_text("Door open"))?;
+/// match delivery.outcome().await {
+///     DeliveryOutcome::Acknowledged => println!("delivery {:?} reached the platform", delivery.id()),
+///     other => println!("not delivered: {other:?}"), // dropped (overflow, closed, stopped)
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Delivery {
     id: DeliveryId,

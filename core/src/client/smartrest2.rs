@@ -333,6 +333,18 @@ pub(crate) fn covers_fragment(config: &Config, fragment: &str) -> bool {
 }
 
 /// Sends use lines of one registered collection; from [`Client::smartrest2`].
+///
+/// ```no_run
+/// # fn run(collection: c8y_mqtt::smartrest2::TemplateCollection) -> Result<(), Box<dyn std::error::Error>> {
+/// use c8y_mqtt::client::{Client, Config};
+/// // The collection (e.g. 999 = POST MEASUREMENT with time and value at use) is declared in the
+/// // config; the client creates it on s/ut/<X-ID> when s/dt says it is missing.
+/// let config = Config::from_env()?.collection(collection).build()?;
+/// let client = Client::start(config)?;
+/// // `999,,25` on s/uc/myCommon_10: values checked against the template's columns
+/// client.smartrest2("myCommon_10")?.send("999", ["", "25"])?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SmartRest2 {
     shared: Arc<Shared>,
