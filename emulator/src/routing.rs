@@ -39,7 +39,7 @@ pub(crate) fn request_context(
         device: children
             .last()
             .map_or_else(|| session.device_id.clone(), |child| child.as_str().to_owned()),
-        persistent: !matches!(mode, ProcessingMode::Transient | ProcessingMode::Cep),
+        persistent: mode.stores_data(),
     }
 }
 

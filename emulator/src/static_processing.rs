@@ -138,10 +138,7 @@ fn apply(
     };
     let (device, created) = resolve_device(model, target, id, creation)?;
     model.touch_availability(device);
-    let persist = matches!(
-        target.mode,
-        ProcessingMode::Persistent | ProcessingMode::Quiescent
-    );
+    let persist = target.mode.stores_data();
     match template {
         Upstream::DeviceCreation(_) => {
             if !created {

@@ -42,6 +42,13 @@ impl ProcessingMode {
         }
     }
 
+    /// Whether data sent in this mode is stored by the platform (reference §2.3): persistent
+    /// (`s`) and quiescent (`q`) are; transient (`t`) and CEP (`c`) only reach real-time
+    /// processing.
+    pub fn stores_data(self) -> bool {
+        matches!(self, Self::Persistent | Self::Quiescent)
+    }
+
     /// The mode for a prefix character.
     pub fn from_prefix(prefix: char) -> Option<Self> {
         match prefix {
@@ -97,6 +104,12 @@ mod tests {
             assert_eq!(ProcessingMode::from_prefix(prefix), Some(mode));
         }
         assert_eq!(ProcessingMode::default(), ProcessingMode::Persistent);
+    }
+
+    #[test]
+    fn persistent_and_quiescent_store_data() {
+        let stored: Vec<bool> = ProcessingMode::ALL.iter().map(|m| m.stores_data()).collect();
+        assert_eq!(stored, [true, false, true, false]);
     }
 
     #[test]
