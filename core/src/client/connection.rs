@@ -15,21 +15,26 @@
 //!   complete as "sent" on their `Outgoing::Publish(0)`.
 //! * **Window.** At most `max_inflight` packets are handed to rumqttc and not yet acknowledged,
 //!   so its request channel (sized above that) never fills and `try_publish` never blocks.
-//! * **The event loop runs in its own task** and forwards events over a channel: `poll` is not
-//!   cancel-safe, the channel receive is.
+//! * **The event loop is polled in this task, through a stream** (`stream::unfold`) kept across
+//!   `select!` iterations: `EventLoop::poll` is not cancel-safe, and the stream holds the poll in
+//!   progress instead of dropping it when another branch wins. Polling here rather than in a task
+//!   of its own saves a channel hop and a task wake-up for every packet.
+//! * **Batching linger** is a timer armed when entries arrive, not a sleep inside the loop, so
+//!   acknowledgements keep flowing while a batch fills.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use futures_util::{Stream, StreamExt};
+use rumqttc::EventLoop;
 use rumqttc::tokio_rustls::rustls::{self, ClientConfig};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event as MqttEvent, NetworkOptions, Outgoing, Packet,
     SubscribeFilter, SubscribeReasonCode,
 };
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::watch;
 
 use crate::QoS;
 use crate::templates::UpstreamTemplate;
@@ -55,13 +60,13 @@ enum SessionEnd {
     },
 }
 
-/// Aborts the event-loop task when the session ends.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+/// The events of one connection's event loop, as a stream that keeps a poll in progress.
+fn event_stream(eventloop: EventLoop) -> impl Stream<Item = Result<MqttEvent, ConnectionError>> {
+    // Boxed so that moving the loop in and out of each poll's future copies a pointer.
+    futures_util::stream::unfold(Box::new(eventloop), |mut eventloop| async move {
+        let event = eventloop.poll().await;
+        Some((event, eventloop))
+    })
 }
 
 /// The client's background task: runs sessions until closed or stopped.
@@ -121,20 +126,12 @@ async fn session(
     network.set_connection_timeout(config.connect_timeout.as_secs().max(1));
     eventloop.set_network_options(network);
 
-    let (tx, mut rx) = mpsc::channel::<Result<MqttEvent, ConnectionError>>(256);
-    let _poller = AbortOnDrop(tokio::spawn(async move {
-        loop {
-            let event = eventloop.poll().await;
-            let failed = event.is_err();
-            if tx.send(event).await.is_err() || failed {
-                return;
-            }
-        }
-    }));
+    let events = event_stream(eventloop);
+    let mut events = std::pin::pin!(events);
 
     // CONNACK.
     let first = tokio::select! {
-        event = rx.recv() => event,
+        event = events.next() => event,
         _ = close.changed() => return SessionEnd::Closed,
     };
     match first {
@@ -156,10 +153,12 @@ async fn session(
         return failed(error, Some(connected_at.elapsed()));
     }
 
+    // Armed when entries arrive with batching on; the entries are submitted when it fires.
+    let mut linger: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         let uptime = || Some(connected_at.elapsed());
         tokio::select! {
-            event = rx.recv() => match event {
+            event = events.next() => match event {
                 Some(Ok(event)) => {
                     if let Err(error) = relay.handle(event) {
                         return failed(error, uptime());
@@ -168,14 +167,18 @@ async fn session(
                 Some(Err(error)) => return failed(map_error(error), uptime()),
                 None => return failed(ConnectError::Protocol("event loop ended".to_owned()), uptime()),
             },
-            () = shared.outbox.added.notified(), if relay.phase == Phase::Ready => {
-                if let Some(linger) = config.batching_linger {
-                    tokio::time::sleep(linger).await;
+            () = shared.outbox.added.notified(), if relay.phase == Phase::Ready && linger.is_none() => {
+                match config.batching_linger {
+                    Some(duration) => linger = Some(Box::pin(tokio::time::sleep(duration))),
+                    None => relay.submit(),
                 }
+            }
+            () = async { if let Some(timer) = linger.as_mut() { timer.await } }, if linger.is_some() => {
+                linger = None;
                 relay.submit();
             }
             _ = close.changed() => {
-                relay.disconnect(&mut rx).await;
+                relay.disconnect(events).await;
                 return SessionEnd::Closed;
             }
         }
@@ -429,10 +432,10 @@ impl<'a> Relay<'a> {
     }
 
     /// Sends DISCONNECT and waits briefly until it is written.
-    async fn disconnect(&self, rx: &mut mpsc::Receiver<Result<MqttEvent, ConnectionError>>) {
+    async fn disconnect(&self, mut events: impl Stream<Item = Result<MqttEvent, ConnectionError>> + Unpin) {
         if self.client.try_disconnect().is_ok() {
             let _ = tokio::time::timeout(Duration::from_secs(1), async {
-                while let Some(Ok(event)) = rx.recv().await {
+                while let Some(Ok(event)) = events.next().await {
                     if matches!(event, MqttEvent::Outgoing(Outgoing::Disconnect)) {
                         return;
                     }

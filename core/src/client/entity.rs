@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::QoS;
 use crate::templates::upstream::{ChildDeviceCreation, ServiceCreation, Upstream};
-use crate::topic::{ExternalId, ProcessingMode, UpstreamTopic};
+use crate::topic::{ExternalId, ProcessingMode, static_topic_text};
 
 use super::error::ClientError;
 use super::outbox::{Delivery, Message};
@@ -86,9 +86,7 @@ impl Entity {
 
     /// The static topic of this entity in `mode`.
     pub fn topic(&self, mode: ProcessingMode) -> String {
-        UpstreamTopic::static_(mode)
-            .child_path(self.path.iter().cloned())
-            .to_string()
+        static_topic_text(mode, &self.path)
     }
 
     /// Publishes a static template with the configured QoS and processing mode; see

@@ -314,13 +314,13 @@ impl Client {
         let outbox = &self.shared.outbox;
         let wait = async {
             loop {
-                let changed = outbox.changed.notified();
-                tokio::pin!(changed);
-                changed.as_mut().enable();
+                let emptied = outbox.emptied.notified();
+                tokio::pin!(emptied);
+                emptied.as_mut().enable();
                 if outbox.is_empty() {
                     return;
                 }
-                changed.await;
+                emptied.await;
             }
         };
         match tokio::time::timeout(timeout, wait).await {

@@ -9,7 +9,6 @@
 //! publish call returns and deleted after their acknowledgement (see [`super::persistence`] for
 //! the exact guarantee); [`Outbox::open`] loads what a previous client left there.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +22,9 @@ use crate::smartrest::{check_packet_size, push_row};
 use super::config::{OutboxLimits, OverflowPolicy};
 use super::error::ClientError;
 use super::persistence::{self, SkippedFile, Store, StoredMessage};
+
+mod queue;
+use queue::EntryQueue;
 
 /// Identifies one publish call; unique within a client, increasing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -226,7 +228,7 @@ pub struct Message {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: BTreeMap<u64, Entry>,
+    entries: EntryQueue<Entry>,
     bytes: usize,
     next_entry: u64,
     /// Every entry below this key is submitted: entries are submitted in key order, so the
@@ -254,8 +256,9 @@ pub struct Outbox {
     inner: Mutex<Inner>,
     /// Woken when entries are added (the connection task submits them).
     pub(crate) added: Notify,
-    /// Woken when entries complete (flush waits on it).
-    pub(crate) changed: Notify,
+    /// Woken when the outbox becomes empty (flush waits on it). Only then: waking a waiting
+    /// flush for every acknowledgement would cost a thread wake-up per message.
+    pub(crate) emptied: Notify,
 }
 
 impl Outbox {
@@ -265,7 +268,7 @@ impl Outbox {
             limits,
             inner: Mutex::new(Inner::default()),
             added: Notify::new(),
-            changed: Notify::new(),
+            emptied: Notify::new(),
         }
     }
 
@@ -438,8 +441,8 @@ impl Outbox {
             }
         }
         self.added.notify_one();
-        if !finished.is_empty() {
-            self.changed.notify_waiters();
+        if !finished.is_empty() && self.is_empty() {
+            self.emptied.notify_waiters();
         }
         Ok((delivery, finished))
     }
@@ -452,10 +455,10 @@ impl Outbox {
             .entries
             .iter()
             .filter(|(_, e)| e.completion.outcome().is_some())
-            .map(|(k, _)| *k)
+            .map(|(k, _)| k)
             .collect();
         for key in done {
-            if let Some(entry) = inner.entries.remove(&key) {
+            if let Some(entry) = inner.entries.remove(key) {
                 inner.bytes -= entry.payload.len();
                 files.extend(entry.file);
             }
@@ -474,7 +477,11 @@ impl Outbox {
         let mut last_batchable = false;
         let scan_from = inner.scan_from;
         let mut stopped_at = None;
-        for (key, entry) in inner.entries.range_mut(scan_from..).filter(|(_, e)| !e.submitted) {
+        for (key, entry) in inner
+            .entries
+            .range_mut_from(scan_from)
+            .filter(|(_, e)| !e.submitted)
+        {
             if batch && entry.batchable && last_batchable {
                 if let Some(last) = out.last_mut() {
                     if last.topic == entry.topic && last.qos == entry.qos {
@@ -482,7 +489,7 @@ impl Outbox {
                         let joined_len = last.payload.len() + 1 + entry.payload.len();
                         if check_packet_size(&last.topic, joined_len, last.qos).is_ok() {
                             push_row(&mut last.payload, &entry.payload);
-                            last.entries.push(*key);
+                            last.entries.push(key);
                             entry.submitted = true;
                             continue;
                         }
@@ -491,7 +498,7 @@ impl Outbox {
             }
             if entry.qos != QoS::AtMostOnce {
                 if qos_packets >= max_qos_packets {
-                    stopped_at = Some(*key);
+                    stopped_at = Some(key);
                     break;
                 }
                 qos_packets += 1;
@@ -499,7 +506,7 @@ impl Outbox {
             entry.submitted = true;
             last_batchable = entry.batchable;
             out.push(Submission {
-                entries: vec![*key],
+                entries: vec![key],
                 topic: entry.topic.clone(),
                 payload: entry.payload.clone(),
                 qos: entry.qos,
@@ -513,10 +520,10 @@ impl Outbox {
     pub fn complete(&self, entries: &[u64], outcome: DeliveryOutcome) -> Vec<Finished> {
         let mut finished = Vec::new();
         let mut files = Vec::new();
-        {
+        let emptied = {
             let mut inner = self.inner.lock();
             for key in entries {
-                if let Some(entry) = inner.entries.remove(key) {
+                if let Some(entry) = inner.entries.remove(*key) {
                     inner.bytes -= entry.payload.len();
                     files.extend(entry.file);
                     if let Some(outcome) = entry.completion.part_done(outcome) {
@@ -524,9 +531,12 @@ impl Outbox {
                     }
                 }
             }
-        }
+            inner.entries.is_empty()
+        };
         persistence::remove_files(&files);
-        self.changed.notify_waiters();
+        if emptied {
+            self.emptied.notify_waiters();
+        }
         finished
     }
 
@@ -542,20 +552,20 @@ impl Outbox {
     /// Gives up every entry (close, fatal stop); returns the finished deliveries. Persisted
     /// entries stay on disk for the next client using the directory.
     pub fn drain(&self, reason: DropReason) -> Vec<Finished> {
-        let entries = {
+        let entries: Vec<Entry> = {
             let mut inner = self.inner.lock();
             inner.bytes = 0;
-            std::mem::take(&mut inner.entries)
+            inner.entries.drain_values().collect()
         };
         let finished = entries
-            .into_values()
+            .into_iter()
             .filter_map(|e| {
                 e.completion
                     .part_done(DeliveryOutcome::Dropped(reason))
                     .map(|o| (e.delivery, o))
             })
             .collect();
-        self.changed.notify_waiters();
+        self.emptied.notify_waiters();
         finished
     }
 

@@ -111,19 +111,40 @@ impl SmartRestTopic {
 
 impl fmt::Display for SmartRestTopic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.mode.as_str())?;
-        f.write_str("/")?;
-        f.write_str(self.channel.topic_type().as_str())?;
-        if let Some(xid) = self.channel.xid() {
-            f.write_str("/")?;
-            f.write_str(xid.as_str())?;
-        }
-        for child in &self.children {
-            f.write_str("/")?;
-            f.write_str(child.as_str())?;
-        }
-        Ok(())
+        write_topic(f, self.mode, &self.channel, &self.children)
     }
+}
+
+/// Writes `<mode>/<type>[/<X-ID>][/<child>…]`: the one rendering of a SmartREST topic.
+fn write_topic(
+    out: &mut impl fmt::Write,
+    mode: ProcessingMode,
+    channel: &SmartRestChannel,
+    children: &[ExternalId],
+) -> fmt::Result {
+    out.write_str(mode.as_str())?;
+    out.write_str("/")?;
+    out.write_str(channel.topic_type().as_str())?;
+    if let Some(xid) = channel.xid() {
+        out.write_str("/")?;
+        out.write_str(xid.as_str())?;
+    }
+    for child in children {
+        out.write_str("/")?;
+        out.write_str(child.as_str())?;
+    }
+    Ok(())
+}
+
+/// The static-template topic (`<mode>/us[/<child>…]`) as text, the same text as
+/// `UpstreamTopic::static_(mode).child_path(children)` displays, without cloning the child ids
+/// or going through a formatter: the client renders it for every publish.
+pub fn static_topic_text(mode: ProcessingMode, children: &[ExternalId]) -> String {
+    let len = 5 + children.iter().map(|c| 1 + c.as_str().len()).sum::<usize>();
+    let mut topic = String::with_capacity(len);
+    // Writing into a String cannot fail.
+    let _ = write_topic(&mut topic, mode, &SmartRestChannel::Static, children);
+    topic
 }
 
 impl FromStr for SmartRestTopic {
@@ -269,5 +290,37 @@ impl TryFrom<&str> for UpstreamTopic {
 
     fn try_from(s: &str) -> Result<Self, TopicError> {
         s.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_topic_text_matches_the_displayed_topic() {
+        let children = [
+            ExternalId::new("child-1").unwrap(),
+            ExternalId::new("sensor").unwrap(),
+        ];
+        let modes = [
+            ProcessingMode::Persistent,
+            ProcessingMode::Transient,
+            ProcessingMode::Quiescent,
+            ProcessingMode::Cep,
+        ];
+        for mode in modes {
+            for depth in 0..=children.len() {
+                let path = &children[..depth];
+                let expected = UpstreamTopic::static_(mode)
+                    .child_path(path.iter().cloned())
+                    .to_string();
+                assert_eq!(static_topic_text(mode, path), expected);
+            }
+        }
+        assert_eq!(
+            static_topic_text(ProcessingMode::Transient, &children),
+            "t/us/child-1/sensor"
+        );
     }
 }
