@@ -22,7 +22,7 @@
 //! * **Batching linger** is a timer armed when entries arrive, not a sleep inside the loop, so
 //!   acknowledgements keep flowing while a batch fills.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -46,6 +46,7 @@ use super::Shared;
 use super::backoff::Backoff;
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
+use super::inflight::Inflight;
 use super::outbox::{DeliveryOutcome, DropReason};
 use super::transport::mqtt_options;
 
@@ -153,11 +154,21 @@ async fn session(
         return failed(error, Some(connected_at.elapsed()));
     }
 
+    // The wake-ups live across iterations: re-creating them each time would register and
+    // deregister a waiter (two lock round trips each) for every packet.
+    let mut added = std::pin::pin!(shared.outbox.added.notified());
+    let mut closed = std::pin::pin!(close.changed());
     // Armed when entries arrive with batching on; the entries are submitted when it fires.
     let mut linger: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         let uptime = || Some(connected_at.elapsed());
         tokio::select! {
+            // Close first, so that a busy connection cannot delay it.
+            biased;
+            _ = &mut closed => {
+                relay.disconnect(events).await;
+                return SessionEnd::Closed;
+            }
             event = events.next() => match event {
                 Some(Ok(event)) => {
                     if let Err(error) = relay.handle(event) {
@@ -167,7 +178,8 @@ async fn session(
                 Some(Err(error)) => return failed(map_error(error), uptime()),
                 None => return failed(ConnectError::Protocol("event loop ended".to_owned()), uptime()),
             },
-            () = shared.outbox.added.notified(), if relay.phase == Phase::Ready && linger.is_none() => {
+            () = &mut added, if relay.phase == Phase::Ready && linger.is_none() => {
+                added.set(shared.outbox.added.notified());
                 match config.batching_linger {
                     Some(duration) => linger = Some(Box::pin(tokio::time::sleep(duration))),
                     None => relay.submit(),
@@ -176,10 +188,6 @@ async fn session(
             () = async { if let Some(timer) = linger.as_mut() { timer.await } }, if linger.is_some() => {
                 linger = None;
                 relay.submit();
-            }
-            _ = close.changed() => {
-                relay.disconnect(events).await;
-                return SessionEnd::Closed;
             }
         }
     }
@@ -221,7 +229,7 @@ struct Relay<'a> {
     /// Submitted publishes whose packet id is not known yet, in request order.
     awaiting_pkid: VecDeque<Tag>,
     /// Publishes awaiting PUBACK/PUBCOMP by packet id.
-    inflight: HashMap<u16, Tag>,
+    inflight: Inflight<Tag>,
 }
 
 impl<'a> Relay<'a> {
@@ -232,7 +240,7 @@ impl<'a> Relay<'a> {
             phase: Phase::Subscribing,
             topics: shared.config.subscription_topics(),
             awaiting_pkid: VecDeque::new(),
-            inflight: HashMap::new(),
+            inflight: Inflight::with_capacity(shared.config.max_inflight),
         }
     }
 
@@ -362,7 +370,7 @@ impl<'a> Relay<'a> {
     }
 
     fn acknowledged(&mut self, pkid: u16) -> Result<(), ConnectError> {
-        match self.inflight.remove(&pkid) {
+        match self.inflight.remove(pkid) {
             Some(Tag::Outbox(entries)) => {
                 let finished = self
                     .shared

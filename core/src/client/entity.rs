@@ -104,7 +104,7 @@ impl Entity {
         template: impl Into<Upstream>,
         options: PublishOptions,
     ) -> Result<Delivery, ClientError> {
-        self.shared.check_running()?;
+        // `publish_payloads` checks that the client runs.
         let template = template.into();
         let qos = options.qos.unwrap_or(self.shared.config.default_qos);
         let topic = self.topic(options.mode.unwrap_or(self.shared.config.mode));

@@ -54,6 +54,7 @@ mod entity;
 mod env;
 pub mod error;
 pub mod events;
+mod inflight;
 pub mod json;
 pub mod operations;
 pub mod outbox;

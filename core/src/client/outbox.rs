@@ -338,7 +338,7 @@ impl Outbox {
 
     /// Queues a message. On overflow either refuses it ([`ClientError::OutboxFull`]) or drops
     /// the oldest entries, whose finished deliveries are returned for reporting.
-    pub fn enqueue(&self, message: Message) -> Result<(Delivery, Vec<Finished>), ClientError> {
+    pub fn enqueue(&self, mut message: Message) -> Result<(Delivery, Vec<Finished>), ClientError> {
         let size: usize = message.payloads.iter().map(String::len).sum();
         let count = message.payloads.len();
         if count > self.limits.max_messages || size > self.limits.max_bytes {
@@ -378,7 +378,8 @@ impl Outbox {
                 }
             }
             let id = DeliveryId(inner.next_delivery);
-            let mut files = vec![None; count];
+            // One file per payload with a persistence directory, none without.
+            let mut files = Vec::new();
             if message.qos != QoS::AtMostOnce {
                 if let Some(store) = inner.store.as_mut() {
                     let stored: Vec<StoredMessage> = message
@@ -399,7 +400,7 @@ impl Outbox {
                         .and_then(|()| store.write(&stored))
                         .map_err(ClientError::Persistence);
                     match written {
-                        Ok(paths) => files = paths.into_iter().map(Some).collect(),
+                        Ok(paths) => files = paths,
                         Err(error) => {
                             drop(inner);
                             persistence::remove_files(&dropped_files);
@@ -410,15 +411,24 @@ impl Outbox {
             }
             inner.next_delivery += 1;
             let completion = Completion::new(count);
-            for (payload, file) in message.payloads.into_iter().zip(files) {
+            let mut files = files.into_iter();
+            let mut payloads = message.payloads.into_iter().peekable();
+            while let Some(payload) = payloads.next() {
                 let key = inner.next_entry;
                 inner.next_entry += 1;
                 inner.bytes += payload.len();
+                // The last (usually the only) packet takes the topic itself.
+                let topic = if payloads.peek().is_some() {
+                    message.topic.clone()
+                } else {
+                    std::mem::take(&mut message.topic)
+                };
+                let file = files.next();
                 inner.entries.insert(
                     key,
                     Entry {
                         delivery: id,
-                        topic: message.topic.clone(),
+                        topic,
                         payload,
                         qos: message.qos,
                         batchable: message.batchable,

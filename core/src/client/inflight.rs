@@ -1,0 +1,67 @@
+//! [`Inflight`]: what each unacknowledged packet id carries. rumqttc hands out packet ids from 1
+//! up to its in-flight limit, so a slot per id replaces a hash map (no hashing per packet).
+
+/// Values by MQTT packet id, with a count of the occupied ids.
+#[derive(Debug)]
+pub(crate) struct Inflight<T> {
+    slots: Vec<Option<T>>,
+    len: usize,
+}
+
+impl<T> Inflight<T> {
+    /// An empty map with room for ids up to `expected_max` before it grows.
+    pub(crate) fn with_capacity(expected_max: u16) -> Self {
+        let mut slots = Vec::new();
+        slots.resize_with(usize::from(expected_max) + 1, || None);
+        Self { slots, len: 0 }
+    }
+
+    /// Stores `value` under `id`, returning what was there.
+    pub(crate) fn insert(&mut self, id: u16, value: T) -> Option<T> {
+        let index = usize::from(id);
+        if index >= self.slots.len() {
+            self.slots.resize_with(index + 1, || None);
+        }
+        let previous = self.slots.get_mut(index).and_then(|slot| slot.replace(value));
+        if previous.is_none() {
+            self.len += 1;
+        }
+        previous
+    }
+
+    /// Takes the value under `id`.
+    pub(crate) fn remove(&mut self, id: u16) -> Option<T> {
+        let value = self.slots.get_mut(usize::from(id)).and_then(Option::take);
+        if value.is_some() {
+            self.len -= 1;
+        }
+        value
+    }
+
+    /// Number of ids in use.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_remove_and_count() {
+        let mut inflight = Inflight::with_capacity(2);
+        assert_eq!(inflight.insert(1, "a"), None);
+        assert_eq!(inflight.insert(2, "b"), None);
+        // Beyond the expected maximum it grows.
+        assert_eq!(inflight.insert(65535, "c"), None);
+        assert_eq!(inflight.len(), 3);
+        assert_eq!(inflight.insert(1, "d"), Some("a"));
+        assert_eq!(inflight.len(), 3);
+        assert_eq!(inflight.remove(1), Some("d"));
+        assert_eq!(inflight.remove(1), None);
+        assert_eq!(inflight.remove(7), None);
+        assert_eq!(inflight.remove(65535), Some("c"));
+        assert_eq!(inflight.len(), 1);
+    }
+}
