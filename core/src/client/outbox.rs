@@ -17,7 +17,7 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::Notify;
 
 use crate::QoS;
-use crate::smartrest::{check_packet_size, push_row};
+use crate::smartrest::{check_packet_size, max_payload_len, push_row};
 
 use super::config::{OutboxLimits, OverflowPolicy};
 use super::error::ClientError;
@@ -498,6 +498,12 @@ impl Outbox {
                         // Appended in place: re-joining the growing payload would be quadratic.
                         let joined_len = last.payload.len() + 1 + entry.payload.len();
                         if check_packet_size(&last.topic, joined_len, last.qos).is_ok() {
+                            if last.entries.len() == 1 {
+                                // A batch starts: room for a full packet at once, instead of
+                                // growing (and copying) the payload a row at a time.
+                                let room = max_payload_len(&last.topic, last.qos);
+                                last.payload.reserve(room.saturating_sub(last.payload.len()));
+                            }
                             push_row(&mut last.payload, &entry.payload);
                             last.entries.push(key);
                             entry.submitted = true;

@@ -81,8 +81,21 @@ impl RowBuilder {
     /// Starts a row with a numeric static template id.
     pub fn with_template(id: u16) -> Self {
         let mut buf = String::with_capacity(64);
-        // Writing to a String cannot fail.
-        let _ = write!(buf, "{id}");
+        // Digits by hand: this runs for every row, and the formatter costs more than the row.
+        let mut digits = [0u8; 5];
+        let mut at = digits.len();
+        let mut rest = id;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &digit in &digits[at..] {
+            buf.push(char::from(digit));
+        }
         Self { buf, held_back: 0 }
     }
 
@@ -122,6 +135,14 @@ impl RowBuilder {
             let raw = self.buf.split_off(start);
             encode_field_into(&mut self.buf, &raw);
         }
+        self
+    }
+
+    /// Appends a mandatory number field (its exact decimal text, which never needs quoting).
+    pub fn number(&mut self, value: &crate::value::Number) -> &mut Self {
+        self.flush_held_back();
+        self.buf.push(',');
+        self.buf.push_str(value.as_str());
         self
     }
 
@@ -250,6 +271,21 @@ pub fn with_backslash_escapes(payload: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_ids_render_as_decimal_text() {
+        for id in [0u16, 7, 10, 200, 999, 1000, 65535] {
+            assert_eq!(RowBuilder::with_template(id).finish(), id.to_string());
+        }
+    }
+
+    #[test]
+    fn number_fields_are_written_as_their_text() {
+        let value: crate::value::Number = "-25.50".parse().unwrap();
+        let mut row = RowBuilder::with_template(200);
+        row.field("c8y_Temperature").optional(None).number(&value);
+        assert_eq!(row.finish(), "200,c8y_Temperature,,-25.50");
+    }
 
     #[test]
     fn plain_fields_are_not_quoted() {

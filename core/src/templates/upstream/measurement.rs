@@ -78,7 +78,7 @@ impl UpstreamTemplate for CustomMeasurement {
     fn write_fields(&self, row: &mut RowBuilder) {
         row.field(&self.fragment)
             .field(&self.series)
-            .display(&self.value)
+            .number(&self.value)
             .optional(self.unit.as_deref())
             .optional_display(self.time.as_ref());
     }
@@ -148,7 +148,7 @@ impl MeasurementSeries {
     fn write(&self, row: &mut RowBuilder) {
         row.field(&self.fragment)
             .field(&self.series)
-            .display(&self.value)
+            .number(&self.value)
             .optional(self.unit.as_deref());
     }
 
@@ -376,7 +376,7 @@ macro_rules! value_measurement {
             const ID: u16 = $id;
 
             fn write_fields(&self, row: &mut RowBuilder) {
-                row.display(&self.value).optional_display(self.time.as_ref());
+                row.number(&self.value).optional_display(self.time.as_ref());
             }
 
             fn read_fields(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
