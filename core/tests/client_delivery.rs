@@ -198,6 +198,35 @@ async fn batching_sends_rows_for_one_topic_as_one_publish() {
     client.close().await;
 }
 
+/// QoS 0 packets occupy rumqttc's request queue until written: a burst far larger than the
+/// window must still go out completely (it once stalled with entries marked submitted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qos0_burst_larger_than_the_window_is_sent_completely() {
+    let emulator = emulator().await;
+    let builder = config(&emulator, TransportKind::Tcp)
+        .default_qos(QoS::AtMostOnce)
+        .max_inflight(10);
+    let client = connected_client(builder).await;
+    let count = 2000;
+    let deliveries: Vec<_> = (0..count)
+        .map(|i| client.publish(Temperature::new(i)).unwrap())
+        .collect();
+    client.flush(WAIT).await.expect("every QoS 0 packet written");
+    for d in &deliveries {
+        assert_eq!(d.try_outcome(), Some(DeliveryOutcome::Sent));
+    }
+    let last = format!("211,{}", count - 1);
+    expect_publish(&emulator, "s/us", &last).await;
+    let rows: Vec<String> = payloads(&emulator)
+        .into_iter()
+        .filter(|(topic, payload)| topic == "s/us" && payload.starts_with("211,"))
+        .map(|(_, payload)| payload)
+        .collect();
+    let expected: Vec<String> = (0..count).map(|i| format!("211,{i}")).collect();
+    assert_eq!(rows, expected, "every row once, in order");
+    client.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnects_after_an_endpoint_restart() {
     let emulator = emulator().await;

@@ -316,7 +316,8 @@ impl<'a> Relay<'a> {
             return;
         }
         let batch = self.shared.config.batching_linger.is_some();
-        for submission in self.shared.outbox.take_submissions(room, batch) {
+        let mut submissions = self.shared.outbox.take_submissions(room, batch).into_iter();
+        while let Some(submission) = submissions.next() {
             let qos = mqtt_qos(submission.qos);
             match self
                 .client
@@ -324,8 +325,12 @@ impl<'a> Relay<'a> {
             {
                 Ok(()) => self.awaiting_pkid.push_back(Tag::Outbox(submission.entries)),
                 Err(error) => {
-                    // The connection is ending; the entries are replayed on the next one.
+                    // Not expected (the window keeps rumqttc's queue from filling), but if so
+                    // the entries go back to the outbox instead of waiting for a reconnect.
                     tracing::debug!(%error, "publish not handed over");
+                    let mut unsent = submission.entries;
+                    unsent.extend(submissions.flat_map(|s| s.entries));
+                    self.shared.outbox.unsubmit(&unsent);
                     return;
                 }
             }

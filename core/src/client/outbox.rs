@@ -477,13 +477,13 @@ impl Outbox {
         persistence::remove_files(&files);
     }
 
-    /// Takes up to `max_qos_packets` QoS ≥ 1 packets (and any QoS 0 packets between them) not yet
-    /// submitted on this connection, oldest first, and marks them submitted. With `batch`,
-    /// consecutive batchable entries for the same topic and QoS share a packet while it fits.
-    pub fn take_submissions(&self, max_qos_packets: usize, batch: bool) -> Vec<Submission> {
+    /// Takes up to `max_packets` packets not yet submitted on this connection, oldest first, and
+    /// marks them submitted. QoS 0 packets count as well: they occupy the MQTT layer's request
+    /// queue until written, and a burst of them must not overflow it. With `batch`, consecutive
+    /// batchable entries for the same topic and QoS share a packet while it fits.
+    pub fn take_submissions(&self, max_packets: usize, batch: bool) -> Vec<Submission> {
         let mut inner = self.inner.lock();
         let mut out: Vec<Submission> = Vec::new();
-        let mut qos_packets = 0;
         let mut last_batchable = false;
         let scan_from = inner.scan_from;
         let mut stopped_at = None;
@@ -512,12 +512,9 @@ impl Outbox {
                     }
                 }
             }
-            if entry.qos != QoS::AtMostOnce {
-                if qos_packets >= max_qos_packets {
-                    stopped_at = Some(key);
-                    break;
-                }
-                qos_packets += 1;
+            if out.len() >= max_packets {
+                stopped_at = Some(key);
+                break;
             }
             entry.submitted = true;
             last_batchable = entry.batchable;
@@ -530,6 +527,21 @@ impl Outbox {
         }
         inner.scan_from = stopped_at.unwrap_or(inner.next_entry);
         out
+    }
+
+    /// Hands entries back that could not be passed on after [`Outbox::take_submissions`]: they
+    /// are submitted again by the next call.
+    pub fn unsubmit(&self, entries: &[u64]) {
+        let mut inner = self.inner.lock();
+        let Some(&first) = entries.iter().min() else {
+            return;
+        };
+        for (key, entry) in inner.entries.range_mut_from(first) {
+            if entries.contains(&key) {
+                entry.submitted = false;
+            }
+        }
+        inner.scan_from = inner.scan_from.min(first);
     }
 
     /// Completes entries (acknowledged or sent); returns the deliveries this finished.
@@ -706,6 +718,39 @@ mod tests {
         outbox.enqueue(msg(&big)).unwrap();
         let subs = outbox.take_submissions(10, true);
         assert_eq!(subs.len(), 2, "two 9000-byte rows do not share a packet");
+    }
+
+    #[test]
+    fn qos0_packets_count_against_the_window() {
+        let outbox = Outbox::new(OutboxLimits::default());
+        for i in 0..5 {
+            let mut m = msg(&format!("211,{i}"));
+            m.qos = QoS::AtMostOnce;
+            outbox.enqueue(m).unwrap();
+        }
+        assert_eq!(outbox.take_submissions(3, false).len(), 3);
+        assert_eq!(outbox.take_submissions(3, false).len(), 2);
+    }
+
+    #[test]
+    fn unsubmitted_entries_are_taken_again_in_order() {
+        let outbox = Outbox::new(OutboxLimits::default());
+        for i in 0..4 {
+            outbox.enqueue(msg(&format!("211,{i}"))).unwrap();
+        }
+        let first = outbox.take_submissions(10, false);
+        assert_eq!(first.len(), 4);
+        // The last two could not be handed over.
+        let back: Vec<u64> = first[2..].iter().flat_map(|s| s.entries.clone()).collect();
+        outbox.unsubmit(&back);
+        let again: Vec<String> = outbox
+            .take_submissions(10, false)
+            .into_iter()
+            .map(|s| s.payload)
+            .collect();
+        assert_eq!(again, vec!["211,2", "211,3"]);
+        outbox.unsubmit(&[]);
+        assert!(outbox.take_submissions(10, false).is_empty());
     }
 
     #[test]
