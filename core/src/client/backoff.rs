@@ -11,6 +11,24 @@ use super::error::ConfigError;
 /// multiplier^n)`, of which a random share of up to `jitter` is taken off, so with `jitter` 0.5
 /// the wait is uniformly within `[base / 2, base]`: never more than `max_delay`, never less than
 /// `(1 - jitter) × base`. A connection that stayed up for `stable_after` resets n to 0.
+///
+/// ```
+/// use std::time::Duration;
+/// use c8y_mqtt::client::{Config, ReconnectPolicy};
+///
+/// // A battery device: start at 5 s, never wait more than 10 minutes.
+/// let policy = ReconnectPolicy {
+///     initial_delay: Duration::from_secs(5),
+///     max_delay: Duration::from_secs(600),
+///     ..ReconnectPolicy::default()
+/// };
+/// let config = Config::builder("example.cumulocity.com", "sensor-0042")
+///     .password("t100", "device_sensor-0042", "secret")
+///     .reconnect(policy.clone())
+///     .build()?;
+/// assert_eq!(config.reconnect(), &policy);
+/// # Ok::<(), c8y_mqtt::client::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectPolicy {
     /// Base wait after the first failure; default 1 s.

@@ -158,6 +158,23 @@ pub enum OverflowPolicy {
 }
 
 /// Bounds of the outbox (messages not yet acknowledged by the platform).
+///
+/// ```
+/// use c8y_mqtt::client::{Config, OutboxLimits, OverflowPolicy};
+///
+/// // Keep at most 1000 messages or 1 MiB; when full, give up the oldest rather than the newest.
+/// let limits = OutboxLimits {
+///     max_messages: 1000,
+///     max_bytes: 1 << 20,
+///     overflow: OverflowPolicy::DropOldest,
+/// };
+/// let config = Config::builder("example.cumulocity.com", "sensor-0042")
+///     .password("t100", "device_sensor-0042", "secret")
+///     .outbox(limits)
+///     .build()?;
+/// assert_eq!(config.outbox_limits(), limits);
+/// # Ok::<(), c8y_mqtt::client::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutboxLimits {
     /// Most messages queued at once.

@@ -123,7 +123,22 @@ impl ConnectError {
     }
 }
 
-/// An error returned at a call (publish, child handles, close).
+/// An error returned at a call (publish, child handles, close). Nothing was queued when a
+/// publish returns one, so the caller decides what to do with the message.
+///
+/// ```no_run
+/// # fn run(client: &c8y_mqtt::client::BlockingClient) {
+/// use c8y_mqtt::client::ClientError;
+/// use c8y_mqtt::templates::upstream::Temperature;
+///
+/// match client.publish(Temperature::new(21)) {
+///     Ok(delivery) => println!("queued as {:?}", delivery.id()),
+///     Err(ClientError::OutboxFull { messages, .. }) => eprintln!("{messages} queued: try later"),
+///     Err(ClientError::MessageTooLarge { size, limit }) => eprintln!("{size} > {limit} bytes"),
+///     Err(other) => eprintln!("not sent: {other}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {

@@ -45,6 +45,34 @@ pub enum ConnectionState {
 }
 
 /// One thing the client reports.
+///
+/// A device's event loop, pulling from a [`BlockingClient`](super::BlockingClient) on a plain
+/// thread (the async [`Client::next_event`](super::Client::next_event) works the same way):
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use c8y_mqtt::client::{BlockingClient, ConnectionState, Event, NextEvent};
+///
+/// fn run(client: &BlockingClient) -> Result<(), c8y_mqtt::client::ClientError> {
+///     loop {
+///         match client.next_event(Duration::from_secs(1)) {
+///             NextEvent::Event(Event::Operation(op)) => {
+///                 op.executing()?;
+///                 // … do the work …
+///                 op.succeed(Vec::<String>::new())?;
+///             }
+///             NextEvent::Event(Event::SmartRestError(line)) => {
+///                 eprintln!("platform rejected template {}: {}", line.template, line.text);
+///             }
+///             NextEvent::Event(Event::ConnectionState(ConnectionState::Stopped { error })) => {
+///                 eprintln!("stopped, not retrying: {error}");
+///             }
+///             NextEvent::Event(_) | NextEvent::Timeout => {}
+///             NextEvent::Closed => return Ok(()),
+///         }
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {

@@ -17,6 +17,14 @@ use super::outbox::Delivery;
 use super::{Client, Shared};
 
 /// Publishes SmartREST 1.0 rows for one X-ID; from [`Client::smartrest1`].
+///
+/// ```no_run
+/// # fn run(client: &c8y_mqtt::client::Client) -> Result<(), c8y_mqtt::client::ClientError> {
+/// // Row "100,Living room,21.5" of the SmartREST 1.0 template collection "legacyTemplates".
+/// let legacy = client.smartrest1("legacyTemplates")?;
+/// let delivery = legacy.send("100", ["Living room", "21.5"])?;
+/// # let _ = delivery; Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SmartRest1 {
     shared: Arc<Shared>,
