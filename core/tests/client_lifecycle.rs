@@ -7,7 +7,7 @@ mod client_support;
 use c8y_mqtt::QoS;
 use c8y_mqtt::client::{
     BootstrapConfig, Client, ClientError, CollectionState, Event, OperationSource, ReceivedOperation,
-    TransportKind, register,
+    Response, Subscriptions, TransportKind, register,
 };
 use c8y_mqtt::smartrest2::{
     CustomValue, Request, RequestTemplate, ResponseTemplate, Slot, TemplateCollection, ValueType,
@@ -153,6 +153,49 @@ async fn collection_is_created_once_then_used() {
         .filter(|(topic, payload)| topic == "s/ut/ops_1" && !payload.is_empty())
         .count();
     assert_eq!(creations, 1);
+    client.close().await;
+}
+
+/// With a default X-ID, `s/dd` carries the default collection's responses: an operation
+/// response template becomes a typed operation, any other response a `SmartRest2Response`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_collection_responses_arrive_on_s_dd() {
+    let emulator = emulator().await;
+    let builder = config(&emulator, TransportKind::Tcp)
+        .default_xid(XID)
+        .collection(collection())
+        .operation_response(XID, "777")
+        .subscriptions(Subscriptions {
+            default_collection: true,
+            ..Subscriptions::default()
+        });
+    let client = connected_client(builder).await;
+    emulator
+        .publish_to(DEVICE, "s/dd", format!("777,{DEVICE},4711"), QoS::AtLeastOnce)
+        .expect("the client subscribed s/dd");
+    let op = next_operation(&client).await;
+    assert_eq!(op.id.as_deref(), Some("4711"));
+    assert_eq!(op.device, DEVICE);
+    assert_eq!(
+        op.source,
+        OperationSource::SmartRest2 {
+            xid: XID.to_owned(),
+            msg_id: "777".to_owned(),
+            values: vec!["4711".to_owned()],
+        }
+    );
+    emulator
+        .publish_to(DEVICE, "s/dd", format!("778,{DEVICE},4712,\"ls -l\""), QoS::AtLeastOnce)
+        .expect("the client subscribed s/dd");
+    let response = expect_event(&client, |e| matches!(e, Event::SmartRest2Response(_))).await;
+    assert_eq!(
+        response,
+        Event::SmartRest2Response(Response {
+            xid: XID.to_owned(),
+            msg_id: "778".to_owned(),
+            values: vec![DEVICE.to_owned(), "4712".to_owned(), "ls -l".to_owned()],
+        })
+    );
     client.close().await;
 }
 
