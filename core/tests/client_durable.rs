@@ -113,7 +113,9 @@ fn messages_accepted_before_a_crash_are_sent_after_restart() {
             .expect("sent once");
         (client, ids)
     });
-    crashed.shutdown_background();
+    // The crash: the runtime stops without any close; waiting for its threads to drop the
+    // tasks releases the directory's lock as the dead process would.
+    crashed.shutdown_timeout(WAIT);
     drop(client_a);
     assert_eq!(message_files(&dir).len(), N, "nothing was removed without PUBACK");
 

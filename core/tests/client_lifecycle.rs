@@ -185,7 +185,12 @@ async fn default_collection_responses_arrive_on_s_dd() {
         }
     );
     emulator
-        .publish_to(DEVICE, "s/dd", format!("778,{DEVICE},4712,\"ls -l\""), QoS::AtLeastOnce)
+        .publish_to(
+            DEVICE,
+            "s/dd",
+            format!("778,{DEVICE},4712,\"ls -l\""),
+            QoS::AtLeastOnce,
+        )
         .expect("the client subscribed s/dd");
     let response = expect_event(&client, |e| matches!(e, Event::SmartRest2Response(_))).await;
     assert_eq!(

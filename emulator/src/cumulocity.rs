@@ -570,14 +570,12 @@ impl ApiExecutor for CumulocityPlatform {
         let (result, outgoing) = self.with_model(|m| {
             let result = m.execute(context, request);
             let mut outgoing = Vec::new();
-            if creates_operations {
-                if let Ok(value) = &result {
-                    let created: Vec<Document> = match value.get("operations").and_then(Value::as_array) {
-                        Some(list) => list.iter().filter_map(|v| v.as_object().cloned()).collect(),
-                        None => value.as_object().cloned().into_iter().collect(),
-                    };
-                    outgoing = self.deliveries(m, &created);
-                }
+            if creates_operations && let Ok(value) = &result {
+                let created: Vec<Document> = match value.get("operations").and_then(Value::as_array) {
+                    Some(list) => list.iter().filter_map(|v| v.as_object().cloned()).collect(),
+                    None => value.as_object().cloned().into_iter().collect(),
+                };
+                outgoing = self.deliveries(m, &created);
             }
             (result, outgoing)
         });

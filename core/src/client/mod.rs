@@ -318,7 +318,7 @@ impl Client {
                 let emptied = outbox.emptied.notified();
                 tokio::pin!(emptied);
                 emptied.as_mut().enable();
-                if outbox.is_empty() {
+                if outbox.is_settled() {
                     return;
                 }
                 emptied.await;

@@ -316,10 +316,10 @@ impl RecentIds {
         if self.ids.contains(id) {
             return false;
         }
-        if self.order.len() >= RECENT_IDS {
-            if let Some(old) = self.order.pop_front() {
-                self.ids.remove(&old);
-            }
+        if self.order.len() >= RECENT_IDS
+            && let Some(old) = self.order.pop_front()
+        {
+            self.ids.remove(&old);
         }
         self.order.push_back(id.to_owned());
         self.ids.insert(id.to_owned());
@@ -389,11 +389,11 @@ pub(crate) fn on_json(shared: &Arc<Shared>, topic: &str, payload: &bytes::Bytes)
 
 /// De-duplicates, fails unsupported operations, delivers the rest as events.
 pub(crate) fn deliver(shared: &Arc<Shared>, op: ReceivedOperation) {
-    if let Some(id) = &op.id {
-        if !shared.operations.recent.lock().insert(id) {
-            tracing::debug!(id, "duplicate operation skipped");
-            return;
-        }
+    if let Some(id) = &op.id
+        && !shared.operations.recent.lock().insert(id)
+    {
+        tracing::debug!(id, "duplicate operation skipped");
+        return;
     }
     let unsupported = shared
         .config

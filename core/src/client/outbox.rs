@@ -237,6 +237,15 @@ struct Inner {
     scan_from: u64,
     next_delivery: u64,
     store: Option<Store>,
+    /// Acknowledged entries whose files are being deleted (outside the lock) right now.
+    removing_files: usize,
+}
+
+impl Inner {
+    /// Nothing queued and no acknowledged entry's file still on disk.
+    fn is_settled(&self) -> bool {
+        self.entries.is_empty() && self.removing_files == 0
+    }
 }
 
 /// What [`Outbox::open`] loaded from the persistence directory.
@@ -380,32 +389,32 @@ impl Outbox {
             let id = DeliveryId(inner.next_delivery);
             // One file per payload with a persistence directory, none without.
             let mut files = Vec::new();
-            if message.qos != QoS::AtMostOnce {
-                if let Some(store) = inner.store.as_mut() {
-                    let stored: Vec<StoredMessage> = message
-                        .payloads
-                        .iter()
-                        .enumerate()
-                        .map(|(part, payload)| StoredMessage {
-                            delivery: id.0,
-                            part: u32::try_from(part).unwrap_or(u32::MAX),
-                            topic: message.topic.clone(),
-                            payload: payload.clone(),
-                            qos: message.qos,
-                            batchable: message.batchable,
-                        })
-                        .collect();
-                    let written = store
-                        .reserve(id.0)
-                        .and_then(|()| store.write(&stored))
-                        .map_err(ClientError::Persistence);
-                    match written {
-                        Ok(paths) => files = paths,
-                        Err(error) => {
-                            drop(inner);
-                            persistence::remove_files(&dropped_files);
-                            return Err(error);
-                        }
+            if message.qos != QoS::AtMostOnce
+                && let Some(store) = inner.store.as_mut()
+            {
+                let stored: Vec<StoredMessage> = message
+                    .payloads
+                    .iter()
+                    .enumerate()
+                    .map(|(part, payload)| StoredMessage {
+                        delivery: id.0,
+                        part: u32::try_from(part).unwrap_or(u32::MAX),
+                        topic: message.topic.clone(),
+                        payload: payload.clone(),
+                        qos: message.qos,
+                        batchable: message.batchable,
+                    })
+                    .collect();
+                let written = store
+                    .reserve(id.0)
+                    .and_then(|()| store.write(&stored))
+                    .map_err(ClientError::Persistence);
+                match written {
+                    Ok(paths) => files = paths,
+                    Err(error) => {
+                        drop(inner);
+                        persistence::remove_files(&dropped_files);
+                        return Err(error);
                     }
                 }
             }
@@ -445,10 +454,10 @@ impl Outbox {
         if !finished.is_empty() {
             self.remove_finished_entries();
         }
-        if count == 0 {
-            if let Some(outcome) = delivery.completion.part_done(DeliveryOutcome::Acknowledged) {
-                finished.push((delivery.id, outcome));
-            }
+        if count == 0
+            && let Some(outcome) = delivery.completion.part_done(DeliveryOutcome::Acknowledged)
+        {
+            finished.push((delivery.id, outcome));
         }
         self.added.notify_one();
         if !finished.is_empty() && self.is_empty() {
@@ -492,24 +501,26 @@ impl Outbox {
             .range_mut_from(scan_from)
             .filter(|(_, e)| !e.submitted)
         {
-            if batch && entry.batchable && last_batchable {
-                if let Some(last) = out.last_mut() {
-                    if last.topic == entry.topic && last.qos == entry.qos {
-                        // Appended in place: re-joining the growing payload would be quadratic.
-                        let joined_len = last.payload.len() + 1 + entry.payload.len();
-                        if check_packet_size(&last.topic, joined_len, last.qos).is_ok() {
-                            if last.entries.len() == 1 {
-                                // A batch starts: room for a full packet at once, instead of
-                                // growing (and copying) the payload a row at a time.
-                                let room = max_payload_len(&last.topic, last.qos);
-                                last.payload.reserve(room.saturating_sub(last.payload.len()));
-                            }
-                            push_row(&mut last.payload, &entry.payload);
-                            last.entries.push(key);
-                            entry.submitted = true;
-                            continue;
-                        }
+            if batch
+                && entry.batchable
+                && last_batchable
+                && let Some(last) = out.last_mut()
+                && last.topic == entry.topic
+                && last.qos == entry.qos
+            {
+                // Appended in place: re-joining the growing payload would be quadratic.
+                let joined_len = last.payload.len() + 1 + entry.payload.len();
+                if check_packet_size(&last.topic, joined_len, last.qos).is_ok() {
+                    if last.entries.len() == 1 {
+                        // A batch starts: room for a full packet at once, instead of
+                        // growing (and copying) the payload a row at a time.
+                        let room = max_payload_len(&last.topic, last.qos);
+                        last.payload.reserve(room.saturating_sub(last.payload.len()));
                     }
+                    push_row(&mut last.payload, &entry.payload);
+                    last.entries.push(key);
+                    entry.submitted = true;
+                    continue;
                 }
             }
             if out.len() >= max_packets {
@@ -548,7 +559,7 @@ impl Outbox {
     pub fn complete(&self, entries: &[u64], outcome: DeliveryOutcome) -> Vec<Finished> {
         let mut finished = Vec::new();
         let mut files = Vec::new();
-        let emptied = {
+        let mut emptied = {
             let mut inner = self.inner.lock();
             for key in entries {
                 if let Some(entry) = inner.entries.remove(*key) {
@@ -559,9 +570,18 @@ impl Outbox {
                     }
                 }
             }
-            inner.entries.is_empty()
+            if !files.is_empty() {
+                inner.removing_files += 1;
+            }
+            inner.is_settled()
         };
-        persistence::remove_files(&files);
+        if !files.is_empty() {
+            // Outside the lock (file-system work); a flush waits for it.
+            persistence::remove_files(&files);
+            let mut inner = self.inner.lock();
+            inner.removing_files -= 1;
+            emptied = inner.is_settled();
+        }
         if emptied {
             self.emptied.notify_waiters();
         }
@@ -583,6 +603,8 @@ impl Outbox {
         let entries: Vec<Entry> = {
             let mut inner = self.inner.lock();
             inner.bytes = 0;
+            // The client is done with the directory: release its lock for the next client.
+            inner.store = None;
             inner.entries.drain_values().collect()
         };
         let finished = entries
@@ -613,6 +635,12 @@ impl Outbox {
     /// Whether nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.inner.lock().entries.is_empty()
+    }
+
+    /// Whether nothing is queued and the files of acknowledged entries are deleted: what
+    /// [`Client::flush`](super::Client::flush) waits for.
+    pub fn is_settled(&self) -> bool {
+        self.inner.lock().is_settled()
     }
 
     /// Payload bytes queued.

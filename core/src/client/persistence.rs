@@ -50,6 +50,8 @@ pub const ID_BLOCK: u64 = 1024;
 const MAGIC: &[u8; 8] = b"C8YMSG01";
 const COUNTER_FILE: &str = "delivery-ids";
 const MESSAGE_EXT: &str = "msg";
+/// Held locked (`flock`) by the client using the directory: one client per directory.
+const LOCK_FILE: &str = "lock";
 
 /// A file-system error of the persistence store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,10 +113,36 @@ pub struct Recovered {
     pub skipped: Vec<SkippedFile>,
 }
 
+/// Takes the directory's lock file, or fails with [`io::ErrorKind::WouldBlock`] when another
+/// client (in this process or another) holds it: two clients sharing a directory would send
+/// and delete each other's messages.
+fn lock_directory(dir: &Path) -> Result<File, PersistenceError> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| PersistenceError::io("create", &path, &e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(PersistenceError {
+            action: "lock",
+            path,
+            kind: io::ErrorKind::WouldBlock,
+            message: "the directory is in use by another client (one client per persistence directory)"
+                .to_owned(),
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(PersistenceError::io("lock", &path, &e)),
+    }
+}
+
 /// The store of one persistence directory.
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
+    /// The locked lock file; the lock ends when the store is dropped.
+    _lock: File,
     /// Ids below this are reserved in the counter file.
     reserved_until: u64,
 }
@@ -125,6 +153,7 @@ impl Store {
     /// found. Corrupt files are renamed to `*.corrupt` and reported, never loaded.
     pub fn open(dir: &Path) -> Result<(Self, u64, Recovered), PersistenceError> {
         fs::create_dir_all(dir).map_err(|e| PersistenceError::io("create", dir, &e))?;
+        let lock = lock_directory(dir)?;
         let mut names: Vec<PathBuf> = fs::read_dir(dir)
             .map_err(|e| PersistenceError::io("read", dir, &e))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -182,6 +211,7 @@ impl Store {
         let next = next.max(reserved_until);
         let mut store = Self {
             dir: dir.to_owned(),
+            _lock: lock,
             reserved_until,
         };
         store.reserve(next)?;
@@ -234,10 +264,10 @@ impl Store {
 /// Deletes packet files (acknowledged or dropped); failures are logged.
 pub fn remove_files(paths: &[PathBuf]) {
     for path in paths {
-        if let Err(error) = fs::remove_file(path) {
-            if error.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(path = %path.display(), %error, "cannot remove an outbox file");
-            }
+        if let Err(error) = fs::remove_file(path)
+            && error.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), %error, "cannot remove an outbox file");
         }
     }
 }
@@ -415,6 +445,20 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_serves_one_store_at_a_time() {
+        let dir = std::env::temp_dir().join(format!("c8y-store-lock-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let (first, _, _) = Store::open(&dir).unwrap();
+        let error = Store::open(&dir).unwrap_err();
+        assert_eq!((error.action, error.kind), ("lock", io::ErrorKind::WouldBlock));
+        drop(first);
+        let (again, _, recovered) = Store::open(&dir).unwrap();
+        assert!(recovered.messages.is_empty() && recovered.skipped.is_empty());
+        drop(again);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn open_loads_in_order_skips_corrupt_and_keeps_ids_increasing() {
         let dir = tempdir("open");
         let (mut store, next, recovered) = Store::open(&dir).unwrap();
@@ -425,7 +469,7 @@ mod tests {
         fs::write(dir.join("00000000000000000009-00000.msg.tmp"), b"half").unwrap();
         drop(store);
 
-        let (_store, next, recovered) = Store::open(&dir).unwrap();
+        let (store, next, recovered) = Store::open(&dir).unwrap();
         let payloads: Vec<&str> = recovered.messages.iter().map(|m| m.payload.as_str()).collect();
         assert_eq!(payloads, ["a", "b"]);
         assert_eq!(recovered.skipped.len(), 1);
@@ -440,6 +484,7 @@ mod tests {
         for m in recovered.messages {
             fs::remove_file(dir.join(format!("{:020}-{:05}.msg", m.delivery, m.part))).unwrap();
         }
+        drop(store);
         let (_store, next_again, _) = Store::open(&dir).unwrap();
         assert!(
             next_again >= next,

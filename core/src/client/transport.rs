@@ -69,10 +69,10 @@ pub(crate) fn mqtt_options(config: &Config, tls: Option<&Arc<ClientConfig>>) -> 
     options.set_keep_alive(config.keep_alive);
     options.set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE);
     options.set_inflight(config.max_inflight);
-    if let Credentials::Password { password, .. } = &config.credentials {
-        if let Some(username) = config.credentials.username() {
-            options.set_credentials(username, password.expose());
-        }
+    if let Credentials::Password { password, .. } = &config.credentials
+        && let Some(username) = config.credentials.username()
+    {
+        options.set_credentials(username, password.expose());
     }
     options
 }

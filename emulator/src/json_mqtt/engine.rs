@@ -195,12 +195,11 @@ fn addressed(
     }
     body.remove("source");
     let mut context = context.clone();
-    if let Some(external) = body.remove("externalSource") {
-        if let Some(Value::String(id)) = external.get("externalId") {
-            if !id.is_empty() {
-                context.device = id.clone();
-            }
-        }
+    if let Some(external) = body.remove("externalSource")
+        && let Some(Value::String(id)) = external.get("externalId")
+        && !id.is_empty()
+    {
+        context.device = id.clone();
     }
     (context, body)
 }

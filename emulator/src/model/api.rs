@@ -69,12 +69,12 @@ impl Model {
     ) -> Result<Value, ApiError> {
         match resource {
             Resource::ManagedObject => {
-                if let Some((id_type, value)) = &external_id {
-                    if self.find_external(id_type, value).is_some() {
-                        return Err(ApiError::Invalid(format!(
-                            "External id {value} of type {id_type} already exists"
-                        )));
-                    }
+                if let Some((id_type, value)) = &external_id
+                    && self.find_external(id_type, value).is_some()
+                {
+                    return Err(ApiError::Invalid(format!(
+                        "External id {value} of type {id_type} already exists"
+                    )));
                 }
                 let external = external_id.as_ref().map(|(t, v)| (t.as_str(), v.as_str()));
                 Ok(Value::Object(self.create_managed_object(body, external)))

@@ -91,10 +91,8 @@ impl Model {
         body.insert("source".into(), self.source_ref(source));
         body.entry("time").or_insert_with(|| Value::String(time.clone()));
         body.insert("creationTime".into(), Value::String(time));
-        if persist {
-            if let Some(store) = self.store(resource) {
-                store.push(body.clone());
-            }
+        if persist && let Some(store) = self.store(resource) {
+            store.push(body.clone());
         }
         body
     }
@@ -122,13 +120,13 @@ impl Model {
         } else {
             None
         };
-        if let Some(index) = existing {
-            if let Some(alarm) = self.alarms.get_mut(index) {
-                let count = alarm.get("count").and_then(Value::as_u64).unwrap_or(1) + 1;
-                alarm.insert("count".into(), json!(count));
-                alarm.insert("lastUpdated".into(), Value::String(now()));
-                return alarm.clone();
-            }
+        if let Some(index) = existing
+            && let Some(alarm) = self.alarms.get_mut(index)
+        {
+            let count = alarm.get("count").and_then(Value::as_u64).unwrap_or(1) + 1;
+            alarm.insert("count".into(), json!(count));
+            alarm.insert("lastUpdated".into(), Value::String(now()));
+            return alarm.clone();
         }
         let id = self.next_id();
         let time = now();

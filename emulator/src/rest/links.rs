@@ -22,23 +22,22 @@ pub(crate) fn segment(value: &str) -> String {
 pub(crate) fn absolutize(value: &mut Value, base: &str, collection_path: &str) {
     rebase_all(value, base);
     if let Value::Object(object) = value {
-        if !object.contains_key("self") {
-            if let Some(id) = id_of(object.get("id")) {
-                object.insert(
-                    "self".into(),
-                    Value::String(format!("{base}{collection_path}/{}", segment(&id))),
-                );
-            }
+        if !object.contains_key("self")
+            && let Some(id) = id_of(object.get("id"))
+        {
+            object.insert(
+                "self".into(),
+                Value::String(format!("{base}{collection_path}/{}", segment(&id))),
+            );
         }
-        if let Some(Value::Object(source)) = object.get_mut("source") {
-            if !source.contains_key("self") {
-                if let Some(id) = id_of(source.get("id")) {
-                    source.insert(
-                        "self".into(),
-                        Value::String(format!("{base}/inventory/managedObjects/{}", segment(&id))),
-                    );
-                }
-            }
+        if let Some(Value::Object(source)) = object.get_mut("source")
+            && !source.contains_key("self")
+            && let Some(id) = id_of(source.get("id"))
+        {
+            source.insert(
+                "self".into(),
+                Value::String(format!("{base}/inventory/managedObjects/{}", segment(&id))),
+            );
         }
     }
 }
@@ -57,10 +56,10 @@ fn rebase_all(value: &mut Value, base: &str) {
         Value::Object(object) => {
             for (key, child) in object.iter_mut() {
                 if key == "self" {
-                    if let Value::String(link) = child {
-                        if let Some(rebased) = rebase(link, base) {
-                            *link = rebased;
-                        }
+                    if let Value::String(link) = child
+                        && let Some(rebased) = rebase(link, base)
+                    {
+                        *link = rebased;
                     }
                 } else {
                     rebase_all(child, base);
