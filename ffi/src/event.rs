@@ -17,55 +17,57 @@ use crate::error::{Error, c8y_result};
 use crate::publish::c_delivery_id;
 
 /// What an event is; from `c8y_event_kind`. New kinds may be added: treat unknown values like
-/// `C8Y_EVENT_KIND_OTHER`.
+/// `C8Y_EVENT_KIND_OTHER`. (The type is not called `c8y_event_kind`: that is the getter.)
+///
+/// cbindgen:prefix-with-name=false
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum c8y_event_kind {
+pub enum c8y_event_type {
     /// Not an event (a NULL argument).
-    None = 0,
+    C8yEventKindNone = 0,
     /// The connection state changed: `c8y_event_connection_state`; `c8y_event_text` says why
     /// for disconnected / stopped.
-    ConnectionState = 1,
+    C8yEventKindConnectionState = 1,
     /// An operation for the device or a child: `c8y_event_operation_kind`,
     /// `_operation_fragment`, `_operation_id`, `_device_id`, fields; answer it with the
     /// lifecycle calls.
-    Operation = 2,
+    C8yEventKindOperation = 2,
     /// Another static line on `s/ds` (106 child devices, 124 managed object id, an unknown
     /// template): `c8y_event_error_code` is its template id, fields are its values.
-    Downstream = 3,
+    C8yEventKindDownstream = 3,
     /// An error line on `s/e`: `c8y_event_error_code` (40, 41, 45, 50, ...), `c8y_event_text`,
     /// fields `[offending template id, text, extra...]`.
-    SmartrestError = 4,
+    C8yEventKindSmartrestError = 4,
     /// A template collection status on `s/dt`: fields are the row's fields.
-    TemplateStatus = 5,
+    C8yEventKindTemplateStatus = 5,
     /// A downstream row that could not be parsed: `c8y_event_text` says why.
-    Malformed = 6,
+    C8yEventKindMalformed = 6,
     /// A message on a topic without a typed parser: `c8y_event_topic`, `c8y_event_payload`.
-    Message = 7,
+    C8yEventKindMessage = 7,
     /// A registered SmartREST 2.0 collection changed state: fields `[xid, state, detail]`
     /// (`checking`, `creating`, `ready` + managed object id, `failed` + reason).
-    Collection = 8,
+    C8yEventKindCollection = 8,
     /// A SmartREST 2.0 response line: fields `[xid, message id, values...]`.
-    Smartrest2Response = 9,
+    C8yEventKindSmartrest2Response = 9,
     /// A SmartREST 1.0 response row: fields `[xid, message id, values...]`.
-    Smartrest1Response = 10,
+    C8yEventKindSmartrest1Response = 10,
     /// A JSON over MQTT error: `c8y_event_text` (message), fields `[error, message, message id]`.
-    JsonError = 11,
+    C8yEventKindJsonError = 11,
     /// A message that could not be read: `c8y_event_topic`, `c8y_event_payload`,
     /// `c8y_event_text` (why).
-    MalformedMessage = 12,
+    C8yEventKindMalformedMessage = 12,
     /// A subscription was refused: `c8y_event_topic`.
-    SubscriptionRefused = 13,
+    C8yEventKindSubscriptionRefused = 13,
     /// A publish finished: `c8y_event_delivery_id`, `c8y_event_delivery_outcome`.
-    Delivery = 14,
+    C8yEventKindDelivery = 14,
     /// Deliveries loaded from the persistence directory at start: fields are their ids.
-    Recovered = 15,
+    C8yEventKindRecovered = 15,
     /// A file in the persistence directory was skipped: fields `[path]`, `c8y_event_text`.
-    OutboxFileSkipped = 16,
+    C8yEventKindOutboxFileSkipped = 16,
     /// The event queue was full: fields `[count of lost events]`.
-    EventsLost = 17,
+    C8yEventKindEventsLost = 17,
     /// A kind this version of the header does not know.
-    Other = 99,
+    C8yEventKindOther = 99,
 }
 
 /// How a publish ended; from `c8y_event_delivery_outcome`.
@@ -92,7 +94,7 @@ pub enum c8y_delivery_outcome {
 /// receive it in a callback (borrowed for the call). Immutable: getters may run on any thread.
 pub struct c8y_event {
     event: Event,
-    kind: c8y_event_kind,
+    kind: c8y_event_type,
     pid: u32,
     text: Option<CString>,
     fields: Vec<CString>,
@@ -132,7 +134,7 @@ impl c8y_event {
     /// Wraps an event and prepares its C strings.
     pub(crate) fn new(event: Event, pid: u32) -> Self {
         let mut e = Self {
-            kind: c8y_event_kind::Other,
+            kind: c8y_event_type::C8yEventKindOther,
             pid,
             text: None,
             fields: Vec::new(),
@@ -148,7 +150,7 @@ impl c8y_event {
         let strings = |items: &[String]| items.iter().map(|s| c_string(s.as_str())).collect::<Vec<_>>();
         match &event {
             Event::ConnectionState(state) => {
-                e.kind = c8y_event_kind::ConnectionState;
+                e.kind = c8y_event_type::C8yEventKindConnectionState;
                 match state {
                     ConnectionState::Disconnected { error, .. } | ConnectionState::Stopped { error } => {
                         e.text = Some(c_string(error.to_string()));
@@ -157,7 +159,7 @@ impl c8y_event {
                 }
             }
             Event::Operation(op) => {
-                e.kind = c8y_event_kind::Operation;
+                e.kind = c8y_event_type::C8yEventKindOperation;
                 e.device = Some(c_string(op.device.as_str()));
                 e.fragment = Some(c_string(op.fragment.as_str()));
                 e.operation_id = op.id.as_deref().map(c_string);
@@ -174,7 +176,7 @@ impl c8y_event {
                 }
             }
             Event::Downstream(line) => {
-                e.kind = c8y_event_kind::Downstream;
+                e.kind = c8y_event_type::C8yEventKindDownstream;
                 let row = line.to_row();
                 let fields = row_fields(&row, 0);
                 e.code = fields
@@ -187,7 +189,7 @@ impl c8y_event {
                 }
             }
             Event::SmartRestError(line) => {
-                e.kind = c8y_event_kind::SmartrestError;
+                e.kind = c8y_event_type::C8yEventKindSmartrestError;
                 e.code = u32::from(line.code);
                 e.text = Some(c_string(line.text.as_str()));
                 e.fields = [line.template.clone(), line.text.clone()]
@@ -197,20 +199,20 @@ impl c8y_event {
                     .collect();
             }
             Event::TemplateStatus(status) => {
-                e.kind = c8y_event_kind::TemplateStatus;
+                e.kind = c8y_event_type::C8yEventKindTemplateStatus;
                 e.fields = row_fields(&status.to_row(), 0);
             }
             Event::Malformed(error) => {
-                e.kind = c8y_event_kind::Malformed;
+                e.kind = c8y_event_type::C8yEventKindMalformed;
                 e.text = Some(c_string(error.to_string()));
             }
             Event::Message { topic, payload } => {
-                e.kind = c8y_event_kind::Message;
+                e.kind = c8y_event_type::C8yEventKindMessage;
                 e.topic = Some(c_string(topic.as_str()));
                 e.payload = payload.to_vec();
             }
             Event::Collection { xid, state } => {
-                e.kind = c8y_event_kind::Collection;
+                e.kind = c8y_event_type::C8yEventKindCollection;
                 use c8y_mqtt::client::CollectionState;
                 let (name, detail) = match state {
                     CollectionState::Checking => ("checking", String::new()),
@@ -222,19 +224,19 @@ impl c8y_event {
                 e.fields = strings(&[xid.clone(), name.to_owned(), detail]);
             }
             Event::SmartRest2Response(response) => {
-                e.kind = c8y_event_kind::Smartrest2Response;
+                e.kind = c8y_event_type::C8yEventKindSmartrest2Response;
                 let mut items = vec![response.xid.clone(), response.msg_id.clone()];
                 items.extend(response.values.iter().cloned());
                 e.fields = strings(&items);
             }
             Event::SmartRest1Response { xid, fields } => {
-                e.kind = c8y_event_kind::Smartrest1Response;
+                e.kind = c8y_event_type::C8yEventKindSmartrest1Response;
                 let mut items = vec![xid.clone()];
                 items.extend(fields.iter().cloned());
                 e.fields = strings(&items);
             }
             Event::JsonError(error) => {
-                e.kind = c8y_event_kind::JsonError;
+                e.kind = c8y_event_type::C8yEventKindJsonError;
                 e.text = Some(c_string(error.message.as_str()));
                 e.fields = strings(&[
                     error.error.clone(),
@@ -247,30 +249,30 @@ impl c8y_event {
                 reason,
                 payload,
             } => {
-                e.kind = c8y_event_kind::MalformedMessage;
+                e.kind = c8y_event_type::C8yEventKindMalformedMessage;
                 e.topic = Some(c_string(topic.as_str()));
                 e.text = Some(c_string(reason.as_str()));
                 e.payload = payload.to_vec();
             }
             Event::SubscriptionRefused { topic } => {
-                e.kind = c8y_event_kind::SubscriptionRefused;
+                e.kind = c8y_event_type::C8yEventKindSubscriptionRefused;
                 e.topic = Some(c_string(topic.as_str()));
             }
-            Event::Delivery { .. } => e.kind = c8y_event_kind::Delivery,
+            Event::Delivery { .. } => e.kind = c8y_event_type::C8yEventKindDelivery,
             Event::Recovered { deliveries } => {
-                e.kind = c8y_event_kind::Recovered;
+                e.kind = c8y_event_type::C8yEventKindRecovered;
                 e.fields = deliveries
                     .iter()
                     .map(|id| c_string(c_delivery_id(*id).to_string()))
                     .collect();
             }
             Event::OutboxFileSkipped { path, reason } => {
-                e.kind = c8y_event_kind::OutboxFileSkipped;
+                e.kind = c8y_event_type::C8yEventKindOutboxFileSkipped;
                 e.text = Some(c_string(reason.as_str()));
                 e.fields = vec![c_string(path.display().to_string())];
             }
             Event::EventsLost { count } => {
-                e.kind = c8y_event_kind::EventsLost;
+                e.kind = c8y_event_type::C8yEventKindEventsLost;
                 e.fields = vec![c_string(count.to_string())];
             }
             _ => {}
@@ -319,8 +321,8 @@ pub unsafe extern "C" fn c8y_event_free(event: *mut c8y_event) {
 /// # Safety
 /// `event` must be NULL or a live event.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn c8y_event_kind(event: *const c8y_event) -> c8y_event_kind {
-    get(event, c8y_event_kind::None, |e| Some(e.kind))
+pub unsafe extern "C" fn c8y_event_kind(event: *const c8y_event) -> c8y_event_type {
+    get(event, c8y_event_type::C8yEventKindNone, |e| Some(e.kind))
 }
 
 /// The new state of a `C8Y_EVENT_KIND_CONNECTION_STATE` event; `C8Y_CONNECTION_STATE_NONE`

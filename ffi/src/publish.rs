@@ -120,6 +120,9 @@ fn publish(
 /// (template 101), once per client: when this client already created it, succeeds and writes
 /// 0 to `*msg_id_out` without sending anything.
 ///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -151,6 +154,9 @@ pub unsafe extern "C" fn c8y_client_create_child(
 
 /// Sends one measurement value (template 200): `fragment` / `series` (required), `value`
 /// (finite; sent in its shortest exact decimal form), `unit` and `time` optional.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -188,6 +194,9 @@ pub unsafe extern "C" fn c8y_client_send_measurement(
 }
 
 /// Sends one measurement with `n` series (template 201) of type `measurement_type`.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `series` NULL or `n` readable
@@ -242,6 +251,9 @@ pub unsafe extern "C" fn c8y_client_send_measurements(
 
 /// Sends an event (template 400) of `event_type` with `text` (both required).
 ///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -273,6 +285,9 @@ pub unsafe extern "C" fn c8y_client_send_event(
 
 /// Raises an alarm (templates 301-304 by `severity`, a `c8y_severity` value) of `alarm_type`
 /// with an optional text. `C8Y_RESULT_INVALID_ARGUMENT` for an unknown severity.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -320,6 +335,9 @@ pub unsafe extern "C" fn c8y_client_send_alarm(
 
 /// Clears the active alarm of `alarm_type` (template 306).
 ///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -338,6 +356,9 @@ pub unsafe extern "C" fn c8y_client_clear_alarm(
 }
 
 /// Sets the `c8y_Hardware` fragment (template 110); each value may be NULL.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -366,6 +387,9 @@ pub unsafe extern "C" fn c8y_client_set_hardware(
 }
 
 /// Sets the `c8y_Firmware` fragment (template 115): name, version, URL; each may be NULL.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -396,6 +420,9 @@ pub unsafe extern "C" fn c8y_client_set_firmware(
 /// Sets the supported operations (template 114, `c8y_SupportedOperations`) to these `n`
 /// fragments (`c8y_Restart`, ...). The whole list is replaced.
 ///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
 /// # Safety
 /// `client` NULL or live; `fragments` NULL (n = 0) or `n` strings; `msg_id_out` NULL or
 /// writable.
@@ -421,6 +448,9 @@ pub unsafe extern "C" fn c8y_client_set_supported_operations(
 
 /// Sets the required interval (template 117, `c8y_RequiredAvailability`) in minutes.
 ///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -443,6 +473,9 @@ pub unsafe extern "C" fn c8y_client_set_required_interval(
 /// left over; empty strings are empty fields) and encoded by the SmartREST codec (quoting is
 /// automatic). Long lists the platform accepts in parts are split. `C8Y_RESULT_INVALID_TEMPLATE`
 /// (the message names the field) when the values do not fit the template or the id is unknown.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `fields` NULL (n = 0) or `n`
@@ -467,6 +500,9 @@ pub unsafe extern "C" fn c8y_client_send_static(
 /// (registered with `c8y_options_add_collection`) with `n` values, checked against the
 /// template's columns, on `s/uc/<xid>`. `C8Y_RESULT_UNKNOWN_TEMPLATE` for an unregistered
 /// collection or message id; `C8Y_RESULT_INVALID_TEMPLATE` when the values do not fit.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `values` NULL (n = 0) or `n`
@@ -496,6 +532,9 @@ pub unsafe extern "C" fn c8y_client_send_smartrest2(
 /// Publishes a JSON document over MQTT to `resource` (a `c8y_json_resource` value); `id` is
 /// the managed object id for `C8Y_JSON_RESOURCE_INVENTORY` (NULL otherwise). The JSON is parsed
 /// first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -531,6 +570,9 @@ pub unsafe extern "C" fn c8y_client_send_json(
 /// Cumulocity upstream `topic` (`s/uc/<xid>`, `s/ul/<xid>`, JSON topics, ...) with QoS `qos`
 /// (0, 1 or 2). Size-checked; never batched. `C8Y_RESULT_INVALID_ARGUMENT` for a topic that is
 /// not upstream.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `topic` NULL or NUL-terminated; `payload` NULL or `len` readable
