@@ -155,23 +155,17 @@ mod tests {
     #[test]
     fn strings_are_checked() {
         // SAFETY: NULL is allowed.
-        assert_eq!(
-            unsafe { str_arg(std::ptr::null(), "x") }.unwrap_err().code,
-            c8y_result::NullParameter
-        );
+        let null = unsafe { str_arg(std::ptr::null(), "x") };
+        assert_eq!(null.unwrap_err().code, c8y_result::NullParameter);
         let bad = c"\xff\xfe";
         // SAFETY: a valid C string.
-        assert_eq!(
-            unsafe { str_arg(bad.as_ptr(), "x") }.unwrap_err().code,
-            c8y_result::InvalidUtf8
-        );
+        let bad = unsafe { str_arg(bad.as_ptr(), "x") };
+        assert_eq!(bad.unwrap_err().code, c8y_result::InvalidUtf8);
         // SAFETY: NULL with n = 0 is allowed.
         assert!(unsafe { str_array(std::ptr::null(), 0, "a") }.unwrap().is_empty());
         // SAFETY: NULL with n > 0 is reported.
-        assert_eq!(
-            unsafe { str_array(std::ptr::null(), 2, "a") }.unwrap_err().code,
-            c8y_result::NullParameter
-        );
+        let missing = unsafe { str_array(std::ptr::null(), 2, "a") };
+        assert_eq!(missing.unwrap_err().code, c8y_result::NullParameter);
         let items = [c"a".as_ptr(), std::ptr::null()];
         // SAFETY: two readable pointers.
         let error = unsafe { str_array(items.as_ptr(), 2, "a") }.unwrap_err();

@@ -246,10 +246,15 @@ pub unsafe extern "C" fn c8y_last_error_message(buf: *mut c_char, len: usize) ->
 /// None: any value is accepted.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_result_str(code: u32) -> *const c_char {
-    RESULTS
-        .iter()
-        .find(|(result, _)| *result as u32 == code)
-        .map_or(c"unknown result code".as_ptr(), |(_, name)| name.as_ptr())
+    let unknown = c"unknown result code".as_ptr();
+    crate::boundary::guard_or(unknown, || {
+        Some(
+            RESULTS
+                .iter()
+                .find(|(result, _)| *result as u32 == code)
+                .map_or(unknown, |(_, name)| name.as_ptr()),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -296,9 +301,7 @@ mod tests {
         // SAFETY: 64 writable bytes.
         unsafe { c8y_last_error_message(buf.as_mut_ptr(), buf.len()) };
         // SAFETY: NUL-terminated by the call.
-        assert_eq!(
-            unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap(),
-            "héllo: caused"
-        );
+        let text = unsafe { CStr::from_ptr(buf.as_ptr()) };
+        assert_eq!(text.to_str().unwrap(), "héllo: caused");
     }
 }

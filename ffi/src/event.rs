@@ -437,7 +437,7 @@ pub unsafe extern "C" fn c8y_event_topic(event: *const c8y_event) -> *const c_ch
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_event_payload(event: *const c8y_event, len_out: *mut usize) -> *const u8 {
     let (payload, len) = get(event, (std::ptr::null(), 0), |e| {
-        (!e.payload.is_empty()).then(|| (e.payload.as_ptr(), e.payload.len()))
+        (!e.payload.is_empty()).then_some((e.payload.as_ptr(), e.payload.len()))
     });
     // SAFETY: NULL or writable per the contract.
     unsafe { write_out(len_out, len) };

@@ -9,7 +9,7 @@
 //! * [`publish`]: typed template functions, the generic `c8y_client_send_static`, SmartREST 2.0
 //!   use lines, JSON over MQTT and raw publishes, each returning a delivery id.
 //! * [`event`]: the opaque `c8y_event`, its getters and the operation lifecycle calls.
-//! * [`version`]: `c8y_version()`.
+//! * [`version`]: the runtime version string, `c8y_version`.
 //!
 //! Every exported function is `unsafe extern "C"`, checks each pointer for NULL and each string
 //! for UTF-8, runs its body inside the panic boundary, and writes its outputs only on success.

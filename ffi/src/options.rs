@@ -692,16 +692,14 @@ mod tests {
     fn options() -> *mut c8y_options {
         let mut out = null_mut();
         // SAFETY: valid strings and out-param.
-        assert_eq!(
-            unsafe { c8y_options_new(c"localhost".as_ptr(), c"dev1".as_ptr(), &mut out) },
-            c8y_result::Ok
-        );
+        let rc = unsafe { c8y_options_new(c"localhost".as_ptr(), c"dev1".as_ptr(), &mut out) };
+        assert_eq!(rc, c8y_result::Ok);
         out
     }
 
     #[test]
     fn new_checks_every_argument_and_writes_only_on_success() {
-        let mut out = 0x1 as *mut c8y_options;
+        let mut out = std::ptr::dangling_mut::<c8y_options>();
         // SAFETY: NULL arguments are allowed and reported.
         unsafe {
             assert_eq!(
@@ -721,7 +719,7 @@ mod tests {
                 c8y_result::InvalidUtf8
             );
         }
-        assert_eq!(out as usize, 0x1, "not written on failure");
+        assert_eq!(out, std::ptr::dangling_mut(), "not written on failure");
         // SAFETY: NULL is ignored.
         unsafe { c8y_options_free(null_mut()) };
     }

@@ -22,7 +22,7 @@ const VERSION: &str = concat!(
 /// None.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_version() -> *const c_char {
-    VERSION.as_ptr().cast()
+    crate::boundary::guard_or(std::ptr::null(), || Some(VERSION.as_ptr().cast()))
 }
 
 #[cfg(test)]

@@ -37,15 +37,25 @@ fn asan() -> bool {
 /// Compiles `examples/c/<name>.c` into `target/c-examples/<variant>/<name>`.
 fn build(name: &str) -> PathBuf {
     let lib = lib_dir().join("libc8ymqtt.a");
-    assert!(lib.exists(), "{} missing: cargo builds it with the test", lib.display());
-    let out_dir = lib_dir().join("../../c-examples").join(if asan() { "asan" } else { "plain" });
+    assert!(
+        lib.exists(),
+        "{} missing: cargo builds it with the test",
+        lib.display()
+    );
+    let out_dir = lib_dir()
+        .join("../../c-examples")
+        .join(if asan() { "asan" } else { "plain" });
     std::fs::create_dir_all(&out_dir).expect("output dir");
     let binary = out_dir.join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
     let mut command = Command::new(&cc);
     command.args(["-std=c11", "-g", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]);
     if asan() {
-        command.args(["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all"]);
+        command.args([
+            "-fsanitize=address,undefined",
+            "-fno-omit-frame-pointer",
+            "-fno-sanitize-recover=all",
+        ]);
     }
     command
         .arg("-I")
@@ -99,7 +109,11 @@ fn finish(child: Child, name: &str) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("output");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&stdout).into_owned();
     assert!(
         status.success(),
@@ -123,7 +137,10 @@ fn endpoint(emulator: &BlockingEmulator) -> Vec<String> {
 }
 
 fn measurements(emulator: &BlockingEmulator, source: &str) -> usize {
-    emulator.handle().measurements(&RecordFilter::all().source(source)).len()
+    emulator
+        .handle()
+        .measurements(&RecordFilter::all().source(source))
+        .len()
 }
 
 #[test]
@@ -136,7 +153,9 @@ fn quickstart_connects_measures_and_restarts() {
     emulator
         .block_on(handle.wait_for_managed_object(DEVICE, |_| true, WAIT))
         .expect("the example creates its device");
-    let operation = handle.create_operation(DEVICE, json!({"c8y_Restart": {}})).expect("operation");
+    let operation = handle
+        .create_operation(DEVICE, json!({"c8y_Restart": {}}))
+        .expect("operation");
     let id = operation["id"].as_str().expect("operation id").to_owned();
     let stdout = finish(child, "quickstart");
     assert!(stdout.contains("quickstart: done"), "{stdout}");
@@ -167,7 +186,9 @@ fn gateway_creates_children_with_data() {
     emulator
         .block_on(handle.wait_for_managed_object(&sensor2, |_| true, WAIT))
         .expect("the example creates its children");
-    let operation = handle.create_operation(&sensor2, json!({"c8y_Restart": {}})).expect("operation");
+    let operation = handle
+        .create_operation(&sensor2, json!({"c8y_Restart": {}}))
+        .expect("operation");
     let id = operation["id"].as_str().expect("operation id").to_owned();
     let stdout = finish(child, "gateway");
     assert!(stdout.contains("gateway: done"), "{stdout}");

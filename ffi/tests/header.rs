@@ -40,7 +40,10 @@ fn check_header() -> &'static Result<(), String> {
             std::fs::write(&path, generated).map_err(|e| format!("write include/c8y_mqtt.h: {e}"))?;
             return Ok(());
         }
-        Err("include/c8y_mqtt.h is stale: run `C8Y_BLESS=1 cargo test -p c8y-mqtt-ffi --test header`".to_owned())
+        Err(
+            "include/c8y_mqtt.h is stale: run `C8Y_BLESS=1 cargo test -p c8y-mqtt-ffi --test header`"
+                .to_owned(),
+        )
     })
 }
 
@@ -76,11 +79,17 @@ fn version_macros_match_the_crate() {
         define(&header, "C8Y_VERSION_PATCH"),
     );
     assert_eq!(vec![major, minor, patch], version);
-    assert_eq!(define(&header, "C8Y_VERSION_NUMBER"), major * 10_000 + minor * 100 + patch);
+    assert_eq!(
+        define(&header, "C8Y_VERSION_NUMBER"),
+        major * 10_000 + minor * 100 + patch
+    );
     // SAFETY: returns a static NUL-terminated string.
     let runtime = unsafe { std::ffi::CStr::from_ptr(c8ymqtt::version::c8y_version()) };
     assert!(
-        runtime.to_str().unwrap().starts_with(&format!("c8y-mqtt-ffi/{} rumqttc/0.", env!("CARGO_PKG_VERSION"))),
+        runtime
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("c8y-mqtt-ffi/{} rumqttc/0.", env!("CARGO_PKG_VERSION"))),
         "{runtime:?}"
     );
 }
@@ -91,14 +100,31 @@ fn every_function_is_documented_with_its_safety_contract() {
     let lines: Vec<&str> = header.lines().collect();
     let mut functions = 0;
     for (i, line) in lines.iter().enumerate() {
-        let is_function = line.contains("c8y_") && line.contains('(') && line.trim_end().ends_with(");") && !line.starts_with(' ') && !line.starts_with("typedef") && !line.starts_with('#') && !line.starts_with(" *");
+        let is_function = line.contains("c8y_")
+            && line.contains('(')
+            && line.trim_end().ends_with(");")
+            && !line.starts_with(' ')
+            && !line.starts_with("typedef")
+            && !line.starts_with('#')
+            && !line.starts_with(" *");
         if !is_function {
             continue;
         }
         functions += 1;
-        let doc: Vec<&str> = lines[..i].iter().rev().take_while(|l| !l.trim().is_empty() && !l.trim_end().ends_with(';')).copied().collect();
-        assert!(doc.iter().any(|l| l.trim_start().starts_with("*/")), "undocumented: {line}");
-        assert!(doc.iter().any(|l| l.contains("# Safety")), "no safety section: {line}");
+        let doc: Vec<&str> = lines[..i]
+            .iter()
+            .rev()
+            .take_while(|l| !l.trim().is_empty() && !l.trim_end().ends_with(';'))
+            .copied()
+            .collect();
+        assert!(
+            doc.iter().any(|l| l.trim_start().starts_with("*/")),
+            "undocumented: {line}"
+        );
+        assert!(
+            doc.iter().any(|l| l.contains("# Safety")),
+            "no safety section: {line}"
+        );
     }
     assert!(functions > 50, "only {functions} functions found");
 }
@@ -142,6 +168,16 @@ fn header_compiles_as_strict_c99() {
 #[test]
 fn header_compiles_as_cpp() {
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_owned());
-    compile(&cxx, &["-x", "c++", "-std=c++11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]);
+    compile(
+        &cxx,
+        &[
+            "-x",
+            "c++",
+            "-std=c++11",
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+        ],
+    );
 }
-

@@ -378,7 +378,9 @@ fn operations_from_static_lines_with_lifecycle() {
     let op_id = op["id"].as_str().unwrap().to_owned();
     // SAFETY: `client` is live until freed; the event until freed.
     unsafe {
-        let event = next_matching(client, |e| c8y_event_kind(e) == c8y_event_type::C8yEventKindOperation);
+        let event = next_matching(client, |e| {
+            c8y_event_kind(e) == c8y_event_type::C8yEventKindOperation
+        });
         assert_eq!(c8y_event_operation_kind(event), 511);
         assert_eq!(
             CStr::from_ptr(c8y_event_operation_fragment(event)),
@@ -450,7 +452,9 @@ unsafe extern "C" fn on_event(userdata: *mut c_void, event: *const c8y_event) {
     // SAFETY: the client outlives its callbacks (freed after they stop); the event is borrowed.
     unsafe {
         // Once per callback (a publish makes a delivery event: no endless loop).
-        if c8y_event_kind(event) != c8y_event_type::C8yEventKindNone && seen.published.load(Ordering::SeqCst) == 0 {
+        if c8y_event_kind(event) != c8y_event_type::C8yEventKindNone
+            && seen.published.load(Ordering::SeqCst) == 0
+        {
             let mut id = 0;
             if c8y_client_send_event(
                 client,
