@@ -435,6 +435,7 @@ fn fork_child_is_refused() {
 /// What the test callback records.
 #[derive(Default)]
 struct Seen {
+    text: &'static CStr,
     client: AtomicUsize,
     events: AtomicU32,
     published: AtomicU32,
@@ -460,7 +461,7 @@ unsafe extern "C" fn on_event(userdata: *mut c_void, event: *const c8y_event) {
                 client,
                 null(),
                 c"c8y_FromCallback".as_ptr(),
-                c"hi".as_ptr(),
+                seen.text.as_ptr(),
                 null(),
                 &mut id,
             ) == c8y_result::Ok
@@ -495,8 +496,14 @@ fn callback_publishes_blocking_calls_are_refused_finalizer_runs_once() {
     let emulator = emulator();
     let options = crate::test_support::options(&emulator);
     let mut client = null_mut();
-    let first = Box::new(Seen::default());
-    let second = Box::new(Seen::default());
+    let first = Box::new(Seen {
+        text: c"first",
+        ..Seen::default()
+    });
+    let second = Box::new(Seen {
+        text: c"second",
+        ..Seen::default()
+    });
     // SAFETY: live options and client; `first`/`second` outlive the client.
     unsafe {
         assert_eq!(c8y_client_new(options, &mut client), c8y_result::Ok);
@@ -524,18 +531,55 @@ fn callback_publishes_blocking_calls_are_refused_finalizer_runs_once() {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert_eq!(first.finalized.load(Ordering::SeqCst), 1, "replaced: finalized");
-        // The second sees the connection and publishes from inside the callback.
+        // An event the second callback sees for sure: a delivery of this publish.
+        let mut id = 0;
+        let rc = c8y_client_send_event(
+            client,
+            null(),
+            c"c8y_Trigger".as_ptr(),
+            c"t".as_ptr(),
+            null(),
+            &mut id,
+        );
+        assert_eq!(rc, c8y_result::Ok);
+        // The second publishes from inside the callback.
         let handle = emulator.handle();
         emulator
-            .block_on(
-                handle.wait_for_publish(|p| p.publish.payload[..] == b"400,c8y_FromCallback,hi"[..], WAIT),
-            )
-            .expect("published from the callback");
+            .block_on(handle.wait_for_publish(
+                |p| p.publish.payload[..] == b"400,c8y_FromCallback,second"[..],
+                WAIT,
+            ))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "events {} / {}, published {} / {}: {} {:?}",
+                    first.events.load(Ordering::SeqCst),
+                    second.events.load(Ordering::SeqCst),
+                    first.published.load(Ordering::SeqCst),
+                    second.published.load(Ordering::SeqCst),
+                    crate::error::last_error(),
+                    emulator
+                        .handle()
+                        .publishes()
+                        .iter()
+                        .map(|p| (
+                            p.publish.topic.clone(),
+                            String::from_utf8_lossy(&p.publish.payload).into_owned()
+                        ))
+                        .collect::<Vec<_>>()
+                )
+            });
         let deadline = Instant::now() + WAIT;
         while second.blocking[4].load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert!(second.published.load(Ordering::SeqCst) >= 1);
+        assert!(
+            second.published.load(Ordering::SeqCst) >= 1,
+            "events {} / {}, published {} / {}",
+            first.events.load(Ordering::SeqCst),
+            second.events.load(Ordering::SeqCst),
+            first.published.load(Ordering::SeqCst),
+            second.published.load(Ordering::SeqCst)
+        );
         for (i, slot) in second.blocking.iter().enumerate() {
             assert!(slot.load(Ordering::SeqCst) >= 1, "blocking call {i} not refused");
         }
@@ -549,5 +593,114 @@ fn callback_publishes_blocking_calls_are_refused_finalizer_runs_once() {
             "freed: finalized once"
         );
         assert_eq!(first.finalized.load(Ordering::SeqCst), 1);
+    }
+}
+
+#[test]
+fn close_from_another_thread_wakes_next_event() {
+    let emulator = emulator();
+    let client = connected(&emulator);
+    let address = client as usize;
+    let puller = std::thread::spawn(move || {
+        let client = address as *mut c8y_client;
+        loop {
+            let mut event = null_mut();
+            // SAFETY: the client stays alive until this thread is joined.
+            match unsafe { c8y_client_next_event(client, 60_000, &mut event) } {
+                // SAFETY: an event from next_event, freed once.
+                c8y_result::Ok => unsafe { c8y_event_free(event) },
+                other => return other,
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    // SAFETY: `client` is live; freed after the puller returned.
+    unsafe {
+        assert_eq!(c8y_client_close(client), c8y_result::Ok);
+        assert_eq!(puller.join().unwrap(), c8y_result::Closed);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(c8y_client_free(client), c8y_result::Ok);
+    }
+}
+
+#[test]
+fn smartrest2_use_lines_from_a_registered_collection() {
+    let emulator = emulator();
+    let options = crate::test_support::options(&emulator);
+    let definition = c"10,999,POST,MEASUREMENT,,c8y_MyMeasurement,,c8y_MyMeasurement.M.value,NUMBER,";
+    let mut client = null_mut();
+    // SAFETY: live options and client.
+    unsafe {
+        let rc = crate::options::c8y_options_add_collection(options, c"c_xid".as_ptr(), definition.as_ptr());
+        assert_eq!(rc, c8y_result::Ok);
+        assert_eq!(c8y_client_new(options, &mut client), c8y_result::Ok);
+        crate::options::c8y_options_free(options);
+        assert_eq!(c8y_client_wait_connected(client, 15_000), c8y_result::Ok);
+        let values = [c"".as_ptr(), c"25".as_ptr()];
+        let mut id = 0;
+        let rc = c8y_client_send_smartrest2(
+            client,
+            c"c_xid".as_ptr(),
+            c"999".as_ptr(),
+            values.as_ptr(),
+            2,
+            &mut id,
+        );
+        assert_eq!(rc, c8y_result::Ok);
+        assert_ne!(id, 0);
+        let rc = c8y_client_send_smartrest2(
+            client,
+            c"c_xid".as_ptr(),
+            c"998".as_ptr(),
+            values.as_ptr(),
+            2,
+            &mut id,
+        );
+        assert_eq!(rc, c8y_result::UnknownTemplate);
+        let too_many = [c"".as_ptr(), c"25".as_ptr(), c"x".as_ptr()];
+        let rc = c8y_client_send_smartrest2(
+            client,
+            c"c_xid".as_ptr(),
+            c"999".as_ptr(),
+            too_many.as_ptr(),
+            3,
+            &mut id,
+        );
+        assert_eq!(rc, c8y_result::InvalidTemplate);
+        let handle = emulator.handle();
+        emulator
+            .block_on(handle.wait_for_publish(
+                |p| p.publish.topic == "s/uc/c_xid" && p.publish.payload[..] == b"999,,25"[..],
+                WAIT,
+            ))
+            .expect("use line published");
+        assert_eq!(c8y_client_close(client), c8y_result::Ok);
+        assert_eq!(c8y_client_free(client), c8y_result::Ok);
+    }
+}
+
+#[test]
+fn registration_times_out_until_the_device_is_accepted() {
+    let emulator = c8y_mqtt_emulator::Emulator::builder()
+        .tenant("t100")
+        .bootstrap_password("boot-pw")
+        .start_blocking()
+        .expect("emulator starts");
+    let options = crate::test_support::options(&emulator);
+    let file = std::env::temp_dir().join(format!("c8y-ffi-credentials-{}", std::process::id()));
+    let file = std::ffi::CString::new(file.to_str().unwrap()).unwrap();
+    // SAFETY: live options, valid strings.
+    unsafe {
+        let rc = crate::options::c8y_options_register(options, null(), file.as_ptr(), 100);
+        assert_eq!(rc, c8y_result::NullParameter);
+        let rc = crate::options::c8y_options_register(options, c"boot-pw".as_ptr(), file.as_ptr(), 1_500);
+        assert_eq!(rc, c8y_result::Registration, "{}", crate::error::last_error());
+        assert!(
+            crate::error::last_error().contains("no credentials"),
+            "{}",
+            crate::error::last_error()
+        );
+        crate::options::c8y_options_free(options);
     }
 }
