@@ -129,10 +129,10 @@ fn every_function_is_documented_with_its_safety_contract() {
     assert!(functions > 50, "only {functions} functions found");
 }
 
-fn compile(compiler: &str, args: &[&str]) {
+fn compile(tag: &str, compiler: &str, args: &[&str]) {
     let _ = check_header();
     let include = ffi_dir().join("../include");
-    let dir = std::env::temp_dir().join(format!("c8y-header-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("c8y-header-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let source = dir.join("use_header.c");
     std::fs::write(
@@ -162,13 +162,18 @@ fn cc() -> String {
 
 #[test]
 fn header_compiles_as_strict_c99() {
-    compile(&cc(), &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]);
+    compile(
+        "c99",
+        &cc(),
+        &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"],
+    );
 }
 
 #[test]
 fn header_compiles_as_cpp() {
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_owned());
     compile(
+        "cpp",
         &cxx,
         &[
             "-x",
