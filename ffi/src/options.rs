@@ -775,4 +775,94 @@ mod tests {
             c8y_options_free(o);
         }
     }
+
+    #[test]
+    fn every_setter_checks_the_options_pointer() {
+        let o: *mut c8y_options = null_mut();
+        let s = c"x".as_ptr();
+        // SAFETY: NULL options are part of the contract.
+        let codes = unsafe {
+            [
+                c8y_options_set_port(o, 1),
+                c8y_options_set_transport(o, 0),
+                c8y_options_set_password(o, s, s, s),
+                c8y_options_set_client_certificate(o, s, s),
+                c8y_options_set_ca_pem(o, s, false),
+                c8y_options_set_tls_insecure(o, true),
+                c8y_options_set_default_xid(o, s),
+                c8y_options_set_keep_alive(o, 1),
+                c8y_options_set_connect_timeout(o, 1),
+                c8y_options_set_qos(o, 1),
+                c8y_options_set_reconnect(o, 1, 2),
+                c8y_options_set_outbox_limits(o, 1, 1, 0),
+                c8y_options_set_persistence_dir(o, s),
+                c8y_options_set_batching(o, 1),
+                c8y_options_set_max_inflight(o, 1),
+                c8y_options_set_delivery_events(o, true),
+                c8y_options_set_create_device(o, s, s),
+                c8y_options_set_json_operations(o, true),
+                c8y_options_set_http_proxy(o, s, 1, null(), null()),
+                c8y_options_add_collection(o, s, s),
+                c8y_options_add_operation_response(o, s, s),
+                c8y_options_set_supported_operations(o, null(), 0),
+                c8y_options_set_fail_executing_on_start(o, true),
+                c8y_options_register(o, s, s, 1),
+            ]
+        };
+        for (i, code) in codes.into_iter().enumerate() {
+            assert_eq!(code, c8y_result::NullParameter, "setter {i}");
+        }
+        // And each required string argument of a live options object.
+        let o = options();
+        // SAFETY: `o` is live until freed.
+        unsafe {
+            assert_eq!(
+                c8y_options_set_client_certificate(o, null(), s),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_set_client_certificate(o, s, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(c8y_options_set_ca_pem(o, null(), true), c8y_result::NullParameter);
+            assert_eq!(c8y_options_set_default_xid(o, null()), c8y_result::NullParameter);
+            assert_eq!(
+                c8y_options_set_persistence_dir(o, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_set_http_proxy(o, null(), 1, null(), null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_collection(o, null(), s),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_collection(o, s, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_operation_response(o, null(), s),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_operation_response(o, s, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(c8y_options_register(o, s, null(), 1), c8y_result::NullParameter);
+            assert_eq!(
+                c8y_options_set_create_device(o, null(), null()),
+                c8y_result::Ok,
+                "both optional"
+            );
+            assert_eq!(c8y_options_set_port(o, 0), c8y_result::InvalidArgument);
+            assert_eq!(c8y_options_set_max_inflight(o, 0), c8y_result::InvalidArgument);
+            assert_eq!(
+                c8y_options_set_outbox_limits(o, 0, 1, 0),
+                c8y_result::InvalidArgument
+            );
+            c8y_options_free(o);
+        }
+    }
 }

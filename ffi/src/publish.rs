@@ -629,3 +629,156 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod null_tests {
+    //! NULL in every required argument of every publish function, with a live client (not
+    //! connected: arguments are checked before anything is queued).
+    use std::ptr::{null, null_mut};
+
+    use super::*;
+    use crate::client::{c8y_client_free, c8y_client_new};
+    use crate::options::*;
+
+    fn offline_client() -> *mut c8y_client {
+        let mut options = null_mut();
+        let mut client = null_mut();
+        // SAFETY: valid strings and out-params; the options are freed once.
+        unsafe {
+            assert_eq!(
+                c8y_options_new(c"127.0.0.1".as_ptr(), c"dev1".as_ptr(), &mut options),
+                c8y_result::Ok
+            );
+            assert_eq!(c8y_options_set_transport(options, 0), c8y_result::Ok);
+            assert_eq!(c8y_options_set_port(options, 1), c8y_result::Ok);
+            assert_eq!(
+                c8y_options_set_password(options, c"t".as_ptr(), c"u".as_ptr(), c"p".as_ptr()),
+                c8y_result::Ok
+            );
+            assert_eq!(c8y_client_new(options, &mut client), c8y_result::Ok);
+            c8y_options_free(options);
+        }
+        client
+    }
+
+    /// Calls `call` with each of `n` string arguments replaced by NULL in turn (the others
+    /// valid) and expects `NULL_PARAMETER` naming it, and `OK` with all of them valid.
+    fn each_null(n: usize, call: impl Fn(&[*const c_char]) -> c8y_result) {
+        let valid = [c"c8y_X".as_ptr(); 8];
+        for i in 0..n {
+            let mut args = valid;
+            args[i] = null();
+            assert_eq!(call(&args[..n]), c8y_result::NullParameter, "argument {i}");
+        }
+        assert_eq!(
+            call(&valid[..n]),
+            c8y_result::Ok,
+            "{}",
+            crate::error::last_error()
+        );
+    }
+
+    #[test]
+    fn every_required_argument_is_checked() {
+        let c = offline_client();
+        let mut id = 0u64;
+        let id_out = &mut id as *mut u64;
+        // SAFETY: `c` is live until freed; the argument arrays hold valid strings or NULL.
+        unsafe {
+            each_null(3, |a| {
+                c8y_client_create_child(c, null(), a[0], a[1], a[2], id_out)
+            });
+            each_null(2, |a| {
+                c8y_client_send_measurement(c, null(), a[0], a[1], 1.5, null(), null(), id_out)
+            });
+            each_null(2, |a| {
+                c8y_client_send_event(c, null(), a[0], a[1], null(), id_out)
+            });
+            each_null(1, |a| {
+                c8y_client_send_alarm(c, null(), 1, a[0], null(), null(), id_out)
+            });
+            each_null(1, |a| c8y_client_clear_alarm(c, null(), a[0], id_out));
+            each_null(1, |a| {
+                c8y_client_set_supported_operations(c, null(), a.as_ptr(), 1, id_out)
+            });
+            each_null(1, |a| {
+                c8y_client_send_static(c, null(), 400, [a[0], c"text".as_ptr()].as_ptr(), 2, id_out)
+            });
+            let or_null = |a: *const c_char, valid: *const c_char| if a.is_null() { null() } else { valid };
+            each_null(1, |a| {
+                c8y_client_send_json(c, 1, null(), or_null(a[0], c"{}".as_ptr()), id_out)
+            });
+            each_null(1, |a| {
+                c8y_client_publish_raw(c, or_null(a[0], c"s/uc/x".as_ptr()), b"1".as_ptr(), 1, 1, id_out)
+            });
+            // Multi-series: NULL array, NULL strings inside an item.
+            let item = |fragment, series| c8y_measurement_series {
+                fragment,
+                series,
+                value: 1.0,
+                unit: null(),
+            };
+            assert_eq!(
+                c8y_client_send_measurements(c, null(), c"t".as_ptr(), null(), 1, null(), id_out),
+                c8y_result::NullParameter
+            );
+            let items = [item(null(), c"s".as_ptr())];
+            assert_eq!(
+                c8y_client_send_measurements(c, null(), c"t".as_ptr(), items.as_ptr(), 1, null(), id_out),
+                c8y_result::NullParameter
+            );
+            let items = [item(c"f".as_ptr(), null())];
+            assert_eq!(
+                c8y_client_send_measurements(c, null(), c"t".as_ptr(), items.as_ptr(), 1, null(), id_out),
+                c8y_result::NullParameter
+            );
+            let items = [item(c"f".as_ptr(), c"s".as_ptr())];
+            assert_eq!(
+                c8y_client_send_measurements(c, null(), null(), items.as_ptr(), 1, null(), id_out),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_client_send_measurements(c, null(), c"t".as_ptr(), items.as_ptr(), 1, null(), id_out),
+                c8y_result::Ok
+            );
+            // An empty series list is refused by the codec (201 needs one).
+            assert_eq!(
+                c8y_client_send_measurements(c, null(), c"t".as_ptr(), items.as_ptr(), 0, null(), id_out),
+                c8y_result::InvalidTemplate
+            );
+            // SmartREST 2.0: NULL xid / message id before the registry is consulted.
+            assert_eq!(
+                c8y_client_send_smartrest2(c, null(), c"1".as_ptr(), null(), 0, id_out),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_client_send_smartrest2(c, c"x".as_ptr(), null(), null(), 0, id_out),
+                c8y_result::NullParameter
+            );
+            // Optional arguments may be NULL: child, unit, time, text, msg_id_out.
+            let rc = c8y_client_send_alarm(c, null(), 4, c"c8y_A".as_ptr(), null(), null(), null_mut());
+            assert_eq!(rc, c8y_result::Ok);
+            let rc = c8y_client_set_hardware(c, null(), null(), null(), null(), null_mut());
+            assert_eq!(rc, c8y_result::Ok, "110 with every field empty");
+            let rc = c8y_client_set_firmware(
+                c,
+                c"dev1:child".as_ptr(),
+                c"fw".as_ptr(),
+                null(),
+                null(),
+                null_mut(),
+            );
+            assert_eq!(rc, c8y_result::Ok);
+            assert_eq!(
+                c8y_client_set_required_interval(c, null(), 10, null_mut()),
+                c8y_result::Ok
+            );
+            // Invalid UTF-8 and an invalid child id.
+            let rc = c8y_client_send_event(c, null(), c"\xff".as_ptr(), c"t".as_ptr(), null(), id_out);
+            assert_eq!(rc, c8y_result::InvalidUtf8);
+            let rc = c8y_client_send_event(c, c"a/b#".as_ptr(), c"t".as_ptr(), c"t".as_ptr(), null(), id_out);
+            assert_eq!(rc, c8y_result::InvalidArgument, "{}", crate::error::last_error());
+            assert_eq!(c8y_client_free(c), c8y_result::Ok);
+        }
+    }
+}
