@@ -21,12 +21,17 @@ pub fn emulator() -> BlockingEmulator {
 
 /// Options for a TCP client of `emulator` that creates its device.
 pub fn options(emulator: &BlockingEmulator) -> *mut c8y_options {
+    options_for(emulator, c"127.0.0.1")
+}
+
+/// [`options`] with another host name.
+pub fn options_for(emulator: &BlockingEmulator, host: &std::ffi::CStr) -> *mut c8y_options {
     let port = emulator.handle().mqtt_addr().expect("mqtt").port();
     let mut options = null_mut();
     // SAFETY: valid strings and out-params; `options` is live afterwards.
     unsafe {
         assert_eq!(
-            c8y_options_new(c"127.0.0.1".as_ptr(), c"dev1".as_ptr(), &mut options),
+            c8y_options_new(host.as_ptr(), c"dev1".as_ptr(), &mut options),
             c8y_result::Ok
         );
         assert_eq!(

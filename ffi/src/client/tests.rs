@@ -704,3 +704,91 @@ fn registration_times_out_until_the_device_is_accepted() {
         crate::options::c8y_options_free(options);
     }
 }
+
+#[test]
+fn tls_with_the_emulator_ca_and_wss() {
+    let emulator = emulator();
+    let handle = emulator.handle();
+    let ca = std::ffi::CString::new(handle.ca_pem().expect("generated CA")).unwrap();
+    let tls_port = handle.mqtts_addr().expect("mqtts").port();
+    let wss_port = handle.addrs().wss.expect("wss").port();
+    for (transport, host, port) in [
+        (crate::options::c8y_transport::Tls, c"localhost", tls_port),
+        (crate::options::c8y_transport::Wss, c"127.0.0.1", wss_port),
+    ] {
+        // The certificate names localhost.
+        let options = crate::test_support::options_for(&emulator, host);
+        let mut client = null_mut();
+        // SAFETY: live options and client.
+        unsafe {
+            use crate::options::*;
+            assert_eq!(
+                c8y_options_set_transport(options, transport as u32),
+                c8y_result::Ok
+            );
+            assert_eq!(c8y_options_set_port(options, port), c8y_result::Ok);
+            assert_eq!(
+                c8y_options_set_ca_pem(options, ca.as_ptr(), false),
+                c8y_result::Ok
+            );
+            assert_eq!(c8y_client_new(options, &mut client), c8y_result::Ok);
+            c8y_options_free(options);
+            let rc = c8y_client_wait_connected(client, 15_000);
+            assert_eq!(
+                rc,
+                c8y_result::Ok,
+                "{transport:?}: {}",
+                crate::error::last_error()
+            );
+            assert_eq!(c8y_client_close(client), c8y_result::Ok);
+            assert_eq!(c8y_client_free(client), c8y_result::Ok);
+        }
+    }
+}
+
+#[test]
+fn full_outbox_and_dropped_deliveries() {
+    let emulator = emulator();
+    let options = crate::test_support::options(&emulator);
+    let mut client = null_mut();
+    // SAFETY: live options and client; the port is wrong on purpose (never connects).
+    unsafe {
+        use crate::options::*;
+        assert_eq!(c8y_options_set_port(options, 1), c8y_result::Ok);
+        assert_eq!(
+            c8y_options_set_outbox_limits(options, 1, 1 << 20, c8y_overflow::Reject as u32),
+            c8y_result::Ok
+        );
+        assert_eq!(c8y_client_new(options, &mut client), c8y_result::Ok);
+        c8y_options_free(options);
+        let mut first = 0;
+        let mut second = 0;
+        let send = |id: &mut u64| {
+            c8y_client_send_event(client, null(), c"c8y_E".as_ptr(), c"e".as_ptr(), null(), id)
+        };
+        assert_eq!(send(&mut first), c8y_result::Ok);
+        assert_eq!(send(&mut second), c8y_result::QueueFull);
+        assert_eq!(second, 0);
+        let mut pending = 0;
+        assert_eq!(c8y_client_pending(client, &mut pending), c8y_result::Ok);
+        assert_eq!(pending, 1);
+        assert_eq!(c8y_client_flush(client, 50), c8y_result::Timeout);
+        assert!(
+            crate::error::last_error().contains("1 message"),
+            "{}",
+            crate::error::last_error()
+        );
+        assert_eq!(c8y_client_wait_connected(client, 50), c8y_result::Timeout);
+        assert_eq!(c8y_client_close(client), c8y_result::Ok);
+        let dropped = next_matching(client, |e| {
+            c8y_event_kind(e) == c8y_event_type::C8yEventKindDelivery
+        });
+        assert_eq!(c8y_event_delivery_id(dropped), first);
+        assert_eq!(
+            c8y_event_delivery_outcome(dropped),
+            c8y_delivery_outcome::DroppedClosed
+        );
+        c8y_event_free(dropped);
+        assert_eq!(c8y_client_free(client), c8y_result::Ok);
+    }
+}
