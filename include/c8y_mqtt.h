@@ -134,6 +134,11 @@ enum c8y_result
    */
   C8Y_RESULT_WRONG_EVENT_KIND = 208,
   /**
+   * Another logger (a `tracing` subscriber) is already installed in the process: logs go
+   * there and `c8y_set_log_callback` cannot capture them.
+   */
+  C8Y_RESULT_LOGGER_INSTALLED = 209,
+  /**
    * A network error (connection refused, reset, DNS).
    */
   C8Y_RESULT_NETWORK = 300,
@@ -533,6 +538,47 @@ typedef uint32_t c8y_json_resource;
 #endif // __cplusplus
 
 /**
+ * A log level for `c8y_set_log_callback` and the callback's `level` argument.
+ */
+enum c8y_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Logging off.
+   */
+  C8Y_LOG_LEVEL_OFF = 0,
+  /**
+   * Errors.
+   */
+  C8Y_LOG_LEVEL_ERROR = 1,
+  /**
+   * Warnings (e.g. a refused connection).
+   */
+  C8Y_LOG_LEVEL_WARN = 2,
+  /**
+   * Information (connection lost, reconnecting).
+   */
+  C8Y_LOG_LEVEL_INFO = 3,
+  /**
+   * Debugging details.
+   */
+  C8Y_LOG_LEVEL_DEBUG = 4,
+  /**
+   * Everything.
+   */
+  C8Y_LOG_LEVEL_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum c8y_log_level c8y_log_level;
+#else
+typedef uint32_t c8y_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A connected (or connecting) device client. Create with `c8y_client_new`; end with
  * `c8y_client_close` then `c8y_client_free`. Every `c8y_client_*` function may be called from
  * any thread, concurrently, except `c8y_client_free`.
@@ -564,6 +610,12 @@ typedef void (*c8y_event_callback)(void *userdata, const c8y_event *event);
  * or in `c8y_client_free`.
  */
 typedef void (*c8y_userdata_free)(void *userdata);
+
+/**
+ * A log callback: `userdata`, the record's level (`c8y_log_level`) and its text (target and
+ * message with fields), borrowed for the call. Runs on the SDK's log thread.
+ */
+typedef void (*c8y_log_callback)(void *userdata, uint32_t level, const char *message);
 
 /**
  * One series of a multi-series measurement (`c8y_client_send_measurements`). The strings are
@@ -911,6 +963,23 @@ c8y_result c8y_event_operation_succeed(const c8y_event *event, const char *const
  * writable.
  */
 c8y_result c8y_event_operation_fail(const c8y_event *event, const char *reason, uint64_t *msg_id_out);
+
+/**
+ * Sends the library's log records up to `level` (a `c8y_log_level`: 1 error ... 5 trace) to
+ * `callback` with `userdata`; `C8Y_LOG_LEVEL_OFF` or a NULL callback stops logging.
+ * Process-global (not per client): the last call wins. The callback runs on one SDK-owned log
+ * thread (started on first use; it lives until the process ends), one record at a time, never
+ * while the library holds a lock. Returns `C8Y_RESULT_LOGGER_INSTALLED` when the process
+ * already has another `tracing` subscriber (the library's logs go there; nothing changes),
+ * `C8Y_RESULT_INVALID_ARGUMENT` for a level above 5.
+ *
+ * Thread: any.
+ *
+ * # Safety
+ * `callback` must be callable from another thread with `userdata` for as long as it is
+ * installed (and until a record being delivered when it is replaced has been delivered).
+ */
+c8y_result c8y_set_log_callback(c8y_log_callback callback, void *userdata, uint32_t level);
 
 /**
  * Creates options for `host` (name or address) and the device id (the `c8y_Serial` external

@@ -47,6 +47,9 @@ pub enum c8y_result {
     CallbackInstalled = 207,
     /// The event is not of the kind this call needs (e.g. a lifecycle call on a non-operation).
     WrongEventKind = 208,
+    /// Another logger (a `tracing` subscriber) is already installed in the process: logs go
+    /// there and `c8y_set_log_callback` cannot capture them.
+    LoggerInstalled = 209,
     /// A network error (connection refused, reset, DNS).
     Network = 300,
     /// TLS failed (untrusted certificate, name mismatch, handshake).
@@ -91,6 +94,7 @@ pub(crate) const RESULTS: &[(c8y_result, &CStr)] = &[
     (c8y_result::Stopped, c"client stopped on a fatal connection error"),
     (c8y_result::CallbackInstalled, c"an event callback is installed"),
     (c8y_result::WrongEventKind, c"wrong event kind"),
+    (c8y_result::LoggerInstalled, c"another logger is installed"),
     (c8y_result::Network, c"network error"),
     (c8y_result::Tls, c"TLS error"),
     (c8y_result::Auth, c"authentication refused"),
