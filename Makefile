@@ -7,7 +7,7 @@ BENCH_N ?= 50000
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz
 
 ## Everything CI checks: formatting, lints, docs, all tests.
-test: deps fmt-check clippy doc demo-check unit
+test: deps fmt-check clippy doc demo-check unit c-check
 
 ## System packages the tests need: mosquitto for core/tests/interop_mosquitto.rs (Debian's
 ## build has WebSocket support). Installed with apt-get when missing (as root, else via sudo);
@@ -20,6 +20,11 @@ deps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto; }; \
 	}
 	@$(MOSQUITTO_FOUND) || { echo "mosquitto is missing and could not be installed" >&2; exit 1; }
+	@command -v valgrind >/dev/null 2>&1 || { \
+		echo "== installing valgrind (C examples, make c-check)"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; }; \
+	}
+	@command -v valgrind >/dev/null 2>&1 || { echo "valgrind is missing and could not be installed" >&2; exit 1; }
 
 ## The quick start's demo must keep working: run it against the embedded emulator.
 demo-check:
@@ -73,3 +78,50 @@ fuzz:
 		$(FUZZ_ENV) $(CARGO) fuzz run --sanitizer $(FUZZ_SANITIZER) $$target corpus/$$target seeds -- \
 			-dict=fuzz.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
 	done
+
+## ---- C ABI (ffi/, include/c8y_mqtt.h, examples/c) ----------------------------------------
+## `make install PREFIX=...`: libc8ymqtt.a, libc8ymqtt.so (SONAME libc8ymqtt.so.<major>), the
+## header and pkg-config's c8ymqtt.pc. FFI_PROFILE=debug installs the debug build instead;
+## FFI_LIBSRC=<dir> installs the libraries found there without building.
+PREFIX ?= /usr/local
+FFI_PROFILE ?= release
+FFI_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+FFI_MAJOR := $(firstword $(subst ., ,$(FFI_VERSION)))
+FFI_LIBDIR = $(DESTDIR)$(PREFIX)/lib
+
+.PHONY: install c-check c-install-check
+FFI_LIBSRC ?=
+FFI_LIBS = $(or $(FFI_LIBSRC),target/$(FFI_PROFILE))
+install:
+	$(if $(FFI_LIBSRC),,$(CARGO) build -q $(if $(filter release,$(FFI_PROFILE)),--release) -p c8y-mqtt-ffi)
+	install -d $(FFI_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(FFI_LIBS)/libc8ymqtt.a $(FFI_LIBDIR)/libc8ymqtt.a
+	install -m 755 $(FFI_LIBS)/libc8ymqtt.so $(FFI_LIBDIR)/libc8ymqtt.so.$(FFI_VERSION)
+	ln -sf libc8ymqtt.so.$(FFI_VERSION) $(FFI_LIBDIR)/libc8ymqtt.so.$(FFI_MAJOR)
+	ln -sf libc8ymqtt.so.$(FFI_MAJOR) $(FFI_LIBDIR)/libc8ymqtt.so
+	install -m 644 include/c8y_mqtt.h $(DESTDIR)$(PREFIX)/include/c8y_mqtt.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(FFI_VERSION)|' ffi/c8ymqtt.pc.in > $(FFI_LIBDIR)/pkgconfig/c8ymqtt.pc
+
+## The C examples again under valgrind and with ASan + UBSan (`make test` already ran them
+## plain), then an install into a temporary prefix that an example must build from with
+## `pkg-config --cflags --libs c8ymqtt` alone.
+c-check: deps
+	VALGRIND=valgrind $(CARGO) test -q --workspace --test c_examples
+	C8Y_ASAN=1 $(CARGO) test -q --workspace --test c_examples
+	$(MAKE) --no-print-directory c-install-check
+
+C_CHECK_PREFIX = target/c-install-check
+c-install-check:
+	rm -rf $(C_CHECK_PREFIX)
+	@# the libraries `cargo test` just built (no separate build)
+	$(MAKE) --no-print-directory install FFI_LIBSRC=target/debug/deps PREFIX=$(CURDIR)/$(C_CHECK_PREFIX)
+	readelf -d $(C_CHECK_PREFIX)/lib/libc8ymqtt.so | grep -q 'SONAME.*libc8ymqtt\.so\.$(FFI_MAJOR)\]'
+	export PKG_CONFIG_PATH=$(CURDIR)/$(C_CHECK_PREFIX)/lib/pkgconfig; \
+		$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/quickstart.c \
+			$$(pkg-config --cflags --libs c8ymqtt) -o $(C_CHECK_PREFIX)/quickstart-shared && \
+		$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/quickstart.c \
+			$$(pkg-config --cflags c8ymqtt) $(C_CHECK_PREFIX)/lib/libc8ymqtt.a $$(pkg-config --static --libs-only-l c8ymqtt | sed 's/-lc8ymqtt//') \
+			-o $(C_CHECK_PREFIX)/quickstart-static
+	LD_LIBRARY_PATH=$(C_CHECK_PREFIX)/lib $(C_CHECK_PREFIX)/quickstart-shared 2>&1 | grep -q usage
+	$(C_CHECK_PREFIX)/quickstart-static 2>&1 | grep -q usage
+	@echo "c-install-check: shared and static builds via pkg-config OK"

@@ -159,6 +159,17 @@ impl BlockingClient {
         self.shutdown();
     }
 
+    /// Closes the client through a shared reference, for a handle that several threads use
+    /// (the C and Python layers): like [`BlockingClient::close`], and every thread blocked in
+    /// [`BlockingClient::next_event`] wakes up (it takes the events still queued, then
+    /// [`NextEvent::Closed`]). The runtime itself shuts down when the client is dropped. Calling
+    /// it again does nothing. Do not call it from inside an async task.
+    pub fn close_shared(&self) {
+        self.block_on(async {
+            let _ = tokio::time::timeout(Duration::from_secs(5), self.client.close()).await;
+        });
+    }
+
     fn shutdown(&mut self) {
         if let Some(runtime) = self.runtime.take() {
             runtime.block_on(async {
@@ -172,5 +183,47 @@ impl BlockingClient {
 impl Drop for BlockingClient {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{ConnectionState, Event};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    /// `close_shared` wakes a thread blocked in `next_event` (the C API's close-before-free).
+    #[test]
+    fn close_shared_wakes_a_blocked_next_event() {
+        // Port 1 refuses connections: the client keeps retrying until closed.
+        let config = Config::builder("127.0.0.1", "dev1")
+            .port(1)
+            .transport(crate::client::TransportKind::Tcp)
+            .password("t1", "u", "p")
+            .build()
+            .unwrap();
+        let client = Arc::new(BlockingClient::connect(config).unwrap());
+        let puller = {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || {
+                let mut last = None;
+                loop {
+                    match client.next_event(Duration::from_secs(30)) {
+                        NextEvent::Event(event) => last = Some(event),
+                        NextEvent::Timeout => panic!("not woken"),
+                        NextEvent::Closed => return last,
+                    }
+                }
+            })
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        client.close_shared();
+        let last = puller.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(last, Some(Event::ConnectionState(ConnectionState::Closed)));
+        assert_eq!(client.state(), ConnectionState::Closed);
+        client.close_shared(); // idempotent
     }
 }

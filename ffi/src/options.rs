@@ -1,0 +1,868 @@
+//! The opaque options builder `c8y_options` (host, device id, transport, TLS trust, credentials,
+//! persistence, reconnect, outbox limits, batching, subscriptions, SmartREST 2.0 collections,
+//! operation handling) and bootstrap registration (`c8y_options_register`).
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use c8y_mqtt::QoS;
+use c8y_mqtt::client::{
+    BootstrapConfig, Config, ConfigBuilder, Credentials, HttpProxy, OutboxLimits, OverflowPolicy,
+    ReconnectPolicy, Secret, Subscriptions, TransportKind, TrustRoots, register_blocking,
+};
+use c8y_mqtt::smartrest2::TemplateCollection;
+use c8y_mqtt::templates::upstream::DeviceCreation;
+
+use crate::boundary::{guard, opt_str_arg, out_arg, str_arg, str_array, write_out};
+use crate::client::not_in_callback;
+use crate::error::{Error, c8y_result};
+
+/// How the client reaches the platform; the values of `c8y_options_set_transport`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum c8y_transport {
+    /// MQTT over plain TCP (default port 1883). For local development only.
+    Tcp = 0,
+    /// MQTT over TLS (default port 8883). The default.
+    Tls = 1,
+    /// MQTT over WebSocket (default port 80, path `/mqtt`).
+    Ws = 2,
+    /// MQTT over secure WebSocket (default port 443, path `/mqtt`).
+    Wss = 3,
+}
+
+/// What a publish does when the outbox is full; the values of `c8y_options_set_outbox_limits`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum c8y_overflow {
+    /// Refuse the new message with `C8Y_RESULT_QUEUE_FULL`. The default.
+    Reject = 0,
+    /// Drop the oldest queued messages (their deliveries end as dropped).
+    DropOldest = 1,
+}
+
+/// An MQTT QoS level (0, 1, 2), for `c8y_options_set_qos` and `c8y_client_publish_raw`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum c8y_qos {
+    /// At most once.
+    AtMostOnce = 0,
+    /// At least once (acknowledged with PUBACK). The default.
+    AtLeastOnce = 1,
+    /// Exactly once.
+    ExactlyOnce = 2,
+}
+
+/// Reads a QoS given as `uint32_t`.
+pub(crate) fn qos_from(value: u32) -> Result<QoS, Error> {
+    match value {
+        0 => Ok(QoS::AtMostOnce),
+        1 => Ok(QoS::AtLeastOnce),
+        2 => Ok(QoS::ExactlyOnce),
+        other => Err(Error::invalid("qos", format!("{other} is not 0, 1 or 2"))),
+    }
+}
+
+/// The client options: an opaque builder. Create with `c8y_options_new`, adjust with the
+/// `c8y_options_set_*` functions, pass to `c8y_client_new` (which copies it), free with
+/// `c8y_options_free`. Not thread-safe: use one options object from one thread at a time.
+pub struct c8y_options {
+    builder: Option<ConfigBuilder>,
+    host: String,
+    device_id: String,
+    port: Option<u16>,
+    transport: TransportKind,
+    trust: TrustRoots,
+    proxy: Option<HttpProxy>,
+    subscriptions: Subscriptions,
+    reconnect: ReconnectPolicy,
+}
+
+impl c8y_options {
+    fn update(&mut self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) {
+        self.builder = self.builder.take().map(f);
+    }
+
+    /// The configuration these options describe.
+    pub(crate) fn build(&self) -> Result<Config, Error> {
+        let mut builder = self
+            .builder
+            .clone()
+            .ok_or_else(|| Error::new(c8y_result::Internal, "options lost"))?
+            .port(self.port.unwrap_or(self.transport.default_port()))
+            .transport(self.transport)
+            .trust(self.trust.clone())
+            .subscriptions(self.subscriptions.clone())
+            .reconnect(self.reconnect.clone());
+        if let Some(proxy) = &self.proxy {
+            builder = builder.http_proxy(&proxy.host, proxy.port, proxy.basic_auth.clone());
+        }
+        builder
+            .build()
+            .map_err(|e| Error::chain(c8y_result::InvalidConfig, &e))
+    }
+}
+
+/// Runs a setter body on non-NULL options.
+fn with_options(
+    options: *mut c8y_options,
+    body: impl FnOnce(&mut c8y_options) -> Result<(), Error>,
+) -> c8y_result {
+    guard(|| {
+        // SAFETY: the caller passes NULL or a live `c8y_options` used by no other thread.
+        let options = unsafe { options.as_mut() }.ok_or_else(|| Error::null("options"))?;
+        body(options)
+    })
+}
+
+fn millis(ms: u32) -> Duration {
+    Duration::from_millis(u64::from(ms))
+}
+
+/// Creates options for `host` (name or address) and the device id (the `c8y_Serial` external
+/// id, no `:`), with every other setting at its default: TLS on port 8883, the system trust
+/// store, QoS 1, keep-alive 60 s, no device creation. Credentials are required before
+/// `c8y_client_new` (`c8y_options_set_password`, `c8y_options_set_client_certificate` or
+/// `c8y_options_register`).
+///
+/// Ownership: `*options_out` is written only on success and belongs to the caller, who frees it
+/// with `c8y_options_free`. The strings are copied.
+///
+/// # Safety
+/// `host` and `device_id` must be NULL or NUL-terminated strings; `options_out` NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_new(
+    host: *const c_char,
+    device_id: *const c_char,
+    options_out: *mut *mut c8y_options,
+) -> c8y_result {
+    guard(|| {
+        // SAFETY: valid strings or NULL per the contract.
+        let (host, device_id) = unsafe { (str_arg(host, "host")?, str_arg(device_id, "device_id")?) };
+        out_arg(options_out, "options_out")?;
+        let options = Box::new(c8y_options {
+            builder: Some(Config::builder(host, device_id)),
+            host: host.to_owned(),
+            device_id: device_id.to_owned(),
+            port: None,
+            transport: TransportKind::Tls,
+            trust: TrustRoots::System,
+            proxy: None,
+            subscriptions: Subscriptions::default(),
+            reconnect: ReconnectPolicy::default(),
+        });
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { write_out(options_out, Box::into_raw(options)) };
+        Ok(())
+    })
+}
+
+/// Frees options made by `c8y_options_new`. NULL is ignored. Clients made from them are not
+/// affected (they hold a copy).
+///
+/// # Safety
+/// `options` must be NULL or a pointer from `c8y_options_new` not yet freed; no other thread
+/// may use it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_free(options: *mut c8y_options) {
+    crate::boundary::guard_or((), || {
+        if !options.is_null() {
+            // SAFETY: from `Box::into_raw` in `c8y_options_new`, freed once per the contract.
+            drop(unsafe { Box::from_raw(options) });
+        }
+        Some(())
+    })
+}
+
+/// Sets the port (default: the transport's platform port, see `c8y_transport`).
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_port(options: *mut c8y_options, port: u16) -> c8y_result {
+    with_options(options, |o| {
+        if port == 0 {
+            return Err(Error::invalid("port", "must not be 0"));
+        }
+        o.port = Some(port);
+        Ok(())
+    })
+}
+
+/// Sets the transport, a `c8y_transport` value (`C8Y_TRANSPORT_TCP`, `_TLS`, `_WS`, `_WSS`);
+/// `C8Y_RESULT_INVALID_ARGUMENT` for any other value.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_transport(options: *mut c8y_options, transport: u32) -> c8y_result {
+    with_options(options, |o| {
+        o.transport = match transport {
+            0 => TransportKind::Tcp,
+            1 => TransportKind::Tls,
+            2 => TransportKind::Ws,
+            3 => TransportKind::Wss,
+            other => {
+                return Err(Error::invalid(
+                    "transport",
+                    format!("{other} is no c8y_transport"),
+                ));
+            }
+        };
+        Ok(())
+    })
+}
+
+/// Logs in with the user `<tenant>/<user>` and a password (copied; never logged).
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; the strings NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_password(
+    options: *mut c8y_options,
+    tenant: *const c_char,
+    user: *const c_char,
+    password: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: valid strings or NULL per the contract.
+        let (tenant, user, password) = unsafe {
+            (
+                str_arg(tenant, "tenant")?,
+                str_arg(user, "user")?,
+                str_arg(password, "password")?,
+            )
+        };
+        o.update(|b| b.password(tenant, user, password));
+        Ok(())
+    })
+}
+
+/// Logs in with an X.509 client certificate (TLS only): the PEM certificate chain (leaf first)
+/// and the PEM private key, both copied. The certificate's CN must equal the device id.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; the strings NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_client_certificate(
+    options: *mut c8y_options,
+    chain_pem: *const c_char,
+    key_pem: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: valid strings or NULL per the contract.
+        let (chain, key) = unsafe { (str_arg(chain_pem, "chain_pem")?, str_arg(key_pem, "key_pem")?) };
+        o.update(|b| {
+            b.credentials(Credentials::Certificate {
+                chain_pem: chain.to_owned(),
+                key_pem: Secret::new(key),
+            })
+        });
+        Ok(())
+    })
+}
+
+/// Trusts the CA certificates in `ca_pem` (PEM text, copied) for the server: only those, or
+/// also the system store when `with_system_roots` is true. Default: the system store.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `ca_pem` NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_ca_pem(
+    options: *mut c8y_options,
+    ca_pem: *const c_char,
+    with_system_roots: bool,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: a valid string or NULL per the contract.
+        let pem = unsafe { str_arg(ca_pem, "ca_pem") }?.to_owned();
+        o.trust = if with_system_roots {
+            TrustRoots::SystemAndCaPem(pem)
+        } else {
+            TrustRoots::CaPem(pem)
+        };
+        Ok(())
+    })
+}
+
+/// With `insecure` true, accepts ANY server certificate (no verification at all): for a local
+/// test endpoint only. False restores the system trust store.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_tls_insecure(
+    options: *mut c8y_options,
+    insecure: bool,
+) -> c8y_result {
+    with_options(options, |o| {
+        o.trust = if insecure {
+            TrustRoots::InsecureNoVerification
+        } else {
+            TrustRoots::System
+        };
+        Ok(())
+    })
+}
+
+/// Sets the default SmartREST 2.0 X-ID: the MQTT client id becomes `d:<device id>:<xid>`.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `xid` NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_default_xid(
+    options: *mut c8y_options,
+    xid: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: a valid string or NULL per the contract.
+        let xid = unsafe { str_arg(xid, "xid") }?;
+        o.update(|b| b.default_xid(xid));
+        Ok(())
+    })
+}
+
+/// Sets the MQTT keep-alive in seconds (0 = off); default 60.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_keep_alive(options: *mut c8y_options, seconds: u32) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.keep_alive(Duration::from_secs(u64::from(seconds))));
+        Ok(())
+    })
+}
+
+/// Sets how long one connection attempt may take, in milliseconds; default 30 000.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_connect_timeout(options: *mut c8y_options, ms: u32) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.connect_timeout(millis(ms)));
+        Ok(())
+    })
+}
+
+/// Sets the QoS of every publish (a `c8y_qos` value 0, 1 or 2); default 1.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_qos(options: *mut c8y_options, qos: u32) -> c8y_result {
+    with_options(options, |o| {
+        let qos = qos_from(qos)?;
+        o.update(|b| b.default_qos(qos));
+        Ok(())
+    })
+}
+
+/// Sets the reconnect backoff: the first wait after a failure and the cap, in milliseconds
+/// (doubling in between, with jitter). Defaults 1 000 and 60 000.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_reconnect(
+    options: *mut c8y_options,
+    initial_ms: u32,
+    max_ms: u32,
+) -> c8y_result {
+    with_options(options, |o| {
+        let policy = ReconnectPolicy {
+            initial_delay: millis(initial_ms),
+            max_delay: millis(max_ms),
+            ..ReconnectPolicy::default()
+        };
+        policy
+            .validate()
+            .map_err(|e| Error::chain(c8y_result::InvalidArgument, &e))?;
+        o.reconnect = policy;
+        Ok(())
+    })
+}
+
+/// Bounds the outbox (messages not yet acknowledged): at most `max_messages` messages and
+/// `max_bytes` payload bytes; `overflow` is a `c8y_overflow` value. Defaults 10 000 messages,
+/// 16 MiB, reject.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_outbox_limits(
+    options: *mut c8y_options,
+    max_messages: usize,
+    max_bytes: usize,
+    overflow: u32,
+) -> c8y_result {
+    with_options(options, |o| {
+        let overflow = match overflow {
+            0 => OverflowPolicy::Reject,
+            1 => OverflowPolicy::DropOldest,
+            other => return Err(Error::invalid("overflow", format!("{other} is no c8y_overflow"))),
+        };
+        if max_messages == 0 || max_bytes == 0 {
+            return Err(Error::invalid("outbox limits", "must be > 0"));
+        }
+        o.update(|b| {
+            b.outbox(OutboxLimits {
+                max_messages,
+                max_bytes,
+                overflow,
+            })
+        });
+        Ok(())
+    })
+}
+
+/// Keeps the outbox on disk in `dir` (created when missing): QoS >= 1 messages survive a crash
+/// and are sent by the next client using the directory. One client per directory at a time.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `dir` NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_persistence_dir(
+    options: *mut c8y_options,
+    dir: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: a valid string or NULL per the contract.
+        let dir = unsafe { str_arg(dir, "dir") }?;
+        o.update(|b| b.persistence_dir(dir));
+        Ok(())
+    })
+}
+
+/// Turns on auto-batching: rows queued for the same topic go out as one publish after waiting
+/// at most `linger_ms` for more. Off by default.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_batching(options: *mut c8y_options, linger_ms: u32) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.batching(millis(linger_ms)));
+        Ok(())
+    })
+}
+
+/// Sets the most QoS >= 1 publishes awaiting acknowledgement at once (default 100, > 0).
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_max_inflight(options: *mut c8y_options, max: u16) -> c8y_result {
+    with_options(options, |o| {
+        if max == 0 {
+            return Err(Error::invalid("max", "must be > 0"));
+        }
+        o.update(|b| b.max_inflight(max));
+        Ok(())
+    })
+}
+
+/// Whether every finished publish is reported as a `C8Y_EVENT_KIND_DELIVERY` event (default
+/// true).
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_delivery_events(options: *mut c8y_options, on: bool) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.delivery_events(on));
+        Ok(())
+    })
+}
+
+/// Creates the device (template 100 with this name and type; either may be NULL) right after
+/// the first connect, before subscribing. Off by default.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; the strings NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_create_device(
+    options: *mut c8y_options,
+    name: *const c_char,
+    device_type: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: valid strings or NULL per the contract.
+        let (name, device_type) = unsafe {
+            (
+                opt_str_arg(name, "name")?,
+                opt_str_arg(device_type, "device_type")?,
+            )
+        };
+        let mut creation = DeviceCreation::new();
+        if let Some(name) = name {
+            creation = creation.with_name(name);
+        }
+        if let Some(device_type) = device_type {
+            creation = creation.with_device_type(device_type);
+        }
+        o.update(|b| b.create_device(creation));
+        Ok(())
+    })
+}
+
+/// Also receives operations as JSON (`devicecontrol/notifications`), which carry the operation
+/// id; off by default.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_json_operations(options: *mut c8y_options, on: bool) -> c8y_result {
+    with_options(options, |o| {
+        o.subscriptions.json_operations = on;
+        Ok(())
+    })
+}
+
+/// Tunnels every connection through an HTTP CONNECT proxy; `user` and `password` (both or
+/// neither) for basic authentication. Proxy environment variables are never read.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; the strings NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_http_proxy(
+    options: *mut c8y_options,
+    host: *const c_char,
+    port: u16,
+    user: *const c_char,
+    password: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: valid strings or NULL per the contract.
+        let (host, user, password) = unsafe {
+            (
+                str_arg(host, "host")?,
+                opt_str_arg(user, "user")?,
+                opt_str_arg(password, "password")?,
+            )
+        };
+        let basic_auth = match (user, password) {
+            (Some(user), Some(password)) => Some((user.to_owned(), Secret::new(password))),
+            (None, None) => None,
+            _ => return Err(Error::invalid("user/password", "give both or neither")),
+        };
+        o.proxy = Some(HttpProxy {
+            host: host.to_owned(),
+            port,
+            basic_auth,
+        });
+        Ok(())
+    })
+}
+
+/// Registers a SmartREST 2.0 template collection `xid` from its creation rows (`10,...` and
+/// `11,...` lines as published on `s/ut/<xid>`): the client creates it when missing and
+/// `c8y_client_send_smartrest2` sends its use lines. `C8Y_RESULT_INVALID_TEMPLATE` when a row
+/// is invalid.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; the strings NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_add_collection(
+    options: *mut c8y_options,
+    xid: *const c_char,
+    definition: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: valid strings or NULL per the contract.
+        let (xid, definition) = unsafe { (str_arg(xid, "xid")?, str_arg(definition, "definition")?) };
+        let collection = TemplateCollection::parse(xid, definition.as_bytes())
+            .map_err(|e| Error::chain(c8y_result::InvalidTemplate, &e))?;
+        o.update(|b| b.collection(collection));
+        Ok(())
+    })
+}
+
+/// Declares the response template `msg_id` of collection `xid` as an operation rendering: its
+/// lines arrive as `C8Y_EVENT_KIND_OPERATION` events.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; the strings NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_add_operation_response(
+    options: *mut c8y_options,
+    xid: *const c_char,
+    msg_id: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: valid strings or NULL per the contract.
+        let (xid, msg_id) = unsafe { (str_arg(xid, "xid")?, str_arg(msg_id, "msg_id")?) };
+        o.update(|b| b.operation_response(xid, msg_id));
+        Ok(())
+    })
+}
+
+/// Fails every operation whose fragment is not one of these `n` fragments automatically
+/// (EXECUTING, then FAILED "Unsupported operation") instead of delivering it.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `fragments` NULL (when `n`
+/// is 0) or `n` NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_supported_operations(
+    options: *mut c8y_options,
+    fragments: *const *const c_char,
+    n: usize,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: per the contract.
+        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
+        o.update(|b| b.fail_unsupported(fragments));
+        Ok(())
+    })
+}
+
+/// Sends `507` (fail every EXECUTING operation) once after the first connect, for operations
+/// a crash left behind.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_fail_executing_on_start(
+    options: *mut c8y_options,
+    on: bool,
+) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.fail_executing_on_start(on));
+        Ok(())
+    })
+}
+
+/// Bootstrap registration: when `credentials_file` holds credentials, uses them at once;
+/// otherwise logs in as the bootstrap user with `bootstrap_password`, polls until the device
+/// request is accepted in Cumulocity (at most `timeout_ms`), writes the credentials to the file
+/// (mode 0600) and uses them. Host, port, transport, trust and proxy come from these options.
+/// Blocks up to `timeout_ms`; `C8Y_RESULT_IN_CALLBACK` inside an event callback.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; the strings NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_register(
+    options: *mut c8y_options,
+    bootstrap_password: *const c_char,
+    credentials_file: *const c_char,
+    timeout_ms: u32,
+) -> c8y_result {
+    with_options(options, |o| {
+        not_in_callback()?;
+        // SAFETY: valid strings or NULL per the contract.
+        let (password, file) = unsafe {
+            (
+                str_arg(bootstrap_password, "bootstrap_password")?,
+                str_arg(credentials_file, "credentials_file")?,
+            )
+        };
+        let mut config = BootstrapConfig::new(&o.host, &o.device_id, password, file);
+        config.port = o.port;
+        config.transport = o.transport;
+        config.trust = o.trust.clone();
+        config.proxy = o.proxy.clone();
+        config.timeout = millis(timeout_ms);
+        config.poll_interval = config
+            .poll_interval
+            .min(millis(timeout_ms / 4).max(Duration::from_millis(100)));
+        let credentials = register_blocking(config)?;
+        o.update(|b| b.credentials_from(&credentials));
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr::{null, null_mut};
+
+    fn options() -> *mut c8y_options {
+        let mut out = null_mut();
+        // SAFETY: valid strings and out-param.
+        let rc = unsafe { c8y_options_new(c"localhost".as_ptr(), c"dev1".as_ptr(), &mut out) };
+        assert_eq!(rc, c8y_result::Ok);
+        out
+    }
+
+    #[test]
+    fn new_checks_every_argument_and_writes_only_on_success() {
+        let mut out = std::ptr::dangling_mut::<c8y_options>();
+        // SAFETY: NULL arguments are allowed and reported.
+        unsafe {
+            assert_eq!(
+                c8y_options_new(null(), c"d".as_ptr(), &mut out),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_new(c"h".as_ptr(), null(), &mut out),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_new(c"h".as_ptr(), c"d".as_ptr(), null_mut()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_new(c"\xff".as_ptr(), c"d".as_ptr(), &mut out),
+                c8y_result::InvalidUtf8
+            );
+        }
+        assert_eq!(out, std::ptr::dangling_mut(), "not written on failure");
+        // SAFETY: NULL is ignored.
+        unsafe { c8y_options_free(null_mut()) };
+    }
+
+    #[test]
+    fn setters_reject_null_and_out_of_range_values() {
+        let o = options();
+        // SAFETY: `o` is live; NULL options and arguments are reported.
+        unsafe {
+            assert_eq!(c8y_options_set_port(null_mut(), 1), c8y_result::NullParameter);
+            assert_eq!(c8y_options_set_transport(o, 4), c8y_result::InvalidArgument);
+            assert_eq!(
+                c8y_options_set_transport(o, u32::MAX),
+                c8y_result::InvalidArgument
+            );
+            assert_eq!(c8y_options_set_qos(o, 3), c8y_result::InvalidArgument);
+            assert_eq!(
+                c8y_options_set_outbox_limits(o, 10, 10, 2),
+                c8y_result::InvalidArgument
+            );
+            assert_eq!(
+                c8y_options_set_password(o, c"t".as_ptr(), null(), c"p".as_ptr()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_set_http_proxy(o, c"p".as_ptr(), 1, c"u".as_ptr(), null()),
+                c8y_result::InvalidArgument
+            );
+            assert_eq!(
+                c8y_options_set_supported_operations(o, null(), 1),
+                c8y_result::NullParameter
+            );
+            assert_eq!(c8y_options_set_supported_operations(o, null(), 0), c8y_result::Ok);
+            assert_eq!(c8y_options_set_reconnect(o, 10, 5), c8y_result::InvalidArgument);
+            assert_eq!(
+                c8y_options_add_collection(o, c"x".as_ptr(), c"bogus".as_ptr()),
+                c8y_result::InvalidTemplate
+            );
+            // No credentials yet.
+            assert_eq!((*o).build().unwrap_err().code, c8y_result::InvalidConfig);
+            assert_eq!(
+                c8y_options_set_transport(o, c8y_transport::Tcp as u32),
+                c8y_result::Ok
+            );
+            assert_eq!(
+                c8y_options_set_password(o, c"t".as_ptr(), c"u".as_ptr(), c"p".as_ptr()),
+                c8y_result::Ok
+            );
+            assert_eq!(c8y_options_set_default_xid(o, c"xid1".as_ptr()), c8y_result::Ok);
+            let config = (*o).build().unwrap();
+            assert_eq!(config.port(), 1883);
+            assert_eq!(config.client_id().to_string(), "d:dev1:xid1");
+            c8y_options_free(o);
+        }
+    }
+
+    #[test]
+    fn every_setter_checks_the_options_pointer() {
+        let o: *mut c8y_options = null_mut();
+        let s = c"x".as_ptr();
+        // SAFETY: NULL options are part of the contract.
+        let codes = unsafe {
+            [
+                c8y_options_set_port(o, 1),
+                c8y_options_set_transport(o, 0),
+                c8y_options_set_password(o, s, s, s),
+                c8y_options_set_client_certificate(o, s, s),
+                c8y_options_set_ca_pem(o, s, false),
+                c8y_options_set_tls_insecure(o, true),
+                c8y_options_set_default_xid(o, s),
+                c8y_options_set_keep_alive(o, 1),
+                c8y_options_set_connect_timeout(o, 1),
+                c8y_options_set_qos(o, 1),
+                c8y_options_set_reconnect(o, 1, 2),
+                c8y_options_set_outbox_limits(o, 1, 1, 0),
+                c8y_options_set_persistence_dir(o, s),
+                c8y_options_set_batching(o, 1),
+                c8y_options_set_max_inflight(o, 1),
+                c8y_options_set_delivery_events(o, true),
+                c8y_options_set_create_device(o, s, s),
+                c8y_options_set_json_operations(o, true),
+                c8y_options_set_http_proxy(o, s, 1, null(), null()),
+                c8y_options_add_collection(o, s, s),
+                c8y_options_add_operation_response(o, s, s),
+                c8y_options_set_supported_operations(o, null(), 0),
+                c8y_options_set_fail_executing_on_start(o, true),
+                c8y_options_register(o, s, s, 1),
+            ]
+        };
+        for (i, code) in codes.into_iter().enumerate() {
+            assert_eq!(code, c8y_result::NullParameter, "setter {i}");
+        }
+        // And each required string argument of a live options object.
+        let o = options();
+        // SAFETY: `o` is live until freed.
+        unsafe {
+            assert_eq!(
+                c8y_options_set_client_certificate(o, null(), s),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_set_client_certificate(o, s, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(c8y_options_set_ca_pem(o, null(), true), c8y_result::NullParameter);
+            assert_eq!(c8y_options_set_default_xid(o, null()), c8y_result::NullParameter);
+            assert_eq!(
+                c8y_options_set_persistence_dir(o, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_set_http_proxy(o, null(), 1, null(), null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_collection(o, null(), s),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_collection(o, s, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_operation_response(o, null(), s),
+                c8y_result::NullParameter
+            );
+            assert_eq!(
+                c8y_options_add_operation_response(o, s, null()),
+                c8y_result::NullParameter
+            );
+            assert_eq!(c8y_options_register(o, s, null(), 1), c8y_result::NullParameter);
+            assert_eq!(
+                c8y_options_set_create_device(o, null(), null()),
+                c8y_result::Ok,
+                "both optional"
+            );
+            assert_eq!(c8y_options_set_port(o, 0), c8y_result::InvalidArgument);
+            assert_eq!(c8y_options_set_max_inflight(o, 0), c8y_result::InvalidArgument);
+            assert_eq!(
+                c8y_options_set_outbox_limits(o, 0, 1, 0),
+                c8y_result::InvalidArgument
+            );
+            c8y_options_free(o);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The C examples are the C tests: `examples/c/*.c` are compiled with `$CC` (default `cc`,
+//! `-std=c11 -Wall -Wextra -Wpedantic -Werror`) against the static library cargo built for this
+//! test run, then run against the in-process emulator (ephemeral port; host and port on argv).
+//! The test drives the platform side (creates the operations) and asserts the emulator's state
+//! afterwards.
+//!
+//! * `VALGRIND=valgrind`: each program runs under `valgrind --error-exitcode=1
+//!   --leak-check=full --errors-for-leak-kinds=definite`.
+//! * `C8Y_ASAN=1`: the C side is compiled with `-fsanitize=address,undefined`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use c8y_mqtt_emulator::model::RecordFilter;
+use c8y_mqtt_emulator::{BlockingEmulator, Emulator};
+use serde_json::json;
+
+/// Longest a program may run (valgrind makes it slow).
+const RUN_LIMIT: Duration = Duration::from_secs(240);
+const WAIT: Duration = Duration::from_secs(120);
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `target/<profile>/deps`, where cargo put `libc8ymqtt.a` for this run.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent().expect("deps dir").to_path_buf()
+}
+
+fn asan() -> bool {
+    std::env::var_os("C8Y_ASAN").is_some_and(|v| v == "1")
+}
+
+/// Compiles `examples/c/<name>.c` into `target/c-examples/<variant>/<name>`.
+fn build(name: &str) -> PathBuf {
+    let lib = lib_dir().join("libc8ymqtt.a");
+    assert!(
+        lib.exists(),
+        "{} missing: cargo builds it with the test",
+        lib.display()
+    );
+    let out_dir = lib_dir()
+        .join("../../c-examples")
+        .join(if asan() { "asan" } else { "plain" });
+    std::fs::create_dir_all(&out_dir).expect("output dir");
+    let binary = out_dir.join(name);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let mut command = Command::new(&cc);
+    command.args(["-std=c11", "-g", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]);
+    if asan() {
+        command.args([
+            "-fsanitize=address,undefined",
+            "-fno-omit-frame-pointer",
+            "-fno-sanitize-recover=all",
+        ]);
+    }
+    command
+        .arg("-I")
+        .arg(repo().join("include"))
+        .arg(repo().join(format!("examples/c/{name}.c")))
+        .arg(&lib)
+        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .arg(&binary);
+    let output = command.output().unwrap_or_else(|e| panic!("{cc}: {e}"));
+    assert!(
+        output.status.success(),
+        "{cc} failed for {name}.c:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    binary
+}
+
+/// Starts `binary` with `args`, under valgrind when `VALGRIND` is set.
+fn spawn(binary: &Path, args: &[String]) -> Child {
+    let mut command = match std::env::var("VALGRIND") {
+        Ok(valgrind) if !valgrind.is_empty() => {
+            let mut c = Command::new(valgrind);
+            c.args([
+                "--error-exitcode=1",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+                "--quiet",
+            ])
+            .arg(binary);
+            c
+        }
+        _ => Command::new(binary),
+    };
+    command
+        .args(args)
+        .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", binary.display()))
+}
+
+/// Waits for the program (killing it after [`RUN_LIMIT`]) and asserts it succeeded.
+fn finish(child: Child, name: &str) -> String {
+    let mut child = child;
+    let deadline = Instant::now() + RUN_LIMIT;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    assert!(
+        status.success(),
+        "{name} failed ({status}):\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&stderr)
+    );
+    stdout
+}
+
+fn emulator(user: &str) -> BlockingEmulator {
+    Emulator::builder()
+        .tenant("t100")
+        .user(user, "secret")
+        .start_blocking()
+        .expect("emulator starts")
+}
+
+fn endpoint(emulator: &BlockingEmulator) -> Vec<String> {
+    let port = emulator.handle().mqtt_addr().expect("mqtt listener").port();
+    vec!["127.0.0.1".to_owned(), port.to_string()]
+}
+
+fn measurements(emulator: &BlockingEmulator, source: &str) -> usize {
+    emulator
+        .handle()
+        .measurements(&RecordFilter::all().source(source))
+        .len()
+}
+
+#[test]
+fn quickstart_connects_measures_and_restarts() {
+    const DEVICE: &str = "c-quickstart-1";
+    let binary = build("quickstart");
+    let emulator = emulator("device_c-quickstart-1");
+    let handle = emulator.handle();
+    let child = spawn(&binary, &endpoint(&emulator));
+    emulator
+        .block_on(handle.wait_for_managed_object(DEVICE, |_| true, WAIT))
+        .expect("the example creates its device");
+    let operation = handle
+        .create_operation(DEVICE, json!({"c8y_Restart": {}}))
+        .expect("operation");
+    let id = operation["id"].as_str().expect("operation id").to_owned();
+    let stdout = finish(child, "quickstart");
+    assert!(stdout.contains("quickstart: done"), "{stdout}");
+    assert!(stdout.contains("c8y-mqtt-ffi/"), "prints c8y_version(): {stdout}");
+    let op = emulator
+        .block_on(handle.wait_for_operation_status(&id, "SUCCESSFUL", Duration::from_secs(5)))
+        .expect("restart SUCCESSFUL");
+    assert_eq!(op["status"], "SUCCESSFUL");
+    assert_eq!(measurements(&emulator, DEVICE), 3);
+    emulator
+        .block_on(handle.wait_for_managed_object(
+            DEVICE,
+            |mo| mo["name"] == "C quickstart" && mo["c8y_SupportedOperations"] == json!(["c8y_Restart"]),
+            Duration::from_secs(5),
+        ))
+        .expect("device named, restart supported");
+    emulator.shutdown();
+}
+
+#[test]
+fn gateway_creates_children_with_data() {
+    const DEVICE: &str = "c-gateway-1";
+    let binary = build("gateway");
+    let emulator = emulator("device_c-gateway-1");
+    let handle = emulator.handle();
+    let child = spawn(&binary, &endpoint(&emulator));
+    let sensor2 = format!("{DEVICE}:sensor-2");
+    emulator
+        .block_on(handle.wait_for_managed_object(&sensor2, |_| true, WAIT))
+        .expect("the example creates its children");
+    let operation = handle
+        .create_operation(&sensor2, json!({"c8y_Restart": {}}))
+        .expect("operation");
+    let id = operation["id"].as_str().expect("operation id").to_owned();
+    let stdout = finish(child, "gateway");
+    assert!(stdout.contains("gateway: done"), "{stdout}");
+    emulator
+        .block_on(handle.wait_for_operation_status(&id, "SUCCESSFUL", Duration::from_secs(5)))
+        .expect("child restart SUCCESSFUL");
+    let children = handle.child_devices(DEVICE);
+    assert_eq!(children.len(), 2, "{children:?}");
+    for sensor in ["sensor-1", "sensor-2"] {
+        let source = format!("{DEVICE}:{sensor}");
+        assert_eq!(measurements(&emulator, &source), 1, "{source}");
+        let alarms = handle.alarms(&RecordFilter::all().source(&source));
+        assert_eq!(alarms.len(), 1, "{source}: {alarms:?}");
+        assert_eq!(alarms[0]["severity"], "MINOR");
+    }
+    emulator
+        .block_on(handle.wait_for_managed_object(
+            DEVICE,
+            |mo| mo["c8y_Hardware"]["serialNumber"] == "GW-0001",
+            Duration::from_secs(5),
+        ))
+        .expect("gateway hardware set");
+    emulator.shutdown();
+}
+
+#[test]
+fn bench_pub_prints_the_peer_format() {
+    let binary = build("bench_pub");
+    let emulator = emulator("device_bench-c8y-c");
+    let port = emulator.handle().mqtt_addr().expect("mqtt listener").port();
+    let args = [port.to_string(), "300".to_owned(), "1".to_owned()];
+    let stdout = finish(spawn(&binary, &args), "bench_pub");
+    let line = stdout.trim();
+    let rate = line
+        .strip_prefix("c8y-c qos1 n=300 ")
+        .and_then(|rest| rest.strip_suffix(" msg/s"))
+        .unwrap_or_else(|| panic!("unexpected output {line:?}"));
+    assert!(rate.parse::<u64>().is_ok_and(|r| r > 0), "{line:?}");
+    assert_eq!(measurements(&emulator, "bench-c8y-c"), 300);
+    emulator.shutdown();
+}
