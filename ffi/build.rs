@@ -29,10 +29,10 @@ fn rumqttc_version() -> String {
     let lock = std::fs::read_to_string("../Cargo.lock").unwrap_or_default();
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"rumqttc\"" {
-            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
-                return version.trim_matches('"').to_owned();
-            }
+        if line.trim() == "name = \"rumqttc\""
+            && let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = "))
+        {
+            return version.trim_matches('"').to_owned();
         }
     }
     "unknown".to_owned()
