@@ -13,7 +13,7 @@ use std::time::Duration;
 use c8y_mqtt::QoS;
 use c8y_mqtt::client::persistence::{Store, StoredMessage};
 use c8y_mqtt::client::{
-    BootstrapConfig, Client, ConnackRefusal, DeliveryId, DeliveryOutcome, Event, NextEvent,
+    BootstrapConfig, Client, ClientError, ConnackRefusal, DeliveryId, DeliveryOutcome, Event, NextEvent,
     RegistrationError, Secret, TransportKind, TrustRoots, register,
 };
 use c8y_mqtt::templates::upstream::CustomMeasurement;
@@ -507,4 +507,25 @@ async fn an_unreachable_proxy_is_reported_and_retried() {
     );
     client.close().await;
     emulator.shutdown().await;
+}
+
+/// Two clients sharing a persistence directory would send and delete each other's messages:
+/// the second is refused while the first is open, and accepted once it closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persistence_directory_serves_one_client_at_a_time() {
+    let dir = temp_dir("lock");
+    let emulator = emulator().await;
+    let builder = config(&emulator, TransportKind::Tcp).persistence_dir(&dir);
+    let first = Client::start(builder.clone().build().unwrap()).unwrap();
+    match Client::start(builder.clone().build().unwrap()) {
+        Err(ClientError::Persistence(error)) => {
+            assert_eq!(error.kind, std::io::ErrorKind::WouldBlock, "{error}");
+            assert!(error.to_string().contains("in use by another client"), "{error}");
+        }
+        other => panic!("a second client on the same directory: {other:?}"),
+    }
+    first.close().await;
+    let second = Client::start(builder.build().unwrap()).expect("the directory is free after close");
+    second.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
