@@ -445,7 +445,12 @@ async fn start_proxy() -> TestProxy {
 async fn connects_through_an_http_connect_proxy_with_basic_auth() {
     let emulator = emulator().await;
     let proxy = start_proxy().await;
-    for transport in [TransportKind::Tcp, TransportKind::Tls, TransportKind::Ws] {
+    for transport in [
+        TransportKind::Tcp,
+        TransportKind::Tls,
+        TransportKind::Ws,
+        TransportKind::Wss,
+    ] {
         let before = proxy.tunnels.load(Ordering::SeqCst);
         let client = connected_client(config(&emulator, transport).http_proxy(
             "127.0.0.1",
