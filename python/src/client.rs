@@ -11,8 +11,8 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use c8y_mqtt::client::{
-    BlockingClient, Config, ConfigBuilder, Delivery, Entity, NextEvent, OutboxLimits,
-    PublishOptions, ReconnectPolicy, Subscriptions, TransportKind, TrustRoots,
+    BlockingClient, Config, ConfigBuilder, Delivery, Entity, NextEvent, OutboxLimits, PublishOptions,
+    ReconnectPolicy, Subscriptions, TransportKind, TrustRoots,
 };
 use c8y_mqtt::smartrest::Record;
 use c8y_mqtt::smartrest2::TemplateCollection;
@@ -242,7 +242,9 @@ fn static_template(template_id: &Bound<'_, PyAny>, fields: &Bound<'_, PyAny>) ->
         return Err(PyTypeError::new_err("template_id must be an int or str"));
     };
     if fields.is_instance_of::<pyo3::types::PyString>() {
-        return Err(PyTypeError::new_err("fields must be a sequence of values, not a str"));
+        return Err(PyTypeError::new_err(
+            "fields must be a sequence of values, not a str",
+        ));
     }
     let mut row = vec![id];
     for field in fields.try_iter()? {
@@ -344,9 +346,9 @@ impl Device {
         let mut items = Vec::new();
         for item in series.try_iter()? {
             let item = item?;
-            let tuple = item
-                .cast::<PyTuple>()
-                .map_err(|_| PyTypeError::new_err("each series is a (fragment, series, value[, unit]) tuple"))?;
+            let tuple = item.cast::<PyTuple>().map_err(|_| {
+                PyTypeError::new_err("each series is a (fragment, series, value[, unit]) tuple")
+            })?;
             if !(3..=4).contains(&tuple.len()) {
                 return Err(PyValueError::new_err(
                     "each series is a (fragment, series, value[, unit]) tuple",
@@ -498,7 +500,13 @@ impl Device {
 
     /// Clears the active alarm of ``alarm_type`` (template 306).
     #[pyo3(signature = (alarm_type, *, qos = None, future = false))]
-    fn clear_alarm(&self, py: Python<'_>, alarm_type: &str, qos: Option<u8>, future: bool) -> PyResult<Py<PyAny>> {
+    fn clear_alarm(
+        &self,
+        py: Python<'_>,
+        alarm_type: &str,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
         let c = ClearAlarm::new(alarm_type).map_err(|e| PyValueError::new_err(e.to_string()))?;
         self.publish(py, c, qos, future)
     }
@@ -553,7 +561,13 @@ impl Device {
 
     /// Sets the required interval in minutes (template 117).
     #[pyo3(signature = (minutes, *, qos = None, future = false))]
-    fn set_required_interval(&self, py: Python<'_>, minutes: i64, qos: Option<u8>, future: bool) -> PyResult<Py<PyAny>> {
+    fn set_required_interval(
+        &self,
+        py: Python<'_>,
+        minutes: i64,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
         let r = c8y_mqtt::templates::upstream::RequiredAvailability::new(minutes);
         self.publish(py, r, qos, future)
     }
@@ -573,7 +587,13 @@ impl Device {
 
     /// Sets the operation of ``fragment`` EXECUTING (template 501).
     #[pyo3(signature = (fragment, *, qos = None, future = false))]
-    fn set_operation_executing(&self, py: Python<'_>, fragment: &str, qos: Option<u8>, future: bool) -> PyResult<Py<PyAny>> {
+    fn set_operation_executing(
+        &self,
+        py: Python<'_>,
+        fragment: &str,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
         let t = SetExecuting::new(fragment).map_err(|e| PyValueError::new_err(e.to_string()))?;
         self.publish(py, t, qos, future)
     }
@@ -665,18 +685,18 @@ const OPTION_NAMES: &[&str] = &[
     "reconnect_delay",
 ];
 
-fn get<'py, T: FromPyObjectOwned<'py>>(options: Option<&Bound<'py, PyDict>>, name: &str) -> PyResult<Option<T>> {
+fn get<'py, T: FromPyObjectOwned<'py>>(
+    options: Option<&Bound<'py, PyDict>>,
+    name: &str,
+) -> PyResult<Option<T>> {
     let Some(options) = options else { return Ok(None) };
     match options.get_item(name)? {
         None => Ok(None),
         Some(v) if v.is_none() => Ok(None),
-        Some(v) => v
-            .extract::<T>()
-            .map(Some)
-            .map_err(|e| {
-                let e: PyErr = e.into();
-                PyTypeError::new_err(format!("option {name}: {e}"))
-            }),
+        Some(v) => v.extract::<T>().map(Some).map_err(|e| {
+            let e: PyErr = e.into();
+            PyTypeError::new_err(format!("option {name}: {e}"))
+        }),
     }
 }
 
@@ -686,7 +706,9 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
         for key in options.keys() {
             let key: String = key.extract()?;
             if !OPTION_NAMES.contains(&key.as_str()) {
-                return Err(PyTypeError::new_err(format!("unexpected keyword argument {key:?}")));
+                return Err(PyTypeError::new_err(format!(
+                    "unexpected keyword argument {key:?}"
+                )));
             }
         }
     }
@@ -718,7 +740,10 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
             ));
         }
     }
-    match (get::<String>(options, "cert_pem")?, get::<String>(options, "key_pem")?) {
+    match (
+        get::<String>(options, "cert_pem")?,
+        get::<String>(options, "key_pem")?,
+    ) {
         (Some(chain_pem), Some(key)) => {
             builder = builder.credentials(c8y_mqtt::client::Credentials::Certificate {
                 chain_pem,
@@ -857,7 +882,11 @@ impl Client {
 impl Client {
     #[new]
     #[pyo3(signature = (host, device_id, **options))]
-    fn new(host: &str, device_id: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyClassInitializer<Self>> {
+    fn new(
+        host: &str,
+        device_id: &str,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
         let builder = apply(Config::builder(host, device_id), options)?;
         Self::start(builder.build().map_err(config_error)?)
     }
@@ -946,7 +975,14 @@ impl Client {
     /// Publishes a payload as it is on a Cumulocity upstream topic (``s/uc/<X-ID>``, JSON
     /// topics, ...). Returns the delivery id, or a future with ``future=True``.
     #[pyo3(signature = (topic, payload, *, qos = None, future = false))]
-    fn publish(&self, py: Python<'_>, topic: &str, payload: &str, qos: Option<u8>, future: bool) -> PyResult<Py<PyAny>> {
+    fn publish(
+        &self,
+        py: Python<'_>,
+        topic: &str,
+        payload: &str,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
         let client = self.inner.client()?;
         let qos = match qos {
             Some(q) => convert::qos(q)?,

@@ -14,7 +14,9 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 /// A measurement value: `int`, `float` (finite) or decimal text; `bool` is refused.
 pub(crate) fn number(value: &Bound<'_, PyAny>) -> PyResult<Number> {
     if value.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err("expected a number (int, float or str), got bool"));
+        return Err(PyTypeError::new_err(
+            "expected a number (int, float or str), got bool",
+        ));
     }
     if value.is_instance_of::<PyInt>() {
         let n: i64 = value
@@ -52,24 +54,30 @@ pub(crate) fn timestamp(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Tim
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(None);
     };
-    let text: String = if let Ok(text) = value.cast::<PyString>() {
-        text.extract::<String>()?
-    } else if value.hasattr("tzinfo")? && value.hasattr("isoformat")? {
+    if let Ok(text) = value.cast::<PyString>() {
+        // Text is kept byte for byte.
+        let text: String = text.extract()?;
+        return text
+            .parse::<Timestamp>()
+            .map(Some)
+            .map_err(|e| PyValueError::new_err(e.to_string()));
+    }
+    if value.hasattr("tzinfo")? && value.hasattr("isoformat")? {
         if value.getattr("tzinfo")?.is_none() || value.call_method0("utcoffset")?.is_none() {
             return Err(PyValueError::new_err(
                 "a timezone-aware datetime is needed (e.g. datetime.now(timezone.utc))",
             ));
         }
-        value.call_method0("isoformat")?.extract()?
-    } else {
-        return Err(PyTypeError::new_err(format!(
-            "expected a datetime or ISO-8601 str, got {}",
-            value.get_type().name()?
-        )));
-    };
-    text.parse::<Timestamp>()
-        .map(Some)
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+        // A datetime is rendered the SDK's way (milliseconds), not as isoformat() spells it.
+        let text: String = value.call_method0("isoformat")?.extract()?;
+        let time =
+            chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return Ok(Some(Timestamp::from(time)));
+    }
+    Err(PyTypeError::new_err(format!(
+        "expected a datetime or ISO-8601 str, got {}",
+        value.get_type().name()?
+    )))
 }
 
 /// A QoS from 0, 1 or 2.
@@ -78,7 +86,9 @@ pub(crate) fn qos(value: u8) -> PyResult<QoS> {
         0 => Ok(QoS::AtMostOnce),
         1 => Ok(QoS::AtLeastOnce),
         2 => Ok(QoS::ExactlyOnce),
-        other => Err(PyValueError::new_err(format!("qos must be 0, 1 or 2, not {other}"))),
+        other => Err(PyValueError::new_err(format!(
+            "qos must be 0, 1 or 2, not {other}"
+        ))),
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::thread::{JoinHandle, ThreadId};
 
-use c8y_mqtt::client::{BlockingClient, DeliveryOutcome, DropReason, NextEvent};
 use c8y_mqtt::client::Delivery;
+use c8y_mqtt::client::{BlockingClient, DeliveryOutcome, DropReason, NextEvent};
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -51,7 +51,9 @@ impl Dispatcher {
         callback: Arc<Callback>,
     ) -> std::io::Result<Self> {
         let (jobs, rx) = mpsc::unbounded_channel();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let thread = std::thread::Builder::new()
             .name(THREAD_NAME.into())
             .spawn(move || runtime.block_on(run(client, inner, callback, rx)))?;
@@ -131,7 +133,7 @@ pub(crate) fn new_future(py: Python<'_>) -> PyResult<Py<PyAny>> {
     let class = FUTURE.get_or_try_init(py, || {
         Ok::<_, PyErr>(py.import("concurrent.futures")?.getattr("Future")?.unbind())
     })?;
-    Ok(class.call0(py)?)
+    class.call0(py)
 }
 
 /// The future's result (`"acknowledged"` or `"sent"`) or exception for a delivery outcome.

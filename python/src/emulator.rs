@@ -8,7 +8,7 @@ use std::time::Duration;
 use c8y_mqtt_emulator::model::{DeviceRequestStatus, RecordFilter};
 use c8y_mqtt_emulator::{BlockingEmulator, Emulator as CoreEmulator, EmulatorHandle};
 use parking_lot::RwLock;
-use pyo3::exceptions::{PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -44,10 +44,7 @@ impl Emulator {
         record_type: Option<String>,
         read: impl FnOnce(&EmulatorHandle, &RecordFilter) -> Vec<serde_json::Value>,
     ) -> PyResult<Vec<Py<PyAny>>> {
-        let filter = RecordFilter {
-            source,
-            record_type,
-        };
+        let filter = RecordFilter { source, record_type };
         let values = self.with(|e| read(e.handle(), &filter))?;
         values.iter().map(|v| from_json(py, v)).collect()
     }
@@ -147,7 +144,12 @@ impl Emulator {
     /// Creates an operation for the device with this external id and delivers it, e.g.
     /// ``create_operation("dev1", {"c8y_Restart": {}})``; returns the operation (a dict with
     /// its ``id``).
-    fn create_operation(&self, py: Python<'_>, device_id: &str, fragments: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    fn create_operation(
+        &self,
+        py: Python<'_>,
+        device_id: &str,
+        fragments: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
         let fragments = to_json(fragments)?;
         if !fragments.is_object() {
             return Err(PyValueError::new_err("fragments must be a dict"));
@@ -168,13 +170,20 @@ impl Emulator {
     /// Waits (GIL released) until the operation has ``status`` ("EXECUTING", "SUCCESSFUL",
     /// "FAILED"); returns it. Raises ``DeadlineExceededError`` after ``timeout`` seconds.
     #[pyo3(signature = (id, status, timeout = 10.0))]
-    fn wait_for_operation_status(&self, py: Python<'_>, id: &str, status: &str, timeout: f64) -> PyResult<Py<PyAny>> {
+    fn wait_for_operation_status(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        status: &str,
+        timeout: f64,
+    ) -> PyResult<Py<PyAny>> {
         let timeout = convert::seconds("timeout", timeout)?;
         let guard = self.running.read();
         let emulator = guard
             .as_ref()
             .ok_or_else(|| C8yError::new_err("the emulator was stopped"))?;
-        let found = py.detach(|| emulator.block_on(emulator.handle().wait_for_operation_status(id, status, timeout)));
+        let found =
+            py.detach(|| emulator.block_on(emulator.handle().wait_for_operation_status(id, status, timeout)));
         match found {
             Ok(v) => from_json(py, &v),
             Err(_) => {
@@ -195,19 +204,34 @@ impl Emulator {
 
     /// Stored measurements (dicts), oldest first, filtered by source external id and type.
     #[pyo3(signature = (source = None, r#type = None))]
-    fn measurements(&self, py: Python<'_>, source: Option<String>, r#type: Option<String>) -> PyResult<Vec<Py<PyAny>>> {
+    fn measurements(
+        &self,
+        py: Python<'_>,
+        source: Option<String>,
+        r#type: Option<String>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
         self.records(py, source, r#type, |h, f| h.measurements(f))
     }
 
     /// Stored events (dicts), oldest first, filtered by source external id and type.
     #[pyo3(signature = (source = None, r#type = None))]
-    fn events(&self, py: Python<'_>, source: Option<String>, r#type: Option<String>) -> PyResult<Vec<Py<PyAny>>> {
+    fn events(
+        &self,
+        py: Python<'_>,
+        source: Option<String>,
+        r#type: Option<String>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
         self.records(py, source, r#type, |h, f| h.platform_events(f))
     }
 
     /// Alarms (dicts), oldest first, filtered by source external id and type.
     #[pyo3(signature = (source = None, r#type = None))]
-    fn alarms(&self, py: Python<'_>, source: Option<String>, r#type: Option<String>) -> PyResult<Vec<Py<PyAny>>> {
+    fn alarms(
+        &self,
+        py: Python<'_>,
+        source: Option<String>,
+        r#type: Option<String>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
         self.records(py, source, r#type, |h, f| h.alarms(f))
     }
 

@@ -122,7 +122,11 @@ impl Event {
         let class = py.import("c8y_mqtt.errors")?.getattr("SmartRestError")?;
         Ok(Some(
             class
-                .call1((self.template.clone().unwrap_or_default(), self.text.clone().unwrap_or_default(), self.code))?
+                .call1((
+                    self.template.clone().unwrap_or_default(),
+                    self.text.clone().unwrap_or_default(),
+                    self.code,
+                ))?
                 .unbind(),
         ))
     }
@@ -136,10 +140,7 @@ impl Event {
         };
         add("state", self.state.as_ref().map(|s| format!("{s:?}")));
         add("error", self.error.as_ref().map(|s| format!("{s:?}")));
-        add(
-            "operation",
-            self.operation.as_ref().map(|o| o.get().repr_text()),
-        );
+        add("operation", self.operation.as_ref().map(|o| o.get().repr_text()));
         add("delivery_id", self.delivery_id.map(|d| d.to_string()));
         add("outcome", self.outcome.map(|s| format!("{s:?}")));
         add("topic", self.topic.as_ref().map(|s| format!("{s:?}")));
@@ -215,7 +216,10 @@ impl Operation {
             "Operation(fragment={:?}, device={:?}, id={}, source={:?}",
             self.op.fragment,
             self.op.device,
-            self.op.id.as_ref().map_or("None".to_owned(), |i| format!("{i:?}")),
+            self.op
+                .id
+                .as_ref()
+                .map_or("None".to_owned(), |i| format!("{i:?}")),
             self.source_name(),
         );
         if let Some(t) = &self.template {
@@ -408,7 +412,11 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
             e.error = Some(error.error);
             e
         }
-        CoreEvent::MalformedMessage { topic, reason, payload } => {
+        CoreEvent::MalformedMessage {
+            topic,
+            reason,
+            payload,
+        } => {
             let mut e = Event::of("malformed_message");
             e.topic = Some(topic);
             e.text = Some(reason);
@@ -463,7 +471,12 @@ pub(crate) enum Next {
 
 /// Waits for the next event (or operation), the GIL released in short slices so that Ctrl-C
 /// interrupts the wait.
-pub(crate) fn next(py: Python<'_>, inner: &Arc<Inner>, timeout: Option<f64>, operations: bool) -> PyResult<Next> {
+pub(crate) fn next(
+    py: Python<'_>,
+    inner: &Arc<Inner>,
+    timeout: Option<f64>,
+    operations: bool,
+) -> PyResult<Next> {
     let deadline = match timeout {
         Some(t) => Some(Instant::now() + convert::seconds("timeout", t)?),
         None => None,
@@ -476,7 +489,9 @@ pub(crate) fn next(py: Python<'_>, inner: &Arc<Inner>, timeout: Option<f64>, ope
         let next = py.detach(|| next_core(inner, slice))?;
         match next {
             NextEvent::Event(CoreEvent::Operation(op)) if operations => {
-                return Ok(Next::Item(Py::new(py, Operation::new(*op, Arc::clone(inner)))?.into_any()));
+                return Ok(Next::Item(
+                    Py::new(py, Operation::new(*op, Arc::clone(inner)))?.into_any(),
+                ));
             }
             NextEvent::Event(_) if operations => {}
             NextEvent::Event(event) => return Ok(Next::Item(to_python(py, inner, event)?)),

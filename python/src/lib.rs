@@ -20,13 +20,29 @@ mod registration;
 
 use pyo3::prelude::*;
 
+/// The handle that clears pyo3-log's cache of Python loggers and levels.
+static LOG_RESET: std::sync::OnceLock<pyo3_log::ResetHandle> = std::sync::OnceLock::new();
+
+/// Forgets the cached Python logging levels: call it after changing the level of a
+/// ``c8y_mqtt`` logger (the SDK caches levels so that disabled log calls stay cheap).
+#[pyfunction]
+fn reset_log_cache() {
+    if let Some(handle) = LOG_RESET.get() {
+        handle.reset();
+    }
+}
+
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The SDK's logs (tracing, emitted as `log` records) go to Python's `logging` under the
     // "c8y_mqtt" logger names; an application that installed another Rust logger keeps it.
-    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)
-        .map(|logger| logger.install());
+    // Levels are cached: after changing a logger's level call `reset_log_cache()`.
+    if let Ok(Ok(handle)) =
+        pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels).map(|logger| logger.install())
+    {
+        let _ = LOG_RESET.set(handle);
+    }
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DISPATCHER_THREAD_NAME", dispatch::THREAD_NAME)?;
     m.add_class::<client::Device>()?;
@@ -38,6 +54,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;
     m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
+    m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;
     m.add("PanicException", m.py().get_type::<pyo3::panic::PanicException>())?;
     Ok(())
 }

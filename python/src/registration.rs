@@ -36,7 +36,10 @@ impl DeviceCredentials {
     }
 
     fn __repr__(&self) -> String {
-        format!("DeviceCredentials(tenant={:?}, user={:?}, password=***)", self.tenant, self.user)
+        format!(
+            "DeviceCredentials(tenant={:?}, user={:?}, password=***)",
+            self.tenant, self.user
+        )
     }
 }
 
@@ -82,7 +85,9 @@ pub(crate) fn register(
     }
     config.poll_interval = duration("poll_interval", poll_interval)?;
     config.timeout = duration("timeout", timeout)?;
-    let credentials = py.detach(|| register_blocking(config)).map_err(registration_error)?;
+    let credentials = py
+        .detach(|| register_blocking(config))
+        .map_err(registration_error)?;
     Ok(DeviceCredentials {
         tenant: credentials.tenant,
         user: credentials.user,

@@ -11,7 +11,8 @@ Python face).
 * Errors: :mod:`c8y_mqtt.errors` (``C8yError`` and subclasses, each with the C result code).
 * Tests without a tenant: :mod:`c8y_mqtt.testing` (the emulator and pytest fixtures).
 
-The SDK logs to Python's :mod:`logging` under ``c8y_mqtt.*`` logger names.
+The SDK logs to Python's :mod:`logging` under ``c8y_mqtt.*`` logger names; levels are cached,
+so call :func:`reset_log_cache` after changing them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ._native import (
     PanicException,
     __version__,
     register,
+    reset_log_cache,
 )
 from .errors import (
     AuthError,
@@ -54,6 +56,7 @@ __all__ = [
     "Operation",
     "PanicException",
     "register",
+    "reset_log_cache",
     "errors",
     "AuthError",
     "C8yError",
