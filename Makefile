@@ -89,10 +89,13 @@ $(PY_VENV)/.ready:
 	$(PY) -m pip install -q "maturin>=1.9.4,<2" pytest pytest-timeout mypy
 	touch $@
 
-## Builds the abi3 wheel (target/wheels) and installs it into the venv.
+## Builds the abi3 wheel (target/wheels) and installs it into the venv: a debug build for the
+## tests (reuses cargo's debug artifacts), `PY_RELEASE=1` for an optimized one (benchmarks:
+## `make python-wheel PY_RELEASE=1 && target/venv/bin/python examples/python/bench_pub.py PORT N QOS`).
+PY_RELEASE ?=
 python-wheel: python-venv
 	rm -f target/wheels/c8y_mqtt-*.whl
-	$(PY_VENV)/bin/maturin build --release -q -m python/Cargo.toml -i $(PY) -o target/wheels
+	$(PY_VENV)/bin/maturin build $(if $(PY_RELEASE),--release) -q -m python/Cargo.toml -i $(PY) -o target/wheels
 	$(PY) -m pip install -q --force-reinstall --no-deps target/wheels/c8y_mqtt-*.whl
 
 ## The pytest suite (against the in-process emulator), then the stub check.
