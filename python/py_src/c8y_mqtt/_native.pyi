@@ -4,7 +4,7 @@
 import concurrent.futures
 import datetime
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 from typing_extensions import disjoint_base
 
@@ -32,7 +32,6 @@ class PanicException(BaseException):
 
 Number = Union[int, float, str]
 Time = Union[datetime.datetime, str, None]
-Delivered = Union[int, "concurrent.futures.Future[str]"]
 
 @disjoint_base
 class Device:
@@ -50,6 +49,7 @@ class Device:
         """Creates the child device ``id`` (template 101, once per client)."""
     def create_service(self, id: str, service_type: str, name: str, status: str) -> Device:
         """Creates the service ``id`` (template 102, once per client)."""
+    @overload
     def send_measurement(
         self,
         fragment: str,
@@ -59,9 +59,22 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[int] = None,
-        future: bool = False,
-    ) -> Any:
+        future: Literal[False] = False,
+    ) -> int:
         """Sends one measurement value (template 200); returns the delivery id (or a Future)."""
+    @overload
+    def send_measurement(
+        self,
+        fragment: str,
+        series: str,
+        value: Number,
+        unit: Optional[str] = None,
+        time: Time = None,
+        *,
+        qos: Optional[int] = None,
+        future: Literal[True],
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
     def send_measurements(
         self,
         measurement_type: str,
@@ -69,17 +82,39 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[int] = None,
-        future: bool = False,
-    ) -> Any:
+        future: Literal[False] = False,
+    ) -> int:
         """Sends a multi-series measurement (template 201)."""
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: bool = False) -> Any:
+    @overload
+    def send_measurements(
+        self,
+        measurement_type: str,
+        series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]],
+        time: Time = None,
+        *,
+        qos: Optional[int] = None,
+        future: Literal[True],
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
+    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
         """Sends a temperature (template 211)."""
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: bool = False) -> Any:
+    @overload
+    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
+    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
         """Sends a battery level (template 212)."""
+    @overload
+    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
     def send_event(
-        self, event_type: str, text: str, time: Time = None, *, qos: Optional[int] = None, future: bool = False
-    ) -> Any:
+        self, event_type: str, text: str, time: Time = None, *, qos: Optional[int] = None, future: Literal[False] = False
+    ) -> int:
         """Sends an event (template 400)."""
+    @overload
+    def send_event(
+        self, event_type: str, text: str, time: Time = None, *, qos: Optional[int] = None, future: Literal[True]
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
     def send_location(
         self,
         latitude: Number,
@@ -89,9 +124,22 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[int] = None,
-        future: bool = False,
-    ) -> Any:
+        future: Literal[False] = False,
+    ) -> int:
         """Sends a location update (template 401)."""
+    @overload
+    def send_location(
+        self,
+        latitude: Number,
+        longitude: Number,
+        altitude: Optional[Number] = None,
+        accuracy: Optional[Number] = None,
+        time: Time = None,
+        *,
+        qos: Optional[int] = None,
+        future: Literal[True],
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
     def send_alarm(
         self,
         alarm_type: str,
@@ -100,11 +148,26 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[int] = None,
-        future: bool = False,
-    ) -> Any:
+        future: Literal[False] = False,
+    ) -> int:
         """Raises an alarm (templates 301-304)."""
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[int] = None, future: bool = False) -> Any:
+    @overload
+    def send_alarm(
+        self,
+        alarm_type: str,
+        text: Optional[str] = None,
+        severity: str = "major",
+        time: Time = None,
+        *,
+        qos: Optional[int] = None,
+        future: Literal[True],
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
+    def clear_alarm(self, alarm_type: str, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
         """Clears an alarm (template 306)."""
+    @overload
+    def clear_alarm(self, alarm_type: str, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
     def update_hardware(
         self,
         serial_number: Optional[str] = None,
@@ -112,9 +175,20 @@ class Device:
         revision: Optional[str] = None,
         *,
         qos: Optional[int] = None,
-        future: bool = False,
-    ) -> Any:
+        future: Literal[False] = False,
+    ) -> int:
         """Updates the hardware fragment (template 110)."""
+    @overload
+    def update_hardware(
+        self,
+        serial_number: Optional[str] = None,
+        model: Optional[str] = None,
+        revision: Optional[str] = None,
+        *,
+        qos: Optional[int] = None,
+        future: Literal[True],
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
     def update_firmware(
         self,
         name: Optional[str] = None,
@@ -122,34 +196,75 @@ class Device:
         url: Optional[str] = None,
         *,
         qos: Optional[int] = None,
-        future: bool = False,
-    ) -> Any:
+        future: Literal[False] = False,
+    ) -> int:
         """Updates the firmware fragment (template 115)."""
-    def set_required_interval(self, minutes: int, *, qos: Optional[int] = None, future: bool = False) -> Any:
+    @overload
+    def update_firmware(
+        self,
+        name: Optional[str] = None,
+        version: Optional[str] = None,
+        url: Optional[str] = None,
+        *,
+        qos: Optional[int] = None,
+        future: Literal[True],
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
+    def set_required_interval(self, minutes: int, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
         """Sets the required interval (template 117)."""
+    @overload
+    def set_required_interval(self, minutes: int, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
     def set_supported_operations(
-        self, fragments: Sequence[str], *, qos: Optional[int] = None, future: bool = False
-    ) -> Any:
+        self, fragments: Sequence[str], *, qos: Optional[int] = None, future: Literal[False] = False
+    ) -> int:
         """Sets the supported operations (template 114)."""
-    def set_operation_executing(self, fragment: str, *, qos: Optional[int] = None, future: bool = False) -> Any:
+    @overload
+    def set_supported_operations(
+        self, fragments: Sequence[str], *, qos: Optional[int] = None, future: Literal[True]
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
+    def set_operation_executing(self, fragment: str, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
         """Sets the operation of ``fragment`` EXECUTING (template 501)."""
+    @overload
+    def set_operation_executing(self, fragment: str, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
     def set_operation_failed(
-        self, fragment: str, reason: str, *, qos: Optional[int] = None, future: bool = False
-    ) -> Any:
+        self, fragment: str, reason: str, *, qos: Optional[int] = None, future: Literal[False] = False
+    ) -> int:
         """Sets the operation of ``fragment`` FAILED (template 502)."""
+    @overload
+    def set_operation_failed(
+        self, fragment: str, reason: str, *, qos: Optional[int] = None, future: Literal[True]
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
     def set_operation_successful(
-        self, fragment: str, *parameters: str, qos: Optional[int] = None, future: bool = False
-    ) -> Any:
+        self, fragment: str, *parameters: str, qos: Optional[int] = None, future: Literal[False] = False
+    ) -> int:
         """Sets the operation of ``fragment`` SUCCESSFUL (template 503)."""
+    @overload
+    def set_operation_successful(
+        self, fragment: str, *parameters: str, qos: Optional[int] = None, future: Literal[True]
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
     def send_static(
         self,
         template_id: Union[int, str],
         fields: Sequence[Union[str, int, float, None]],
         *,
         qos: Optional[int] = None,
-        future: bool = False,
-    ) -> Any:
+        future: Literal[False] = False,
+    ) -> int:
         """Sends any static template by id with its fields, validated by the core codec."""
+    @overload
+    def send_static(
+        self,
+        template_id: Union[int, str],
+        fields: Sequence[Union[str, int, float, None]],
+        *,
+        qos: Optional[int] = None,
+        future: Literal[True],
+    ) -> concurrent.futures.Future[str]: ...
 
 @final
 @final
@@ -180,14 +295,25 @@ class Client(Device):
         """Number of publishes not yet completed."""
     def wait_pending(self, count: int, timeout: float = 30.0) -> bool:
         """Waits until at most ``count`` publishes are pending."""
-    def publish(self, topic: str, payload: str, *, qos: Optional[int] = None, future: bool = False) -> Any:
+    @overload
+    def publish(self, topic: str, payload: str, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
         """Publishes a payload as it is on a Cumulocity upstream topic."""
+    @overload
+    def publish(self, topic: str, payload: str, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
     def send_json(
-        self, kind: str, document: Any, *, id: Optional[str] = None, future: bool = False
-    ) -> Any:
+        self, kind: str, document: Any, *, id: Optional[str] = None, future: Literal[False] = False
+    ) -> int:
         """Sends a JSON document over MQTT."""
-    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, future: bool = False) -> Any:
+    @overload
+    def send_json(
+        self, kind: str, document: Any, *, id: Optional[str] = None, future: Literal[True]
+    ) -> concurrent.futures.Future[str]: ...
+    @overload
+    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, future: Literal[False] = False) -> int:
         """Sends a SmartREST 2.0 use line of a registered collection."""
+    @overload
+    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event, or None after ``timeout`` seconds."""
     def events(self, timeout: Optional[float] = None) -> EventIterator:
@@ -254,12 +380,21 @@ class Operation:
     def values(self) -> List[str]: ...
     @property
     def json(self) -> Optional[Dict[str, Any]]: ...
-    def executing(self, *, future: bool = False) -> Any:
+    @overload
+    def executing(self, *, future: Literal[False] = False) -> int:
         """Sets the operation EXECUTING."""
-    def succeed(self, *parameters: str, future: bool = False) -> Any:
+    @overload
+    def executing(self, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
+    def succeed(self, *parameters: str, future: Literal[False] = False) -> int:
         """Sets the operation SUCCESSFUL."""
-    def fail(self, reason: str, *, future: bool = False) -> Any:
+    @overload
+    def succeed(self, *parameters: str, future: Literal[True]) -> concurrent.futures.Future[str]: ...
+    @overload
+    def fail(self, reason: str, *, future: Literal[False] = False) -> int:
         """Sets the operation FAILED."""
+    @overload
+    def fail(self, reason: str, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
 
 @final
 class EventIterator:
