@@ -16,6 +16,24 @@ use c8y_mqtt::templates::upstream::{CustomMeasurement, Temperature};
 use c8y_mqtt_emulator::{Emulator, EmulatorEvent};
 use client_support::*;
 
+/// A burst of QoS 0 publishes larger than the rumqttc request channel once stalled: the outbox
+/// hands over every QoS 0 packet at once (only QoS >= 1 packets count against the window).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qos0_burst_is_sent_completely() {
+    const N: usize = 5_000;
+    let emulator = emulator().await;
+    let client = connected_client(config(&emulator, TransportKind::Tcp).default_qos(QoS::AtMostOnce)).await;
+    let mut last = None;
+    for i in 0..N {
+        let m = CustomMeasurement::new("c8y_Burst", "n", i64::try_from(i).unwrap()).unwrap();
+        last = Some(client.publish(m).unwrap());
+    }
+    client.flush(WAIT).await.expect("every QoS 0 packet written");
+    assert_eq!(last.unwrap().try_outcome(), Some(DeliveryOutcome::Sent));
+    client.close().await;
+    emulator.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connection_mid_stream_loses_no_qos1_message() {
     const N: usize = 300;

@@ -382,13 +382,32 @@ def test_use_after_fork_raises(client: Client) -> None:
     assert status == bytes([0])
 
 
-@pytest.mark.xfail(
-    reason="core bug (outbox.rs/connection.rs, not the binding): take_submissions hands every queued "
-    "QoS 0 packet to rumqttc regardless of the window; once rumqttc's request channel is full "
-    "try_publish fails and the rest stays 'submitted' until a reconnect, so flush never completes",
-    strict=True,
-)
-def test_qos0_burst_is_delivered(client: Client) -> None:
+def test_qos0_burst_is_delivered(client: Client, emulator: Emulator) -> None:
+    """A QoS 0 burst larger than the MQTT layer's request channel is sent completely (it once
+    stalled until a reconnect)."""
     for i in range(20_000):
         client.send_measurement("c8y_T", "T", i, qos=0)
     client.flush(10)
+    assert client.pending_count() == 0
+
+
+def test_gil_is_released_during_flush_and_wait_connected(client: Client, emulator: Emulator) -> None:
+    emulator.withhold_pubacks(DEVICE, True)
+    client.send_event("c8y_E", "unacknowledged")
+    ticks: List[int] = []
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            ticks.append(1)
+            time.sleep(0.001)
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        with pytest.raises(c8y_mqtt.DeadlineExceededError):
+            client.flush(0.5)
+        assert len(ticks) > 50, "the spinning thread ran while flush waited"
+    finally:
+        stop.set()
+        t.join()

@@ -115,7 +115,13 @@ async fn session(
 ) -> SessionEnd {
     let config = &shared.config;
     let options = mqtt_options(config, tls);
-    let capacity = usize::from(config.max_inflight) + 16;
+    // The outbox hands over at most `max_inflight` QoS >= 1 packets but every QoS 0 packet
+    // between them, so the request channel must hold the whole outbox: a full channel would make
+    // `try_publish` fail and leave the rest marked submitted until a reconnect (a QoS 0 burst
+    // stalled). flume's bounded channel does not allocate its capacity up front.
+    let capacity = usize::from(config.max_inflight)
+        .saturating_add(config.outbox.max_messages)
+        .saturating_add(16);
     let (client, mut eventloop) = AsyncClient::new(options, capacity);
     let mut network = NetworkOptions::new();
     network.set_connection_timeout(config.connect_timeout.as_secs().max(1));
