@@ -7,7 +7,7 @@ BENCH_N ?= 50000
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz
 
 ## Everything CI checks: formatting, lints, docs, all tests.
-test: deps fmt-check clippy doc demo-check unit c-check
+test: deps fmt-check clippy doc demo-check unit c-check python-test
 
 ## System packages the tests need: mosquitto for core/tests/interop_mosquitto.rs (Debian's
 ## build has WebSocket support). Installed with apt-get when missing (as root, else via sudo);
@@ -125,3 +125,32 @@ c-install-check:
 	LD_LIBRARY_PATH=$(C_CHECK_PREFIX)/lib $(C_CHECK_PREFIX)/quickstart-shared 2>&1 | grep -q usage
 	$(C_CHECK_PREFIX)/quickstart-static 2>&1 | grep -q usage
 	@echo "c-install-check: shared and static builds via pkg-config OK"
+
+## ---- Python package (python/): wheel built by maturin in a virtual environment ----
+PY_VENV ?= target/venv
+PY_BASE ?= python3
+PY = $(PY_VENV)/bin/python
+
+.PHONY: python-venv python-wheel python-test
+
+## The virtual environment with the build and test tools (from PyPI).
+python-venv: $(PY_VENV)/.ready
+$(PY_VENV)/.ready:
+	$(PY_BASE) -m venv $(PY_VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.9.4,<2" pytest pytest-timeout mypy
+	touch $@
+
+## Builds the abi3 wheel (target/wheels) and installs it into the venv: a debug build for the
+## tests (reuses cargo's debug artifacts), `PY_RELEASE=1` for an optimized one (benchmarks:
+## `make python-wheel PY_RELEASE=1 && target/venv/bin/python examples/python/bench_pub.py PORT N QOS`).
+PY_RELEASE ?=
+python-wheel: python-venv
+	rm -f target/wheels/c8y_mqtt-*.whl
+	$(PY_VENV)/bin/maturin build $(if $(PY_RELEASE),--release) -q -m python/Cargo.toml -i $(PY) -o target/wheels
+	$(PY) -m pip install -q --force-reinstall --no-deps target/wheels/c8y_mqtt-*.whl
+
+## The pytest suite (against the in-process emulator), then the stub check.
+python-test: python-wheel
+	cd python && ../$(PY) -m pytest -q
+	cd python && ../$(PY) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt

@@ -121,6 +121,8 @@ async fn session(
 ) -> SessionEnd {
     let config = &shared.config;
     let options = mqtt_options(config, tls);
+    // The outbox hands over at most `max_inflight` packets (QoS 0 ones included) that rumqttc
+    // has not reported as sent, so the request channel never fills (see `Relay::submit`).
     let capacity = usize::from(config.max_inflight) + 16;
     let (client, mut eventloop) = AsyncClient::new(options, capacity);
     let mut network = NetworkOptions::new();

@@ -1,0 +1,51 @@
+"""Throughput of the Python SDK, side by side with /work/shared/bench/paho_py_pub.py (same
+command line and output):
+
+    python bench_pub.py PORT N QOS
+
+publishes N measurements `c8y_Temperature,T,<v>,C` with `client.send_measurement(...)` to
+127.0.0.1:PORT over plain TCP (any MQTT broker, e.g. mosquitto), at most 1000 unacknowledged,
+waits for every acknowledgement with `flush`, and prints
+
+    c8y-py qos<Q> n=<N> <rate> msg/s
+    import_to_connected_ms=<ms from `import c8y_mqtt` to connected>
+
+The send path is the cheap one: `send_measurement` queues and returns the delivery id (no
+per-message Future).
+"""
+
+import sys
+import time
+
+t_import = time.perf_counter()
+import c8y_mqtt  # noqa: E402
+
+WINDOW = 1000
+CHECK_EVERY = 100
+
+
+def main() -> None:
+    port, n, qos = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    client = c8y_mqtt.Client(
+        "127.0.0.1", "bench-c8y-py", port=port, transport="tcp", tenant="t", user="u", password="p",
+        qos=qos, delivery_events=False, max_inflight=WINDOW, max_queued=max(n, 10_000),
+    )
+    try:
+        client.wait_connected(30)
+        connected_ms = (time.perf_counter() - t_import) * 1000
+        send = client.send_measurement
+        t0 = time.perf_counter()
+        for i in range(n):
+            if qos and i % CHECK_EVERY == 0 and i >= WINDOW:
+                client.wait_pending(WINDOW - CHECK_EVERY, 60)
+            send("c8y_Temperature", "T", 20 + (i % 100) / 10, "C")
+        client.flush(120)
+        dt = time.perf_counter() - t0
+    finally:
+        client.close()
+    print(f"c8y-py qos{qos} n={n} {n / dt:.0f} msg/s")
+    print(f"import_to_connected_ms={connected_ms:.1f}")
+
+
+if __name__ == "__main__":
+    main()

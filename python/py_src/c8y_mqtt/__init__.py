@@ -1,0 +1,74 @@
+"""c8y_mqtt: the device SDK for Cumulocity IoT's MQTT protocol (a Rust core with a typed
+Python face).
+
+* :class:`Client` (blocking) and :class:`c8y_mqtt.aio.AsyncClient` (asyncio) connect a device;
+  the client is also the device's :class:`Device` handle (``client.send_measurement(...)``),
+  ``client.child(id)`` / ``client.create_child(...)`` give child handles.
+* Publishes only queue and return a delivery id (``int``); ``future=True`` returns a
+  ``concurrent.futures.Future`` that completes on PUBACK. ``client.flush()`` waits for all.
+* Operations: ``for op in client.operations(timeout=...)`` then ``op.executing()``,
+  ``op.succeed(...)`` or ``op.fail(reason)``; every event with ``client.events(...)``.
+* Errors: :mod:`c8y_mqtt.errors` (``C8yError`` and subclasses, each with the C result code).
+* Tests without a tenant: :mod:`c8y_mqtt.testing` (the emulator and pytest fixtures).
+
+The SDK logs to Python's :mod:`logging` under ``c8y_mqtt.*`` logger names; levels are cached,
+so call :func:`reset_log_cache` after changing them.
+"""
+
+from __future__ import annotations
+
+from . import errors
+from ._native import (
+    Client,
+    Device,
+    DeviceCredentials,
+    Event,
+    EventIterator,
+    Operation,
+    PanicException,
+    __version__,
+    register,
+    reset_log_cache,
+)
+from .errors import (
+    AuthError,
+    C8yError,
+    ClientClosedError,
+    ConfigError,
+    ConnectError,
+    DeadlineExceededError,
+    ForkedError,
+    InCallbackError,
+    MessageTooLargeError,
+    NotConnectedError,
+    QueueFullError,
+    SmartRestError,
+    TlsError,
+)
+
+__all__ = [
+    "__version__",
+    "Client",
+    "Device",
+    "DeviceCredentials",
+    "Event",
+    "EventIterator",
+    "Operation",
+    "PanicException",
+    "register",
+    "reset_log_cache",
+    "errors",
+    "AuthError",
+    "C8yError",
+    "ClientClosedError",
+    "ConfigError",
+    "ConnectError",
+    "DeadlineExceededError",
+    "ForkedError",
+    "InCallbackError",
+    "MessageTooLargeError",
+    "NotConnectedError",
+    "QueueFullError",
+    "SmartRestError",
+    "TlsError",
+]

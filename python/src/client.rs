@@ -1,0 +1,1140 @@
+//! `Client` (the connected device, blocking API) and `Device` (the device or a child: typed
+//! publishes), with the shared native state [`Inner`]: the core's `BlockingClient`, the PID that
+//! created it (fork check), the dispatcher thread and the event callback.
+//!
+//! Every publish only enqueues and returns the delivery id (an `int`); with `future=True` it
+//! returns a `concurrent.futures.Future` completed on PUBACK instead. Every call that waits
+//! releases the GIL.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use c8y_mqtt::client::{
+    BlockingClient, Config, ConfigBuilder, Delivery, Entity, NextEvent, OutboxLimits, PublishOptions,
+    ReconnectPolicy, Subscriptions, TransportKind, TrustRoots,
+};
+use c8y_mqtt::smartrest::Record;
+use c8y_mqtt::smartrest2::TemplateCollection;
+use c8y_mqtt::templates::upstream::{
+    Battery, ClearAlarm, CriticalAlarm, CustomMeasurement, DeviceCreation, Event as EventTemplate,
+    LocationUpdate, MajorAlarm, MeasurementSeries, MinorAlarm, MultiSeriesMeasurement, SetExecuting,
+    SetFailed, SetSuccessful, Temperature, Upstream, WarningAlarm,
+};
+use c8y_mqtt::topic::ProcessingMode;
+use parking_lot::Mutex;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::convert::{self, number, optional_number, timestamp};
+use crate::dispatch::{Callback, Dispatcher, Job, new_future};
+use crate::errors::{self, client_error, config_error};
+use crate::events::{self, EventIterator};
+
+/// Native clients not yet closed (tests check that none leaks).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How long `close` waits for other threads to leave their calls before the runtime stops.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// The number of native clients not yet closed (explicitly, or by being freed); for leak
+/// checks in tests.
+#[pyfunction]
+pub(crate) fn _live_clients() -> usize {
+    LIVE.load(Ordering::SeqCst)
+}
+
+/// The state shared by a client, its device handles, operations and the dispatcher.
+pub(crate) struct Inner {
+    client: Mutex<Option<Arc<BlockingClient>>>,
+    pid: u32,
+    dispatcher: Mutex<Option<Dispatcher>>,
+    callback: Arc<Callback>,
+    weak: Weak<Inner>,
+}
+
+impl Inner {
+    fn new(client: BlockingClient) -> Arc<Self> {
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        Arc::new_cyclic(|weak| Self {
+            client: Mutex::new(Some(Arc::new(client))),
+            pid: std::process::id(),
+            dispatcher: Mutex::new(None),
+            callback: Arc::new(Callback::default()),
+            weak: weak.clone(),
+        })
+    }
+
+    /// Fails with `ForkedError` in a process other than the creator.
+    pub(crate) fn check_fork(&self) -> PyResult<()> {
+        if std::process::id() == self.pid {
+            Ok(())
+        } else {
+            Err(errors::forked())
+        }
+    }
+
+    /// The core client, unless closed.
+    pub(crate) fn client(&self) -> PyResult<Arc<BlockingClient>> {
+        self.check_fork()?;
+        self.client.lock().clone().ok_or_else(errors::closed)
+    }
+
+    /// Fails with `InCallbackError` on the dispatcher thread.
+    fn check_not_in_callback(&self, what: &str) -> PyResult<()> {
+        let on_dispatcher = self
+            .dispatcher
+            .lock()
+            .as_ref()
+            .is_some_and(|d| d.thread_id() == std::thread::current().id());
+        if on_dispatcher {
+            Err(errors::in_callback(what))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runs `f` with the dispatcher, starting it first when needed.
+    fn with_dispatcher<R>(&self, f: impl FnOnce(&Dispatcher) -> R) -> PyResult<R> {
+        let client = self.client()?;
+        let mut slot = self.dispatcher.lock();
+        if slot.is_none() {
+            let started = Dispatcher::start(client, self.weak.clone(), Arc::clone(&self.callback))
+                .map_err(|e| errors::C8yError::new_err(format!("cannot start the dispatcher: {e}")))?;
+            *slot = Some(started);
+        }
+        match slot.as_ref() {
+            Some(dispatcher) => Ok(f(dispatcher)),
+            None => Err(errors::closed()),
+        }
+    }
+
+    /// What a publish returns: the delivery id, or a future completed on PUBACK.
+    pub(crate) fn delivered(
+        &self,
+        py: Python<'_>,
+        delivery: Result<Delivery, c8y_mqtt::client::ClientError>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let delivery = delivery.map_err(client_error)?;
+        if !future {
+            return Ok(delivery.id().0.into_pyobject(py)?.into_any().unbind());
+        }
+        let fut = new_future(py)?;
+        let sent = self.with_dispatcher(|d| d.send(Job::Watch(delivery, fut.clone_ref(py))))?;
+        if !sent {
+            return Err(errors::closed());
+        }
+        Ok(fut)
+    }
+
+    /// Closes the client (call with the GIL released): wakes every waiting call, ends the
+    /// dispatcher once every watched future completed, then stops the runtime.
+    fn shutdown(&self) {
+        let Some(client) = self.client.lock().take() else {
+            return;
+        };
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            runtime.block_on(async {
+                let _ = tokio::time::timeout(CLOSE_GRACE, client.as_async().close()).await;
+            });
+        }
+        self.callback.changed.notify_one();
+        if let Some(dispatcher) = self.dispatcher.lock().take() {
+            dispatcher.finish();
+        }
+        let deadline = Instant::now() + CLOSE_GRACE;
+        while Arc::strong_count(&client) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        drop(client); // the last reference stops the runtime and its threads
+    }
+
+    /// Closes with the GIL released; refused on the dispatcher thread.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.check_fork()?;
+        self.check_not_in_callback("close()")?;
+        py.detach(|| self.shutdown());
+        Ok(())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if std::process::id() != self.pid {
+            // After fork() the runtime's threads do not exist here: never join them.
+            if let Some(client) = self.client.get_mut().take() {
+                LIVE.fetch_sub(1, Ordering::SeqCst);
+                std::mem::forget(client);
+            }
+            if let Some(dispatcher) = self.dispatcher.get_mut().take() {
+                std::mem::forget(dispatcher);
+            }
+        } else if self.client.get_mut().is_some() {
+            let on_dispatcher = self
+                .dispatcher
+                .get_mut()
+                .as_ref()
+                .is_some_and(|d| d.thread_id() == std::thread::current().id());
+            if on_dispatcher {
+                // Dropped from a callback: the dispatcher cannot wait for itself.
+                if let Some(client) = self.client.get_mut().take() {
+                    LIVE.fetch_sub(1, Ordering::SeqCst);
+                    std::thread::spawn(move || drop(client));
+                }
+            } else {
+                match Python::try_attach(|py| py.detach(|| self.shutdown())) {
+                    Some(()) => {}
+                    None => self.shutdown(),
+                }
+            }
+        }
+    }
+}
+
+/// The device, or a child device or service of it: typed publishes go to its topic (`s/us`,
+/// `s/us/<child>`).
+///
+/// Every ``send_*`` method only queues the message and returns its delivery id (an ``int``);
+/// with ``future=True`` it returns a ``concurrent.futures.Future`` that completes with
+/// ``"acknowledged"`` on PUBACK (``"sent"`` at QoS 0) or fails with the reason it was dropped.
+/// Bad values raise ``ValueError``/``TypeError`` and nothing is sent.
+#[pyclass(subclass, frozen, module = "c8y_mqtt._native")]
+pub struct Device {
+    entity: Entity,
+    inner: Arc<Inner>,
+}
+
+impl Device {
+    fn publish(
+        &self,
+        py: Python<'_>,
+        template: impl Into<Upstream>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        self.inner.check_fork()?;
+        let options = PublishOptions {
+            qos: qos.map(convert::qos).transpose()?,
+            mode: None,
+        };
+        let delivery = self.entity.publish_with(template, options);
+        self.inner.delivered(py, delivery, future)
+    }
+
+    fn handle(&self, entity: Entity) -> Self {
+        Self {
+            entity,
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+/// A template from its id and fields, read strictly by the core codec.
+fn static_template(template_id: &Bound<'_, PyAny>, fields: &Bound<'_, PyAny>) -> PyResult<Upstream> {
+    let id: String = if let Ok(n) = template_id.extract::<u16>() {
+        n.to_string()
+    } else if let Ok(s) = template_id.extract::<String>() {
+        s
+    } else {
+        return Err(PyTypeError::new_err("template_id must be an int or str"));
+    };
+    if fields.is_instance_of::<pyo3::types::PyString>() {
+        return Err(PyTypeError::new_err(
+            "fields must be a sequence of values, not a str",
+        ));
+    }
+    let mut row = vec![id];
+    for field in fields.try_iter()? {
+        let field = field?;
+        row.push(if field.is_none() {
+            String::new()
+        } else if let Ok(s) = field.extract::<String>() {
+            s
+        } else {
+            number(&field)?.to_string()
+        });
+    }
+    Upstream::parse(&Record::new(row)).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+#[pymethods]
+impl Device {
+    /// The external id of this entity (the device id for the device itself).
+    #[getter]
+    fn id(&self) -> PyResult<String> {
+        match self.entity.path().last() {
+            Some(id) => Ok(id.to_string()),
+            None => Ok(self.inner.client()?.as_async().config().device_id().to_string()),
+        }
+    }
+
+    /// The external ids from the device down to this entity (empty for the device).
+    #[getter]
+    fn path(&self) -> Vec<String> {
+        self.entity.path().iter().map(ToString::to_string).collect()
+    }
+
+    /// A handle for the child device or service ``id`` below this entity; nothing is sent.
+    fn child(&self, id: &str) -> PyResult<Device> {
+        self.inner.check_fork()?;
+        Ok(self.handle(self.entity.child(id).map_err(client_error)?))
+    }
+
+    /// Creates the child device ``id`` (template 101, once per client) and returns its handle.
+    #[pyo3(signature = (id, name, device_type = "c8y_MQTTChildDevice"))]
+    fn create_child(&self, id: &str, name: &str, device_type: &str) -> PyResult<Device> {
+        self.inner.check_fork()?;
+        let (child, _) = self
+            .entity
+            .create_child(id, name, device_type)
+            .map_err(client_error)?;
+        Ok(self.handle(child))
+    }
+
+    /// Creates the service ``id`` (template 102, once per client) and returns its handle.
+    fn create_service(&self, id: &str, service_type: &str, name: &str, status: &str) -> PyResult<Device> {
+        self.inner.check_fork()?;
+        let (service, _) = self
+            .entity
+            .create_service(id, service_type, name, status)
+            .map_err(client_error)?;
+        Ok(self.handle(service))
+    }
+
+    /// Sends one measurement value (template 200), e.g. ``send_measurement("c8y_Temperature",
+    /// "T", 21.5, "C")``. ``value`` is an int, a finite float or decimal text; ``time`` a
+    /// timezone-aware datetime or ISO-8601 text (default: the platform's clock).
+    #[pyo3(signature = (fragment, series, value, unit = None, time = None, *, qos = None, future = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn send_measurement(
+        &self,
+        py: Python<'_>,
+        fragment: &str,
+        series: &str,
+        value: &Bound<'_, PyAny>,
+        unit: Option<&str>,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut m = CustomMeasurement::new(fragment, series, number(value)?)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if let Some(unit) = unit {
+            m = m.with_unit(unit);
+        }
+        if let Some(time) = timestamp(time)? {
+            m = m.with_time(time);
+        }
+        self.publish(py, m, qos, future)
+    }
+
+    /// Sends a measurement with several series (template 201): ``series`` is a sequence of
+    /// ``(fragment, series, value)`` or ``(fragment, series, value, unit)`` tuples.
+    #[pyo3(signature = (measurement_type, series, time = None, *, qos = None, future = false))]
+    fn send_measurements(
+        &self,
+        py: Python<'_>,
+        measurement_type: &str,
+        series: &Bound<'_, PyAny>,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut items = Vec::new();
+        for item in series.try_iter()? {
+            let item = item?;
+            let tuple = item.cast::<PyTuple>().map_err(|_| {
+                PyTypeError::new_err("each series is a (fragment, series, value[, unit]) tuple")
+            })?;
+            if !(3..=4).contains(&tuple.len()) {
+                return Err(PyValueError::new_err(
+                    "each series is a (fragment, series, value[, unit]) tuple",
+                ));
+            }
+            let fragment: String = tuple.get_item(0)?.extract()?;
+            let name: String = tuple.get_item(1)?.extract()?;
+            let mut s = MeasurementSeries::new(fragment, name, number(&tuple.get_item(2)?)?)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            if tuple.len() == 4 {
+                let unit: Option<String> = tuple.get_item(3)?.extract()?;
+                if let Some(unit) = unit {
+                    s = s.with_unit(unit);
+                }
+            }
+            items.push(s);
+        }
+        let mut m = MultiSeriesMeasurement::new(measurement_type, items)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if let Some(time) = timestamp(time)? {
+            m = m.with_time(time);
+        }
+        self.publish(py, m, qos, future)
+    }
+
+    /// Sends a temperature in °C (template 211).
+    #[pyo3(signature = (value, time = None, *, qos = None, future = false))]
+    fn send_temperature(
+        &self,
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut m = Temperature::new(number(value)?);
+        if let Some(time) = timestamp(time)? {
+            m = m.with_time(time);
+        }
+        self.publish(py, m, qos, future)
+    }
+
+    /// Sends a battery level in % (template 212).
+    #[pyo3(signature = (value, time = None, *, qos = None, future = false))]
+    fn send_battery(
+        &self,
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut m = Battery::new(number(value)?);
+        if let Some(time) = timestamp(time)? {
+            m = m.with_time(time);
+        }
+        self.publish(py, m, qos, future)
+    }
+
+    /// Sends an event (template 400) of ``event_type`` with ``text``.
+    #[pyo3(signature = (event_type, text, time = None, *, qos = None, future = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn send_event(
+        &self,
+        py: Python<'_>,
+        event_type: &str,
+        text: &str,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut e = EventTemplate::new(event_type, text).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if let Some(time) = timestamp(time)? {
+            e = e.with_time(time);
+        }
+        self.publish(py, e, qos, future)
+    }
+
+    /// Sends a location update (template 401: an event and the device's position).
+    #[pyo3(signature = (latitude, longitude, altitude = None, accuracy = None, time = None, *, qos = None, future = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn send_location(
+        &self,
+        py: Python<'_>,
+        latitude: &Bound<'_, PyAny>,
+        longitude: &Bound<'_, PyAny>,
+        altitude: Option<&Bound<'_, PyAny>>,
+        accuracy: Option<&Bound<'_, PyAny>>,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut l = LocationUpdate::new()
+            .with_latitude(number(latitude)?)
+            .with_longitude(number(longitude)?);
+        if let Some(a) = optional_number(altitude)? {
+            l = l.with_altitude(a);
+        }
+        if let Some(a) = optional_number(accuracy)? {
+            l = l.with_accuracy(a);
+        }
+        if let Some(time) = timestamp(time)? {
+            l = l.with_time(time);
+        }
+        self.publish(py, l, qos, future)
+    }
+
+    /// Raises an alarm (templates 301-304 by ``severity``: "critical", "major", "minor",
+    /// "warning").
+    #[pyo3(signature = (alarm_type, text = None, severity = "major", time = None, *, qos = None, future = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn send_alarm(
+        &self,
+        py: Python<'_>,
+        alarm_type: &str,
+        text: Option<&str>,
+        severity: &str,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let time = timestamp(time)?;
+        let invalid = |e: c8y_mqtt::templates::TemplateError| PyValueError::new_err(e.to_string());
+        macro_rules! alarm {
+            ($t:ty) => {{
+                let mut a = <$t>::new(alarm_type).map_err(invalid)?;
+                if let Some(text) = text {
+                    a = a.with_text(text);
+                }
+                if let Some(time) = time {
+                    a = a.with_time(time);
+                }
+                Upstream::from(a)
+            }};
+        }
+        let template = match severity.to_ascii_lowercase().as_str() {
+            "critical" => alarm!(CriticalAlarm),
+            "major" => alarm!(MajorAlarm),
+            "minor" => alarm!(MinorAlarm),
+            "warning" => alarm!(WarningAlarm),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "severity must be critical, major, minor or warning, not {other:?}"
+                )));
+            }
+        };
+        self.publish(py, template, qos, future)
+    }
+
+    /// Clears the active alarm of ``alarm_type`` (template 306).
+    #[pyo3(signature = (alarm_type, *, qos = None, future = false))]
+    fn clear_alarm(
+        &self,
+        py: Python<'_>,
+        alarm_type: &str,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let c = ClearAlarm::new(alarm_type).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        self.publish(py, c, qos, future)
+    }
+
+    /// Updates the hardware fragment (template 110).
+    #[pyo3(signature = (serial_number = None, model = None, revision = None, *, qos = None, future = false))]
+    fn update_hardware(
+        &self,
+        py: Python<'_>,
+        serial_number: Option<&str>,
+        model: Option<&str>,
+        revision: Option<&str>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut h = c8y_mqtt::templates::upstream::Hardware::new();
+        if let Some(v) = serial_number {
+            h = h.with_serial_number(v);
+        }
+        if let Some(v) = model {
+            h = h.with_model(v);
+        }
+        if let Some(v) = revision {
+            h = h.with_revision(v);
+        }
+        self.publish(py, h, qos, future)
+    }
+
+    /// Updates the firmware fragment (template 115).
+    #[pyo3(signature = (name = None, version = None, url = None, *, qos = None, future = false))]
+    fn update_firmware(
+        &self,
+        py: Python<'_>,
+        name: Option<&str>,
+        version: Option<&str>,
+        url: Option<&str>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let mut f = c8y_mqtt::templates::upstream::Firmware::new();
+        if let Some(v) = name {
+            f = f.with_name(v);
+        }
+        if let Some(v) = version {
+            f = f.with_version(v);
+        }
+        if let Some(v) = url {
+            f = f.with_url(v);
+        }
+        self.publish(py, f, qos, future)
+    }
+
+    /// Sets the required interval in minutes (template 117).
+    #[pyo3(signature = (minutes, *, qos = None, future = false))]
+    fn set_required_interval(
+        &self,
+        py: Python<'_>,
+        minutes: i64,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let r = c8y_mqtt::templates::upstream::RequiredAvailability::new(minutes);
+        self.publish(py, r, qos, future)
+    }
+
+    /// Sets the supported operations (template 114), e.g. ``["c8y_Restart", "c8y_Command"]``.
+    #[pyo3(signature = (fragments, *, qos = None, future = false))]
+    fn set_supported_operations(
+        &self,
+        py: Python<'_>,
+        fragments: &Bound<'_, PyAny>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let template = static_template(&114u16.into_pyobject(py)?.into_any(), fragments)?;
+        self.publish(py, template, qos, future)
+    }
+
+    /// Sets the operation of ``fragment`` EXECUTING (template 501).
+    #[pyo3(signature = (fragment, *, qos = None, future = false))]
+    fn set_operation_executing(
+        &self,
+        py: Python<'_>,
+        fragment: &str,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let t = SetExecuting::new(fragment).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        self.publish(py, t, qos, future)
+    }
+
+    /// Sets the operation of ``fragment`` FAILED with ``reason`` (template 502).
+    #[pyo3(signature = (fragment, reason, *, qos = None, future = false))]
+    fn set_operation_failed(
+        &self,
+        py: Python<'_>,
+        fragment: &str,
+        reason: &str,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let t = SetFailed::new(fragment)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?
+            .with_failure_reason(c8y_mqtt::client::operations::truncate_reason(reason));
+        self.publish(py, t, qos, future)
+    }
+
+    /// Sets the operation of ``fragment`` SUCCESSFUL with optional parameters (template 503).
+    #[pyo3(signature = (fragment, *parameters, qos = None, future = false))]
+    fn set_operation_successful(
+        &self,
+        py: Python<'_>,
+        fragment: &str,
+        parameters: Vec<String>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let t = SetSuccessful::new(fragment)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?
+            .with_parameters(parameters);
+        self.publish(py, t, qos, future)
+    }
+
+    /// Sends any static template by id with its fields (strings, numbers or ``None`` for empty),
+    /// validated by the core codec exactly as the platform would read it, e.g.
+    /// ``send_static(200, ["c8y_Temperature", "T", 25, "C"])``.
+    #[pyo3(signature = (template_id, fields, *, qos = None, future = false))]
+    fn send_static(
+        &self,
+        py: Python<'_>,
+        template_id: &Bound<'_, PyAny>,
+        fields: &Bound<'_, PyAny>,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let template = static_template(template_id, fields)?;
+        self.publish(py, template, qos, future)
+    }
+
+    fn __repr__(&self) -> String {
+        match self.entity.path().last() {
+            Some(id) => format!("<Device {:?}>", id.to_string()),
+            None => "<Device (the client's device)>".to_owned(),
+        }
+    }
+}
+
+const OPTION_NAMES: &[&str] = &[
+    "port",
+    "transport",
+    "tenant",
+    "user",
+    "password",
+    "cert_pem",
+    "key_pem",
+    "ca_pem",
+    "xid",
+    "keep_alive",
+    "connect_timeout",
+    "qos",
+    "processing_mode",
+    "create_device",
+    "device_name",
+    "device_type",
+    "batching",
+    "max_inflight",
+    "max_queued",
+    "delivery_events",
+    "persistence_dir",
+    "fail_unsupported",
+    "fail_executing_on_start",
+    "json_operations",
+    "json_errors",
+    "collections",
+    "operation_responses",
+    "reconnect_delay",
+];
+
+fn get<'py, T: FromPyObjectOwned<'py>>(
+    options: Option<&Bound<'py, PyDict>>,
+    name: &str,
+) -> PyResult<Option<T>> {
+    let Some(options) = options else { return Ok(None) };
+    match options.get_item(name)? {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => v.extract::<T>().map(Some).map_err(|e| {
+            let e: PyErr = e.into();
+            PyTypeError::new_err(format!("option {name}: {e}"))
+        }),
+    }
+}
+
+/// Applies keyword options to a builder.
+fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyResult<ConfigBuilder> {
+    if let Some(options) = options {
+        for key in options.keys() {
+            let key: String = key.extract()?;
+            if !OPTION_NAMES.contains(&key.as_str()) {
+                return Err(PyTypeError::new_err(format!(
+                    "unexpected keyword argument {key:?}"
+                )));
+            }
+        }
+    }
+    if let Some(port) = get::<u16>(options, "port")? {
+        builder = builder.port(port);
+    }
+    if let Some(transport) = get::<String>(options, "transport")? {
+        builder = builder.transport(match transport.to_ascii_lowercase().as_str() {
+            "tcp" => TransportKind::Tcp,
+            "tls" => TransportKind::Tls,
+            "ws" => TransportKind::Ws,
+            "wss" => TransportKind::Wss,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "transport must be tcp, tls, ws or wss, not {other:?}"
+                )));
+            }
+        });
+    }
+    let tenant = get::<String>(options, "tenant")?;
+    let user = get::<String>(options, "user")?;
+    let password = get::<String>(options, "password")?;
+    match (tenant, user, password) {
+        (Some(t), Some(u), Some(p)) => builder = builder.password(t, u, p),
+        (None, None, None) => {}
+        _ => {
+            return Err(PyValueError::new_err(
+                "tenant, user and password are given together",
+            ));
+        }
+    }
+    match (
+        get::<String>(options, "cert_pem")?,
+        get::<String>(options, "key_pem")?,
+    ) {
+        (Some(chain_pem), Some(key)) => {
+            builder = builder.credentials(c8y_mqtt::client::Credentials::Certificate {
+                chain_pem,
+                key_pem: key.into(),
+            })
+        }
+        (None, None) => {}
+        _ => return Err(PyValueError::new_err("cert_pem and key_pem are given together")),
+    }
+    if let Some(ca) = get::<String>(options, "ca_pem")? {
+        builder = builder.trust(TrustRoots::CaPem(ca));
+    }
+    if let Some(xid) = get::<String>(options, "xid")? {
+        builder = builder.default_xid(xid);
+    }
+    if let Some(s) = get::<f64>(options, "keep_alive")? {
+        builder = builder.keep_alive(convert::seconds("keep_alive", s)?);
+    }
+    if let Some(s) = get::<f64>(options, "connect_timeout")? {
+        builder = builder.connect_timeout(convert::seconds("connect_timeout", s)?);
+    }
+    if let Some(q) = get::<u8>(options, "qos")? {
+        builder = builder.default_qos(convert::qos(q)?);
+    }
+    if let Some(mode) = get::<String>(options, "processing_mode")? {
+        let mode: ProcessingMode = mode
+            .parse()
+            .map_err(|_| PyValueError::new_err("processing_mode must be s, t, q or c"))?;
+        builder = builder.processing_mode(mode);
+    }
+    let name = get::<String>(options, "device_name")?;
+    let device_type = get::<String>(options, "device_type")?;
+    if get::<bool>(options, "create_device")?.unwrap_or(false) || name.is_some() || device_type.is_some() {
+        let mut creation = DeviceCreation::new();
+        if let Some(name) = name {
+            creation = creation.with_name(name);
+        }
+        if let Some(t) = device_type {
+            creation = creation.with_device_type(t);
+        }
+        builder = builder.create_device(creation);
+    }
+    if let Some(s) = get::<f64>(options, "batching")? {
+        builder = builder.batching(convert::seconds("batching", s)?);
+    }
+    if let Some(n) = get::<u16>(options, "max_inflight")? {
+        builder = builder.max_inflight(n);
+    }
+    if let Some(n) = get::<usize>(options, "max_queued")? {
+        builder = builder.outbox(OutboxLimits {
+            max_messages: n,
+            ..OutboxLimits::default()
+        });
+    }
+    if let Some(on) = get::<bool>(options, "delivery_events")? {
+        builder = builder.delivery_events(on);
+    }
+    if let Some(dir) = get::<std::path::PathBuf>(options, "persistence_dir")? {
+        builder = builder.persistence_dir(dir);
+    }
+    if let Some(list) = get::<Vec<String>>(options, "fail_unsupported")? {
+        builder = builder.fail_unsupported(list);
+    }
+    if let Some(on) = get::<bool>(options, "fail_executing_on_start")? {
+        builder = builder.fail_executing_on_start(on);
+    }
+    if get::<bool>(options, "json_operations")?.unwrap_or(false) {
+        builder = builder.subscriptions(Subscriptions {
+            json_operations: true,
+            ..Subscriptions::default()
+        });
+    }
+    if let Some(on) = get::<bool>(options, "json_errors")? {
+        builder = builder.json_errors(on);
+    }
+    if let Some(collections) = get::<std::collections::BTreeMap<String, String>>(options, "collections")? {
+        for (xid, payload) in collections {
+            let collection = TemplateCollection::parse(xid, payload.as_bytes())
+                .map_err(|e| PyValueError::new_err(format!("collection: {e}")))?;
+            builder = builder.collection(collection);
+        }
+    }
+    if let Some(pairs) = get::<Vec<(String, String)>>(options, "operation_responses")? {
+        for (xid, msg_id) in pairs {
+            builder = builder.operation_response(&xid, &msg_id);
+        }
+    }
+    if let Some(s) = get::<f64>(options, "reconnect_delay")? {
+        let initial = convert::seconds("reconnect_delay", s)?;
+        builder = builder.reconnect(ReconnectPolicy {
+            initial_delay: initial,
+            max_delay: initial.saturating_mul(10),
+            ..ReconnectPolicy::default()
+        });
+    }
+    Ok(builder)
+}
+
+/// A device client connected to Cumulocity over MQTT (the blocking API; see
+/// ``c8y_mqtt.aio.AsyncClient`` for asyncio).
+///
+/// ``Client(host, device_id, **options)`` starts connecting in the background and returns at
+/// once; use ``wait_connected()`` to wait. Options (keyword only): ``port``, ``transport``
+/// ("tls" default, "tcp", "ws", "wss"), ``tenant``/``user``/``password`` or
+/// ``cert_pem``/``key_pem``, ``ca_pem``, ``xid``, ``keep_alive`` (s), ``connect_timeout`` (s),
+/// ``qos`` (default 1), ``processing_mode`` ("s", "t", "q", "c"), ``create_device``,
+/// ``device_name``, ``device_type``, ``batching`` (linger in s), ``max_inflight``,
+/// ``max_queued``, ``delivery_events``, ``persistence_dir``, ``fail_unsupported`` (list of
+/// fragments), ``fail_executing_on_start``, ``json_operations``, ``json_errors``,
+/// ``collections`` ({X-ID: creation rows}), ``operation_responses`` ([(X-ID, msg id)]),
+/// ``reconnect_delay`` (s).
+///
+/// The client is also the device's ``Device`` handle: ``client.send_measurement(...)``.
+/// Use it as a context manager: leaving the block flushes (up to 10 s) and closes.
+#[pyclass(extends = Device, frozen, module = "c8y_mqtt._native")]
+pub struct Client {
+    inner: Arc<Inner>,
+    device_id: String,
+}
+
+impl Client {
+    fn start(config: Config) -> PyResult<PyClassInitializer<Self>> {
+        let device_id = config.device_id().to_string();
+        let client = BlockingClient::connect(config).map_err(client_error)?;
+        let entity = client.device();
+        let inner = Inner::new(client);
+        Ok(PyClassInitializer::from(Device {
+            entity,
+            inner: Arc::clone(&inner),
+        })
+        .add_subclass(Client { inner, device_id }))
+    }
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (host, device_id, **options))]
+    fn new(
+        host: &str,
+        device_id: &str,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let builder = apply(Config::builder(host, device_id), options)?;
+        Self::start(builder.build().map_err(config_error)?)
+    }
+
+    /// A client configured from the ``C8Y_*`` environment variables (``C8Y_HOST``,
+    /// ``C8Y_DEVICE_ID``, ``C8Y_TENANT``, ``C8Y_USER``, ``C8Y_PASSWORD``, ...); keyword options
+    /// as for the constructor override them. Raises ``ConfigError`` when a variable is missing
+    /// or invalid.
+    #[staticmethod]
+    #[pyo3(signature = (**options))]
+    fn from_env(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Py<Client>> {
+        let builder = apply(Config::from_env().map_err(config_error)?, options)?;
+        Py::new(py, Self::start(builder.build().map_err(config_error)?)?)
+    }
+
+    /// The device id.
+    #[getter]
+    fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// The connection state: "connecting", "connected", "disconnected", "stopped" or "closed".
+    #[getter]
+    fn state(&self) -> PyResult<&'static str> {
+        self.inner.check_fork()?;
+        match self.inner.client.lock().as_ref() {
+            None => Ok("closed"),
+            Some(client) => Ok(events::state_name(&client.state())),
+        }
+    }
+
+    /// The client as the ``Device`` handle of its device.
+    #[getter]
+    fn device(slf: &Bound<'_, Self>) -> Device {
+        let base = slf.as_super().get();
+        base.handle(base.entity.clone())
+    }
+
+    /// Waits (GIL released) until connected. Raises ``DeadlineExceededError`` after
+    /// ``timeout`` seconds, ``AuthError``/``TlsError``/``ConnectError`` when the client stopped
+    /// on a fatal error, ``ClientClosedError`` when closed.
+    #[pyo3(signature = (timeout = 30.0))]
+    fn wait_connected(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let timeout = convert::seconds("timeout", timeout)?;
+        self.inner.check_not_in_callback("wait_connected()")?;
+        let client = self.inner.client()?;
+        py.detach(|| client.wait_connected(timeout)).map_err(client_error)
+    }
+
+    /// Waits (GIL released) until every queued message was acknowledged; raises
+    /// ``DeadlineExceededError`` after ``timeout`` seconds.
+    #[pyo3(signature = (timeout = 30.0))]
+    fn flush(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let timeout = convert::seconds("timeout", timeout)?;
+        self.inner.check_not_in_callback("flush()")?;
+        let client = self.inner.client()?;
+        py.detach(|| client.flush(timeout)).map_err(errors::flush_timeout)
+    }
+
+    /// Number of publishes not yet completed (acknowledged or dropped).
+    fn pending_count(&self) -> PyResult<usize> {
+        Ok(self.inner.client()?.pending().len())
+    }
+
+    /// Waits (GIL released) until at most ``count`` publishes are pending; returns whether
+    /// that happened within ``timeout`` seconds.
+    #[pyo3(signature = (count, timeout = 30.0))]
+    fn wait_pending(&self, py: Python<'_>, count: usize, timeout: f64) -> PyResult<bool> {
+        let timeout = convert::seconds("timeout", timeout)?;
+        self.inner.check_not_in_callback("wait_pending()")?;
+        let client = self.inner.client()?;
+        Ok(py.detach(|| {
+            let deadline = Instant::now() + timeout;
+            loop {
+                if client.pending().len() <= count {
+                    return true;
+                }
+                if Instant::now() >= deadline {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }))
+    }
+
+    /// Publishes a payload as it is on a Cumulocity upstream topic (``s/uc/<X-ID>``, JSON
+    /// topics, ...). Returns the delivery id, or a future with ``future=True``.
+    #[pyo3(signature = (topic, payload, *, qos = None, future = false))]
+    fn publish(
+        &self,
+        py: Python<'_>,
+        topic: &str,
+        payload: &str,
+        qos: Option<u8>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let client = self.inner.client()?;
+        let qos = match qos {
+            Some(q) => convert::qos(q)?,
+            None => client.as_async().config().default_qos(),
+        };
+        let delivery = client.publish_raw(topic, payload, qos);
+        self.inner.delivered(py, delivery, future)
+    }
+
+    /// Sends a JSON document over MQTT: ``kind`` is "measurement", "event", "alarm" or
+    /// "inventory" (the latter needs the managed object ``id``).
+    #[pyo3(signature = (kind, document, *, id = None, future = false))]
+    fn send_json(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        document: &Bound<'_, PyAny>,
+        id: Option<&str>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let client = self.inner.client()?;
+        let value = convert::to_json(document)?;
+        let json = client.json();
+        let delivery = match (kind, id) {
+            ("measurement", None) => json.create_measurement(&value),
+            ("event", None) => json.create_event(&value),
+            ("alarm", None) => json.create_alarm(&value),
+            ("inventory", Some(id)) => json.update_inventory(id, &value),
+            ("inventory", None) => return Err(PyValueError::new_err("inventory updates need id=")),
+            (_, Some(_)) if ["measurement", "event", "alarm"].contains(&kind) => {
+                return Err(PyValueError::new_err("id= is only for inventory updates"));
+            }
+            (other, _) => {
+                return Err(PyValueError::new_err(format!(
+                    "kind must be measurement, event, alarm or inventory, not {other:?}"
+                )));
+            }
+        };
+        self.inner.delivered(py, delivery, future)
+    }
+
+    /// Sends a SmartREST 2.0 use line of request template ``msg_id`` of the registered
+    /// collection ``xid`` (see the ``collections`` option), values checked against the template.
+    #[pyo3(signature = (xid, msg_id, values, *, future = false))]
+    fn send_smartrest2(
+        &self,
+        py: Python<'_>,
+        xid: &str,
+        msg_id: &str,
+        values: Vec<String>,
+        future: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let client = self.inner.client()?;
+        let delivery = client.smartrest2(xid).and_then(|sr| sr.send(msg_id, values));
+        self.inner.delivered(py, delivery, future)
+    }
+
+    /// Waits up to ``timeout`` seconds (forever when None) for the next event (GIL released);
+    /// returns None on timeout. Raises ``ClientClosedError`` once closed and drained.
+    #[pyo3(signature = (timeout = None))]
+    fn next_event(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Py<PyAny>>> {
+        self.inner.check_not_in_callback("next_event()")?;
+        match events::next(py, &self.inner, timeout, false)? {
+            events::Next::Item(item) => Ok(Some(item)),
+            events::Next::Timeout => Ok(None),
+            events::Next::Closed => Err(errors::closed()),
+        }
+    }
+
+    /// Iterates over every event; ends after ``timeout`` seconds without one (never when None)
+    /// or when the client is closed.
+    #[pyo3(signature = (timeout = None))]
+    fn events(&self, timeout: Option<f64>) -> PyResult<EventIterator> {
+        self.inner.check_fork()?;
+        EventIterator::new(&self.inner, timeout, false)
+    }
+
+    /// Iterates over the operations (other events are skipped); ends after ``timeout`` seconds
+    /// without one (never when None) or when the client is closed.
+    #[pyo3(signature = (timeout = None))]
+    fn operations(&self, timeout: Option<f64>) -> PyResult<EventIterator> {
+        self.inner.check_fork()?;
+        EventIterator::new(&self.inner, timeout, true)
+    }
+
+    /// Sets (or, with None, removes) the event callback: ``callback(event)`` then runs for every
+    /// event on the SDK's dispatcher thread, instead of events reaching ``next_event``/iterators.
+    /// An exception it raises goes to ``sys.unraisablehook``; blocking calls from it raise
+    /// ``InCallbackError``.
+    fn on_event(&self, callback: Option<Py<PyAny>>) -> PyResult<()> {
+        self.inner.check_fork()?;
+        if let Some(cb) = &callback {
+            Python::attach(|py| {
+                if !cb.bind(py).is_callable() {
+                    return Err(PyTypeError::new_err("callback must be callable"));
+                }
+                Ok(())
+            })?;
+        }
+        let on = callback.is_some();
+        *self.inner.callback.function.lock() = callback;
+        self.inner.callback.on.store(on, Ordering::Release);
+        self.inner.with_dispatcher(|_| ())?;
+        self.inner.callback.changed.notify_one();
+        Ok(())
+    }
+
+    /// Closes the client (GIL released): sends DISCONNECT, drops what is still queued (their
+    /// futures fail with ``ClientClosedError``; call ``flush()`` first) and stops every SDK
+    /// thread. Idempotent.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.inner.close(py)
+    }
+
+    /// Whether ``close()`` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.client.lock().is_none()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (exc_type = None, _exc = None, _tb = None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        if exc_type.is_none_or(|t| t.is_none())
+            && let Ok(client) = self.inner.client()
+        {
+            let _ = py.detach(|| client.flush(Duration::from_secs(10)));
+        }
+        self.inner.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!("<Client {:?} {}>", self.device_id, self.state()?))
+    }
+}
+
+/// Access for events: the next event from the core client.
+pub(crate) fn next_core(inner: &Inner, timeout: Duration) -> PyResult<NextEvent> {
+    let client = inner.client();
+    match client {
+        Ok(client) => Ok(client.next_event(timeout)),
+        Err(_) if inner.client.lock().is_none() && std::process::id() == inner.pid => Ok(NextEvent::Closed),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,172 @@
+//! The one SDK thread per client that calls into Python: it completes delivery futures
+//! (`concurrent.futures.Future`, on PUBACK) and runs the optional event callback. It is a plain
+//! thread (never a tokio worker of the client) running a current-thread runtime; it takes the
+//! GIL only to call out, skips calls once the interpreter is shutting down, and reports a
+//! callback's exception to `sys.unraisablehook`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::thread::{JoinHandle, ThreadId};
+
+use c8y_mqtt::client::Delivery;
+use c8y_mqtt::client::{BlockingClient, DeliveryOutcome, DropReason, NextEvent};
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use tokio::sync::{Notify, mpsc};
+
+use crate::client::Inner;
+use crate::errors::{C8yError, ClientClosedError, PyConnectError, QueueFullError};
+use crate::events;
+
+/// Name of the dispatcher thread (`/proc/self/task/*/comm` shows its first 15 bytes).
+pub(crate) const THREAD_NAME: &str = "c8y-mqtt-dispatch";
+
+/// Work for the dispatcher.
+pub(crate) enum Job {
+    /// Complete this future when the delivery ends.
+    Watch(Delivery, Py<PyAny>),
+}
+
+/// The event callback slot, shared with the dispatcher.
+#[derive(Default)]
+pub(crate) struct Callback {
+    pub(crate) function: Mutex<Option<Py<PyAny>>>,
+    pub(crate) on: AtomicBool,
+    pub(crate) changed: Notify,
+}
+
+/// A running dispatcher.
+pub(crate) struct Dispatcher {
+    jobs: mpsc::UnboundedSender<Job>,
+    thread: JoinHandle<()>,
+    id: ThreadId,
+}
+
+impl Dispatcher {
+    /// Starts the dispatcher thread for `client`.
+    pub(crate) fn start(
+        client: Arc<BlockingClient>,
+        inner: Weak<Inner>,
+        callback: Arc<Callback>,
+    ) -> std::io::Result<Self> {
+        let (jobs, rx) = mpsc::unbounded_channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let thread = std::thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || runtime.block_on(run(client, inner, callback, rx)))?;
+        let id = thread.thread().id();
+        Ok(Self { jobs, thread, id })
+    }
+
+    /// Queues a job; false when the dispatcher has ended.
+    pub(crate) fn send(&self, job: Job) -> bool {
+        self.jobs.send(job).is_ok()
+    }
+
+    /// The dispatcher thread's id.
+    pub(crate) fn thread_id(&self) -> ThreadId {
+        self.id
+    }
+
+    /// Stops taking jobs and waits until every watched delivery completed (call with the GIL
+    /// released: completing futures needs it) and the thread ended.
+    pub(crate) fn finish(self) {
+        drop(self.jobs);
+        if std::thread::current().id() != self.id {
+            let _ = self.thread.join();
+        }
+    }
+}
+
+async fn run(
+    client: Arc<BlockingClient>,
+    inner: Weak<Inner>,
+    callback: Arc<Callback>,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+) {
+    let mut watchers = tokio::task::JoinSet::new();
+    let mut events_open = true;
+    loop {
+        let pulling = events_open && callback.on.load(Ordering::Acquire);
+        tokio::select! {
+            job = jobs.recv() => match job {
+                Some(Job::Watch(delivery, future)) => {
+                    watchers.spawn(async move {
+                        let outcome = delivery.outcome().await;
+                        complete(future, outcome);
+                    });
+                }
+                None => break,
+            },
+            next = client.as_async().next_event(), if pulling => match next {
+                NextEvent::Event(event) => call_back(&inner, &callback, event),
+                NextEvent::Closed => events_open = false,
+                NextEvent::Timeout => {}
+            },
+            _ = callback.changed.notified() => {}
+            Some(_) = watchers.join_next(), if !watchers.is_empty() => {}
+        }
+    }
+    while watchers.join_next().await.is_some() {}
+}
+
+/// Runs the callback with the event; its exception goes to `sys.unraisablehook`.
+fn call_back(inner: &Weak<Inner>, callback: &Callback, event: c8y_mqtt::client::Event) {
+    let Some(inner) = inner.upgrade() else { return };
+    Python::try_attach(|py| {
+        let function = callback.function.lock().as_ref().map(|f| f.clone_ref(py));
+        let Some(function) = function else { return };
+        let result = events::to_python(py, &inner, event).and_then(|e| function.call1(py, (e,)));
+        if let Err(error) = result {
+            error.write_unraisable(py, Some(function.bind(py)));
+        }
+    });
+}
+
+static FUTURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A new `concurrent.futures.Future`.
+pub(crate) fn new_future(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    let class = FUTURE.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("concurrent.futures")?.getattr("Future")?.unbind())
+    })?;
+    class.call0(py)
+}
+
+/// The future's result (`"acknowledged"` or `"sent"`) or exception for a delivery outcome.
+fn complete(future: Py<PyAny>, outcome: DeliveryOutcome) {
+    Python::try_attach(|py| {
+        let future = future.bind(py);
+        if future
+            .call_method0("done")
+            .and_then(|d| d.is_truthy())
+            .unwrap_or(true)
+        {
+            return; // cancelled by the application
+        }
+        let result = match outcome {
+            DeliveryOutcome::Acknowledged => future.call_method1("set_result", ("acknowledged",)),
+            DeliveryOutcome::Sent => future.call_method1("set_result", ("sent",)),
+            DeliveryOutcome::Dropped(reason) => {
+                let error = match reason {
+                    DropReason::Closed => ClientClosedError::new_err("dropped: the client was closed"),
+                    DropReason::Overflow => {
+                        QueueFullError::new_err("dropped to make room in the full outbox")
+                    }
+                    DropReason::Stopped => {
+                        PyConnectError::new_err("dropped: the client stopped on a fatal error")
+                    }
+                    _ => C8yError::new_err(format!("dropped: {reason:?}")),
+                };
+                future.call_method1("set_exception", (error.value(py),))
+            }
+            _ => future.call_method1("set_result", (format!("{outcome:?}").to_lowercase(),)),
+        };
+        if let Err(error) = result {
+            error.write_unraisable(py, Some(future));
+        }
+    });
+}

@@ -1,0 +1,60 @@
+//! `c8y_mqtt._native`: the Python binding of the c8y-mqtt device SDK (pyo3, abi3 for CPython
+//! ≥ 3.9). The typed package around it is `python/py_src/c8y_mqtt` (errors, asyncio wrapper,
+//! testing helpers, stubs).
+//!
+//! Modules: `client` (`Client`, `Device`, the shared native state), `events` (`Event`,
+//! `Operation`, iterators), `dispatch` (the one SDK thread that calls Python: futures and the
+//! event callback), `errors` (core errors to the Python exception classes), `convert` (values),
+//! `registration` (bootstrap), `emulator` (the in-process emulator for tests).
+//!
+//! Threads: every method may be called from any Python thread; waits release the GIL
+//! (`py.detach`), and no internal lock is held while Python code runs.
+
+mod client;
+mod convert;
+mod dispatch;
+mod emulator;
+mod errors;
+mod events;
+mod registration;
+
+use pyo3::prelude::*;
+
+/// The handle that clears pyo3-log's cache of Python loggers and levels.
+static LOG_RESET: std::sync::OnceLock<pyo3_log::ResetHandle> = std::sync::OnceLock::new();
+
+/// Forgets the cached Python logging levels: call it after changing the level of a
+/// ``c8y_mqtt`` logger (the SDK caches levels so that disabled log calls stay cheap).
+#[pyfunction]
+fn reset_log_cache() {
+    if let Some(handle) = LOG_RESET.get() {
+        handle.reset();
+    }
+}
+
+/// The native module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The SDK's logs (tracing, emitted as `log` records) go to Python's `logging` under the
+    // "c8y_mqtt" logger names; an application that installed another Rust logger keeps it.
+    // Levels are cached: after changing a logger's level call `reset_log_cache()`.
+    if let Ok(Ok(handle)) =
+        pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels).map(|logger| logger.install())
+    {
+        let _ = LOG_RESET.set(handle);
+    }
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DISPATCHER_THREAD_NAME", dispatch::THREAD_NAME)?;
+    m.add_class::<client::Device>()?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<events::Event>()?;
+    m.add_class::<events::Operation>()?;
+    m.add_class::<events::EventIterator>()?;
+    m.add_class::<registration::DeviceCredentials>()?;
+    m.add_class::<emulator::Emulator>()?;
+    m.add_function(wrap_pyfunction!(registration::register, m)?)?;
+    m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
+    m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;
+    m.add("PanicException", m.py().get_type::<pyo3::panic::PanicException>())?;
+    Ok(())
+}

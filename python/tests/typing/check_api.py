@@ -1,0 +1,36 @@
+"""Type-checked (not run) use of the public API: mypy --strict must accept it (test_typing.py)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime
+from typing import List, Optional
+
+import c8y_mqtt
+from c8y_mqtt import Client, Device, Event, Operation
+from c8y_mqtt.errors import RESULT_CODES, C8yError
+from c8y_mqtt.testing import Emulator, wait_until
+
+
+def use(emulator: Emulator) -> None:
+    with Client(**emulator.client_options("dev1")) as client:
+        client.wait_connected(10.0)
+        delivery: int = client.send_measurement("c8y_T", "T", 1.5, "C", datetime.datetime.now(datetime.timezone.utc))
+        ack: concurrent.futures.Future[str] = client.send_event("c8y_E", "text", future=True)
+        outcome: str = ack.result(5)
+        child: Device = client.create_child("dev1:c", "Child")
+        child_delivery: int = child.send_alarm("c8y_A", "text", severity="minor")
+        for op in client.operations(timeout=1.0):
+            assert isinstance(op, Operation)
+            op_id: Optional[str] = op.id
+            op.executing()
+            op.succeed("done")
+        event: Optional[Event] = client.next_event(0.1)
+        values: List[str] = event.values if event is not None else []
+        measurements = wait_until(lambda: emulator.measurements(source="dev1"))
+        code: int = RESULT_CODES["TIMEOUT"]
+        print(delivery, outcome, child_delivery, op_id, values, measurements, code, c8y_mqtt.__version__)
+    try:
+        client.flush(1.0)
+    except C8yError as error:
+        print(type(error).code)
