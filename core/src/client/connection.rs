@@ -121,9 +121,13 @@ async fn session(
 ) -> SessionEnd {
     let config = &shared.config;
     let options = mqtt_options(config, tls);
-    // The outbox hands over at most `max_inflight` packets (QoS 0 ones included) that rumqttc
-    // has not reported as sent, so the request channel never fills (see `Relay::submit`).
-    let capacity = usize::from(config.max_inflight) + 16;
+    // The outbox hands over at most `max_inflight` QoS >= 1 packets but every QoS 0 packet
+    // between them, so the request channel must hold the whole outbox: a full channel makes
+    // `try_publish` fail (then `Relay::submit` hands the entries back to the outbox). flume's
+    // bounded channel does not allocate its capacity up front.
+    let capacity = usize::from(config.max_inflight)
+        .saturating_add(config.outbox.max_messages)
+        .saturating_add(16);
     let (client, mut eventloop) = AsyncClient::new(options, capacity);
     let mut network = NetworkOptions::new();
     network.set_connection_timeout(config.connect_timeout.as_secs().max(1));

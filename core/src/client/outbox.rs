@@ -486,13 +486,15 @@ impl Outbox {
         persistence::remove_files(&files);
     }
 
-    /// Takes up to `max_packets` packets not yet submitted on this connection, oldest first, and
-    /// marks them submitted. QoS 0 packets count as well: they occupy the MQTT layer's request
-    /// queue until written, and a burst of them must not overflow it. With `batch`, consecutive
+    /// Takes up to `max_qos_packets` QoS ≥ 1 packets (and any QoS 0 packets between them) not yet
+    /// submitted on this connection, oldest first, and marks them submitted. QoS 0 packets need
+    /// no packet id and are written as fast as the network takes them; the MQTT layer's request
+    /// queue is sized to hold the whole outbox for that reason. With `batch`, consecutive
     /// batchable entries for the same topic and QoS share a packet while it fits.
-    pub fn take_submissions(&self, max_packets: usize, batch: bool) -> Vec<Submission> {
+    pub fn take_submissions(&self, max_qos_packets: usize, batch: bool) -> Vec<Submission> {
         let mut inner = self.inner.lock();
         let mut out: Vec<Submission> = Vec::new();
+        let mut qos_packets = 0;
         let mut last_batchable = false;
         let scan_from = inner.scan_from;
         let mut stopped_at = None;
@@ -523,9 +525,12 @@ impl Outbox {
                     continue;
                 }
             }
-            if out.len() >= max_packets {
-                stopped_at = Some(key);
-                break;
+            if entry.qos != QoS::AtMostOnce {
+                if qos_packets >= max_qos_packets {
+                    stopped_at = Some(key);
+                    break;
+                }
+                qos_packets += 1;
             }
             entry.submitted = true;
             last_batchable = entry.batchable;
@@ -749,15 +754,23 @@ mod tests {
     }
 
     #[test]
-    fn qos0_packets_count_against_the_window() {
+    fn only_qos1_packets_count_against_the_window() {
         let outbox = Outbox::new(OutboxLimits::default());
-        for i in 0..5 {
+        for i in 0..6 {
             let mut m = msg(&format!("211,{i}"));
-            m.qos = QoS::AtMostOnce;
+            if i % 2 == 0 {
+                m.qos = QoS::AtMostOnce;
+            }
             outbox.enqueue(m).unwrap();
         }
-        assert_eq!(outbox.take_submissions(3, false).len(), 3);
-        assert_eq!(outbox.take_submissions(3, false).len(), 2);
+        // Two QoS 1 packets (1, 3) fill a window of 2; the QoS 0 ones around them go along.
+        let first: Vec<String> = outbox
+            .take_submissions(2, false)
+            .into_iter()
+            .map(|s| s.payload)
+            .collect();
+        assert_eq!(first, ["211,0", "211,1", "211,2", "211,3", "211,4"]);
+        assert_eq!(outbox.take_submissions(2, false).len(), 1);
     }
 
     #[test]
