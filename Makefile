@@ -2,12 +2,14 @@
 CARGO ?= cargo
 SHELL := /bin/bash
 TEST_LOG := target/test-output.log
+PY_TEST_LOG := target/python-test.log
 BENCH_N ?= 50000
 
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz
 
 ## Everything CI checks: formatting, lints, docs, all tests.
 test: deps fmt-check clippy doc demo-check unit c-check python-test
+	@.ci/test-summary $(TEST_LOG) $(PY_TEST_LOG)
 
 ## System packages the tests need: mosquitto for core/tests/interop_mosquitto.rs (Debian's
 ## build has WebSocket support). Installed with apt-get when missing (as root, else via sudo);
@@ -152,5 +154,5 @@ python-wheel: python-venv
 
 ## The pytest suite (against the in-process emulator), then the stub check.
 python-test: python-wheel
-	cd python && ../$(PY) -m pytest -q
+	set -o pipefail; cd python && ../$(PY) -m pytest -q 2>&1 | tee ../$(PY_TEST_LOG)
 	cd python && ../$(PY) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt
