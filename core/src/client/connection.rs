@@ -41,7 +41,7 @@ use super::Shared;
 use super::backoff::Backoff;
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
-use super::outbox::{DeliveryOutcome, DropReason};
+use super::outbox::{DeliveryOutcome, DropReason, Submission};
 use super::transport::mqtt_options;
 
 /// How a session ended.
@@ -219,6 +219,9 @@ struct Relay<'a> {
     awaiting_pkid: VecDeque<Tag>,
     /// Publishes awaiting PUBACK/PUBCOMP by packet id.
     inflight: HashMap<u16, Tag>,
+    /// Submissions taken from the outbox that rumqttc's request channel had no room for yet
+    /// (QoS 0 entries are not bounded by the window); handed over first, in order.
+    backlog: VecDeque<Submission>,
 }
 
 impl<'a> Relay<'a> {
@@ -230,6 +233,7 @@ impl<'a> Relay<'a> {
             topics: shared.config.subscription_topics(),
             awaiting_pkid: VecDeque::new(),
             inflight: HashMap::new(),
+            backlog: VecDeque::new(),
         }
     }
 
@@ -296,7 +300,7 @@ impl<'a> Relay<'a> {
 
     /// Hands queued outbox entries to rumqttc, within the window.
     fn submit(&mut self) {
-        if self.phase != Phase::Ready {
+        if self.phase != Phase::Ready || !self.hand_over_backlog() {
             return;
         }
         let used = self.awaiting_pkid.len() + self.inflight.len();
@@ -305,20 +309,43 @@ impl<'a> Relay<'a> {
             return;
         }
         let batch = self.shared.config.batching_linger.is_some();
-        for submission in self.shared.outbox.take_submissions(room, batch) {
-            let qos = mqtt_qos(submission.qos);
-            match self
-                .client
-                .try_publish(submission.topic, qos, false, submission.payload)
-            {
-                Ok(()) => self.awaiting_pkid.push_back(Tag::Outbox(submission.entries)),
+        self.backlog
+            .extend(self.shared.outbox.take_submissions(room, batch));
+        self.hand_over_backlog();
+    }
+
+    /// Hands the backlog to rumqttc, oldest first, until its request channel is full (a long
+    /// QoS 0 stream) or closed (the connection is ending: the outbox replays the entries on the
+    /// next one). Returns whether the backlog is empty. A refused packet stays first in line and
+    /// goes out on the next call (every `Outgoing::Publish` and acknowledgement makes one).
+    fn hand_over_backlog(&mut self) -> bool {
+        while let Some(submission) = self.backlog.pop_front() {
+            let Submission {
+                entries,
+                topic,
+                payload,
+                qos,
+            } = submission;
+            match self.client.try_publish(topic, mqtt_qos(qos), false, payload) {
+                Ok(()) => self.awaiting_pkid.push_back(Tag::Outbox(entries)),
                 Err(error) => {
-                    // The connection is ending; the entries are replayed on the next one.
-                    tracing::debug!(%error, "publish not handed over");
-                    return;
+                    tracing::debug!(%error, "publish not handed over yet");
+                    if let rumqttc::ClientError::TryRequest(rumqttc::Request::Publish(publish))
+                    | rumqttc::ClientError::Request(rumqttc::Request::Publish(publish)) = error
+                    {
+                        self.backlog.push_front(Submission {
+                            entries,
+                            topic: publish.topic,
+                            // It was a `String`: the bytes are UTF-8.
+                            payload: String::from_utf8_lossy(&publish.payload).into_owned(),
+                            qos,
+                        });
+                    }
+                    return false;
                 }
             }
         }
+        true
     }
 
     fn handle(&mut self, event: MqttEvent) -> Result<(), ConnectError> {
