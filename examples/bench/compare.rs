@@ -81,7 +81,7 @@ const EXTERNAL: &[External] = &[
             default: "examples/python",
             file: "bench_pub.py",
         },
-        hint: "examples/python/bench_pub.py with the c8y_mqtt package in the bench venv",
+        hint: "issue 6; `make bench` installs python/ into target/bench/venv",
     },
     External {
         client: "Paho C (MQTTAsync)",
