@@ -5,7 +5,8 @@ TEST_LOG := target/test-output.log
 PY_TEST_LOG := target/python-test.log
 BENCH_N ?= 50000
 
-.PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz
+.PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz \
+	bench-deps bench-scale bench-footprint
 
 ## Everything CI checks: formatting, lints, docs, all tests.
 test: deps fmt-check clippy doc demo-check unit c-check python-test
@@ -43,9 +44,9 @@ demo-offline:
 
 ## Benchmarks, side by side with peers in one run, reported as ratios (needs mosquitto: installed
 ## when missing).
-bench: deps
-	$(CARGO) run --release -q -p c8y-mqtt-examples --example client_throughput -- $(BENCH_N)
+bench: deps bench-deps
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
+	$(BENCH_ENV) $(CARGO) run --release -q -p c8y-mqtt-examples --example compare -- $(BENCH_N)
 
 lint: fmt-check clippy
 
@@ -156,3 +157,53 @@ python-wheel: python-venv
 python-test: python-wheel
 	set -o pipefail; cd python && ../$(PY) -m pytest -q 2>&1 | tee ../$(PY_TEST_LOG)
 	cd python && ../$(PY) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt
+
+## ---- Issue 7: benchmark peers and faces, scale, footprint (BENCHMARKS.md) ----
+## `make bench` compares, in one run against one mosquitto: bare rumqttc, the SDK's Rust, C and
+## Python faces, Paho C and paho-mqtt. BENCH_FACES=rust runs without the C and Python faces
+## (their rows then say "not run"); a face or peer that is selected but missing fails the run.
+BENCH_DIR := target/bench
+BENCH_PEERS ?= /work/shared/bench
+BENCH_FACES ?= rust,c,python
+BENCH_VENV := $(BENCH_DIR)/venv
+BENCH_PY := $(BENCH_VENV)/bin/python
+FFI_HEADER_DIR ?= include
+FFI_LIB := target/release/libc8ymqtt.a
+C_LINK_LIBS := -lpthread -ldl -lm
+BENCH_ENV = BENCH_FACES=$(BENCH_FACES) BENCH_PEERS=$(BENCH_PEERS) BENCH_PYTHON=$(BENCH_PY) \
+	BENCH_PAHO_C=$(BENCH_DIR)/paho_c_pub BENCH_C_FACE=$(BENCH_DIR)/c8y_bench_pub
+APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y
+PAHO_C_FOUND = test -f /usr/include/MQTTAsync.h
+
+## The peers (Paho C built from $(BENCH_PEERS), paho-mqtt in a venv) and the SDK faces that
+## exist (C: ffi/ + examples/c/bench_pub.c; Python: python/ installed into the venv).
+bench-deps:
+	@$(PAHO_C_FOUND) || { echo "== installing libpaho-mqtt-dev (Paho C peer)"; \
+		$(APT_INSTALL) libpaho-mqtt-dev || { $(SUDO) apt-get update && $(APT_INSTALL) libpaho-mqtt-dev; }; }
+	@mkdir -p $(BENCH_DIR)
+	cc -O2 $(BENCH_PEERS)/paho_c_pub.c -lpaho-mqtt3a -lpthread -o $(BENCH_DIR)/paho_c_pub
+	@test -x $(BENCH_PY) || python3 -m venv $(BENCH_VENV)
+	@$(BENCH_PY) -c 'import paho.mqtt' 2>/dev/null || $(BENCH_PY) -m pip install -q paho-mqtt
+	@if [ -d ffi ] && [ -f examples/c/bench_pub.c ]; then \
+		echo "== building the SDK's C face"; \
+		$(CARGO) build --release -q -p c8y-mqtt-ffi && \
+		cc -O2 -I$(FFI_HEADER_DIR) examples/c/bench_pub.c $(FFI_LIB) $(C_LINK_LIBS) -o $(BENCH_DIR)/c8y_bench_pub; \
+	else echo "== SDK C face not built: ffi/ or examples/c/bench_pub.c missing"; fi
+	@if [ -f python/pyproject.toml ]; then \
+		echo "== installing the SDK's Python face into $(BENCH_VENV)"; \
+		$(BENCH_PY) -m pip install -q ./python; \
+	else echo "== SDK Python face not installed: python/pyproject.toml missing"; fi
+
+## 1 000 idle device sessions in one process (SDK) next to 1 000 paho-mqtt clients: memory per
+## session and CPU while idle (SCALE_N sessions, SCALE_IDLE seconds idle).
+SCALE_N ?= 1000
+SCALE_IDLE ?= 5
+bench-scale: deps bench-deps
+	$(CARGO) build --release -q -p c8y-mqtt-emulator --bin c8y-emulator
+	$(CARGO) run --release -q -p c8y-mqtt-examples --example scale -- $(SCALE_N) $(SCALE_IDLE) \
+		target/release/c8y-emulator $(BENCH_PY) examples/bench/scale_paho.py
+
+## Sizes: libc8ymqtt.a (release, LTO) and a stripped, statically linked C quick start, next to
+## Paho C with OpenSSL. Needs ffi/ (crate c8y-mqtt-ffi) and examples/c/quickstart.c.
+bench-footprint:
+	@examples/bench/footprint.sh

@@ -64,6 +64,13 @@ mod tls_certs;
 mod topics;
 mod transport;
 
+/// The packet framing, for the fuzz targets in `core/fuzz` (`emulator_packets`). Not a stable
+/// API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::codec::{FirstPacket, FrameError, read_connect, read_packet, write_packet};
+}
+
 pub use auth::{AuthError, Principal};
 pub use codec::ProtocolVersion;
 pub use config::{EmulatorConfig, ListenerPorts, TlsSource, UserCredentials};

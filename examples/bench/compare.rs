@@ -1,0 +1,443 @@
+//! Benchmark (issue 7, `make bench`): every way to publish SmartREST measurement lines, side by
+//! side in one run against one mosquitto on loopback, QoS 0 and QoS 1, with and without the
+//! SDK's auto-batching: a bare rumqttc publisher (the ceiling), the SDK's Rust face (typed API),
+//! and external programs — the SDK's C and Python faces and the peers Paho C and paho-mqtt.
+//!
+//! External programs are listed in [`EXTERNAL`]; each is run as `<program> PORT N QOS` and
+//! prints one line `<name> qos<Q> n=<N> <rate> msg/s`. A program that is missing or fails is
+//! a row saying so, and the run exits non-zero at the end (never silently skipped).
+//! `BENCH_FACES` (default `rust,c,python`) chooses which SDK faces run, e.g. `BENCH_FACES=rust`
+//! while the C and Python faces do not exist; the peers always run.
+//!
+//! Every publisher keeps at most 1000 messages unacknowledged; a QoS 1 run ends when every
+//! message is acknowledged, a QoS 0 run when every message is written.
+//!
+//! Run: `make bench`, or `cargo run --release -p c8y-mqtt-examples --example compare -- [N]`
+//! (the peers' paths come from `BENCH_PAHO_C`, `BENCH_PYTHON`, `BENCH_PEERS`; `make bench`
+//! builds and sets them). Prints a table and writes `target/bench/compare.json`.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use c8y_mqtt::QoS;
+use c8y_mqtt::client::{Client, Config, OutboxLimits, Subscriptions, TransportKind};
+use c8y_mqtt::templates::upstream::CustomMeasurement;
+use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet};
+use support::{Error, INFLIGHT, Mosquitto, measurement_line};
+
+/// Longest an external program may run.
+const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Longest an SDK row may take (from the first publish until everything is sent/acknowledged).
+const SDK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The auto-batching linger of the batched SDK rows.
+const LINGER: Duration = Duration::from_millis(5);
+
+/// Where an external program is found.
+#[derive(Debug, Clone, Copy)]
+enum Program {
+    /// An executable: path from the environment variable, else the default.
+    Binary {
+        env: &'static str,
+        default: &'static str,
+    },
+    /// A Python script run by the bench virtualenv's interpreter (`BENCH_PYTHON`).
+    Python {
+        env: &'static str,
+        default: &'static str,
+        file: &'static str,
+    },
+}
+
+/// An external publisher: its row name, the `BENCH_FACES` key that selects it (`peers` always
+/// runs), how to start it and how it is built when missing.
+#[derive(Debug, Clone, Copy)]
+struct External {
+    client: &'static str,
+    face: &'static str,
+    program: Program,
+    hint: &'static str,
+}
+
+/// The external programs, in table order.
+const EXTERNAL: &[External] = &[
+    External {
+        client: "SDK C face",
+        face: "c",
+        program: Program::Binary {
+            env: "BENCH_C_FACE",
+            default: "target/bench/c8y_bench_pub",
+        },
+        hint: "`make bench` builds it from examples/c/bench_pub.c and ffi/",
+    },
+    External {
+        client: "SDK Python face",
+        face: "python",
+        program: Program::Python {
+            env: "BENCH_PY_DIR",
+            default: "examples/python",
+            file: "bench_pub.py",
+        },
+        hint: "issue 6; `make bench` installs python/ into target/bench/venv",
+    },
+    External {
+        client: "Paho C (MQTTAsync)",
+        face: "peers",
+        program: Program::Binary {
+            env: "BENCH_PAHO_C",
+            default: "target/bench/paho_c_pub",
+        },
+        hint: "`make bench` builds it (apt-get install libpaho-mqtt-dev)",
+    },
+    External {
+        client: "paho-mqtt (Python)",
+        face: "peers",
+        program: Program::Python {
+            env: "BENCH_PEERS",
+            default: "/work/shared/bench",
+            file: "paho_py_pub.py",
+        },
+        hint: "`make bench` creates target/bench/venv with paho-mqtt",
+    },
+];
+
+/// How a row ended.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Rate(f64),
+    /// The program is not there.
+    Missing(String),
+    /// It ran and failed (exit status, unreadable output, timeout, error).
+    Failed(String),
+    /// Deselected with `BENCH_FACES`.
+    NotRun(String),
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    client: String,
+    qos: u8,
+    batching: bool,
+    outcome: Outcome,
+}
+
+impl Row {
+    fn rate(&self) -> Option<f64> {
+        match self.outcome {
+            Outcome::Rate(rate) => Some(rate),
+            _ => None,
+        }
+    }
+}
+
+fn qos_of(qos: u8) -> QoS {
+    if qos == 0 {
+        QoS::AtMostOnce
+    } else {
+        QoS::AtLeastOnce
+    }
+}
+
+/// The bare rumqttc publisher of pre-formatted lines; messages per second.
+async fn bare(mosquitto: &Mosquitto, n: usize, qos: u8) -> Result<f64, Error> {
+    let addr = mosquitto.addr;
+    let mut options = MqttOptions::new(format!("bench-bare-{qos}"), addr.ip().to_string(), addr.port());
+    options.set_keep_alive(Duration::from_secs(60));
+    options.set_inflight(INFLIGHT);
+    let (client, mut eventloop) = AsyncClient::new(options, usize::from(INFLIGHT));
+    loop {
+        if let Event::Incoming(Packet::ConnAck(_)) = eventloop.poll().await? {
+            break;
+        }
+    }
+    let lines: Vec<String> = (0..n).map(measurement_line).collect();
+    let mqtt_qos = if qos == 0 {
+        rumqttc::QoS::AtMostOnce
+    } else {
+        rumqttc::QoS::AtLeastOnce
+    };
+    let start = Instant::now();
+    let publisher = tokio::spawn(async move {
+        for line in lines {
+            client.publish("s/us", mqtt_qos, false, line).await?;
+        }
+        Ok::<_, rumqttc::ClientError>(client)
+    });
+    let mut done = 0;
+    while done < n {
+        match eventloop.poll().await? {
+            Event::Incoming(Packet::PubAck(_)) if qos == 1 => done += 1,
+            Event::Outgoing(Outgoing::Publish(_)) if qos == 0 => done += 1,
+            _ => {}
+        }
+    }
+    let elapsed = start.elapsed();
+    let client = publisher.await??;
+    let _ = client.disconnect().await;
+    Ok(n as f64 / elapsed.as_secs_f64())
+}
+
+/// The SDK's Rust face: `n` typed measurements, from the first publish call until `flush`
+/// returns; messages per second.
+async fn sdk(mosquitto: &Mosquitto, n: usize, qos: u8, batching: bool) -> Result<f64, Error> {
+    let mut builder = Config::builder(mosquitto.addr.ip().to_string(), format!("bench-sdk-{qos}"))
+        .port(mosquitto.addr.port())
+        .transport(TransportKind::Tcp)
+        .password("t100", "bench", "secret")
+        .subscriptions(Subscriptions {
+            static_downstream: false,
+            errors: false,
+            ..Subscriptions::default()
+        })
+        .default_qos(qos_of(qos))
+        .max_inflight(INFLIGHT)
+        .outbox(OutboxLimits {
+            max_messages: n + 1,
+            max_bytes: 1 << 30,
+            ..OutboxLimits::default()
+        })
+        .delivery_events(false);
+    if batching {
+        builder = builder.batching(LINGER);
+    }
+    let client = Client::start(builder.build()?)?;
+    client.wait_connected(Duration::from_secs(10)).await?;
+    let templates: Vec<CustomMeasurement> = (0..n)
+        .map(|i| Ok(CustomMeasurement::new("c8y_Temperature", "T", i % 100)?.with_unit("C")))
+        .collect::<Result<_, Error>>()?;
+    let start = Instant::now();
+    for template in templates {
+        client.publish(template)?;
+    }
+    if let Err(timeout) = client.flush(SDK_TIMEOUT).await {
+        client.close().await;
+        return Err(format!(
+            "not complete after {:?}: {} of {n} messages still queued",
+            timeout.timeout,
+            timeout.pending.len()
+        )
+        .into());
+    }
+    let elapsed = start.elapsed();
+    client.close().await;
+    Ok(n as f64 / elapsed.as_secs_f64())
+}
+
+/// The command for an external program, or why it cannot run.
+fn command(external: &External) -> Result<tokio::process::Command, String> {
+    let path = |env: &str, default: &str| {
+        std::env::var_os(env)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(default))
+    };
+    match external.program {
+        Program::Binary { env, default } => {
+            let binary = path(env, default);
+            if !binary.is_file() {
+                return Err(format!("{} not found ({})", binary.display(), external.hint));
+            }
+            Ok(tokio::process::Command::new(binary))
+        }
+        Program::Python { env, default, file } => {
+            let script = path(env, default).join(file);
+            if !script.is_file() {
+                return Err(format!("{} not found ({})", script.display(), external.hint));
+            }
+            let python = path("BENCH_PYTHON", "target/bench/venv/bin/python");
+            if !python.is_file() {
+                return Err(format!(
+                    "{} not found (`make bench` creates the venv)",
+                    python.display()
+                ));
+            }
+            let mut command = tokio::process::Command::new(python);
+            command.arg(script);
+            Ok(command)
+        }
+    }
+}
+
+/// The rate in a line `<name> qos<Q> n=<N> <rate> msg/s`: the number before `msg/s`.
+fn parse_rate(output: &str) -> Option<f64> {
+    output.lines().rev().find_map(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at = words.iter().position(|w| *w == "msg/s")?;
+        words.get(at.checked_sub(1)?)?.parse().ok()
+    })
+}
+
+/// Runs an external program against the broker.
+async fn run_external(external: &External, port: u16, n: usize, qos: u8) -> Outcome {
+    let mut command = match command(external) {
+        Ok(command) => command,
+        Err(why) => return Outcome::Missing(why),
+    };
+    command
+        .args([port.to_string(), n.to_string(), qos.to_string()])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let output = match tokio::time::timeout(EXTERNAL_TIMEOUT, command.output()).await {
+        Err(_) => return Outcome::Failed(format!("no result within {EXTERNAL_TIMEOUT:?}")),
+        Ok(Err(e)) => return Outcome::Failed(format!("cannot start: {e}")),
+        Ok(Ok(output)) => output,
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last_error = stderr.lines().last().unwrap_or("").trim().to_owned();
+    if !output.status.success() {
+        return Outcome::Failed(format!("{}: {last_error}", output.status));
+    }
+    match parse_rate(&stdout) {
+        Some(rate) => Outcome::Rate(rate),
+        None => Outcome::Failed(format!("no `<rate> msg/s` line in its output: {stdout:?}")),
+    }
+}
+
+fn outcome_of(result: Result<f64, Error>) -> Outcome {
+    match result {
+        Ok(rate) => Outcome::Rate(rate),
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+fn ratio(row: &Row, rows: &[Row], peer: &str) -> Option<f64> {
+    let base = rows
+        .iter()
+        .find(|r| r.client == peer && r.qos == row.qos && !r.batching)?;
+    Some(row.rate()? / base.rate()?)
+}
+
+fn cell(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
+}
+
+const BARE: &str = "bare rumqttc";
+const SDK_RUST: &str = "SDK Rust face (typed)";
+const PAHO_C: &str = "Paho C (MQTTAsync)";
+const PAHO_PY: &str = "paho-mqtt (Python)";
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(50_000);
+    let faces_setting = std::env::var("BENCH_FACES").unwrap_or_else(|_| "rust,c,python".to_owned());
+    let faces: Vec<&str> = faces_setting.split(',').map(str::trim).collect();
+    let selected = |face: &str| face == "peers" || faces.contains(&face);
+    let mosquitto = Mosquitto::start()?;
+    let port = mosquitto.addr.port();
+
+    let mut rows = Vec::new();
+    for qos in [1u8, 0] {
+        let mut push = |client: &str, batching: bool, outcome: Outcome| {
+            eprintln!(
+                "{client} qos{qos}{}: {outcome:?}",
+                if batching { " batched" } else { "" }
+            );
+            rows.push(Row {
+                client: client.to_owned(),
+                qos,
+                batching,
+                outcome,
+            });
+        };
+        push(BARE, false, outcome_of(bare(&mosquitto, n, qos).await));
+        for batching in [false, true] {
+            let outcome = if selected("rust") {
+                outcome_of(sdk(&mosquitto, n, qos, batching).await)
+            } else {
+                Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
+            };
+            push(SDK_RUST, batching, outcome);
+        }
+        for external in EXTERNAL {
+            let outcome = if selected(external.face) {
+                run_external(external, port, n, qos).await
+            } else {
+                Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
+            };
+            push(external.client, false, outcome);
+        }
+    }
+
+    println!(
+        "Static measurement lines to mosquitto on loopback, N = {n} per row, at most {INFLIGHT} unacknowledged"
+    );
+    println!(
+        "| client                 | QoS | batching | msg/s   | × bare rumqttc | × Paho C | × paho-mqtt |"
+    );
+    println!(
+        "|------------------------|-----|----------|--------:|---------------:|---------:|------------:|"
+    );
+    let mut json_rows = Vec::new();
+    let mut problems = Vec::new();
+    for row in &rows {
+        let batching = if row.batching {
+            format!("{} ms", LINGER.as_millis())
+        } else {
+            "no".to_owned()
+        };
+        let (bare_ratio, paho_c, paho_py) = (
+            ratio(row, &rows, BARE),
+            ratio(row, &rows, PAHO_C),
+            ratio(row, &rows, PAHO_PY),
+        );
+        let (rate, status) = match &row.outcome {
+            Outcome::Rate(rate) => (format!("{rate:.0}"), serde_json::Value::from("ok")),
+            Outcome::Missing(why) => {
+                problems.push(format!("{} qos{}: missing: {why}", row.client, row.qos));
+                (format!("missing: {why}"), format!("missing: {why}").into())
+            }
+            Outcome::Failed(why) => {
+                problems.push(format!("{} qos{}: failed: {why}", row.client, row.qos));
+                (format!("failed: {why}"), format!("failed: {why}").into())
+            }
+            Outcome::NotRun(why) => (format!("not run ({why})"), format!("not run ({why})").into()),
+        };
+        println!(
+            "| {:<22} | {:>3} | {:<8} | {:>7} | {:>14} | {:>8} | {:>11} |",
+            row.client,
+            row.qos,
+            batching,
+            rate,
+            cell(bare_ratio),
+            cell(paho_c),
+            cell(paho_py)
+        );
+        let round = |v: Option<f64>| v.map(|v| (v * 100.0).round() / 100.0);
+        json_rows.push(serde_json::json!({
+            "client": row.client,
+            "qos": row.qos,
+            "batching_ms": if row.batching { Some(LINGER.as_millis()) } else { None },
+            "msg_per_s": row.rate().map(f64::round),
+            "status": status,
+            "ratio_to_bare_rumqttc": round(bare_ratio),
+            "ratio_to_paho_c": round(paho_c),
+            "ratio_to_paho_mqtt": round(paho_py),
+        }));
+    }
+    let json = serde_json::json!({
+        "benchmark": "compare",
+        "broker": "mosquitto (loopback)",
+        "messages_per_row": n,
+        "inflight": INFLIGHT,
+        "faces": faces_setting,
+        "rows": json_rows,
+        "problems": problems,
+    });
+    std::fs::create_dir_all("target/bench")?;
+    std::fs::write("target/bench/compare.json", serde_json::to_string_pretty(&json)?)?;
+    println!("written: target/bench/compare.json");
+    if !problems.is_empty() {
+        for problem in &problems {
+            eprintln!("bench: {problem}");
+        }
+        return Err(format!("{} row(s) missing or failed", problems.len()).into());
+    }
+    Ok(())
+}
