@@ -12,10 +12,11 @@ use c8y_mqtt::client::{
 use c8y_mqtt::smartrest::decode;
 use c8y_mqtt::templates::downstream::{DownstreamLine, Operation as StaticOperation, TemplateStatus};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::client::{Inner, next_core};
 use crate::convert;
+use crate::operation_kind;
 
 /// How long one GIL-free wait lasts before signals (Ctrl-C) are checked.
 const SLICE: Duration = Duration::from_millis(100);
@@ -140,7 +141,10 @@ impl Event {
         };
         add("state", self.state.as_ref().map(|s| format!("{s:?}")));
         add("error", self.error.as_ref().map(|s| format!("{s:?}")));
-        add("operation", self.operation.as_ref().map(|o| o.get().repr_text()));
+        add(
+            "operation",
+            self.operation.as_ref().map(|o| o.get().repr_text(py)),
+        );
         add("delivery_id", self.delivery_id.map(|d| d.to_string()));
         add("outcome", self.outcome.map(|s| format!("{s:?}")));
         add("topic", self.topic.as_ref().map(|s| format!("{s:?}")));
@@ -211,7 +215,9 @@ impl Operation {
         }
     }
 
-    fn repr_text(&self) -> String {
+    /// `Operation(fragment=..., device=..., id=..., source=..., template=...` then the typed
+    /// kind (`kind=Command(text='ls')`) for static operations, else the values.
+    fn repr_text(&self, py: Python<'_>) -> String {
         let mut text = format!(
             "Operation(fragment={:?}, device={:?}, id={}, source={:?}",
             self.op.fragment,
@@ -225,7 +231,14 @@ impl Operation {
         if let Some(t) = &self.template {
             text.push_str(&format!(", template={t:?}"));
         }
-        if !self.values.is_empty() {
+        let kind = self
+            .kind(py)
+            .ok()
+            .flatten()
+            .and_then(|kind| kind.bind(py).repr().ok().map(|r| r.to_string()));
+        if let Some(kind) = kind {
+            text.push_str(&format!(", kind={kind}"));
+        } else if !self.values.is_empty() {
             text.push_str(&format!(", values={:?}", self.values));
         }
         text.push(')');
@@ -271,6 +284,28 @@ impl Operation {
         self.values.clone()
     }
 
+    /// The typed parameters of a static operation as a plain dict (``{"kind": "Command",
+    /// "text": ...}``); None for JSON and SmartREST 2.0 operations. Read ``kind`` instead.
+    #[getter]
+    fn _kind_fields<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.op
+            .kind()
+            .map(|kind| operation_kind::kind_fields(py, kind, &self.values))
+            .transpose()
+    }
+
+    /// The typed parameters of a static operation: a frozen dataclass of
+    /// ``c8y_mqtt.operations`` (``Command(text=...)``, ``Restart()``, ...); None for JSON and
+    /// SmartREST 2.0 operations (read ``json`` / ``values``).
+    #[getter]
+    fn kind(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let Some(fields) = self._kind_fields(py)? else {
+            return Ok(None);
+        };
+        let build = py.import("c8y_mqtt.operations")?.getattr("_from_fields")?;
+        Ok(Some(build.call1((fields,))?.unbind()))
+    }
+
     /// The operation object (a dict) for JSON operations; None otherwise.
     #[getter]
     fn json(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
@@ -298,8 +333,8 @@ impl Operation {
         self.inner.delivered(py, self.op.fail(reason), future)
     }
 
-    fn __repr__(&self) -> String {
-        self.repr_text()
+    fn __repr__(&self, py: Python<'_>) -> String {
+        self.repr_text(py)
     }
 }
 

@@ -3,9 +3,10 @@
 //! testing helpers, stubs).
 //!
 //! Modules: `client` (`Client`, `Device`, the shared native state), `events` (`Event`,
-//! `Operation`, iterators), `dispatch` (the one SDK thread that calls Python: futures and the
-//! event callback), `errors` (core errors to the Python exception classes), `convert` (values),
-//! `registration` (bootstrap), `emulator` (the in-process emulator for tests).
+//! `Operation`, iterators), `operation_kind` (typed operation parameters as dicts), `dispatch`
+//! (the one SDK thread that calls Python: futures and the event callback), `errors` (core
+//! errors to the Python exception classes), `convert` (values), `registration` (bootstrap),
+//! `emulator` (the in-process emulator for tests).
 //!
 //! Threads: every method may be called from any Python thread; waits release the GIL
 //! (`py.detach`), and no internal lock is held while Python code runs.
@@ -16,6 +17,7 @@ mod dispatch;
 mod emulator;
 mod errors;
 mod events;
+mod operation_kind;
 mod registration;
 
 use pyo3::prelude::*;

@@ -73,10 +73,11 @@ def test_panic_exception_is_pyo3s_and_a_base_exception() -> None:
 
 def test_every_public_name_has_a_docstring() -> None:
     import c8y_mqtt.aio
+    import c8y_mqtt.operations
     import c8y_mqtt.testing
 
     missing = []
-    for module in (c8y_mqtt, c8y_mqtt.aio, c8y_mqtt.testing, errors):
+    for module in (c8y_mqtt, c8y_mqtt.aio, c8y_mqtt.operations, c8y_mqtt.testing, errors):
         assert module.__doc__, module.__name__
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)

@@ -8,6 +8,8 @@ Python face).
   ``concurrent.futures.Future`` that completes on PUBACK. ``client.flush()`` waits for all.
 * Operations: ``for op in client.operations(timeout=...)`` then ``op.executing()``,
   ``op.succeed(...)`` or ``op.fail(reason)``; every event with ``client.events(...)``.
+  ``op.kind`` holds a static operation's typed parameters as a dataclass of
+  :mod:`c8y_mqtt.operations` (``Command(text=...)``, ``Restart()``, ...).
 * Errors: :mod:`c8y_mqtt.errors` (``C8yError`` and subclasses, each with the C result code).
 * Tests without a tenant: :mod:`c8y_mqtt.testing` (the emulator and pytest fixtures).
 
@@ -17,7 +19,7 @@ so call :func:`reset_log_cache` after changing them.
 
 from __future__ import annotations
 
-from . import errors
+from . import errors, operations
 from ._native import (
     Client,
     Device,
@@ -29,6 +31,31 @@ from ._native import (
     __version__,
     register,
     reset_log_cache,
+)
+from .operations import (
+    Restart,
+    Command,
+    Configuration,
+    Firmware,
+    FirmwarePatch,
+    SoftwareList,
+    SoftwareListItem,
+    SoftwareUpdate,
+    SoftwareUpdateItem,
+    MeasurementRequest,
+    Relay,
+    RelayArray,
+    UploadConfigFile,
+    DownloadConfigFile,
+    LogfileRequest,
+    CommunicationMode,
+    DeviceProfile,
+    ProfileFirmware,
+    ProfileConfiguration,
+    RemoteAccessConnect,
+    ParameterUpdate,
+    ParameterChange,
+    OtherStatic,
 )
 from .errors import (
     AuthError,
@@ -58,6 +85,30 @@ __all__ = [
     "register",
     "reset_log_cache",
     "errors",
+    "operations",
+    "Restart",
+    "Command",
+    "Configuration",
+    "Firmware",
+    "FirmwarePatch",
+    "SoftwareList",
+    "SoftwareListItem",
+    "SoftwareUpdate",
+    "SoftwareUpdateItem",
+    "MeasurementRequest",
+    "Relay",
+    "RelayArray",
+    "UploadConfigFile",
+    "DownloadConfigFile",
+    "LogfileRequest",
+    "CommunicationMode",
+    "DeviceProfile",
+    "ProfileFirmware",
+    "ProfileConfiguration",
+    "RemoteAccessConnect",
+    "ParameterUpdate",
+    "ParameterChange",
+    "OtherStatic",
     "AuthError",
     "C8yError",
     "ClientClosedError",

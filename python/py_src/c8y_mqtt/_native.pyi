@@ -8,6 +8,8 @@ from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, f
 
 from typing_extensions import disjoint_base
 
+from c8y_mqtt.operations import OperationKind
+
 __all__ = [
     "__version__",
     "DISPATCHER_THREAD_NAME",
@@ -378,6 +380,10 @@ class Operation:
     def template(self) -> Optional[str]: ...
     @property
     def values(self) -> List[str]: ...
+    @property
+    def kind(self) -> Optional[OperationKind]:
+        """The typed parameters of a static operation (a dataclass of ``c8y_mqtt.operations``);
+        None for JSON and SmartREST 2.0 operations."""
     @property
     def json(self) -> Optional[Dict[str, Any]]: ...
     @overload

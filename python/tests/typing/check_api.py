@@ -9,6 +9,7 @@ from typing import List, Optional
 import c8y_mqtt
 from c8y_mqtt import Client, Device, Event, Operation
 from c8y_mqtt.errors import RESULT_CODES, C8yError
+from c8y_mqtt.operations import Command, LogfileRequest, OperationKind
 from c8y_mqtt.testing import Emulator, wait_until
 
 
@@ -23,6 +24,12 @@ def use(emulator: Emulator) -> None:
         for op in client.operations(timeout=1.0):
             assert isinstance(op, Operation)
             op_id: Optional[str] = op.id
+            kind: Optional[OperationKind] = op.kind
+            if isinstance(kind, Command):
+                text: str = kind.text
+            elif isinstance(kind, LogfileRequest):
+                start: datetime.datetime = kind.date_from
+                lines: Optional[int] = kind.maximum_lines
             op.executing()
             op.succeed("done")
         event: Optional[Event] = client.next_event(0.1)
