@@ -269,31 +269,53 @@ fn parse_rate(output: &str) -> Option<f64> {
     })
 }
 
-/// Runs an external program against the broker.
-async fn run_external(external: &External, port: u16, n: usize, qos: u8) -> Outcome {
+/// `key=value` lines a program prints besides its rate (the Python face prints
+/// `import_to_connected_ms=<x>`: the time from `import c8y_mqtt` to connected).
+fn parse_extras(output: &str) -> Vec<(String, String)> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.trim().split_once('=')?;
+            let plain = |t: &str| !t.is_empty() && !t.contains(char::is_whitespace);
+            (plain(key) && plain(value)).then(|| (key.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// Runs an external program against the broker; its outcome and the extra figures it printed.
+async fn run_external(external: &External, port: u16, n: usize, qos: u8) -> (Outcome, Vec<(String, String)>) {
     let mut command = match command(external) {
         Ok(command) => command,
-        Err(why) => return Outcome::Missing(why),
+        Err(why) => return (Outcome::Missing(why), Vec::new()),
     };
     command
         .args([port.to_string(), n.to_string(), qos.to_string()])
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     let output = match tokio::time::timeout(EXTERNAL_TIMEOUT, command.output()).await {
-        Err(_) => return Outcome::Failed(format!("no result within {EXTERNAL_TIMEOUT:?}")),
-        Ok(Err(e)) => return Outcome::Failed(format!("cannot start: {e}")),
+        Err(_) => {
+            return (
+                Outcome::Failed(format!("no result within {EXTERNAL_TIMEOUT:?}")),
+                Vec::new(),
+            );
+        }
+        Ok(Err(e)) => return (Outcome::Failed(format!("cannot start: {e}")), Vec::new()),
         Ok(Ok(output)) => output,
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let last_error = stderr.lines().last().unwrap_or("").trim().to_owned();
     if !output.status.success() {
-        return Outcome::Failed(format!("{}: {last_error}", output.status));
+        return (
+            Outcome::Failed(format!("{}: {last_error}", output.status)),
+            Vec::new(),
+        );
     }
-    match parse_rate(&stdout) {
+    let outcome = match parse_rate(&stdout) {
         Some(rate) => Outcome::Rate(rate),
         None => Outcome::Failed(format!("no `<rate> msg/s` line in its output: {stdout:?}")),
-    }
+    };
+    (outcome, parse_extras(&stdout))
 }
 
 fn outcome_of(result: Result<f64, Error>) -> Outcome {
@@ -333,6 +355,7 @@ async fn main() -> Result<(), Error> {
     let port = mosquitto.addr.port();
 
     let mut rows = Vec::new();
+    let mut extras: Vec<(&str, u8, String, String)> = Vec::new();
     for qos in [1u8, 0] {
         let mut push = |client: &str, batching: bool, outcome: Outcome| {
             eprintln!(
@@ -357,7 +380,9 @@ async fn main() -> Result<(), Error> {
         }
         for external in EXTERNAL {
             let outcome = if selected(external.face) {
-                run_external(external, port, n, qos).await
+                let (outcome, found) = run_external(external, port, n, qos).await;
+                extras.extend(found.into_iter().map(|(k, v)| (external.client, qos, k, v)));
+                outcome
             } else {
                 Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
             };
@@ -421,8 +446,16 @@ async fn main() -> Result<(), Error> {
             "ratio_to_paho_mqtt": round(paho_py),
         }));
     }
+    for (client, qos, key, value) in &extras {
+        println!("{client}, QoS {qos}: {key} = {value}");
+    }
+    let extras: Vec<serde_json::Value> = extras
+        .iter()
+        .map(|(client, qos, key, value)| serde_json::json!({"client": client, "qos": qos, key: value}))
+        .collect();
     let json = serde_json::json!({
         "benchmark": "compare",
+        "extras": extras,
         "broker": "mosquitto (loopback)",
         "messages_per_row": n,
         "inflight": INFLIGHT,

@@ -11,7 +11,7 @@ set -euo pipefail
 
 OUT=target/bench
 PEERS=${BENCH_PEERS:-/work/shared/bench}
-HEADERS=${FFI_HEADER_DIR:-ffi/include}
+HEADERS=${FFI_HEADER_DIR:-include}
 LIBDIR=$(gcc -print-multiarch 2>/dev/null | sed 's|^|/usr/lib/|')
 LIBDIR=${LIBDIR:-/usr/lib/x86_64-linux-gnu}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
