@@ -246,7 +246,7 @@ impl<'a> Relay<'a> {
             phase: Phase::Subscribing,
             topics: shared.config.subscription_topics(),
             awaiting_pkid: VecDeque::new(),
-            inflight: Inflight::with_capacity(shared.config.max_inflight),
+            inflight: Inflight::new(),
         }
     }
 

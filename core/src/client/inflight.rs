@@ -9,11 +9,13 @@ pub(crate) struct Inflight<T> {
 }
 
 impl<T> Inflight<T> {
-    /// An empty map with room for ids up to `expected_max` before it grows.
-    pub(crate) fn with_capacity(expected_max: u16) -> Self {
-        let mut slots = Vec::new();
-        slots.resize_with(usize::from(expected_max) + 1, || None);
-        Self { slots, len: 0 }
+    /// An empty map. It grows to the highest id used (rumqttc's in-flight limit) and no
+    /// further, so an idle session holds no slots at all.
+    pub(crate) fn new() -> Self {
+        Self {
+            slots: Vec::new(),
+            len: 0,
+        }
     }
 
     /// Stores `value` under `id`, returning what was there.
@@ -50,10 +52,9 @@ mod tests {
 
     #[test]
     fn insert_remove_and_count() {
-        let mut inflight = Inflight::with_capacity(2);
+        let mut inflight = Inflight::new();
         assert_eq!(inflight.insert(1, "a"), None);
         assert_eq!(inflight.insert(2, "b"), None);
-        // Beyond the expected maximum it grows.
         assert_eq!(inflight.insert(65535, "c"), None);
         assert_eq!(inflight.len(), 3);
         assert_eq!(inflight.insert(1, "d"), Some("a"));
