@@ -169,6 +169,8 @@ impl From<ClientError> for Error {
             ClientError::OutboxFull { .. } => c8y_result::QueueFull,
             ClientError::Id(_) | ClientError::Topic(_) | ClientError::Json(_) => c8y_result::InvalidArgument,
             ClientError::Closed => c8y_result::Closed,
+            // A panic in the background task: the convention's PANIC code on the next call.
+            ClientError::Stopped(ConnectError::Internal(_)) => c8y_result::Panic,
             ClientError::Stopped(_) => c8y_result::Stopped,
             ClientError::Config(_) => c8y_result::InvalidConfig,
             ClientError::Timeout(_) => c8y_result::Timeout,

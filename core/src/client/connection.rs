@@ -23,11 +23,12 @@
 //!   acknowledgements keep flowing while a batch fills.
 
 use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use rumqttc::EventLoop;
 use rumqttc::tokio_rustls::rustls::{self, ClientConfig};
 use rumqttc::{
@@ -68,6 +69,28 @@ fn event_stream(eventloop: EventLoop) -> impl Stream<Item = Result<MqttEvent, Co
         let event = eventloop.poll().await;
         Some((event, eventloop))
     })
+}
+
+/// Runs the client's background task and turns a panic inside it (a bug in the SDK) into a
+/// stop: queued deliveries end as dropped, the state becomes
+/// [`ConnectionState::Stopped`] with [`ConnectError::Internal`] (also reported as an event),
+/// and later calls fail with [`ClientError::Stopped`](super::ClientError::Stopped) instead of
+/// waiting for a connection that will never come.
+pub(crate) async fn supervise(shared: Arc<Shared>, task: impl Future<Output = ()>) {
+    let Err(panic) = AssertUnwindSafe(task).catch_unwind().await else {
+        return;
+    };
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    tracing::error!(%message, "the client's background task panicked; the client stopped");
+    let finished = shared.outbox.drain(DropReason::Stopped);
+    shared.report(finished);
+    shared.stop(ConnectionState::Stopped {
+        error: ConnectError::Internal(message),
+    });
 }
 
 /// The client's background task: runs sessions until closed or stopped.
@@ -532,5 +555,66 @@ pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
         ConnectionError::NotConnAck(p) => ConnectError::Protocol(format!("expected CONNACK, got {p:?}")),
         ConnectionError::RequestsDone => ConnectError::Protocol("client handle dropped".to_owned()),
         ConnectionError::Proxy(e) => ConnectError::Proxy(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::outbox::{DeliveryOutcome, Message, Outbox};
+    use crate::client::{ClientError, Config, NextEvent, OutboxLimits};
+
+    #[tokio::test]
+    async fn a_panic_in_the_background_task_stops_the_client() {
+        let config = Config::builder("127.0.0.1", "dev1")
+            .password("t100", "device_dev1", "secret")
+            .build()
+            .unwrap();
+        let shared = Arc::new(Shared::new(config, Outbox::new(OutboxLimits::default())));
+        let (queued, _) = shared
+            .outbox
+            .enqueue(Message {
+                topic: "s/us".to_owned(),
+                payloads: vec!["211,21".to_owned()],
+                qos: QoS::AtLeastOnce,
+                batchable: true,
+            })
+            .unwrap();
+        supervise(Arc::clone(&shared), async { panic!("relay state broken") }).await;
+
+        let internal = ConnectError::Internal("relay state broken".to_owned());
+        assert_eq!(
+            shared.check_running(),
+            Err(ClientError::Stopped(internal.clone()))
+        );
+        assert_eq!(
+            queued.try_outcome(),
+            Some(DeliveryOutcome::Dropped(DropReason::Stopped))
+        );
+        assert_eq!(
+            shared.events.try_next(),
+            NextEvent::Event(Event::Delivery {
+                id: queued.id(),
+                outcome: DeliveryOutcome::Dropped(DropReason::Stopped),
+            })
+        );
+        assert_eq!(
+            shared.events.try_next(),
+            NextEvent::Event(Event::ConnectionState(ConnectionState::Stopped {
+                error: internal
+            }))
+        );
+        assert_eq!(shared.events.try_next(), NextEvent::Closed);
+    }
+
+    #[tokio::test]
+    async fn a_task_that_ends_normally_changes_nothing() {
+        let config = Config::builder("127.0.0.1", "dev1")
+            .password("t100", "device_dev1", "secret")
+            .build()
+            .unwrap();
+        let shared = Arc::new(Shared::new(config, Outbox::new(OutboxLimits::default())));
+        supervise(Arc::clone(&shared), async {}).await;
+        assert_eq!(shared.check_running(), Ok(()));
     }
 }

@@ -113,6 +113,10 @@ pub enum ConnectError {
     /// The HTTP CONNECT proxy could not be reached or refused the tunnel.
     #[error("proxy: {0}")]
     Proxy(String),
+    /// The client's background task failed (a panic: a bug in the SDK). The client stopped;
+    /// the text is the panic message.
+    #[error("internal error in the client's background task: {0}")]
+    Internal(String),
 }
 
 impl ConnectError {

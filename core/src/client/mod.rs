@@ -116,6 +116,20 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The state of a client that is about to connect.
+    pub(crate) fn new(config: Config, outbox: Outbox) -> Self {
+        Self {
+            outbox,
+            events: EventQueue::new(config.event_capacity),
+            state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
+            created: Mutex::new(HashSet::new()),
+            device_created: AtomicBool::new(false),
+            operations: operations::OperationState::default(),
+            collections: smartrest2::CollectionStates::default(),
+            config,
+        }
+    }
+
     pub(crate) fn push(&self, event: Event) {
         self.events.push(event);
     }
@@ -194,16 +208,7 @@ impl Client {
         let tls = transport::tls_config(&config)?;
         let (outbox, loaded) = Outbox::open(config.outbox, config.persistence_dir.as_deref())?;
         let (close, close_rx) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            outbox,
-            events: EventQueue::new(config.event_capacity),
-            state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
-            created: Mutex::new(HashSet::new()),
-            device_created: AtomicBool::new(false),
-            operations: operations::OperationState::default(),
-            collections: smartrest2::CollectionStates::default(),
-            config,
-        });
+        let shared = Arc::new(Shared::new(config, outbox));
         for skipped in loaded.skipped {
             shared.push(Event::OutboxFileSkipped {
                 path: skipped.path,
@@ -215,7 +220,8 @@ impl Client {
                 deliveries: loaded.recovered,
             });
         }
-        let task = runtime.spawn(connection::run(Arc::clone(&shared), tls, close_rx));
+        let run = connection::run(Arc::clone(&shared), tls, close_rx);
+        let task = runtime.spawn(connection::supervise(Arc::clone(&shared), run));
         Ok(Self {
             shared,
             close,
