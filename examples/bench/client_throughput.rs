@@ -12,46 +12,25 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use c8y_mqtt::client::{Client, Config, OutboxLimits, Subscriptions, TransportKind};
-use c8y_mqtt::templates::upstream::CustomMeasurement;
-use support::{Error, INFLIGHT, Mosquitto, publish_all};
+use support::{Error, INFLIGHT, Mosquitto, publish_all, sdk_publish_all};
 
 /// Publishes `n` typed measurements through the SDK; returns measurements per second.
 async fn sdk(mosquitto: &Mosquitto, n: usize, batching: Option<Duration>) -> Result<f64, Error> {
-    let mut builder = Config::builder(mosquitto.addr.ip().to_string(), "bench-sdk")
-        .port(mosquitto.addr.port())
-        .transport(TransportKind::Tcp)
-        .password("t100", "bench", "secret")
-        .subscriptions(Subscriptions {
-            static_downstream: false,
-            errors: false,
-            ..Subscriptions::default()
-        })
-        .max_inflight(INFLIGHT)
-        .outbox(OutboxLimits {
-            max_messages: n + 1,
-            max_bytes: 1 << 30,
-            ..OutboxLimits::default()
-        })
-        .delivery_events(false);
-    if let Some(linger) = batching {
-        builder = builder.batching(linger);
-    }
-    let client = Client::start(builder.build()?)?;
-    client.wait_connected(Duration::from_secs(10)).await?;
-    let templates: Vec<CustomMeasurement> = (0..n)
-        .map(|i| Ok(CustomMeasurement::new("c8y_Temperature", "T", i % 100)?.with_unit("C")))
-        .collect::<Result<_, Error>>()?;
-    let start = Instant::now();
-    for template in templates {
-        client.publish(template)?;
-    }
-    client.flush(Duration::from_secs(600)).await?;
-    let elapsed = start.elapsed();
-    client.close().await;
-    Ok(n as f64 / elapsed.as_secs_f64())
+    sdk_publish_all(
+        mosquitto.addr,
+        "bench-sdk",
+        n,
+        c8y_mqtt::QoS::AtLeastOnce,
+        batching,
+    )
+    .await
+}
+
+/// The bare rumqttc publisher at QoS 1; messages per second.
+async fn bare(mosquitto: &Mosquitto, n: usize) -> Result<f64, Error> {
+    publish_all(mosquitto.addr, "bench-device", n, rumqttc::QoS::AtLeastOnce, None).await
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -66,7 +45,7 @@ async fn main() -> Result<(), Error> {
         let mosquitto = Mosquitto::start()?;
         let cpu_before = process_cpu_ns();
         let rate = match which.as_str() {
-            "bare" => publish_all(mosquitto.addr, n, None).await?,
+            "bare" => bare(&mosquitto, n).await?,
             "batched" => sdk(&mosquitto, n, Some(Duration::from_millis(5))).await?,
             _ => sdk(&mosquitto, n, None).await?,
         };
@@ -78,7 +57,7 @@ async fn main() -> Result<(), Error> {
         return Ok(());
     }
     let mosquitto = Mosquitto::start()?;
-    let bare = publish_all(mosquitto.addr, n, None).await?;
+    let bare = bare(&mosquitto, n).await?;
     let typed = sdk(&mosquitto, n, None).await?;
     let batched = sdk(&mosquitto, n, Some(Duration::from_millis(5))).await?;
 

@@ -19,19 +19,13 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use c8y_mqtt::QoS;
-use c8y_mqtt::client::{Client, Config, OutboxLimits, Subscriptions, TransportKind};
-use c8y_mqtt::templates::upstream::CustomMeasurement;
-use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet};
-use support::{Error, INFLIGHT, Mosquitto, measurement_line};
+use support::{Error, INFLIGHT, Mosquitto, publish_all, sdk_publish_all};
 
 /// Longest an external program may run.
 const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// Longest an SDK row may take (from the first publish until everything is sent/acknowledged).
-const SDK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The auto-batching linger of the batched SDK rows.
 const LINGER: Duration = Duration::from_millis(5);
@@ -143,87 +137,25 @@ fn qos_of(qos: u8) -> QoS {
 
 /// The bare rumqttc publisher of pre-formatted lines; messages per second.
 async fn bare(mosquitto: &Mosquitto, n: usize, qos: u8) -> Result<f64, Error> {
-    let addr = mosquitto.addr;
-    let mut options = MqttOptions::new(format!("bench-bare-{qos}"), addr.ip().to_string(), addr.port());
-    options.set_keep_alive(Duration::from_secs(60));
-    options.set_inflight(INFLIGHT);
-    let (client, mut eventloop) = AsyncClient::new(options, usize::from(INFLIGHT));
-    loop {
-        if let Event::Incoming(Packet::ConnAck(_)) = eventloop.poll().await? {
-            break;
-        }
-    }
-    let lines: Vec<String> = (0..n).map(measurement_line).collect();
     let mqtt_qos = if qos == 0 {
         rumqttc::QoS::AtMostOnce
     } else {
         rumqttc::QoS::AtLeastOnce
     };
-    let start = Instant::now();
-    let publisher = tokio::spawn(async move {
-        for line in lines {
-            client.publish("s/us", mqtt_qos, false, line).await?;
-        }
-        Ok::<_, rumqttc::ClientError>(client)
-    });
-    let mut done = 0;
-    while done < n {
-        match eventloop.poll().await? {
-            Event::Incoming(Packet::PubAck(_)) if qos == 1 => done += 1,
-            Event::Outgoing(Outgoing::Publish(_)) if qos == 0 => done += 1,
-            _ => {}
-        }
-    }
-    let elapsed = start.elapsed();
-    let client = publisher.await??;
-    let _ = client.disconnect().await;
-    Ok(n as f64 / elapsed.as_secs_f64())
+    publish_all(mosquitto.addr, &format!("bench-bare-{qos}"), n, mqtt_qos, None).await
 }
 
-/// The SDK's Rust face: `n` typed measurements, from the first publish call until `flush`
-/// returns; messages per second.
+/// The SDK's Rust face; messages per second.
 async fn sdk(mosquitto: &Mosquitto, n: usize, qos: u8, batching: bool) -> Result<f64, Error> {
-    let mut builder = Config::builder(mosquitto.addr.ip().to_string(), format!("bench-sdk-{qos}"))
-        .port(mosquitto.addr.port())
-        .transport(TransportKind::Tcp)
-        .password("t100", "bench", "secret")
-        .subscriptions(Subscriptions {
-            static_downstream: false,
-            errors: false,
-            ..Subscriptions::default()
-        })
-        .default_qos(qos_of(qos))
-        .max_inflight(INFLIGHT)
-        .outbox(OutboxLimits {
-            max_messages: n + 1,
-            max_bytes: 1 << 30,
-            ..OutboxLimits::default()
-        })
-        .delivery_events(false);
-    if batching {
-        builder = builder.batching(LINGER);
-    }
-    let client = Client::start(builder.build()?)?;
-    client.wait_connected(Duration::from_secs(10)).await?;
-    let templates: Vec<CustomMeasurement> = (0..n)
-        .map(|i| Ok(CustomMeasurement::new("c8y_Temperature", "T", i % 100)?.with_unit("C")))
-        .collect::<Result<_, Error>>()?;
-    let start = Instant::now();
-    for template in templates {
-        client.publish(template)?;
-    }
-    if let Err(timeout) = client.flush(SDK_TIMEOUT).await {
-        client.close().await;
-        return Err(format!(
-            "not complete after {:?}: {} of {n} messages still queued",
-            timeout.timeout,
-            timeout.pending.len()
-        )
-        .into());
-    }
-    let elapsed = start.elapsed();
-    client.close().await;
-    Ok(n as f64 / elapsed.as_secs_f64())
+    let linger = batching.then_some(LINGER);
+    sdk_publish_all(
+        mosquitto.addr,
+        &format!("bench-sdk-{qos}"),
+        n,
+        qos_of(qos),
+        linger,
+    )
+    .await
 }
 
 /// The command for an external program, or why it cannot run.

@@ -23,7 +23,8 @@ async fn main() -> Result<(), Error> {
         .unwrap_or(50_000);
 
     let mosquitto = Mosquitto::start()?;
-    let mosquitto_rate = publish_all(mosquitto.addr, n, None).await?;
+    let mosquitto_rate =
+        publish_all(mosquitto.addr, "bench-device", n, rumqttc::QoS::AtLeastOnce, None).await?;
     drop(mosquitto);
 
     let emulator = Emulator::builder()
@@ -32,7 +33,14 @@ async fn main() -> Result<(), Error> {
         .start()
         .await?;
     let addr = emulator.mqtt_addr().ok_or("no MQTT listener")?;
-    let emulator_rate = publish_all(addr, n, Some(("t100/device_bench", "secret"))).await?;
+    let emulator_rate = publish_all(
+        addr,
+        "bench-device",
+        n,
+        rumqttc::QoS::AtLeastOnce,
+        Some(("t100/device_bench", "secret")),
+    )
+    .await?;
     let stored = emulator
         .measurements(&c8y_mqtt_emulator::model::RecordFilter::all())
         .len();
