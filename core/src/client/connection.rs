@@ -354,8 +354,9 @@ impl<'a> Relay<'a> {
             {
                 Ok(()) => self.awaiting_pkid.push_back(Tag::Outbox(submission.entries)),
                 Err(error) => {
-                    // Not expected (the window keeps rumqttc's queue from filling), but if so
-                    // the entries go back to the outbox instead of waiting for a reconnect.
+                    // Not expected (the request channel is sized to hold the whole outbox; it
+                    // fails when the connection is ending), but if so the entries go back to
+                    // the outbox instead of waiting for a reconnect.
                     tracing::debug!(%error, "publish not handed over");
                     let mut unsent = submission.entries;
                     unsent.extend(submissions.flat_map(|s| s.entries));
