@@ -565,13 +565,18 @@ mod tests {
     use crate::client::outbox::{DeliveryOutcome, Message, Outbox};
     use crate::client::{ClientError, Config, NextEvent, OutboxLimits};
 
-    #[tokio::test]
-    async fn a_panic_in_the_background_task_stops_the_client() {
+    /// The state of a client that never connected.
+    fn idle_shared() -> Arc<Shared> {
         let config = Config::builder("127.0.0.1", "dev1")
             .password("t100", "device_dev1", "secret")
             .build()
             .unwrap();
-        let shared = Arc::new(Shared::new(config, Outbox::new(OutboxLimits::default())));
+        Arc::new(Shared::new(config, Outbox::new(OutboxLimits::default())))
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_the_background_task_stops_the_client() {
+        let shared = idle_shared();
         let (queued, _) = shared
             .outbox
             .enqueue(Message {
@@ -610,11 +615,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_task_that_ends_normally_changes_nothing() {
-        let config = Config::builder("127.0.0.1", "dev1")
-            .password("t100", "device_dev1", "secret")
-            .build()
-            .unwrap();
-        let shared = Arc::new(Shared::new(config, Outbox::new(OutboxLimits::default())));
+        let shared = idle_shared();
         supervise(Arc::clone(&shared), async {}).await;
         assert_eq!(shared.check_running(), Ok(()));
     }
