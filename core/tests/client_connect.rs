@@ -45,7 +45,7 @@ async fn subscribes_waits_for_suback_then_sends_500() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn device_creation_goes_before_subscribing_once_per_client() {
+async fn device_creation_goes_before_subscribing_on_every_connection() {
     let emulator = emulator().await;
     let creation = DeviceCreation::new()
         .with_name("Device 1")
@@ -71,9 +71,10 @@ async fn device_creation_goes_before_subscribing_once_per_client() {
     expect_event(&client, is_connected).await;
     client.publish(Temperature::new(1)).unwrap().await;
     let sent = payloads(&emulator);
+    // Sent again after the reconnect: the device may have been deleted meanwhile.
     assert_eq!(
         sent.iter().filter(|(_, p)| p.starts_with("100,")).count(),
-        1,
+        2,
         "{sent:?}"
     );
     assert_eq!(sent.iter().filter(|(_, p)| p == "500").count(), 2, "{sent:?}");
@@ -138,8 +139,12 @@ async fn downstream_lines_become_typed_events() {
     emulator
         .publish_to(DEVICE, "s/ds", "124,4711", QoS::AtLeastOnce)
         .unwrap();
+    // The expected answer to the client's own `100` is not reported; the next error line is.
     emulator
         .publish_to(DEVICE, "s/e", "41,100,Device already existing", QoS::AtLeastOnce)
+        .unwrap();
+    emulator
+        .publish_to(DEVICE, "s/e", "41,101,Child creation failed", QoS::AtLeastOnce)
         .unwrap();
     emulator
         .publish_to(DEVICE, "s/ds", "510", QoS::AtLeastOnce)
@@ -167,6 +172,10 @@ async fn downstream_lines_become_typed_events() {
         unreachable!()
     };
     assert_eq!(line.kind(), ErrorCode::CreationFailed);
+    assert_eq!(
+        line.template, "101",
+        "41,100 is the expected answer to 100: {line:?}"
+    );
     let event = expect_event(&client, |e| matches!(e, Event::Malformed(_))).await;
     let Event::Malformed(error) = event else {
         unreachable!()

@@ -218,6 +218,15 @@ impl CumulocityPlatform {
         })
     }
 
+    /// Deletes the device with this `c8y_Serial` (its managed object, identities and links), as
+    /// an administrator deleting it in the platform; false when there is none.
+    pub fn delete_device(&self, external_id: &str) -> bool {
+        self.with_model(|m| {
+            m.find_serial(external_id)
+                .is_some_and(|id| m.delete_managed_object(id))
+        })
+    }
+
     /// The managed object with this id.
     pub fn managed_object(&self, id: &str) -> Option<Value> {
         self.read(|m| {

@@ -288,6 +288,14 @@ impl EmulatorHandle {
             .managed_object_by_external_id(external_id)
     }
 
+    /// Deletes the device with this `c8y_Serial`, as an administrator would in the platform
+    /// (its sessions stay connected); false when there is none.
+    pub fn delete_device(&self, external_id: &str) -> bool {
+        self.cumulocity
+            .as_ref()
+            .is_some_and(|c| c.delete_device(external_id))
+    }
+
     /// The child devices of the device with this `c8y_Serial`.
     pub fn child_devices(&self, external_id: &str) -> Vec<Value> {
         self.cumulocity

@@ -55,6 +55,9 @@ pub enum c8y_connection_state {
     Stopped = 4,
     /// Closed by the application.
     Closed = 5,
+    /// Connected, but the platform refused some subscriptions (the device may not exist yet):
+    /// data flows, operations cannot arrive; the client subscribes again with backoff.
+    SubscriptionsRefused = 6,
 }
 
 pub(crate) fn state_code(state: &ConnectionState) -> c8y_connection_state {
@@ -64,6 +67,7 @@ pub(crate) fn state_code(state: &ConnectionState) -> c8y_connection_state {
         ConnectionState::Disconnected { .. } => c8y_connection_state::Disconnected,
         ConnectionState::Stopped { .. } => c8y_connection_state::Stopped,
         ConnectionState::Closed => c8y_connection_state::Closed,
+        ConnectionState::SubscriptionsRefused { .. } => c8y_connection_state::SubscriptionsRefused,
         _ => c8y_connection_state::None,
     }
 }

@@ -56,7 +56,8 @@ pub enum c8y_event_type {
     /// A message that could not be read: `c8y_event_topic`, `c8y_event_payload`,
     /// `c8y_event_text` (why).
     C8yEventKindMalformedMessage = 12,
-    /// A subscription was refused: `c8y_event_topic`.
+    /// A subscription was refused: `c8y_event_topic`; field 0 is the SUBACK return code
+    /// (`"128"`). The client subscribes again with backoff.
     C8yEventKindSubscriptionRefused = 13,
     /// A publish finished: `c8y_event_delivery_id`, `c8y_event_delivery_outcome`.
     C8yEventKindDelivery = 14,
@@ -154,6 +155,9 @@ impl c8y_event {
                 match state {
                     ConnectionState::Disconnected { error, .. } | ConnectionState::Stopped { error } => {
                         e.text = Some(c_string(error.to_string()));
+                    }
+                    ConnectionState::SubscriptionsRefused { topics, .. } => {
+                        e.fields = strings(topics);
                     }
                     _ => {}
                 }
@@ -254,9 +258,10 @@ impl c8y_event {
                 e.text = Some(c_string(reason.as_str()));
                 e.payload = payload.to_vec();
             }
-            Event::SubscriptionRefused { topic } => {
+            Event::SubscriptionRefused { topic, return_code } => {
                 e.kind = c8y_event_type::C8yEventKindSubscriptionRefused;
                 e.topic = Some(c_string(topic.as_str()));
+                e.fields = vec![c_string(return_code.to_string())];
             }
             Event::Delivery { .. } => e.kind = c8y_event_type::C8yEventKindDelivery,
             Event::Recovered { deliveries } => {

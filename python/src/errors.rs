@@ -38,6 +38,15 @@ pub(crate) fn client_error(error: ClientError) -> PyErr {
         ClientError::Closed => ClientClosedError::new_err(message),
         ClientError::Stopped(error) => connect_error(&error),
         ClientError::Timeout(_) => DeadlineExceededError::new_err(message),
+        ClientError::ConnectTimeout { last_error, .. } => {
+            // The last connection error becomes `__cause__`.
+            let error = DeadlineExceededError::new_err(message);
+            if let Some(cause) = last_error {
+                let cause = PyConnectError::new_err(cause.to_string());
+                pyo3::Python::attach(|py| error.set_cause(py, Some(cause)));
+            }
+            error
+        }
         ClientError::Config(_) => ConfigError::new_err(message),
         _ => C8yError::new_err(message),
     }

@@ -29,6 +29,7 @@ pub(crate) fn state_name(state: &ConnectionState) -> &'static str {
         ConnectionState::Disconnected { .. } => "disconnected",
         ConnectionState::Stopped { .. } => "stopped",
         ConnectionState::Closed => "closed",
+        ConnectionState::SubscriptionsRefused { .. } => "subscriptions_refused",
         _ => "unknown",
     }
 }
@@ -368,6 +369,9 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
                 }
                 _ => None,
             };
+            if let ConnectionState::SubscriptionsRefused { topics, .. } = &state {
+                e.values.clone_from(topics);
+            }
             e
         }
         CoreEvent::Downstream(line) => {
@@ -458,9 +462,10 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
             e.payload = Some(bytes(&payload));
             e
         }
-        CoreEvent::SubscriptionRefused { topic } => {
+        CoreEvent::SubscriptionRefused { topic, return_code } => {
             let mut e = Event::of("subscription_refused");
             e.topic = Some(topic);
+            e.code = Some(i64::from(return_code));
             e
         }
         CoreEvent::Delivery { id, outcome } => {

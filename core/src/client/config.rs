@@ -274,6 +274,8 @@ pub struct Config {
     pub(crate) default_qos: QoS,
     pub(crate) mode: ProcessingMode,
     pub(crate) reconnect: ReconnectPolicy,
+    /// CONNACK 5 refusals retried before stopping.
+    pub(crate) not_authorized_retries: u32,
     pub(crate) outbox: OutboxLimits,
     pub(crate) subscriptions: Subscriptions,
     pub(crate) batching_linger: Option<Duration>,
@@ -281,6 +283,7 @@ pub struct Config {
     pub(crate) max_inflight: u16,
     pub(crate) event_capacity: usize,
     pub(crate) delivery_events: bool,
+    /// Sent after every CONNACK (`None`: skipped).
     pub(crate) device_creation: Option<DeviceCreation>,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
@@ -364,6 +367,12 @@ impl Config {
         &self.subscriptions
     }
 
+    /// The device creation sent after every CONNACK, if any
+    /// ([`ConfigBuilder::create_device`]).
+    pub fn device_creation(&self) -> Option<&DeviceCreation> {
+        self.device_creation.as_ref()
+    }
+
     /// The persistence directory of the on-disk outbox, if any.
     pub fn persistence_dir(&self) -> Option<&std::path::Path> {
         self.persistence_dir.as_deref()
@@ -373,6 +382,21 @@ impl Config {
     pub fn http_proxy(&self) -> Option<&HttpProxy> {
         self.proxy.as_ref()
     }
+}
+
+/// CONNACK 5 refusals retried by default before the client stops.
+pub const DEFAULT_NOT_AUTHORIZED_RETRIES: u32 = 3;
+
+/// The device type of the default device creation.
+pub const DEFAULT_DEVICE_TYPE: &str = "c8y_MQTTDevice";
+
+/// What [`ConfigBuilder::create_device`] / [`ConfigBuilder::skip_device_creation`] chose.
+#[derive(Debug, Clone)]
+enum DeviceCreationSetting {
+    /// The device id as name, [`DEFAULT_DEVICE_TYPE`] as type.
+    Default,
+    Custom(DeviceCreation),
+    Off,
 }
 
 /// Builds a [`Config`]; every setting but the host and the device id has a default.
@@ -390,6 +414,7 @@ pub struct ConfigBuilder {
     default_qos: QoS,
     mode: ProcessingMode,
     reconnect: ReconnectPolicy,
+    not_authorized_retries: u32,
     outbox: OutboxLimits,
     persistence_dir: Option<PathBuf>,
     proxy: Option<HttpProxy>,
@@ -398,7 +423,7 @@ pub struct ConfigBuilder {
     max_inflight: u16,
     event_capacity: usize,
     delivery_events: bool,
-    device_creation: Option<DeviceCreation>,
+    device_creation: DeviceCreationSetting,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
 }
@@ -418,6 +443,7 @@ impl ConfigBuilder {
             default_qos: QoS::AtLeastOnce,
             mode: ProcessingMode::Persistent,
             reconnect: ReconnectPolicy::default(),
+            not_authorized_retries: DEFAULT_NOT_AUTHORIZED_RETRIES,
             outbox: OutboxLimits::default(),
             persistence_dir: None,
             proxy: None,
@@ -426,18 +452,29 @@ impl ConfigBuilder {
             max_inflight: 100,
             event_capacity: 10_000,
             delivery_events: true,
-            device_creation: None,
+            device_creation: DeviceCreationSetting::Default,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
         }
     }
 
-    /// Creates the device (template 100) right after the first accepted CONNACK and waits for
-    /// its PUBACK before subscribing, as the platform refuses subscriptions of a device that
-    /// does not exist yet (reference §1.6, §11.1). Sent until acknowledged once per client;
-    /// later reconnects go straight to subscribing. Off by default.
+    /// The device creation (template 100) sent after every accepted CONNACK, before
+    /// subscribing: the platform refuses subscriptions of a device that does not exist yet
+    /// (reference §1.6, §11.1), and a device deleted while the client was offline must come
+    /// back before its operations can. The platform answers `41,100,Device already existing`
+    /// on `s/e` for an existing device and changes nothing; the client expects that answer and
+    /// does not report it. On by default with the device id as the name and `c8y_MQTTDevice`
+    /// as the type ([`ConfigBuilder::skip_device_creation`] turns it off).
     pub fn create_device(mut self, creation: DeviceCreation) -> Self {
-        self.device_creation = Some(creation);
+        self.device_creation = DeviceCreationSetting::Custom(creation);
+        self
+    }
+
+    /// Sends no device creation: for devices created another way (registered by an
+    /// administrator, created by the application's own first message). Subscriptions refused
+    /// because the device does not exist yet are retried with backoff until it does.
+    pub fn skip_device_creation(mut self) -> Self {
+        self.device_creation = DeviceCreationSetting::Off;
         self
     }
 
@@ -500,7 +537,9 @@ impl ConfigBuilder {
         self
     }
 
-    /// The processing mode of publishes that do not name one; default persistent (`s/`).
+    /// The processing mode of publishes that do not name one; default persistent (`s/`). It
+    /// applies to measurements and events only: every other row is sent on `s/`
+    /// ([`ProcessingMode::for_template`]).
     pub fn processing_mode(mut self, mode: ProcessingMode) -> Self {
         self.mode = mode;
         self
@@ -509,6 +548,17 @@ impl ConfigBuilder {
     /// The reconnect policy.
     pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
         self.reconnect = policy;
+        self
+    }
+
+    /// How many consecutive CONNACK 5 ("not authorized") refusals are retried with the
+    /// reconnect backoff before the client stops; default [`DEFAULT_NOT_AUTHORIZED_RETRIES`].
+    /// The platform documents this refusal as sometimes transient (overload during connect);
+    /// when it persists (a wrong certificate, removed permissions) the client stops and the last
+    /// refusal is in the [`ConnectionState::Stopped`](super::ConnectionState::Stopped) event.
+    /// Zero stops at the first one.
+    pub fn not_authorized_retries(mut self, retries: u32) -> Self {
+        self.not_authorized_retries = retries;
         self
     }
 
@@ -601,6 +651,15 @@ impl ConfigBuilder {
                 reason: "certificate login needs the TLS transport".to_owned(),
             });
         }
+        let device_creation = match self.device_creation {
+            DeviceCreationSetting::Default => Some(
+                DeviceCreation::new()
+                    .with_name(self.device_id.as_str())
+                    .with_device_type(DEFAULT_DEVICE_TYPE),
+            ),
+            DeviceCreationSetting::Custom(creation) => Some(creation),
+            DeviceCreationSetting::Off => None,
+        };
         let device = DeviceId::new(self.device_id).map_err(ConfigError::DeviceId)?;
         let client_id = match self.default_xid {
             None => ClientId::new(device),
@@ -640,6 +699,7 @@ impl ConfigBuilder {
             default_qos: self.default_qos,
             mode: self.mode,
             reconnect: self.reconnect,
+            not_authorized_retries: self.not_authorized_retries,
             outbox: self.outbox,
             subscriptions: self.subscriptions,
             batching_linger: self.batching_linger,
@@ -647,7 +707,7 @@ impl ConfigBuilder {
             max_inflight: self.max_inflight,
             event_capacity: self.event_capacity,
             delivery_events: self.delivery_events,
-            device_creation: self.device_creation,
+            device_creation,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
             operations: self.operations,

@@ -1,7 +1,10 @@
 //! Typed publishing for the device, its children and services: [`Entity`] (a handle on one
 //! managed object, addressed by its topic path) and [`PublishOptions`]. Every static template
 //! goes through [`Entity::publish`]; the topic is `s/us` for the device and `s/us/<child>` for a
-//! child, in the configured processing mode.
+//! child. The configured (or per-call) processing mode applies where the platform applies it:
+//! measurements and events go to `t/`, `q/` or `c/` when asked; every other row (creation,
+//! inventory, alarms, operation status) always goes to `s/`
+//! ([`ProcessingMode::for_template`], reference §2.3).
 
 use std::sync::Arc;
 
@@ -18,7 +21,8 @@ use super::{Shared, external_id};
 pub struct PublishOptions {
     /// QoS of this publish.
     pub qos: Option<QoS>,
-    /// Processing mode of this publish (`s/`, `t/`, `q/`, `c/`).
+    /// Processing mode of this publish (`s/`, `t/`, `q/`, `c/`); measurements and events only,
+    /// every other row is sent on `s/` ([`ProcessingMode::for_template`]).
     pub mode: Option<ProcessingMode>,
 }
 
@@ -107,7 +111,8 @@ impl Entity {
         // `publish_payloads` checks that the client runs.
         let template = template.into();
         let qos = options.qos.unwrap_or(self.shared.config.default_qos);
-        let topic = self.topic(options.mode.unwrap_or(self.shared.config.mode));
+        let mode = options.mode.unwrap_or(self.shared.config.mode);
+        let topic = self.topic(mode.for_template(template.template_id()));
         let payloads = template.to_payloads(&topic, qos)?;
         publish_payloads(&self.shared, topic, payloads, qos, true)
     }

@@ -113,6 +113,12 @@ pub enum ConnectError {
     /// The HTTP CONNECT proxy could not be reached or refused the tunnel.
     #[error("proxy: {0}")]
     Proxy(String),
+    /// The platform refused these subscriptions (SUBACK `0x80`); the client retries them.
+    #[error("subscriptions refused: {}", topics.join(", "))]
+    SubscriptionsRefused {
+        /// The refused topic filters.
+        topics: Vec<String>,
+    },
     /// The client's background task failed (a panic: a bug in the SDK). The client stopped;
     /// the text is the panic message.
     #[error("internal error in the client's background task: {0}")]
@@ -193,6 +199,17 @@ pub enum ClientError {
     /// A wait did not finish in time.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
+    /// [`Client::wait_connected`](super::Client::wait_connected) timed out; the last
+    /// connection error (refused, unreachable, subscriptions refused) is the source, when there
+    /// was one.
+    #[error("not connected after {timeout:?}")]
+    ConnectTimeout {
+        /// How long the call waited.
+        timeout: Duration,
+        /// Why the last connection attempt failed, if one did.
+        #[source]
+        last_error: Option<ConnectError>,
+    },
     /// The persistence directory could not be read or written; with a publish, nothing was
     /// queued.
     #[error("{0}")]

@@ -26,8 +26,19 @@ pub enum ConnectionState {
         /// Attempt number.
         attempt: u32,
     },
-    /// CONNACK accepted, subscriptions acknowledged, `500` sent: the outbox is being replayed.
+    /// CONNACK accepted, every configured subscription granted, `500` sent: the outbox is being
+    /// replayed.
     Connected,
+    /// Connected, but the platform refused some subscriptions (for example because the device
+    /// does not exist yet): the outbox flows, and the refused topics are subscribed again after
+    /// `retry_in` (the device creation first, when configured). Operations cannot arrive while
+    /// `s/ds` is refused, so this is not [`ConnectionState::Connected`].
+    SubscriptionsRefused {
+        /// The refused topic filters.
+        topics: Vec<String>,
+        /// Wait before subscribing them again.
+        retry_in: Duration,
+    },
     /// The connection failed or ended; the client retries after `retry_in`.
     Disconnected {
         /// Why.
@@ -125,10 +136,13 @@ pub enum Event {
         /// Payload as received.
         payload: Bytes,
     },
-    /// A SUBSCRIBE filter was refused by the platform.
+    /// A SUBSCRIBE filter was refused by the platform (SUBACK return code `0x80`); it is
+    /// subscribed again with backoff ([`ConnectionState::SubscriptionsRefused`]).
     SubscriptionRefused {
         /// The topic filter.
         topic: String,
+        /// The SUBACK return code (`0x80`, failure, in MQTT 3.1.1).
+        return_code: u8,
     },
     /// A publish completed (acknowledged, sent for QoS 0, or dropped).
     Delivery {
