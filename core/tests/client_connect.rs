@@ -283,22 +283,28 @@ async fn tls_refuses_a_server_certificate_from_another_ca() {
     let other_ca = other.ca_pem().unwrap().to_owned();
     let builder = config(&emulator, TransportKind::Tls).trust(TrustRoots::CaPem(other_ca));
     let client = c8y_mqtt::client::Client::start(builder.build().unwrap()).unwrap();
-    let event = expect_event(&client, |e| {
-        matches!(e, Event::ConnectionState(ConnectionState::Disconnected { .. }))
-    })
-    .await;
-    let Event::ConnectionState(ConnectionState::Disconnected { error, .. }) = event else {
-        unreachable!()
+    // Retrying cannot fix an untrusted certificate: the client stops with a typed error.
+    let error = match client.wait_connected(WAIT).await {
+        Err(ClientError::Stopped(error)) => error,
+        other => panic!("expected a stop, got {other:?}"),
     };
     assert!(
-        matches!(&error, ConnectError::Tls(text) if text.contains("certificate")),
+        matches!(&error, ConnectError::TlsUntrusted(text) if text.contains("certificate")),
         "{error:?}"
     );
+    assert!(error.is_fatal());
     assert_eq!(
         connect_attempts(&emulator),
         0,
         "no CONNECT over an untrusted channel"
     );
+    let state_events: Vec<_> = std::iter::from_fn(|| match client.try_next_event() {
+        c8y_mqtt::client::NextEvent::Event(event) => Some(event),
+        _ => None,
+    })
+    .filter(|e| matches!(e, Event::ConnectionState(ConnectionState::Connecting { .. })))
+    .collect();
+    assert_eq!(state_events.len(), 1, "one attempt only: {state_events:?}");
     client.close().await;
 
     // The system store does not hold the emulator's CA either.
@@ -307,14 +313,11 @@ async fn tls_refuses_a_server_certificate_from_another_ca() {
         Err(ClientError::Config(ConfigError::SystemRoots(_))) => {} // no system store in this environment
         Err(other) => panic!("unexpected {other:?}"),
         Ok(client) => {
-            let event = expect_event(&client, |e| {
-                matches!(e, Event::ConnectionState(ConnectionState::Disconnected { .. }))
-            })
-            .await;
-            let Event::ConnectionState(ConnectionState::Disconnected { error, .. }) = event else {
-                unreachable!()
-            };
-            assert!(matches!(error, ConnectError::Tls(_)), "{error:?}");
+            let error = client.wait_connected(WAIT).await;
+            assert!(
+                matches!(error, Err(ClientError::Stopped(ConnectError::TlsUntrusted(_)))),
+                "{error:?}"
+            );
             client.close().await;
         }
     }
@@ -370,4 +373,119 @@ async fn oversize_message_is_a_typed_error_at_the_call_and_nothing_is_sent() {
     assert!(payloads(&emulator).iter().all(|(_, p)| p.len() < 100));
     assert_eq!(connect_attempts(&emulator), 1);
     client.close().await;
+}
+
+/// The processing mode applies to measurements and events only; every other row goes to `s/`,
+/// whichever mode the call or the client asks for (docs/protocol.md §2.3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processing_modes_apply_to_measurements_and_events_only() {
+    use c8y_mqtt::client::PublishOptions;
+    use c8y_mqtt::templates::upstream::{Event as PlatformEvent, Hardware, SetExecuting, Upstream};
+    use c8y_mqtt::topic::ProcessingMode;
+
+    let emulator = emulator().await;
+    for mode in ProcessingMode::ALL {
+        let client = connected_client(config(&emulator, TransportKind::Tcp).processing_mode(mode)).await;
+        let data = format!("{}/us", mode.as_str());
+        let rows: [(Upstream, &str, &str); 5] = [
+            (Temperature::new(5).into(), data.as_str(), "211,5"),
+            (
+                PlatformEvent::new("c8y_Door", "open").unwrap().into(),
+                data.as_str(),
+                "400,c8y_Door,open",
+            ),
+            (
+                CriticalAlarm::new("c8y_Heat").unwrap().into(),
+                "s/us",
+                "301,c8y_Heat",
+            ),
+            (Hardware::new().with_model("M").into(), "s/us", "110,,M"),
+            (
+                SetExecuting::new("c8y_Restart").unwrap().into(),
+                "s/us",
+                "501,c8y_Restart",
+            ),
+        ];
+        for (row, topic, payload) in rows {
+            // The client's default mode, and the same mode asked for per call.
+            client.publish(row.clone()).unwrap().await;
+            client
+                .publish_with(row, PublishOptions::mode(mode))
+                .unwrap()
+                .await;
+            let sent = payloads(&emulator);
+            let matching = sent
+                .iter()
+                .rev()
+                .take(2)
+                .filter(|(t, p)| t == topic && p == payload)
+                .count();
+            assert_eq!(matching, 2, "{mode:?} {payload}: {sent:?}");
+        }
+        client.close().await;
+    }
+}
+
+/// The last will is in CONNECT, and the platform executes it as the device's publish when the
+/// connection ends without DISCONNECT (docs/protocol.md §1.6); a clean close sends none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_will_is_executed_on_an_unclean_end_only() {
+    use c8y_mqtt::templates::upstream::Event as PlatformEvent;
+    use c8y_mqtt_emulator::model::RecordFilter;
+
+    let emulator = emulator().await;
+    let will = PlatformEvent::new("c8y_ConnectionEvent", "Device connection was lost.").unwrap();
+    let builder = config(&emulator, TransportKind::Tcp).last_will(will);
+    let client = connected_client(builder.clone()).await;
+    emulator.drop_connection(DEVICE);
+    let executed = expect_publish(
+        &emulator,
+        "s/us",
+        "400,c8y_ConnectionEvent,Device connection was lost.",
+    )
+    .await;
+    assert_eq!(executed.session.device_id, DEVICE);
+    let events = emulator.platform_events(&RecordFilter::all().of_type("c8y_ConnectionEvent"));
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["text"], "Device connection was lost.");
+    expect_event(&client, |e| {
+        matches!(e, Event::ConnectionState(ConnectionState::Disconnected { .. }))
+    })
+    .await;
+    expect_event(&client, is_connected).await;
+    client.close().await;
+    let mut ends = 0;
+    emulator
+        .wait_for_event(
+            |e| {
+                if matches!(e, EmulatorEvent::Disconnected { session, .. } if session.device_id == DEVICE) {
+                    ends += 1;
+                }
+                ends == 2
+            },
+            WAIT,
+        )
+        .await
+        .expect("the second session ended");
+    let events = emulator.platform_events(&RecordFilter::all().of_type("c8y_ConnectionEvent"));
+    assert_eq!(events.len(), 1, "a clean close executes no will: {events:?}");
+}
+
+/// A configuration whose CONNECT cannot fit the packet limit is refused when built, instead of
+/// failing every connection attempt.
+#[test]
+fn a_device_id_that_cannot_fit_the_packet_is_refused_at_build() {
+    let long = "d".repeat(MAX_PACKET_SIZE);
+    let error = c8y_mqtt::client::Config::builder("localhost", long)
+        .password(TENANT, USER, PASSWORD)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&error, ConfigError::Invalid { name, reason } if name == "device id" && reason.contains("16184")),
+        "{error:?}"
+    );
+    let fits = c8y_mqtt::client::Config::builder("localhost", "d".repeat(1000))
+        .password(TENANT, USER, PASSWORD)
+        .build();
+    assert!(fits.is_ok(), "{fits:?}");
 }

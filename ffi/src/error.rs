@@ -154,7 +154,7 @@ impl Error {
 pub(crate) fn connect_code(error: &ConnectError) -> c8y_result {
     match error {
         ConnectError::Refused { .. } => c8y_result::Auth,
-        ConnectError::Tls(_) => c8y_result::Tls,
+        ConnectError::Tls(_) | ConnectError::TlsUntrusted(_) => c8y_result::Tls,
         ConnectError::Proxy(_) => c8y_result::Proxy,
         ConnectError::Timeout(_) => c8y_result::Timeout,
         _ => c8y_result::Network,

@@ -60,7 +60,7 @@ pub(crate) fn connect_error(error: &ConnectError) -> PyErr {
         ConnectError::Refused {
             refusal: ConnackRefusal::BadCredentials | ConnackRefusal::NotAuthorized,
         } => AuthError::new_err(message),
-        ConnectError::Tls(_) => TlsError::new_err(message),
+        ConnectError::Tls(_) | ConnectError::TlsUntrusted(_) => TlsError::new_err(message),
         // A panic in the SDK's background task: the base class, whose code is PANIC (900).
         ConnectError::Internal(_) => C8yError::new_err(message),
         _ => PyConnectError::new_err(message),

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::QoS;
-use crate::templates::upstream::DeviceCreation;
-use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId};
+use crate::smartrest::MAX_PACKET_SIZE;
+use crate::templates::upstream::{DeviceCreation, Upstream};
+use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId, static_topic_text};
 
 use super::backoff::ReconnectPolicy;
 use super::error::ConfigError;
@@ -285,6 +286,7 @@ pub struct Config {
     pub(crate) delivery_events: bool,
     /// Sent after every CONNACK (`None`: skipped).
     pub(crate) device_creation: Option<DeviceCreation>,
+    pub(crate) last_will: Option<LastWill>,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
     pub(crate) operations: OperationOptions,
@@ -384,6 +386,52 @@ impl Config {
     }
 }
 
+/// The last will as sent in CONNECT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LastWill {
+    pub(crate) topic: String,
+    pub(crate) payload: String,
+}
+
+/// Refuses a configuration whose CONNECT packet cannot fit the platform's packet limit
+/// (docs/protocol.md §1.7): every connection attempt would fail the same way, so it is an error
+/// when the configuration is built rather than a reconnect loop.
+fn check_connect_size(
+    client_id: &ClientId,
+    credentials: &Credentials,
+    will: Option<&LastWill>,
+) -> Result<(), ConfigError> {
+    // Variable header (protocol name, level, flags, keep-alive) then length-prefixed strings.
+    let mut size = 10 + 2 + client_id.to_string().len();
+    if let Credentials::Password { password, .. } = credentials {
+        size += 2 + credentials.username().map_or(0, |u| u.len()) + 2 + password.expose().len();
+    }
+    if let Some(will) = will {
+        size += 2 + will.topic.len() + 2 + will.payload.len();
+    }
+    let packet = size + 1 + remaining_length_bytes(size);
+    if packet > MAX_PACKET_SIZE {
+        return Err(ConfigError::Invalid {
+            name: "device id".to_owned(),
+            reason: format!(
+                "the CONNECT packet (client id, credentials, last will) needs {packet} bytes, over the \
+                 {MAX_PACKET_SIZE}-byte limit"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Bytes of an MQTT remaining-length field for `length`.
+fn remaining_length_bytes(length: usize) -> usize {
+    match length {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
 /// CONNACK 5 refusals retried by default before the client stops.
 pub const DEFAULT_NOT_AUTHORIZED_RETRIES: u32 = 3;
 
@@ -424,6 +472,7 @@ pub struct ConfigBuilder {
     event_capacity: usize,
     delivery_events: bool,
     device_creation: DeviceCreationSetting,
+    last_will: Option<Upstream>,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
 }
@@ -453,6 +502,7 @@ impl ConfigBuilder {
             event_capacity: 10_000,
             delivery_events: true,
             device_creation: DeviceCreationSetting::Default,
+            last_will: None,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
         }
@@ -467,6 +517,18 @@ impl ConfigBuilder {
     /// as the type ([`ConfigBuilder::skip_device_creation`] turns it off).
     pub fn create_device(mut self, creation: DeviceCreation) -> Self {
         self.device_creation = DeviceCreationSetting::Custom(creation);
+        self
+    }
+
+    /// A last will: the static row the platform executes as the device's own publish on `s/us`
+    /// when the connection ends without a DISCONNECT (power loss, network cut); executing it
+    /// also updates the device's availability (docs/protocol.md §1.6). Typically a connection
+    /// event, `400,c8y_ConnectionEvent,"Device connection was lost."`
+    /// ([`crate::templates::upstream::Event`]), or a service status `104,down` for an agent
+    /// that registers itself as a service. Sent at QoS 1, not retained. The row must fit the
+    /// CONNECT packet with the client id and credentials (checked by [`ConfigBuilder::build`]).
+    pub fn last_will(mut self, template: impl Into<Upstream>) -> Self {
+        self.last_will = Some(template.into());
         self
     }
 
@@ -660,6 +722,10 @@ impl ConfigBuilder {
             DeviceCreationSetting::Custom(creation) => Some(creation),
             DeviceCreationSetting::Off => None,
         };
+        let last_will = self.last_will.map(|template| LastWill {
+            topic: static_topic_text(ProcessingMode::Persistent, &[]),
+            payload: template.to_row(),
+        });
         let device = DeviceId::new(self.device_id).map_err(ConfigError::DeviceId)?;
         let client_id = match self.default_xid {
             None => ClientId::new(device),
@@ -687,6 +753,7 @@ impl ConfigBuilder {
             });
         }
         self.reconnect.validate()?;
+        check_connect_size(&client_id, &credentials, last_will.as_ref())?;
         Ok(Config {
             port: self.port.unwrap_or(self.transport.default_port()),
             host: self.host,
@@ -708,6 +775,7 @@ impl ConfigBuilder {
             event_capacity: self.event_capacity,
             delivery_events: self.delivery_events,
             device_creation,
+            last_will,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
             operations: self.operations,

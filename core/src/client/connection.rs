@@ -641,22 +641,37 @@ fn refusal(code: ConnectReturnCode) -> ConnackRefusal {
     }
 }
 
-/// Whether an error, or an error it wraps, is a rustls error (a failed handshake or
-/// certificate check).
-fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+/// The rustls error inside an error, if any (a failed handshake or certificate check).
+fn rustls_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
     let mut current = Some(error);
     while let Some(e) = current {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
         if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
-            && is_tls(inner)
+            && let Some(tls) = rustls_error(inner)
         {
-            return true;
+            return Some(tls);
         }
         current = e.source();
     }
-    false
+    None
+}
+
+/// Whether an error, or an error it wraps, is a rustls error.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    rustls_error(error).is_some()
+}
+
+/// The typed TLS error: [`ConnectError::TlsUntrusted`] when the server's certificate failed
+/// verification (retrying cannot fix it), [`ConnectError::Tls`] otherwise.
+fn tls_error(error: &(dyn std::error::Error + 'static)) -> ConnectError {
+    match rustls_error(error) {
+        Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) => {
+            ConnectError::TlsUntrusted(error.to_string())
+        }
+        _ => ConnectError::Tls(error.to_string()),
+    }
 }
 
 /// Maps rumqttc's connection errors to the client's typed error.
@@ -666,10 +681,10 @@ pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
         ConnectionError::ConnectionRefused(code) => ConnectError::Refused {
             refusal: refusal(code),
         },
-        ConnectionError::Tls(e) => ConnectError::Tls(e.to_string()),
-        ConnectionError::Io(e) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::Tls(e) => tls_error(&e),
+        ConnectionError::Io(e) if is_tls(&e) => tls_error(&e),
         ConnectionError::Io(e) => ConnectError::Io(e.to_string()),
-        ConnectionError::MqttState(StateError::Io(e)) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::MqttState(StateError::Io(e)) if is_tls(&e) => tls_error(&e),
         ConnectionError::MqttState(StateError::Io(e)) => ConnectError::Io(e.to_string()),
         ConnectionError::MqttState(StateError::ConnectionAborted) => {
             ConnectError::Io("connection closed by the server".to_owned())
@@ -680,7 +695,7 @@ pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
         ConnectionError::MqttState(e) => ConnectError::Protocol(e.to_string()),
         ConnectionError::NetworkTimeout => ConnectError::Timeout("connect".to_owned()),
         ConnectionError::FlushTimeout => ConnectError::Timeout("network write".to_owned()),
-        ConnectionError::Websocket(e) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::Websocket(e) if is_tls(&e) => tls_error(&e),
         ConnectionError::Websocket(e) => ConnectError::WebSocket(e.to_string()),
         ConnectionError::WsConnect(e) => ConnectError::WebSocket(e.to_string()),
         ConnectionError::InvalidUrl(e) => ConnectError::WebSocket(e.to_string()),
@@ -743,6 +758,25 @@ mod tests {
             }))
         );
         assert_eq!(shared.events.try_next(), NextEvent::Closed);
+    }
+
+    /// A CONNACK inside an established session ends it like a broken connection (the client
+    /// reconnects; a refusal then shows on the next CONNACK).
+    #[tokio::test]
+    async fn a_connack_inside_the_session_ends_it() {
+        let shared = idle_shared();
+        let options = mqtt_options(&shared.config, None);
+        let (client, _eventloop) = AsyncClient::new(options, 10);
+        let mut relay = Relay::new(&shared, client);
+        let connack = rumqttc::ConnAck::new(ConnectReturnCode::NotAuthorized, false);
+        let error = relay
+            .handle(MqttEvent::Incoming(Packet::ConnAck(connack)))
+            .unwrap_err();
+        assert!(
+            matches!(&error, ConnectError::Protocol(text) if text.contains("during the session")),
+            "{error:?}"
+        );
+        assert!(!error.is_fatal(), "reconnect, not stop");
     }
 
     #[tokio::test]

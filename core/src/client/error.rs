@@ -98,6 +98,10 @@ pub enum ConnectError {
     /// failed.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The server's certificate failed verification (unknown issuer, expired, wrong name): a
+    /// configuration or deployment problem that retrying cannot fix, so the client stops.
+    #[error("TLS: the server's certificate is not trusted: {0}")]
+    TlsUntrusted(String),
     /// The WebSocket handshake failed.
     #[error("WebSocket: {0}")]
     WebSocket(String),
@@ -127,9 +131,16 @@ pub enum ConnectError {
 
 impl ConnectError {
     /// Whether the client stops instead of reconnecting: every CONNACK refusal except
-    /// "server unavailable".
+    /// "server unavailable" (CONNACK 5 after a few retries, see
+    /// [`ConfigBuilder::not_authorized_retries`](super::ConfigBuilder::not_authorized_retries)),
+    /// and an untrusted server certificate. Network errors, timeouts and other TLS failures
+    /// (a reset during the handshake) may pass and are retried.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, Self::Refused { refusal } if !refusal.is_transient())
+        match self {
+            Self::Refused { refusal } => !refusal.is_transient(),
+            Self::TlsUntrusted(_) => true,
+            _ => false,
+        }
     }
 }
 
