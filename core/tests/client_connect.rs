@@ -489,3 +489,48 @@ fn a_device_id_that_cannot_fit_the_packet_is_refused_at_build() {
         .build();
     assert!(fits.is_ok(), "{fits:?}");
 }
+
+/// The managed object ids of the device (asked after connect) and of a child (asked on demand),
+/// from the `124` answers (docs/protocol.md §5.7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_object_ids_of_the_device_and_a_child() {
+    let emulator = emulator().await;
+    let client =
+        connected_client(config(&emulator, TransportKind::Tcp).request_managed_object_id(true)).await;
+    let event = expect_event(&client, |e| matches!(e, Event::ManagedObjectId { .. })).await;
+    let expected = emulator.managed_object_by_external_id(DEVICE).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        event,
+        Event::ManagedObjectId {
+            device: DEVICE.to_owned(),
+            id: expected.clone()
+        }
+    );
+    assert_eq!(client.managed_object_id(), Some(expected));
+
+    let (child, created) = client
+        .device()
+        .create_child("dev1_pump", "Pump", "c8y_Pump")
+        .unwrap();
+    created.unwrap().await;
+    assert_eq!(child.managed_object_id(), None);
+    child.request_managed_object_id().unwrap();
+    expect_publish(&emulator, "s/us/dev1_pump", "123").await;
+    let event = expect_event(&client, |e| matches!(e, Event::ManagedObjectId { .. })).await;
+    let child_id = emulator.managed_object_by_external_id("dev1_pump").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        event,
+        Event::ManagedObjectId {
+            device: "dev1_pump".to_owned(),
+            id: child_id.clone()
+        }
+    );
+    assert_eq!(child.managed_object_id(), Some(child_id));
+    client.close().await;
+}

@@ -67,6 +67,9 @@ pub enum c8y_event_type {
     C8yEventKindOutboxFileSkipped = 16,
     /// The event queue was full: fields `[count of lost events]`.
     C8yEventKindEventsLost = 17,
+    /// The managed object id of the device or a child (`124`): `c8y_event_device_id` is its
+    /// external id, field 0 the managed object id.
+    C8yEventKindManagedObjectId = 18,
     /// A kind this version of the header does not know.
     C8yEventKindOther = 99,
 }
@@ -275,6 +278,11 @@ impl c8y_event {
                 e.kind = c8y_event_type::C8yEventKindOutboxFileSkipped;
                 e.text = Some(c_string(reason.as_str()));
                 e.fields = vec![c_string(path.display().to_string())];
+            }
+            Event::ManagedObjectId { device, id } => {
+                e.kind = c8y_event_type::C8yEventKindManagedObjectId;
+                e.device = Some(c_string(device.as_str()));
+                e.fields = vec![c_string(id.as_str())];
             }
             Event::EventsLost { count } => {
                 e.kind = c8y_event_type::C8yEventKindEventsLost;

@@ -490,6 +490,11 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
             e.count = Some(count);
             e
         }
+        CoreEvent::ManagedObjectId { device, id } => {
+            let mut e = Event::of("managed_object_id");
+            e.values = vec![device, id];
+            e
+        }
         other => {
             let mut e = Event::of("other");
             e.text = Some(format!("{other:?}"));

@@ -287,6 +287,7 @@ pub struct Config {
     /// Sent after every CONNACK (`None`: skipped).
     pub(crate) device_creation: Option<DeviceCreation>,
     pub(crate) last_will: Option<LastWill>,
+    pub(crate) request_managed_object_id: bool,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
     pub(crate) operations: OperationOptions,
@@ -473,6 +474,7 @@ pub struct ConfigBuilder {
     delivery_events: bool,
     device_creation: DeviceCreationSetting,
     last_will: Option<Upstream>,
+    pub(super) request_managed_object_id: bool,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
 }
@@ -503,6 +505,7 @@ impl ConfigBuilder {
             delivery_events: true,
             device_creation: DeviceCreationSetting::Default,
             last_will: None,
+            request_managed_object_id: false,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
         }
@@ -776,6 +779,7 @@ impl ConfigBuilder {
             delivery_events: self.delivery_events,
             device_creation,
             last_will,
+            request_managed_object_id: self.request_managed_object_id,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
             operations: self.operations,

@@ -62,13 +62,13 @@ use crate::templates::downstream::{
 use crate::templates::upstream::GetPendingOperations;
 use crate::topic::{DownstreamTopic, ProcessingMode, UpstreamTopic};
 
-use super::Shared;
 use super::backoff::Backoff;
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
 use super::inflight::Inflight;
 use super::outbox::{DeliveryOutcome, DropReason};
 use super::transport::mqtt_options;
+use super::{Entity, Shared};
 
 /// How a session ended.
 enum SessionEnd {
@@ -131,6 +131,7 @@ pub(crate) async fn run(
             SessionEnd::Closed => break,
             SessionEnd::Failed { error, uptime } => {
                 shared.outbox.connection_lost();
+                shared.identities.connection_lost();
                 if let Some(uptime) = uptime {
                     backoff.connection_ended(uptime);
                 }
@@ -462,6 +463,13 @@ impl<'a> Relay<'a> {
         }
         super::operations::on_ready(self.shared);
         super::smartrest2::on_ready(self.shared);
+        let device = Entity::root(Arc::clone(self.shared));
+        if self.shared.config.request_managed_object_id
+            && device.managed_object_id().is_none()
+            && let Err(error) = device.request_managed_object_id()
+        {
+            tracing::warn!(%error, "123 not sent");
+        }
         self.shared.set_state(ConnectionState::Connected);
     }
 
@@ -558,6 +566,13 @@ impl<'a> Relay<'a> {
                         Ok(StaticDownstream::Operation(op)) => {
                             super::operations::on_static(shared, op);
                             continue;
+                        }
+                        Ok(StaticDownstream::ManagedObjectId(id)) => {
+                            let root = shared.config.device_id().as_str();
+                            match shared.identities.answered(&id, root) {
+                                Some(device) => Event::ManagedObjectId { device, id },
+                                None => Event::Downstream(StaticDownstream::ManagedObjectId(id)),
+                            }
                         }
                         Ok(line) => Event::Downstream(line),
                         Err(error) => Event::Malformed(error),

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::QoS;
-use crate::templates::upstream::{ChildDeviceCreation, ServiceCreation, Upstream};
+use crate::templates::upstream::{ChildDeviceCreation, GetManagedObjectId, ServiceCreation, Upstream};
 use crate::topic::{ExternalId, ProcessingMode, static_topic_text};
 
 use super::error::ClientError;
@@ -86,6 +86,31 @@ impl Entity {
             shared: Arc::clone(&self.shared),
             path,
         })
+    }
+
+    /// The external id of this entity: the device id, or the last child id of the path.
+    pub fn external_id(&self) -> &str {
+        match self.path.last() {
+            Some(id) => id.as_str(),
+            None => self.shared.config.device_id().as_str(),
+        }
+    }
+
+    /// Asks the platform for this entity's managed object id (`123` on its topic); the answer
+    /// arrives as [`Event::ManagedObjectId`](super::Event::ManagedObjectId) and is then
+    /// available from [`Entity::managed_object_id`].
+    pub fn request_managed_object_id(&self) -> Result<Delivery, ClientError> {
+        let delivery = self.publish(GetManagedObjectId)?;
+        self.shared
+            .identities
+            .requested(self.external_id(), self.path.is_empty());
+        Ok(delivery)
+    }
+
+    /// This entity's managed object id, once the platform told it
+    /// ([`Entity::request_managed_object_id`]).
+    pub fn managed_object_id(&self) -> Option<String> {
+        self.shared.identities.get(self.external_id())
     }
 
     /// The static topic of this entity in `mode`.

@@ -95,6 +95,14 @@ pub enum Event {
     Operation(Box<ReceivedOperation>),
     /// Another static downstream line arrived on `s/ds` (106, 124, or an unknown template).
     Downstream(StaticDownstream),
+    /// The platform told the managed object id of the device or a child (`124`, answering a
+    /// `123`); see [`Entity::managed_object_id`](super::Entity::managed_object_id).
+    ManagedObjectId {
+        /// The external id of the device or child.
+        device: String,
+        /// Its managed object id.
+        id: String,
+    },
     /// An error line arrived on `s/e`.
     SmartRestError(ErrorLine),
     /// A template collection status arrived on `s/dt`.

@@ -54,6 +54,7 @@ mod entity;
 mod env;
 pub mod error;
 pub mod events;
+mod identity;
 mod inflight;
 pub mod json;
 pub mod operations;
@@ -113,6 +114,8 @@ pub(crate) struct Shared {
     pub(crate) operations: operations::OperationState,
     /// Registered SmartREST 2.0 collections being created.
     pub(crate) collections: smartrest2::CollectionStates,
+    /// Managed object ids asked for and learnt.
+    pub(crate) identities: identity::Identities,
 }
 
 impl Shared {
@@ -126,6 +129,7 @@ impl Shared {
             last_error: Mutex::new(None),
             operations: operations::OperationState::default(),
             collections: smartrest2::CollectionStates::default(),
+            identities: identity::Identities::default(),
             config,
         }
     }
@@ -274,6 +278,12 @@ impl Client {
             ConnectionState::Closed => Err(ClientError::Closed),
             _ => Ok(()),
         }
+    }
+
+    /// The device's managed object id, once known (see
+    /// [`ConfigBuilder::request_managed_object_id`] and [`Entity::request_managed_object_id`]).
+    pub fn managed_object_id(&self) -> Option<String> {
+        self.device().managed_object_id()
     }
 
     /// The connected device itself.
