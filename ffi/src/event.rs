@@ -70,6 +70,10 @@ pub enum c8y_event_type {
     /// The managed object id of the device or a child (`124`): `c8y_event_device_id` is its
     /// external id, field 0 the managed object id.
     C8yEventKindManagedObjectId = 18,
+    /// An operation an earlier run set EXECUTING that can finish across a restart
+    /// (`c8y_Restart`, `c8y_Firmware`, ...), handed back after the first connect (needs a
+    /// persistence directory): read and answer it like `C8Y_EVENT_KIND_OPERATION`.
+    C8yEventKindOperationResumed = 19,
     /// A kind this version of the header does not know.
     C8yEventKindOther = 99,
 }
@@ -165,8 +169,12 @@ impl c8y_event {
                     _ => {}
                 }
             }
-            Event::Operation(op) => {
-                e.kind = c8y_event_type::C8yEventKindOperation;
+            Event::Operation(op) | Event::OperationResumed(op) => {
+                e.kind = if matches!(event, Event::Operation(_)) {
+                    c8y_event_type::C8yEventKindOperation
+                } else {
+                    c8y_event_type::C8yEventKindOperationResumed
+                };
                 e.device = Some(c_string(op.device.as_str()));
                 e.fragment = Some(c_string(op.fragment.as_str()));
                 e.operation_id = op.id.as_deref().map(c_string);
@@ -495,7 +503,7 @@ fn operation<'a>(event: *const c8y_event) -> Result<&'a c8y_mqtt::client::Receiv
     let event = unsafe { event.as_ref() }.ok_or_else(|| Error::null("event"))?;
     check_pid(event.pid)?;
     match &event.event {
-        Event::Operation(op) => Ok(op),
+        Event::Operation(op) | Event::OperationResumed(op) => Ok(op),
         _ => Err(Error::new(c8y_result::WrongEventKind, "not an operation event")),
     }
 }

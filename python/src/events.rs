@@ -360,6 +360,11 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
             e.operation = Some(Py::new(py, Operation::new(*op, Arc::clone(inner)))?);
             e
         }
+        CoreEvent::OperationResumed(op) => {
+            let mut e = Event::of("operation_resumed");
+            e.operation = Some(Py::new(py, Operation::new(*op, Arc::clone(inner)))?);
+            e
+        }
         CoreEvent::ConnectionState(state) => {
             let mut e = Event::of("connection_state");
             e.state = Some(state_name(&state).to_owned());

@@ -561,10 +561,11 @@ impl<'a> Relay<'a> {
         let shared = self.shared;
         match topic.parse::<DownstreamTopic>() {
             Ok(DownstreamTopic::Static) => {
+                let mut operations = Vec::new();
                 for row in parse_static(&payload) {
                     shared.push(match row {
                         Ok(StaticDownstream::Operation(op)) => {
-                            super::operations::on_static(shared, op);
+                            operations.push(op);
                             continue;
                         }
                         Ok(StaticDownstream::ManagedObjectId(id)) => {
@@ -578,6 +579,7 @@ impl<'a> Relay<'a> {
                         Err(error) => Event::Malformed(error),
                     });
                 }
+                super::operations::on_static_lines(shared, operations);
             }
             Ok(DownstreamTopic::Error) => {
                 for row in parse_errors(&payload) {

@@ -156,6 +156,9 @@ impl Entity {
             .with_name(name)
             .with_device_type(device_type);
         let delivery = self.publish_once(&child, creation.into())?;
+        if delivery.is_some() {
+            super::operations::on_child_created(&self.shared, &child);
+        }
         Ok((child, delivery))
     }
 

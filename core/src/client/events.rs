@@ -93,6 +93,11 @@ pub enum Event {
     /// SmartREST 2.0 operation response), once per operation id; see
     /// [`operations`](super::operations).
     Operation(Box<ReceivedOperation>),
+    /// An operation an earlier run of this device set EXECUTING and that can finish across a
+    /// restart (`c8y_Restart`, `c8y_Firmware`, …), handed back once after the first connect
+    /// (needs a persistence directory); finish it with `succeed` or `fail`. See
+    /// [`operations`](super::operations).
+    OperationResumed(Box<ReceivedOperation>),
     /// Another static downstream line arrived on `s/ds` (106, 124, or an unknown template).
     Downstream(StaticDownstream),
     /// The platform told the managed object id of the device or a child (`124`, answering a

@@ -57,6 +57,7 @@ pub mod events;
 mod identity;
 mod inflight;
 pub mod json;
+mod operation_journal;
 pub mod operations;
 pub mod outbox;
 pub mod persistence;
@@ -84,7 +85,9 @@ pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
 pub use events::{ConnectionState, Event, EventQueue, NextEvent};
 pub use json::{JsonApi, JsonError};
-pub use operations::{OperationOptions, OperationSource, ReceivedOperation};
+pub use operations::{
+    DEFAULT_RESUMABLE, DUPLICATE_WINDOW, OperationOptions, OperationSource, ReceivedOperation,
+};
 pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use persistence::PersistenceError;
 pub use registration::{
@@ -127,7 +130,7 @@ impl Shared {
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
             last_error: Mutex::new(None),
-            operations: operations::OperationState::default(),
+            operations: operations::OperationState::new(config.persistence_dir.as_deref()),
             collections: smartrest2::CollectionStates::default(),
             identities: identity::Identities::default(),
             config,

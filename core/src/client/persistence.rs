@@ -68,7 +68,7 @@ pub struct PersistenceError {
 }
 
 impl PersistenceError {
-    fn io(action: &'static str, path: &Path, error: &io::Error) -> Self {
+    pub(crate) fn io(action: &'static str, path: &Path, error: &io::Error) -> Self {
         Self {
             action,
             path: path.to_owned(),
