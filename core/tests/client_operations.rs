@@ -270,8 +270,7 @@ async fn a_static_operation_created_at_connect_is_handed_over_once() {
     let mut raced = 0;
     for round in 0..50 {
         let emulator = emulator().await;
-        let client =
-            c8y_mqtt::client::Client::start(config(&emulator, TransportKind::Tcp).build().unwrap()).unwrap();
+        let client = Client::start(config(&emulator, TransportKind::Tcp).build().unwrap()).unwrap();
         // As soon as s/ds is subscribed, before the client's 500 is processed (most rounds).
         emulator
             .wait_for_event(

@@ -690,6 +690,7 @@ const OPTION_NAMES: &[&str] = &[
     "request_managed_object_id",
     "not_authorized_retries",
     "last_will",
+    "resumable_operations",
     "device_name",
     "device_type",
     "batching",
@@ -845,6 +846,9 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     }
     if let Some(list) = get::<Vec<String>>(options, "fail_unsupported")? {
         builder = builder.fail_unsupported(list);
+    }
+    if let Some(list) = get::<Vec<String>>(options, "resumable_operations")? {
+        builder = builder.resumable_operations(list);
     }
     if let Some(on) = get::<bool>(options, "fail_executing_on_start")? {
         builder = builder.fail_executing_on_start(on);

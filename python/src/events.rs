@@ -347,6 +347,7 @@ fn outcome_name(outcome: DeliveryOutcome) -> &'static str {
         DeliveryOutcome::Dropped(DropReason::Overflow) => "dropped_overflow",
         DeliveryOutcome::Dropped(DropReason::Closed) => "dropped_closed",
         DeliveryOutcome::Dropped(DropReason::Stopped) => "dropped_stopped",
+        DeliveryOutcome::Dropped(DropReason::CollectionFailed) => "dropped_collection_failed",
         _ => "dropped",
     }
 }

@@ -748,6 +748,7 @@ mod tests {
                 payloads: vec!["211,21".to_owned()],
                 qos: QoS::AtLeastOnce,
                 batchable: true,
+                gate: None,
             })
             .unwrap();
         supervise(Arc::clone(&shared), async { panic!("relay state broken") }).await;

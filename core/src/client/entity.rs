@@ -196,6 +196,18 @@ pub(crate) fn publish_payloads(
     qos: QoS,
     batchable: bool,
 ) -> Result<Delivery, ClientError> {
+    publish_gated(shared, topic, payloads, qos, batchable, None)
+}
+
+/// [`publish_payloads`] held back while `gate` is closed (see [`Message::gate`]).
+pub(crate) fn publish_gated(
+    shared: &Shared,
+    topic: String,
+    payloads: Vec<String>,
+    qos: QoS,
+    batchable: bool,
+    gate: Option<String>,
+) -> Result<Delivery, ClientError> {
     shared.check_running()?;
     for payload in &payloads {
         crate::smartrest::check_packet_size(&topic, payload.len(), qos).map_err(|e| {
@@ -210,6 +222,7 @@ pub(crate) fn publish_payloads(
         payloads,
         qos,
         batchable,
+        gate,
     })?;
     shared.report(dropped);
     Ok(delivery)

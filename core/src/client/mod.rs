@@ -124,6 +124,9 @@ pub(crate) struct Shared {
 impl Shared {
     /// The state of a client that is about to connect.
     pub(crate) fn new(config: Config, outbox: Outbox) -> Self {
+        for collection in &config.smartrest.collections {
+            outbox.close_gate(collection.xid().as_str());
+        }
         Self {
             outbox,
             events: EventQueue::new(config.event_capacity),
