@@ -264,7 +264,21 @@ impl EmulatorHandle {
         qos: QoS,
     ) -> Result<QoS, UndeliveredReason> {
         self.connections()
-            .publish_to(device_id, topic, payload.into(), qos)
+            .publish_to(&self.tenant_of(device_id), device_id, topic, payload.into(), qos)
+    }
+
+    /// The tenant of the connected session of `device_id`: the default tenant's session first,
+    /// else any tenant's (the bootstrap user's included); the default tenant when none is
+    /// connected.
+    fn tenant_of(&self, device_id: &str) -> String {
+        let default = &self.shared.config.tenant;
+        if self.shared.registry.session(default, device_id).is_some() {
+            return default.clone();
+        }
+        self.sessions()
+            .into_iter()
+            .find(|s| s.device_id == device_id)
+            .map_or_else(|| default.clone(), |s| s.tenant().to_owned())
     }
 
     /// The connected sessions, oldest first.
@@ -429,7 +443,8 @@ impl EmulatorHandle {
     /// Closes the device's connection as a network failure would (its will is published).
     /// Returns whether it was connected.
     pub fn drop_connection(&self, device_id: &str) -> bool {
-        self.connections().drop_connection(device_id)
+        self.connections()
+            .drop_connection(&self.tenant_of(device_id), device_id)
     }
 
     /// Refuses new connections with CONNACK 3 for `duration`, or until

@@ -117,6 +117,7 @@ impl SmartRest1Templates for CumulocityPlatform {
             tenant: tenant.to_owned(),
             device: String::new(),
             persistent: true,
+            scope: None,
         };
         let created = self.execute(&context, request).map_err(|e| e.to_string())?;
         Ok(created["id"].as_str().unwrap_or_default().to_owned())

@@ -54,8 +54,8 @@ const CREDENTIALS: &str = "s/dcr";
 /// What to send to a device session, computed under the model lock and sent after it.
 #[derive(Debug)]
 enum Outgoing {
-    /// A reply to the session of this device id.
-    Reply(String, Reply),
+    /// A reply to the session of this device id in this tenant.
+    Reply(String, String, Reply),
     /// An operation to deliver to the session of this root device.
     Operation(String, Document),
 }
@@ -162,9 +162,10 @@ impl CumulocityPlatform {
         } else {
             1
         };
+        let tenant = self.tenant();
         for item in outgoing {
-            let (device, replies) = match item {
-                Outgoing::Reply(device, reply) => (device, vec![reply]),
+            let (tenant, device, replies) = match item {
+                Outgoing::Reply(tenant, device, reply) => (tenant, device, vec![reply]),
                 Outgoing::Operation(root, op) => {
                     let mut replies = Vec::new();
                     let rows = static_rows(&op);
@@ -174,11 +175,11 @@ impl CumulocityPlatform {
                     let default_xid = connections
                         .sessions()
                         .into_iter()
-                        .find(|s| s.device_id == root)
+                        .find(|s| s.device_id == root && s.tenant() == tenant)
                         .and_then(|s| s.default_xid);
                     replies.extend(self.engines.render_operation(
-                        &self.tenant(),
-                        &connections.subscriptions(&root),
+                        &tenant,
+                        &connections.subscriptions(&tenant, &root),
                         default_xid.as_deref(),
                         &op,
                     ));
@@ -186,7 +187,7 @@ impl CumulocityPlatform {
                         replies.extend(renderer.render(&root, &op));
                     }
                     let replies = std::iter::repeat_n(replies, copies).flatten().collect();
-                    (root, replies)
+                    (tenant.clone(), root, replies)
                 }
             };
             for reply in replies {
@@ -198,6 +199,7 @@ impl CumulocityPlatform {
                     reply.payload
                 };
                 let _ = connections.publish_to(
+                    &tenant,
                     &device,
                     &reply.topic,
                     payload.into_bytes().into(),
@@ -464,6 +466,7 @@ impl CumulocityPlatform {
         }
         let line = CredentialsLine::new(tenant, user, password).to_row();
         self.send(vec![Outgoing::Reply(
+            session.tenant().to_owned(),
             session.device_id.clone(),
             Reply::new(CREDENTIALS, line),
         )]);
@@ -478,20 +481,18 @@ impl CumulocityPlatform {
         let outgoing = self.with_model(|m| {
             let mut outcome = process(m, &target, payload);
             let root = session.device_id.clone();
+            let tenant = session.tenant().to_owned();
             let mut outgoing: Vec<Outgoing> = Vec::new();
-            outgoing.extend(
-                outcome
-                    .downstream
-                    .into_iter()
-                    .map(|row| Outgoing::Reply(root.clone(), Reply::new(STATIC_DOWNSTREAM, row))),
-            );
+            outgoing.extend(outcome.downstream.into_iter().map(|row| {
+                Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(STATIC_DOWNSTREAM, row))
+            }));
             let operations = std::mem::take(&mut outcome.deliver);
             outgoing.extend(self.deliveries(m, &operations));
             outgoing.extend(
                 outcome
                     .errors
                     .into_iter()
-                    .map(|row| Outgoing::Reply(root.clone(), Reply::new(ERRORS, row))),
+                    .map(|row| Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(ERRORS, row))),
             );
             outgoing
         });
@@ -524,7 +525,11 @@ impl Platform for CumulocityPlatform {
             Ok(topic) => topic,
             Err(TopicError::Json(error)) if !matches!(session.principal, Principal::Bootstrap) => {
                 let reply = json_mqtt::on_topic_error(&error, None);
-                self.send(vec![Outgoing::Reply(session.device_id.clone(), reply)]);
+                self.send(vec![Outgoing::Reply(
+                    session.tenant().to_owned(),
+                    session.device_id.clone(),
+                    reply,
+                )]);
                 return;
             }
             Err(_) => return,
@@ -542,16 +547,30 @@ impl Platform for CumulocityPlatform {
                     .on_publish(session, &topic, &publish.payload, None, self);
                 let outgoing = replies
                     .into_iter()
-                    .map(|reply| Outgoing::Reply(session.device_id.clone(), reply))
+                    .map(|reply| {
+                        Outgoing::Reply(session.tenant().to_owned(), session.device_id.clone(), reply)
+                    })
                     .collect();
                 self.send(outgoing);
             }
         }
     }
 
-    fn authorize_subscribe(&self, session: &SessionInfo, _topic: &str) -> bool {
-        matches!(session.principal, Principal::Bootstrap)
-            || self.read(|m| m.find_serial(&session.device_id).is_some())
+    fn authorize_connect(&self, session: &SessionInfo) -> bool {
+        match &session.principal {
+            Principal::Bootstrap => true,
+            Principal::User { tenant, user } | Principal::Certificate { tenant, user } => {
+                *tenant == self.tenant() && self.with_model(|m| m.claim_device(user, &session.device_id))
+            }
+        }
+    }
+
+    fn authorize_subscribe(&self, session: &SessionInfo, topic: &str) -> bool {
+        match session.principal {
+            // The bootstrap user receives its credentials and nothing else (docs/protocol.md §3).
+            Principal::Bootstrap => topic == CREDENTIALS,
+            _ => self.read(|m| m.find_serial(&session.device_id).is_some()),
+        }
     }
 
     fn on_disconnect(&self, session: &SessionInfo, reason: &DisconnectReason) {

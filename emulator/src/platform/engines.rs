@@ -40,6 +40,7 @@ pub(crate) fn request_context(
             .last()
             .map_or_else(|| session.device_id.clone(), |child| child.as_str().to_owned()),
         persistent: mode.stores_data(),
+        scope: Some(session.device_id.clone()),
     }
 }
 

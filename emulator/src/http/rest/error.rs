@@ -44,7 +44,13 @@ impl RestError {
                 format!("{domain}/Method Not Allowed"),
                 message,
             ),
+            ApiError::Forbidden(_) => Self::forbidden(message),
         }
+    }
+
+    /// 403: the user has no right to the resource.
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "security/Forbidden", message)
     }
 
     /// 404 in `domain`.

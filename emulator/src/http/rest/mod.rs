@@ -108,6 +108,7 @@ impl Shared {
             tenant: self.state.tenant.clone(),
             device: String::new(),
             persistent: true,
+            scope: None,
         }
     }
 }

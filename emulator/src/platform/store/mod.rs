@@ -9,7 +9,8 @@
 //! Submodules: `inventory` (managed objects, identities, hierarchy), `records` (measurements,
 //! events, alarms with (source, type) de-duplication), `operations` (operations and their status
 //! machine), `requests` (bootstrap: new device requests and device users), `execute` (the
-//! [`ApiExecutor`](crate::platform::request::ApiExecutor) requests on the model), `json` (small JSON helpers).
+//! [`ApiExecutor`](crate::platform::request::ApiExecutor) requests on the model), `rights` (which
+//! devices a login may act for), `json` (small JSON helpers).
 
 mod execute;
 mod inventory;
@@ -17,6 +18,7 @@ mod json;
 mod operations;
 mod records;
 mod requests;
+mod rights;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -51,6 +53,8 @@ pub(crate) struct Model {
     operations: Vec<Document>,
     requests: BTreeMap<String, DeviceRequest>,
     users: BTreeMap<String, String>,
+    /// Root devices (`c8y_Serial`) claimed by the device user that first connected with them.
+    owners: HashMap<String, String>,
 }
 
 impl Model {
@@ -70,6 +74,7 @@ impl Model {
             operations: Vec::new(),
             requests: BTreeMap::new(),
             users: BTreeMap::new(),
+            owners: HashMap::new(),
         }
     }
 
