@@ -16,7 +16,7 @@ use crate::platform::users::Credentials;
 
 /// External id type of SmartREST 1.0 collections (reference §7.4).
 const SMARTREST1_IDENTIFIER: &str = "c8y_SmartRestDeviceIdentifier";
-use crate::http::rest::{ExternalIdWriter, RestState, SmartRest1Templates, serve};
+use crate::http::rest::{DeviceRights, ExternalIdWriter, RestState, SmartRest1Templates, serve};
 use crate::platform::request::{ApiExecutor, ApiRequest, RequestContext};
 
 fn api_request(request: DeviceRequest) -> ApiDeviceRequest {
@@ -93,6 +93,13 @@ impl ExternalIdWriter for CumulocityPlatform {
     }
 }
 
+impl DeviceRights for CumulocityPlatform {
+    fn owns(&self, user: &str, managed_object_id: &str) -> bool {
+        parse_id(managed_object_id)
+            .is_some_and(|id| self.read(|m| m.managed_object(id).is_some() && m.owns(user, id)))
+    }
+}
+
 impl SmartRest1Templates for CumulocityPlatform {
     fn find(&self, tenant: &str, xid: &str) -> Option<String> {
         self.engines().sr1.collection(tenant, xid)?;
@@ -156,7 +163,8 @@ impl ControlApi {
                     .is_ok()
             }),
             external_ids: Some(Arc::clone(&platform) as _),
-            smartrest1: Some(platform as _),
+            smartrest1: Some(Arc::clone(&platform) as _),
+            rights: Some(platform as _),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, state, async move {

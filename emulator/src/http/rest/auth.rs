@@ -27,7 +27,7 @@ pub(crate) fn check(
     authorization: Option<&str>,
     tenant: &str,
     users: &(dyn Fn(&str, &str) -> bool + Send + Sync),
-) -> Result<(), AuthFailure> {
+) -> Result<String, AuthFailure> {
     let value = authorization.ok_or(AuthFailure::Missing)?;
     let (scheme, encoded) = value.trim().split_once(' ').ok_or(AuthFailure::Malformed)?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -44,13 +44,14 @@ pub(crate) fn check(
         None => login,
     };
     if users(user, password) {
-        Ok(())
+        Ok(user.to_owned())
     } else {
         Err(AuthFailure::BadCredentials)
     }
 }
 
-/// Middleware: answers 401 with `WWW-Authenticate` unless the request carries valid basic auth.
+/// Middleware: answers 401 with `WWW-Authenticate` unless the request carries valid basic auth,
+/// and 403 when a device user reaches beyond its own devices ([`rights`](super::rights)).
 pub(crate) async fn require_basic_auth(
     State(shared): State<AppState>,
     request: Request,
@@ -61,7 +62,13 @@ pub(crate) async fn require_basic_auth(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     match check(authorization, &shared.state.tenant, shared.state.users.as_ref()) {
-        Ok(()) => next.run(request).await,
+        Ok(user) if super::rights::is_device_user(&user) => {
+            match super::rights::check(&shared, &user, request).await {
+                Ok(request) => next.run(request).await,
+                Err(error) => error.into_response(),
+            }
+        }
+        Ok(_) => next.run(request).await,
         Err(AuthFailure::Missing) => {
             RestError::unauthorized("Full authentication is required to access this resource").into_response()
         }
@@ -85,8 +92,14 @@ mod tests {
 
     #[test]
     fn accepts_with_and_without_tenant_prefix() {
-        assert_eq!(check(Some(&basic("t100/admin:secret")), "t100", &users), Ok(()));
-        assert_eq!(check(Some(&basic("admin:secret")), "t100", &users), Ok(()));
+        assert_eq!(
+            check(Some(&basic("t100/admin:secret")), "t100", &users),
+            Ok("admin".to_owned())
+        );
+        assert_eq!(
+            check(Some(&basic("admin:secret")), "t100", &users),
+            Ok("admin".to_owned())
+        );
         assert_eq!(
             check(Some(&basic("admin:sec:ret")), "t100", &users),
             Err(AuthFailure::BadCredentials)

@@ -32,6 +32,7 @@ mod media;
 mod paging;
 mod request;
 mod resource;
+mod rights;
 mod smartrest1;
 
 use std::future::Future;
@@ -77,6 +78,15 @@ pub struct RestState {
     pub external_ids: Option<Arc<dyn ExternalIdWriter>>,
     /// SmartREST 1.0 template collections (`POST /s`), if the platform has them.
     pub smartrest1: Option<Arc<dyn SmartRest1Templates>>,
+    /// Which devices device users (`device_*`) own; without it every user has full rights.
+    pub rights: Option<Arc<dyn DeviceRights>>,
+}
+
+/// Which managed objects a device user has rights on (docs/protocol.md §1.3).
+pub trait DeviceRights: Send + Sync {
+    /// Whether device user `user` has rights on managed object `managed_object_id`: it owns it
+    /// or the root device above it.
+    fn owns(&self, user: &str, managed_object_id: &str) -> bool;
 }
 
 /// SmartREST 1.0 template collections, registered over HTTP (`POST /s` with `X-Id`).
