@@ -11,7 +11,7 @@ use c8y_mqtt::client::{
     TransportKind, TrustRoots,
 };
 use c8y_mqtt::smartrest::MAX_PACKET_SIZE;
-use c8y_mqtt::templates::downstream::{ErrorCode, OperationKind, StaticDownstream};
+use c8y_mqtt::templates::downstream::{ErrorCode, OperationKind};
 use c8y_mqtt::templates::upstream::{CriticalAlarm, CustomMeasurement, DeviceCreation, Temperature};
 use c8y_mqtt::topic::XId;
 use c8y_mqtt_emulator::EmulatorEvent;
@@ -162,11 +162,16 @@ async fn downstream_lines_become_typed_events() {
         unreachable!()
     };
     assert_eq!(status.x_id(), "myXid");
-    let event = expect_event(&client, |e| matches!(e, Event::Downstream(_))).await;
+    // With no request of a child waiting, a `124` is the device's own id.
+    let event = expect_event(&client, |e| matches!(e, Event::ManagedObjectId { .. })).await;
     assert_eq!(
         event,
-        Event::Downstream(StaticDownstream::ManagedObjectId("4711".to_owned()))
+        Event::ManagedObjectId {
+            device: DEVICE.to_owned(),
+            id: "4711".to_owned()
+        }
     );
+    assert_eq!(client.managed_object_id().as_deref(), Some("4711"));
     let event = expect_event(&client, |e| matches!(e, Event::SmartRestError(_))).await;
     let Event::SmartRestError(line) = event else {
         unreachable!()

@@ -100,11 +100,11 @@ impl Entity {
     /// arrives as [`Event::ManagedObjectId`](super::Event::ManagedObjectId) and is then
     /// available from [`Entity::managed_object_id`].
     pub fn request_managed_object_id(&self) -> Result<Delivery, ClientError> {
-        let delivery = self.publish(GetManagedObjectId)?;
-        self.shared
-            .identities
-            .requested(self.external_id(), self.path.is_empty());
-        Ok(delivery)
+        // Waiting before the request is sent: the answer can come before `publish` returns.
+        let identities = &self.shared.identities;
+        identities.requested(self.external_id(), self.path.is_empty());
+        self.publish(GetManagedObjectId)
+            .inspect_err(|_| identities.withdrawn())
     }
 
     /// This entity's managed object id, once the platform told it

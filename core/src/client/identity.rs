@@ -43,6 +43,11 @@ impl Identities {
         state.asked_for_children |= !is_root;
     }
 
+    /// The newest request could not be sent.
+    pub(crate) fn withdrawn(&self) {
+        self.state.lock().waiting.pop_back();
+    }
+
     /// A `124` arrived: the external id it answers (`root` when unmatched but unambiguous), or
     /// `None` when it cannot be attributed.
     pub(crate) fn answered(&self, managed_object_id: &str, root: &str) -> Option<String> {
