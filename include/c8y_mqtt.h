@@ -344,6 +344,13 @@ enum c8y_event_type
    */
   C8Y_EVENT_KIND_OPERATION_RESUMED = 19,
   /**
+   * The platform refused a row this client sent, tied to its publish:
+   * `c8y_event_delivery_id`, `c8y_event_device_id`, and the `s/e` line as in
+   * `C8Y_EVENT_KIND_SMARTREST_ERROR` (code, text, fields). Its delivery ends
+   * `C8Y_DELIVERY_OUTCOME_REJECTED` unless it had ended before.
+   */
+  C8Y_EVENT_KIND_PUBLISH_REJECTED = 20,
+  /**
    * A kind this version of the header does not know.
    */
   C8Y_EVENT_KIND_OTHER = 99,
@@ -392,6 +399,11 @@ enum c8y_delivery_outcome
    * Dropped for another reason.
    */
   C8Y_DELIVERY_OUTCOME_DROPPED_OTHER = 6,
+  /**
+   * The platform refused the row (`s/e`); the `C8Y_EVENT_KIND_PUBLISH_REJECTED` event with
+   * the same delivery id has the line.
+   */
+  C8Y_DELIVERY_OUTCOME_REJECTED = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -691,6 +691,7 @@ const OPTION_NAMES: &[&str] = &[
     "not_authorized_retries",
     "last_will",
     "resumable_operations",
+    "rejection_window",
     "device_name",
     "device_type",
     "batching",
@@ -846,6 +847,9 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     }
     if let Some(list) = get::<Vec<String>>(options, "fail_unsupported")? {
         builder = builder.fail_unsupported(list);
+    }
+    if let Some(s) = get::<f64>(options, "rejection_window")? {
+        builder = builder.rejection_window(convert::seconds("rejection_window", s)?);
     }
     if let Some(list) = get::<Vec<String>>(options, "resumable_operations")? {
         builder = builder.resumable_operations(list);

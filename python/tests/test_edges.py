@@ -4,12 +4,14 @@ the last will."""
 
 from __future__ import annotations
 
+import pathlib
+import threading
 from typing import Any, Dict, List
 
 import pytest
 
 import c8y_mqtt
-from c8y_mqtt.errors import ConnectError, DeadlineExceededError
+from c8y_mqtt.errors import ConnectError, DeadlineExceededError, SmartRestError
 from c8y_mqtt.testing import Emulator, wait_until
 
 from .conftest import DEVICE
@@ -129,3 +131,46 @@ def test_the_last_will_runs_when_the_connection_is_cut(emulator: Emulator) -> No
         wait_until(lambda: emulator.events(source=DEVICE, type="c8y_ConnectionEvent"))
         [event] = emulator.events(source=DEVICE, type="c8y_ConnectionEvent")
         assert event["text"] == "Device connection was lost."
+
+
+def test_a_refused_row_fails_its_future_and_names_its_delivery(emulator: Emulator) -> None:
+    with c8y_mqtt.Client(**options(emulator, rejection_window=2.0)) as client:
+        client.wait_connected(15)
+        future = client.send_static(503, ["c8y_Restart"], future=True)
+        with pytest.raises(SmartRestError) as caught:
+            future.result(timeout=10)
+        assert caught.value.smartrest_code == 50
+        [event] = events_of(client, "publish_rejected")
+        assert (event.code, event.template, event.values) == (50, "503", [DEVICE])
+        assert event.delivery_id is not None
+        assert isinstance(event.exception(), SmartRestError)
+
+
+def test_credentials_are_never_written_through_a_symbolic_link(emulator: Emulator, tmp_path: pathlib.Path) -> None:
+    emulator.register_device("boot2")
+    target = tmp_path / "elsewhere"
+    link = tmp_path / "credentials"
+    link.symlink_to(target)
+    planted = tmp_path / "credentials.tmp"
+    planted.write_text("planted")
+    outcome: Dict[str, Any] = {}
+
+    def register() -> None:
+        try:
+            c8y_mqtt.register(
+                emulator.host, "boot2", emulator.bootstrap_password, link,
+                port=emulator.port, transport="tcp", bootstrap_user=emulator.bootstrap_user,
+                poll_interval=0.1, timeout=15,
+            )
+        except c8y_mqtt.C8yError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=register)
+    thread.start()
+    wait_until(lambda: ("boot2", "PENDING_ACCEPTANCE") in emulator.device_requests())
+    emulator.accept_device_request("boot2")
+    thread.join(20)
+    assert "symbolic link" in str(outcome.get("error")), outcome
+    assert not target.exists(), "nothing written through the link"
+    assert planted.read_text() == "planted"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials", "credentials.tmp"]

@@ -288,6 +288,7 @@ pub struct Config {
     pub(crate) device_creation: Option<DeviceCreation>,
     pub(crate) last_will: Option<LastWill>,
     pub(crate) request_managed_object_id: bool,
+    pub(crate) rejection_window: Duration,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
     pub(crate) operations: OperationOptions,
@@ -475,6 +476,7 @@ pub struct ConfigBuilder {
     device_creation: DeviceCreationSetting,
     last_will: Option<Upstream>,
     pub(super) request_managed_object_id: bool,
+    rejection_window: Duration,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
 }
@@ -506,6 +508,7 @@ impl ConfigBuilder {
             device_creation: DeviceCreationSetting::Default,
             last_will: None,
             request_managed_object_id: false,
+            rejection_window: Duration::ZERO,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
         }
@@ -532,6 +535,18 @@ impl ConfigBuilder {
     /// CONNECT packet with the client id and credentials (checked by [`ConfigBuilder::build`]).
     pub fn last_will(mut self, template: impl Into<Upstream>) -> Self {
         self.last_will = Some(template.into());
+        self
+    }
+
+    /// Holds the outcome of each single-row static publish for `window` after its PUBACK, so
+    /// that a refusal on `s/e` ends it as [`DeliveryOutcome::Rejected`](super::DeliveryOutcome::Rejected)
+    /// instead of acknowledged. The platform processes a row after acknowledging it, so its
+    /// error line usually comes after the PUBACK; without a window (the default) such a
+    /// refusal is still reported as [`Event::PublishRejected`](super::Event::PublishRejected)
+    /// with the delivery id, but the outcome already said acknowledged. The cost: outcomes
+    /// come `window` later.
+    pub fn rejection_window(mut self, window: Duration) -> Self {
+        self.rejection_window = window;
         self
     }
 
@@ -780,6 +795,7 @@ impl ConfigBuilder {
             device_creation,
             last_will,
             request_managed_object_id: self.request_managed_object_id,
+            rejection_window: self.rejection_window,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
             operations: self.operations,

@@ -139,7 +139,9 @@ impl Entity {
         let mode = options.mode.unwrap_or(self.shared.config.mode);
         let topic = self.topic(mode.for_template(template.template_id()));
         let payloads = template.to_payloads(&topic, qos)?;
-        publish_payloads(&self.shared, topic, payloads, qos, true)
+        // A single row can be tied to an `s/e` line naming its template.
+        let template_id = (payloads.len() == 1).then(|| template.template_id());
+        enqueue(&self.shared, topic, payloads, qos, true, None, template_id)
     }
 
     /// Creates the child device `id` below this entity (template 101 on this entity's topic)
@@ -208,6 +210,19 @@ pub(crate) fn publish_gated(
     batchable: bool,
     gate: Option<String>,
 ) -> Result<Delivery, ClientError> {
+    enqueue(shared, topic, payloads, qos, batchable, gate, None)
+}
+
+/// Checks the payloads against the size limit and queues them.
+fn enqueue(
+    shared: &Shared,
+    topic: String,
+    payloads: Vec<String>,
+    qos: QoS,
+    batchable: bool,
+    gate: Option<String>,
+    template: Option<u16>,
+) -> Result<Delivery, ClientError> {
     shared.check_running()?;
     for payload in &payloads {
         crate::smartrest::check_packet_size(&topic, payload.len(), qos).map_err(|e| {
@@ -223,6 +238,7 @@ pub(crate) fn publish_gated(
         qos,
         batchable,
         gate,
+        template,
     })?;
     shared.report(dropped);
     Ok(delivery)
