@@ -896,12 +896,15 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
 /// once; use ``wait_connected()`` to wait. Options (keyword only): ``port``, ``transport``
 /// ("tls" default, "tcp", "ws", "wss"), ``tenant``/``user``/``password`` or
 /// ``cert_pem``/``key_pem``, ``ca_pem``, ``xid``, ``keep_alive`` (s), ``connect_timeout`` (s),
-/// ``qos`` (default 1), ``processing_mode`` ("s", "t", "q", "c"), ``create_device``,
+/// ``qos`` (default 1), ``processing_mode`` ("s", "t", "q", "c"; measurements and events
+/// only), ``create_device`` (default True: ``100`` after every connect; False turns it off),
 /// ``device_name``, ``device_type``, ``batching`` (linger in s), ``max_inflight``,
 /// ``max_queued``, ``delivery_events``, ``persistence_dir``, ``fail_unsupported`` (list of
-/// fragments), ``fail_executing_on_start``, ``json_operations``, ``json_errors``,
-/// ``collections`` ({X-ID: creation rows}), ``operation_responses`` ([(X-ID, msg id)]),
-/// ``reconnect_delay`` (s).
+/// fragments), ``fail_executing_on_start`` (default True), ``resumable_operations`` (list of
+/// fragments), ``json_operations``, ``json_errors``, ``collections`` ({X-ID: creation rows}),
+/// ``operation_responses`` ([(X-ID, msg id)]), ``reconnect_delay`` (s), ``last_will``
+/// ((template id, fields)), ``request_managed_object_id``, ``not_authorized_retries``,
+/// ``rejection_window`` (s).
 ///
 /// The client is also the device's ``Device`` handle: ``client.send_measurement(...)``.
 /// Use it as a context manager: leaving the block flushes (up to 10 s) and closes.

@@ -19,10 +19,13 @@
 //!   [`Client::smartrest2`], responses as events; [`smartrest1`] and [`json`] as thin APIs
 //!   ([`Client::smartrest1`], [`Client::json`]).
 //!
-//! After every (re)connect the client subscribes the configured downstream topics, waits for
-//! SUBACK, publishes `500` (pending operations), then replays its outbox: QoS ≥ 1 messages stay
-//! in the SDK's outbox until PUBACK, so a dropped connection loses none of them (they may arrive
-//! twice). CONNACK refusals other than "server unavailable" stop the client instead of retrying.
+//! After every (re)connect the client creates the device (`100`, unless turned off), subscribes
+//! the configured downstream topics, waits for SUBACK (refused topics are reported and retried
+//! with backoff), publishes `500` (pending operations), then replays its outbox: QoS ≥ 1
+//! messages stay in the SDK's outbox until PUBACK, so a dropped connection loses none of them
+//! (they may arrive twice). CONNACK refusals other than "server unavailable" stop the client
+//! instead of retrying (CONNACK 5 after a few retries), and so does an untrusted server
+//! certificate. See the README's table of defaults.
 //! Logging goes through `tracing` and is silent unless the application installs a subscriber.
 //!
 //! Threading: every method may be called from any thread; internal locks are never held while
