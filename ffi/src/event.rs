@@ -214,23 +214,11 @@ impl c8y_event {
             Event::PublishRejected { device, line, .. } => {
                 e.kind = c8y_event_type::C8yEventKindPublishRejected;
                 e.device = Some(c_string(device.as_str()));
-                e.code = u32::from(line.code);
-                e.text = Some(c_string(line.text.as_str()));
-                e.fields = [line.template.clone(), line.text.clone()]
-                    .iter()
-                    .chain(&line.extra)
-                    .map(|s| c_string(s.as_str()))
-                    .collect();
+                e.set_error_line(line);
             }
             Event::SmartRestError(line) => {
                 e.kind = c8y_event_type::C8yEventKindSmartrestError;
-                e.code = u32::from(line.code);
-                e.text = Some(c_string(line.text.as_str()));
-                e.fields = [line.template.clone(), line.text.clone()]
-                    .iter()
-                    .chain(&line.extra)
-                    .map(|s| c_string(s.as_str()))
-                    .collect();
+                e.set_error_line(line);
             }
             Event::TemplateStatus(status) => {
                 e.kind = c8y_event_type::C8yEventKindTemplateStatus;
@@ -319,6 +307,17 @@ impl c8y_event {
         }
         e.event = event;
         e
+    }
+
+    /// Code, text and fields `[template, text, extra...]` of an `s/e` line.
+    fn set_error_line(&mut self, line: &c8y_mqtt::templates::downstream::ErrorLine) {
+        self.code = u32::from(line.code);
+        self.text = Some(c_string(line.text.as_str()));
+        self.fields = [line.template.as_str(), line.text.as_str()]
+            .into_iter()
+            .chain(line.extra.iter().map(String::as_str))
+            .map(c_string)
+            .collect();
     }
 
     /// The Rust event.

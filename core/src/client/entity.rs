@@ -198,23 +198,12 @@ pub(crate) fn publish_payloads(
     qos: QoS,
     batchable: bool,
 ) -> Result<Delivery, ClientError> {
-    publish_gated(shared, topic, payloads, qos, batchable, None)
+    enqueue(shared, topic, payloads, qos, batchable, None, None)
 }
 
-/// [`publish_payloads`] held back while `gate` is closed (see [`Message::gate`]).
-pub(crate) fn publish_gated(
-    shared: &Shared,
-    topic: String,
-    payloads: Vec<String>,
-    qos: QoS,
-    batchable: bool,
-    gate: Option<String>,
-) -> Result<Delivery, ClientError> {
-    enqueue(shared, topic, payloads, qos, batchable, gate, None)
-}
-
-/// Checks the payloads against the size limit and queues them.
-fn enqueue(
+/// Checks the payloads against the size limit and queues them, held back while `gate` is
+/// closed (see [`Message::gate`]) and tagged with the row's `template` id.
+pub(crate) fn enqueue(
     shared: &Shared,
     topic: String,
     payloads: Vec<String>,

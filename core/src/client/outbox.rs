@@ -641,35 +641,18 @@ impl Outbox {
     /// Gives up the entries held by `gate` ([`DropReason::CollectionFailed`]); later entries
     /// are not held. Returns the finished deliveries.
     pub fn fail_gate(&self, gate: &str) -> Vec<Finished> {
-        let mut finished = Vec::new();
-        let mut files = Vec::new();
-        {
+        let keys: Vec<u64> = {
             let mut inner = self.inner.lock();
             inner.closed_gates.retain(|g| &**g != gate);
-            let keys: Vec<u64> = inner
+            inner
                 .entries
                 .iter()
                 .filter(|(_, e)| e.gate.as_deref() == Some(gate))
                 .map(|(key, _)| key)
-                .collect();
-            for key in keys {
-                if let Some(entry) = inner.entries.remove(key) {
-                    inner.bytes -= entry.payload.len();
-                    files.extend(entry.file);
-                    if let Some(outcome) = entry
-                        .completion
-                        .part_done(DeliveryOutcome::Dropped(DropReason::CollectionFailed))
-                    {
-                        finished.push((entry.delivery, outcome));
-                    }
-                }
-            }
-        }
-        persistence::remove_files(&files);
-        if !finished.is_empty() && self.is_empty() {
-            self.emptied.notify_waiters();
-        }
-        finished
+                .collect()
+        };
+        let outcome = DeliveryOutcome::Dropped(DropReason::CollectionFailed);
+        self.remove_entries(&keys, |entry| entry.completion.part_done(outcome))
     }
 
     /// Hands entries back that could not be passed on after [`Outbox::take_submissions`]: they
@@ -689,17 +672,51 @@ impl Outbox {
 
     /// Completes entries (acknowledged or sent); returns the deliveries this finished.
     pub fn complete(&self, entries: &[u64], outcome: DeliveryOutcome) -> Vec<Finished> {
+        self.remove_entries(entries, |entry| entry.completion.part_done(outcome))
+    }
+
+    /// Completes acknowledged entries like [`Outbox::complete`] with
+    /// [`DeliveryOutcome::Acknowledged`], and records the rows of known template in `rows` so
+    /// that a later `s/e` line can be tied to them. With `hold`, those rows' deliveries are not
+    /// finished yet: the caller finishes them ([`AckedRow::finish`]) when no rejection came in
+    /// time.
+    pub(crate) fn acknowledge(&self, entries: &[u64], hold: bool, rows: &mut Vec<AckedRow>) -> Vec<Finished> {
+        self.remove_entries(entries, |entry| {
+            if let Some(template) = entry.template {
+                rows.push(AckedRow {
+                    template,
+                    delivery: entry.delivery,
+                    topic: entry.topic,
+                    completion: hold.then(|| Arc::clone(&entry.completion)),
+                });
+                if hold {
+                    return None;
+                }
+            }
+            entry.completion.part_done(DeliveryOutcome::Acknowledged)
+        })
+    }
+
+    /// Removes these entries (those still queued), ending each with `end`; deletes their files
+    /// outside the lock and wakes a waiting flush when the outbox is settled.
+    fn remove_entries(
+        &self,
+        entries: &[u64],
+        mut end: impl FnMut(Entry) -> Option<DeliveryOutcome>,
+    ) -> Vec<Finished> {
         let mut finished = Vec::new();
         let mut files = Vec::new();
         let mut emptied = {
             let mut inner = self.inner.lock();
             for key in entries {
-                if let Some(entry) = inner.entries.remove(*key) {
-                    inner.bytes -= entry.payload.len();
-                    files.extend(entry.file);
-                    if let Some(outcome) = entry.completion.part_done(outcome) {
-                        finished.push((entry.delivery, outcome));
-                    }
+                let Some(mut entry) = inner.entries.remove(*key) else {
+                    continue;
+                };
+                inner.bytes -= entry.payload.len();
+                files.extend(entry.file.take());
+                let delivery = entry.delivery;
+                if let Some(outcome) = end(entry) {
+                    finished.push((delivery, outcome));
                 }
             }
             if !files.is_empty() {
@@ -709,55 +726,6 @@ impl Outbox {
         };
         if !files.is_empty() {
             // Outside the lock (file-system work); a flush waits for it.
-            persistence::remove_files(&files);
-            let mut inner = self.inner.lock();
-            inner.removing_files -= 1;
-            emptied = inner.is_settled();
-        }
-        if emptied {
-            self.emptied.notify_waiters();
-        }
-        finished
-    }
-
-    /// Completes acknowledged entries like [`Outbox::complete`] with
-    /// [`DeliveryOutcome::Acknowledged`], and records the rows of known template in `rows` so
-    /// that a later `s/e` line can be tied to them. With `hold`, those rows' deliveries are not
-    /// finished yet: the caller finishes them ([`AckedRow::finish`]) when no rejection came in
-    /// time.
-    pub(crate) fn acknowledge(&self, entries: &[u64], hold: bool, rows: &mut Vec<AckedRow>) -> Vec<Finished> {
-        let mut finished = Vec::new();
-        let mut files = Vec::new();
-        let mut emptied = {
-            let mut inner = self.inner.lock();
-            for key in entries {
-                let Some(entry) = inner.entries.remove(*key) else {
-                    continue;
-                };
-                inner.bytes -= entry.payload.len();
-                files.extend(entry.file);
-                let held = match entry.template {
-                    Some(template) => {
-                        rows.push(AckedRow {
-                            template,
-                            delivery: entry.delivery,
-                            topic: entry.topic,
-                            completion: hold.then(|| Arc::clone(&entry.completion)),
-                        });
-                        hold
-                    }
-                    None => false,
-                };
-                if !held && let Some(outcome) = entry.completion.part_done(DeliveryOutcome::Acknowledged) {
-                    finished.push((entry.delivery, outcome));
-                }
-            }
-            if !files.is_empty() {
-                inner.removing_files += 1;
-            }
-            inner.is_settled()
-        };
-        if !files.is_empty() {
             persistence::remove_files(&files);
             let mut inner = self.inner.lock();
             inner.removing_files -= 1;
