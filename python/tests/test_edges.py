@@ -174,3 +174,36 @@ def test_credentials_are_never_written_through_a_symbolic_link(emulator: Emulato
     assert not target.exists(), "nothing written through the link"
     assert planted.read_text() == "planted"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials", "credentials.tmp"]
+
+
+def test_with_persistence_a_restart_hands_back_the_restart_and_fails_the_rest(
+    emulator: Emulator, tmp_path: pathlib.Path
+) -> None:
+    store = str(tmp_path / "store")
+    with c8y_mqtt.Client(**options(emulator, persistence_dir=store)) as client:
+        client.wait_connected(15)
+        wait_until(lambda: ("s/us", b"500") in emulator.publishes())
+        ids = []
+        for fragment in ({"c8y_Restart": {}}, {"c8y_Command": {"text": "reboot"}}):
+            ids.append(emulator.create_operation(DEVICE, fragment)["id"])
+            op = next(iter(client.operations(timeout=10)))
+            assert isinstance(op, c8y_mqtt.Operation)
+            op.executing()
+            emulator.wait_for_operation_status(ids[-1], "EXECUTING")
+    restart, command = ids
+    # The next run on the same directory: the restart comes back, the command is failed.
+    with c8y_mqtt.Client(**options(emulator, persistence_dir=store)) as client:
+        client.wait_connected(15)
+        [resumed] = events_of(client, "operation_resumed")
+        op = resumed.operation
+        assert op is not None and (op.fragment, op.device) == ("c8y_Restart", DEVICE)
+        op.succeed()
+        emulator.wait_for_operation_status(restart, "SUCCESSFUL")
+        failed = emulator.wait_for_operation_status(command, "FAILED")
+        assert failed["failureReason"] == REASON
+    # Once only.
+    with c8y_mqtt.Client(**options(emulator, persistence_dir=store)) as client:
+        client.wait_connected(15)
+        client.flush(10)
+        kinds = [e.kind for e in client.events(timeout=0.5) if isinstance(e, c8y_mqtt.Event)]
+        assert "operation_resumed" not in kinds
