@@ -277,6 +277,7 @@ pub struct Config {
     pub(crate) outbox: OutboxLimits,
     pub(crate) subscriptions: Subscriptions,
     pub(crate) batching_linger: Option<Duration>,
+    #[cfg_attr(not(feature = "websocket"), allow(dead_code))]
     pub(crate) ws_path: String,
     pub(crate) max_inflight: u16,
     pub(crate) event_capacity: usize,
@@ -593,6 +594,20 @@ impl ConfigBuilder {
         }
         if self.proxy.as_ref().is_some_and(|p| p.host.is_empty()) {
             return Err(ConfigError::Missing("proxy host"));
+        }
+        #[cfg(not(feature = "http-proxy"))]
+        if self.proxy.is_some() {
+            return Err(ConfigError::Invalid {
+                name: "proxy".to_owned(),
+                reason: "this build of c8y-mqtt has no HTTP proxy support (feature `http-proxy`)".to_owned(),
+            });
+        }
+        #[cfg(not(feature = "websocket"))]
+        if matches!(self.transport, TransportKind::Ws | TransportKind::Wss) {
+            return Err(ConfigError::Invalid {
+                name: "transport".to_owned(),
+                reason: "this build of c8y-mqtt has no WebSocket support (feature `websocket`)".to_owned(),
+            });
         }
         let credentials = self.credentials.ok_or(ConfigError::Missing("credentials"))?;
         if matches!(credentials, Credentials::Certificate { .. }) && self.transport != TransportKind::Tls {
