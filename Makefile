@@ -203,16 +203,16 @@ python-wheel: python-venv
 
 ## The pytest suite (against the emulator), then the stub checks of both native modules.
 python-test: python-wheel
-	set -o pipefail; cd python && ../$(PY) -m pytest -q 2>&1 | tee ../$(PY_TEST_LOG)
-	cd python && ../$(PY) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt
-	cd python && ../$(PY) -m mypy.stubtest c8y_mqtt_emulator._native
+	set -o pipefail; cd python && $(abspath $(PY)) -m pytest -q 2>&1 | tee $(abspath $(PY_TEST_LOG))
+	cd python && $(abspath $(PY)) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt
+	cd python && $(abspath $(PY)) -m mypy.stubtest c8y_mqtt_emulator._native
 
-## ---- Issue 7: benchmark peers and faces, scale, footprint (BENCHMARKS.md) ----
+## ---- Benchmarks: peers and faces, scale, footprint (BENCHMARKS.md) ----
 ## `make bench` compares, in one run against one mosquitto: bare rumqttc, the SDK's Rust, C and
 ## Python faces, Paho C and paho-mqtt. BENCH_FACES=rust runs without the C and Python faces
 ## (their rows then say "not run"); a face or peer that is selected but missing fails the run.
 BENCH_DIR := target/bench
-BENCH_PEERS ?= /work/shared/bench
+BENCH_PEERS ?= examples/bench/peers
 BENCH_FACES ?= rust,c,python
 BENCH_VENV := $(BENCH_DIR)/venv
 BENCH_PY := $(BENCH_VENV)/bin/python

@@ -1,5 +1,5 @@
 //! Login: which principal a CONNECT's credentials (or the TLS client certificate) name, or which
-//! CONNACK code refuses them (reference §1.3, §1.5).
+//! CONNACK code refuses them (docs/protocol.md §1.3, §1.5).
 //!
 //! Decisions where the reference is ambiguous:
 //! * no username, or an empty password → 5 (the table says 4 is "not used for empty password");
@@ -127,7 +127,7 @@ impl Credentials {
         }
     }
 
-    /// Adds or replaces a user (as the registration flow will in a later phase).
+    /// Adds or replaces a user (as the bootstrap registration flow does).
     pub fn set_user(&mut self, name: &str, password: &str) {
         self.users.insert(name.to_owned(), password.to_owned());
     }

@@ -14,7 +14,7 @@ use crate::auth::Credentials;
 use crate::cumulocity::CumulocityPlatform;
 use crate::model::{AcceptError, DeviceRequest, parse_id};
 
-/// External id type of SmartREST 1.0 collections (reference §7.4).
+/// External id type of SmartREST 1.0 collections (docs/protocol.md §7.4).
 const SMARTREST1_IDENTIFIER: &str = "c8y_SmartRestDeviceIdentifier";
 use crate::api::{ApiExecutor, ApiRequest, RequestContext};
 use crate::rest::{ExternalIdWriter, RestState, SmartRest1Templates, serve};

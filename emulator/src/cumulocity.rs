@@ -10,7 +10,7 @@
 //!
 //! Decisions where the reference is open:
 //! * subscriptions (other than the bootstrap user's) are allowed only once the device exists
-//!   (reference §1.6): clients send `100` (or any static row) before subscribing;
+//!   (docs/protocol.md §1.6): clients send `100` (or any static row) before subscribing;
 //! * a bootstrap poll for an id that was never registered registers it as PENDING_ACCEPTANCE and
 //!   gets no reply (as the real UI lists unknown polling devices); after acceptance every poll
 //!   gets the same credentials again (a device that missed the reply can poll once more);

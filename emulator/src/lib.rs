@@ -9,7 +9,7 @@
 //! one session per device id, QoS 0/1/2 both ways, keep-alive, last will, the 16184-byte limit,
 //! and fault injection. The platform model plugs in through [`Platform`] and [`Outbox`]; the
 //! default platform is [`CumulocityPlatform`]: the in-memory tenant model ([`model`]), static
-//! SmartREST processing, bootstrap, and operation delivery (reference §3, §5).
+//! SmartREST processing, bootstrap, and operation delivery (docs/protocol.md §3, §5).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

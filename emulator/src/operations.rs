@@ -1,5 +1,5 @@
 //! Operations on the MQTT side: the status templates 501–507 with the side effects of
-//! SUCCESSFUL (reference §5.6, §5.8), the static `s/ds` rendering of a stored operation
+//! SUCCESSFUL (docs/protocol.md §5.6, §5.8), the static `s/ds` rendering of a stored operation
 //! (§5.7, through the core's [`Operation`] and [`OperationKind`]), and [`OperationRenderer`], the
 //! hook through which other engines (SmartREST 2.0 response templates, JSON
 //! `devicecontrol/notifications`) add their renderings of every delivered operation.

@@ -1,6 +1,6 @@
 //! Static SmartREST processing: every row of a publish on `s/us`, `t/us`, `q/us`, `c/us` (and
 //! their child levels) is decoded with the core's codec, validated with
-//! [`Upstream::parse`], and applied to the model as reference §5 describes. A bad row gives one
+//! [`Upstream::parse`], and applied to the model as docs/protocol.md §5 describes. A bad row gives one
 //! `s/e` line ([`ErrorLine`]) and never stops the rows after it.
 //!
 //! Decisions where the reference is open:

@@ -55,7 +55,7 @@ impl From<String> for Secret {
     }
 }
 
-/// How the client reaches the platform (reference §1.2).
+/// How the client reaches the platform (docs/protocol.md §1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TransportKind {
     /// MQTT over plain TCP (port 1883). For local development only.
@@ -86,7 +86,7 @@ impl TransportKind {
     }
 }
 
-/// How the device logs in (reference §1.3).
+/// How the device logs in (docs/protocol.md §1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
@@ -435,7 +435,7 @@ impl ConfigBuilder {
 
     /// Creates the device (template 100) right after the first accepted CONNACK and waits for
     /// its PUBACK before subscribing, as the platform refuses subscriptions of a device that
-    /// does not exist yet (reference §1.6, §11.1). Sent until acknowledged once per client;
+    /// does not exist yet (docs/protocol.md §1.6, §11.1). Sent until acknowledged once per client;
     /// later reconnects go straight to subscribing. Off by default.
     pub fn create_device(mut self, creation: DeviceCreation) -> Self {
         self.device_creation = Some(creation);

@@ -5,7 +5,7 @@
 //! [`succeed`](ReceivedOperation::succeed), [`fail`](ReceivedOperation::fail)). The options
 //! ([`OperationOptions`]) add automatic failing of unsupported operations and `507` at start-up.
 //!
-//! Decisions (reference §5.6, §10, §11.1, §11.2, §11.5):
+//! Decisions (docs/protocol.md §5.6, §10, §11.1, §11.2, §11.5):
 //! * **Lifecycle templates**: `504`/`505`/`506` when the operation id is known (JSON, or a
 //!   SmartREST 2.0 template with an `id` pattern), `501`/`502`/`503` with the fragment otherwise
 //!   (static lines carry no id). They are published on the *target* device's topic: `s/us` for

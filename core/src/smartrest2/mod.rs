@@ -1,4 +1,4 @@
-//! SmartREST 2.0: custom template collections and the use lines that apply them (reference §7).
+//! SmartREST 2.0: custom template collections and the use lines that apply them (docs/protocol.md §7).
 //!
 //! * [`request`]: request templates (`10` rows), one [`Request`] variant per supported
 //!   API/method combination, columns fixed or left for use time ([`Slot`]).

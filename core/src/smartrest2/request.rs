@@ -1,4 +1,4 @@
-//! Request templates: the `10` rows of a SmartREST 2.0 collection (reference §7.5).
+//! Request templates: the `10` rows of a SmartREST 2.0 collection (docs/protocol.md §7.5).
 //!
 //! ```text
 //! 10,<msgId>,<method>,<api>,<response>,<selector columns…>,<path>,<type>,<value>,…
@@ -243,7 +243,7 @@ impl Request {
         !matches!(self, Self::InventoryGet { .. })
     }
 
-    /// True when the platform supports `method` on `api` (reference §7.3).
+    /// True when the platform supports `method` on `api` (docs/protocol.md §7.3).
     pub fn is_supported(method: Method, api: Api) -> bool {
         matches!(
             (method, api),

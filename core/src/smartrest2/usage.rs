@@ -1,5 +1,5 @@
 //! Use lines: `<msgId>,<values…>` published on `s/uc/<X-ID>` (or `s/ud`) to apply a request
-//! template (reference §7.5).
+//! template (docs/protocol.md §7.5).
 //!
 //! A use line carries one value for every column the template leaves empty, in template order:
 //! selector columns first, then custom values (a `FLAG` never takes one). INVENTORY templates

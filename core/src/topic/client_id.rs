@@ -1,4 +1,4 @@
-//! [`ClientId`]: the MQTT client identifier a Cumulocity device connects with (reference §1.4,
+//! [`ClientId`]: the MQTT client identifier a Cumulocity device connects with (docs/protocol.md §1.4,
 //! §7.7), and [`ClientIdError`].
 
 use std::fmt;
@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::id::{self, DeviceId, IdError, IdKind, XId};
 
-/// The MQTT client id `[d:]<deviceId>[:<defaultX-ID>]` (reference §1.4).
+/// The MQTT client id `[d:]<deviceId>[:<defaultX-ID>]` (docs/protocol.md §1.4).
 ///
 /// The connection type is always `d` (device), the only one documented. The device id becomes the
 /// device's `c8y_Serial` external id; the optional default X-ID selects the SmartREST 2.0

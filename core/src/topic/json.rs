@@ -1,4 +1,4 @@
-//! JSON via MQTT topics `[<mode>/]<api>/<resource>/<action>[/<id>]` (reference §10):
+//! JSON via MQTT topics `[<mode>/]<api>/<resource>/<action>[/<id>]` (docs/protocol.md §10):
 //! [`JsonResource`], [`JsonAction`], the validated [`JsonTopic`] and [`JsonTopicError`].
 
 use std::fmt;
@@ -53,7 +53,7 @@ impl JsonResource {
         Self::ALL.into_iter().find(|r| r.api() == api)
     }
 
-    /// Whether the platform supports `action` on this resource (reference §10 table):
+    /// Whether the platform supports `action` on this resource (docs/protocol.md §10 table):
     ///
     /// | resource | create | createBulk | update | delete |
     /// |---|---|---|---|---|
@@ -189,7 +189,7 @@ pub enum JsonTopicError {
     Id(IdError),
 }
 
-/// A validated JSON via MQTT topic: `[<mode>/]<api>/<resource>/<action>[/<id>]` (reference §10).
+/// A validated JSON via MQTT topic: `[<mode>/]<api>/<resource>/<action>[/<id>]` (docs/protocol.md §10).
 ///
 /// Only combinations in the reference's table can be built ([`JsonResource::supports`]);
 /// `update` and `delete` carry an [`ObjectId`], `create` and `createBulk` do not. A persistent

@@ -1,10 +1,10 @@
-//! [`ProcessingMode`]: the first topic level of an upstream topic (reference §2.3).
+//! [`ProcessingMode`]: the first topic level of an upstream topic (docs/protocol.md §2.3).
 
 use std::fmt;
 use std::str::FromStr;
 
 /// How the platform processes what a device publishes, chosen by the topic's first level
-/// (reference §2.3). Downstream and special topics always use `s`.
+/// (docs/protocol.md §2.3). Downstream and special topics always use `s`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ProcessingMode {
     /// `s/`: stored, processed in real time, notifications sent. The default.
@@ -42,7 +42,7 @@ impl ProcessingMode {
         }
     }
 
-    /// Whether data sent in this mode is stored by the platform (reference §2.3): persistent
+    /// Whether data sent in this mode is stored by the platform (docs/protocol.md §2.3): persistent
     /// (`s`) and quiescent (`q`) are; transient (`t`) and CEP (`c`) only reach real-time
     /// processing.
     pub fn stores_data(self) -> bool {

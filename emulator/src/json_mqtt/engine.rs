@@ -1,4 +1,4 @@
-//! JSON over MQTT publishes → [`ApiRequest`]s (reference §10).
+//! JSON over MQTT publishes → [`ApiRequest`]s (docs/protocol.md §10).
 //!
 //! * `create`: the payload is the REST body. For events, alarms and measurements the `source`
 //!   is overwritten: removed from the body so that the model fills in the request's device, and

@@ -1,4 +1,4 @@
-//! The JSON errors published on `error` (reference §10):
+//! The JSON errors published on `error` (docs/protocol.md §10):
 //! `{"error":"undefined/validationError","message":"…","messageId":3}`.
 //!
 //! The reference shows one example, with `error` = `undefined/validationError`. The other kinds

@@ -1,7 +1,7 @@
 //! [`ApiRequest`]s on the model: every variant on every resource, with the REST API's errors.
 //!
 //! * The request's device (`RequestContext::device`, a `c8y_Serial`) is auto-created as a root
-//!   device when unknown, as any MQTT publish does (reference §5.1).
+//!   device when unknown, as any MQTT publish does (docs/protocol.md §5.1).
 //! * `Create` of a measurement, event or alarm: `source` is the request's device unless the body
 //!   names an existing managed object; `time` defaults to now; `type` is mandatory (422). Alarms
 //!   also need `text` and `severity` and are de-duplicated by (source, type). Transient requests

@@ -1,4 +1,4 @@
-//! The SmartREST 1.0 over MQTT engine (reference §8): collections registered by an API call, and
+//! The SmartREST 1.0 over MQTT engine (docs/protocol.md §8): collections registered by an API call, and
 //! request rows on `s/ul/<X-ID>` turned into REST requests on our resources, answered on
 //! `s/dl/<X-ID>`.
 //!

@@ -1,5 +1,5 @@
 //! Turning one checked SmartREST 2.0 use line into the [`ApiRequest`] its request template
-//! describes (reference §7.5).
+//! describes (docs/protocol.md §7.5).
 //!
 //! * Selector columns come from the template when fixed there, else from the use line.
 //! * Custom values are written into the body at their dotted path (`c8y_MyMeasurement.M.value`

@@ -1,6 +1,6 @@
 //! Event templates: a basic event (400), location updates (401, and 402 which also moves the
 //! device), removing fragments from an event (407) and the device parameter update event (408).
-//! Reference §5.5.
+//! docs/protocol.md §5.5.
 
 use super::split::ListRows;
 use super::{mandatory, missing, name_list, optional_text, read_names, read_optional, read_required};

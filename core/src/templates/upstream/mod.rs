@@ -1,6 +1,6 @@
 //! Upstream static templates (device → platform, published on `s/us` or a child's `s/us/<id>`):
 //! one type per template, each implementing [`UpstreamTemplate`], and the [`Upstream`] enum that
-//! gathers them for rendering and for parsing what a device publishes (reference §5.1–§5.6).
+//! gathers them for rendering and for parsing what a device publishes (docs/protocol.md §5.1–§5.6).
 //!
 //! | family | templates |
 //! |---|---|

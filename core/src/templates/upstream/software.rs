@@ -1,5 +1,5 @@
 //! Software templates: the legacy software list (116), Advanced Software Management's installed
-//! list (140 set, 141 append, 142 remove) and the supported software types (143). Reference §5.2,
+//! list (140 set, 141 append, 142 remove) and the supported software types (143). docs/protocol.md §5.2,
 //! §11.7 (long lists are sent as a 140 row followed by 141 rows).
 
 use super::split::ListRows;
