@@ -4,7 +4,7 @@
 //! hook through which other engines (SmartREST 2.0 response templates, JSON
 //! `devicecontrol/notifications`) add their renderings of every delivered operation.
 //!
-//! Decisions where the reference is open:
+//! Decisions where docs/protocol.md is open:
 //! * 501–503 with no operation in the needed status give `50,<id>,No <STATUS> operation with
 //!   fragment <f> for device id <moId>` on `s/e` (the platform's text is not documented);
 //! * 504–506 on an operation of another device (or an unknown id) give

@@ -180,7 +180,7 @@ pub enum CollectionError {
         error: DefinitionError,
     },
     /// Two templates share a message id. Request and response templates share one id space:
-    /// the reference says "unique within collection", and a collection holds both kinds.
+    /// docs/protocol.md says "unique within collection", and a collection holds both kinds.
     #[error("duplicate message id {msg_id:?}")]
     DuplicateMsgId {
         /// The id used twice.

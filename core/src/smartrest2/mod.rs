@@ -12,7 +12,7 @@
 //!
 //! Everything is written with the codec's `RowBuilder` and read with `decode` + `FieldReader`.
 //!
-//! Choices where the reference is silent or ambiguous:
+//! Choices where docs/protocol.md is silent or ambiguous:
 //! * Words (methods, APIs, value types, `true`/`false`) are read in any letter case and written
 //!   in the documented upper (lower for booleans) case.
 //! * An empty custom value type means `STRING`, the documented default type.

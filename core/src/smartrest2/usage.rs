@@ -48,7 +48,7 @@ pub enum Column {
 }
 
 impl Column {
-    /// The column's name: the reference's name of a selector column, or a custom value's path.
+    /// The column's name: docs/protocol.md's name of a selector column, or a custom value's path.
     pub fn name(&self) -> &str {
         match self {
             Self::Type => "type",

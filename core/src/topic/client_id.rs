@@ -15,7 +15,7 @@ use super::id::{self, DeviceId, IdError, IdKind, XId};
 /// # Rendering
 ///
 /// Without a default X-ID the client id is the bare device id (`mySerialNumber`); with one it is
-/// `d:<id>:<xid>`, the form the reference requires when a default X-ID is used.
+/// `d:<id>:<xid>`, the form docs/protocol.md requires when a default X-ID is used.
 ///
 /// # Parsing
 ///
@@ -118,7 +118,7 @@ impl fmt::Display for ClientId {
     }
 }
 
-/// The only connection type the reference defines.
+/// The only connection type docs/protocol.md defines.
 const DEVICE_CONNECTION: &str = "d";
 
 fn parts(device: &str, xid: Option<&str>) -> Result<ClientId, ClientIdError> {

@@ -12,7 +12,7 @@
 //! * free of other control characters (U+0001–U+001F, U+007F–U+009F) and of Unicode
 //!   non-characters: MQTT 3.1.1 §1.5.3 says a string *should not* contain them and a server may
 //!   close the connection when it does, and no Cumulocity id needs them;
-//! * free of leading and trailing whitespace. The reference does not say how the platform treats
+//! * free of leading and trailing whitespace. docs/protocol.md does not say how the platform treats
 //!   it; such an id is invisible in the UI and almost always a configuration slip, so it is
 //!   rejected rather than sent. Whitespace inside an id (`My Device`) is allowed.
 //!

@@ -19,7 +19,7 @@ pub enum ProcessingMode {
 }
 
 impl ProcessingMode {
-    /// All modes in the reference's order.
+    /// All modes in docs/protocol.md's order.
     pub const ALL: [Self; 4] = [Self::Persistent, Self::Transient, Self::Quiescent, Self::Cep];
 
     /// The prefix character: `s`, `t`, `q` or `c`.

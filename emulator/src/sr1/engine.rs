@@ -17,7 +17,7 @@
 //! `45,<line>,Wrong number of arguments` / `45,<line>,Value is not a <TYPE>: <value>`,
 //! `50,<line>,<HTTP status>,<message>` (the model refused, or the URI is not one of ours).
 //!
-//! Registration over `s/ul` itself is undocumented (open question 16) and not supported: the lead
+//! Registration over `s/ul` itself is undocumented (docs/protocol.md §12, question 16) and not supported: the lead
 //! exposes [`Sr1Registry::register`] on the handle / HTTP API.
 
 use std::collections::HashMap;

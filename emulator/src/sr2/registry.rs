@@ -8,7 +8,7 @@
 //! * [`Sr2Registry::render_operation`]: an operation for a device, rendered by the response
 //!   templates of every collection the device subscribed to.
 //!
-//! Choices where the reference is silent (open questions 1 and 2):
+//! Choices where docs/protocol.md is silent (§12, questions 1 and 2):
 //! * A successful definition is answered with nothing, as the public PERF script observes (it
 //!   polls with empty publishes until it sees `20,`); the next existence query answers
 //!   `20,<X-ID>,<moId>`.

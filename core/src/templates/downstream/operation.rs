@@ -134,7 +134,7 @@ pub enum OperationKind {
         /// The target state.
         state: RelayState,
     },
-    /// `519` `c8y_RelayArray`: switch several relays; states kept as sent (the reference's
+    /// `519` `c8y_RelayArray`: switch several relays; states kept as sent (docs/protocol.md's
     /// examples mix `CLOSE` and `CLOSED`).
     RelayArray(Vec<String>),
     /// `520` `c8y_UploadConfigFile` (legacy, untyped): upload the current configuration.

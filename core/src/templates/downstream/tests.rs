@@ -1,4 +1,4 @@
-//! Tests of the downstream lines: every downstream example of the reference (and of the
+//! Tests of the downstream lines: every documented downstream example (and of the
 //! Cumulocity pages it cites) as exact bytes, both ways where the direction applies; payloads
 //! with several rows; unknown and malformed rows; redaction of secrets.
 

@@ -391,7 +391,7 @@ impl UpstreamTemplate for Firmware {
 /// puts the device in maintenance mode. The platform applies it only when the fragment is not set
 /// yet (a value set in the UI is never overwritten). Example: `117,60`.
 ///
-/// The reference does not mark the interval mandatory, but the template means nothing without it,
+/// docs/protocol.md does not mark the interval mandatory, but the template means nothing without it,
 /// so it is required here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequiredAvailability {

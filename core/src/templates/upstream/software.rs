@@ -9,7 +9,7 @@ use crate::templates::{TemplateError, UpstreamTemplate};
 
 /// One entry of the legacy software list (116): a name, and optionally a version and a URL.
 ///
-/// The reference marks none of the three fields mandatory; an entry without a name means nothing,
+/// docs/protocol.md marks none of the three fields mandatory; an entry without a name means nothing,
 /// so the name is required here and the other two may be empty.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SoftwareListItem {
