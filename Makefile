@@ -168,7 +168,8 @@ install:
 	done
 
 ## The C examples again under valgrind and with ASan + UBSan (`make test` already ran them
-## plain), then an install into a temporary prefix (with LIBDIR lib64, to check it is honoured)
+## plain), then an install into a temporary prefix (with LIBDIR set to the multiarch directory,
+## lib/<triplet> as Debian lays it out and CMake searches it, to check LIBDIR is honoured)
 ## that the quick start must build from with `pkg-config --cflags --libs c8ymqtt` alone, and
 ## with CMake's `find_package(c8ymqtt)` (examples/c/cmake).
 c-check: deps
@@ -178,14 +179,15 @@ c-check: deps
 
 C_CHECK_PREFIX = $(CARGO_TARGET)/c-install-check
 C_CHECK_PREFIX_ABS = $(abspath $(C_CHECK_PREFIX))
-C_CHECK_LIBDIR = $(C_CHECK_PREFIX)/lib64
+C_CHECK_LIBDIR_NAME := $(patsubst %/,%,lib/$(shell $(CC) -print-multiarch 2>/dev/null))
+C_CHECK_LIBDIR = $(C_CHECK_PREFIX)/$(C_CHECK_LIBDIR_NAME)
 c-install-check:
 	rm -rf $(C_CHECK_PREFIX)
 	@# the libraries `cargo test` just built (no separate build)
 	$(MAKE) --no-print-directory install FFI_LIBSRC=$(CARGO_TARGET)/debug/deps PREFIX=$(C_CHECK_PREFIX_ABS) \
-		LIBDIR=$(C_CHECK_PREFIX_ABS)/lib64
+		LIBDIR=$(C_CHECK_PREFIX_ABS)/$(C_CHECK_LIBDIR_NAME)
 	readelf -d $(C_CHECK_LIBDIR)/libc8ymqtt.so | grep -q 'SONAME.*libc8ymqtt\.so\.$(FFI_MAJOR)\]'
-	export PKG_CONFIG_PATH=$(C_CHECK_PREFIX_ABS)/lib64/pkgconfig; \
+	export PKG_CONFIG_PATH=$(C_CHECK_PREFIX_ABS)/$(C_CHECK_LIBDIR_NAME)/pkgconfig; \
 		$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/quickstart.c \
 			$$(pkg-config --cflags --libs c8ymqtt) -o $(C_CHECK_PREFIX)/quickstart-shared && \
 		$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/quickstart.c \
