@@ -228,6 +228,11 @@ enum c8y_connection_state
    * Closed by the application.
    */
   C8Y_CONNECTION_STATE_CLOSED = 5,
+  /**
+   * Connected, but the platform refused some subscriptions (the device may not exist yet):
+   * data flows, operations cannot arrive; the client subscribes again with backoff.
+   */
+  C8Y_CONNECTION_STATE_SUBSCRIPTIONS_REFUSED = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -307,7 +312,8 @@ enum c8y_event_type
    */
   C8Y_EVENT_KIND_MALFORMED_MESSAGE = 12,
   /**
-   * A subscription was refused: `c8y_event_topic`.
+   * A subscription was refused: `c8y_event_topic`; field 0 is the SUBACK return code
+   * (`"128"`). The client subscribes again with backoff.
    */
   C8Y_EVENT_KIND_SUBSCRIPTION_REFUSED = 13,
   /**
@@ -326,6 +332,17 @@ enum c8y_event_type
    * The event queue was full: fields `[count of lost events]`.
    */
   C8Y_EVENT_KIND_EVENTS_LOST = 17,
+  /**
+   * The managed object id of the device or a child (`124`): `c8y_event_device_id` is its
+   * external id, field 0 the managed object id.
+   */
+  C8Y_EVENT_KIND_MANAGED_OBJECT_ID = 18,
+  /**
+   * An operation an earlier run set EXECUTING that can finish across a restart
+   * (`c8y_Restart`, `c8y_Firmware`, ...), handed back after the first connect (needs a
+   * persistence directory): read and answer it like `C8Y_EVENT_KIND_OPERATION`.
+   */
+  C8Y_EVENT_KIND_OPERATION_RESUMED = 19,
   /**
    * A kind this version of the header does not know.
    */
@@ -691,6 +708,20 @@ c8y_connection_state c8y_client_state(const c8y_client *client);
  * writable.
  */
 c8y_result c8y_client_client_id(const c8y_client *client, char *buf, size_t len, size_t *out_n);
+
+/**
+ * Copies the managed object id of the device (`child` NULL) or of the child device `child`
+ * into `buf` and its length (without NUL) to `*out_n`: an empty string while it is not known.
+ * It becomes known from the platform's answer to `c8y_client_request_managed_object_id` (or
+ * `c8y_options_set_request_managed_object_id`), announced by a
+ * `C8Y_EVENT_KIND_MANAGED_OBJECT_ID` event. `C8Y_RESULT_BUFFER_TOO_SMALL` writes the needed
+ * size (with the NUL) to `*out_n` and nothing else.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; `child` NULL or NUL-terminated; `buf` NULL or `len`
+ * writable bytes; `out_n` NULL or writable.
+ */
+c8y_result c8y_client_managed_object_id(const c8y_client *client, const char *child, char *buf, size_t len, size_t *out_n);
 
 /**
  * Waits up to `timeout_ms` (0: do not wait) for the next event. `C8Y_RESULT_OK` writes a new
@@ -1151,8 +1182,10 @@ c8y_result c8y_options_set_max_inflight(c8y_options *options, uint16_t max);
 c8y_result c8y_options_set_delivery_events(c8y_options *options, bool on);
 
 /**
- * Creates the device (template 100 with this name and type; either may be NULL) right after
- * the first connect, before subscribing. Off by default.
+ * The device creation (template 100 with this name and type; either may be NULL for the
+ * platform's default) sent after every connect, before subscribing. By default the client
+ * sends `100` with the device id as name and `c8y_MQTTDevice` as type; see
+ * `c8y_options_skip_device_creation`.
  *
  * # Safety
  * `options` must be NULL or live options used by no other thread; the strings NULL or
@@ -1212,8 +1245,60 @@ c8y_result c8y_options_add_operation_response(c8y_options *options, const char *
 c8y_result c8y_options_set_supported_operations(c8y_options *options, const char *const *fragments, size_t n);
 
 /**
- * Sends `507` (fail every EXECUTING operation) once after the first connect, for operations
- * a crash left behind.
+ * Sends no device creation (`100`) after connecting: for devices created another way.
+ * Subscriptions refused because the device does not exist yet are retried with backoff.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread.
+ */
+c8y_result c8y_options_skip_device_creation(c8y_options *options);
+
+/**
+ * A last will: the static template `template_id` with its `n` fields, executed by the platform
+ * as the device's publish on `s/us` when the connection ends without DISCONNECT (for example
+ * `400` with `c8y_ConnectionEvent` and a text). `C8Y_RESULT_INVALID_TEMPLATE` when the fields
+ * do not fit the template.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread; `fields` NULL (when `n` is
+ * 0) or `n` NUL-terminated strings.
+ */
+c8y_result c8y_options_set_last_will(c8y_options *options, uint32_t template_id, const char *const *fields, size_t n);
+
+/**
+ * Asks for the device's managed object id (`123`) after every connect until it is known
+ * (`c8y_client_managed_object_id`); off by default.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread.
+ */
+c8y_result c8y_options_set_request_managed_object_id(c8y_options *options, bool on);
+
+/**
+ * How many consecutive CONNACK 5 ("not authorized") refusals are retried before the client
+ * stops (default 3).
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread.
+ */
+c8y_result c8y_options_set_not_authorized_retries(c8y_options *options, uint32_t retries);
+
+/**
+ * The `n` operation fragments that stay EXECUTING across a restart for the application to
+ * finish (default `c8y_Restart`, `c8y_Firmware`, `c8y_SoftwareUpdate`, `c8y_DeviceProfile`);
+ * every other operation left EXECUTING is failed after the first connect.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread; `fragments` NULL (when `n`
+ * is 0) or `n` NUL-terminated strings.
+ */
+c8y_result c8y_options_set_resumable_operations(c8y_options *options, const char *const *fragments, size_t n);
+
+/**
+ * Whether operations an earlier run left EXECUTING are cleaned up after the first connect (on
+ * by default): resumable ones stay EXECUTING (handed back as
+ * `C8Y_EVENT_KIND_OPERATION_RESUMED` with a persistence directory), the others are failed by
+ * id or with a fragment-scoped `507` for the device and each child.
  *
  * # Safety
  * `options` must be NULL or live options used by no other thread.
@@ -1232,6 +1317,19 @@ c8y_result c8y_options_set_fail_executing_on_start(c8y_options *options, bool on
  * NUL-terminated.
  */
 c8y_result c8y_options_register(c8y_options *options, const char *bootstrap_password, const char *credentials_file, uint32_t timeout_ms);
+
+/**
+ * Asks the platform for the managed object id of the device (`child` NULL) or of the child
+ * device `child` (`123` on its topic); the answer arrives as a
+ * `C8Y_EVENT_KIND_MANAGED_OBJECT_ID` event and then from `c8y_client_managed_object_id`.
+ *
+ * Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
+ * receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_request_managed_object_id(const c8y_client *client, const char *child, uint64_t *msg_id_out);
 
 /**
  * Creates the child device `child_id` below `parent` (NULL: the device) with a name and a type

@@ -11,7 +11,7 @@ use c8y_mqtt::client::{
     TransportKind, TrustRoots,
 };
 use c8y_mqtt::smartrest::MAX_PACKET_SIZE;
-use c8y_mqtt::templates::downstream::{ErrorCode, OperationKind, StaticDownstream};
+use c8y_mqtt::templates::downstream::{ErrorCode, OperationKind};
 use c8y_mqtt::templates::upstream::{CriticalAlarm, CustomMeasurement, DeviceCreation, Temperature};
 use c8y_mqtt::topic::XId;
 use c8y_mqtt_emulator::EmulatorEvent;
@@ -45,7 +45,7 @@ async fn subscribes_waits_for_suback_then_sends_500() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn device_creation_goes_before_subscribing_once_per_client() {
+async fn device_creation_goes_before_subscribing_on_every_connection() {
     let emulator = emulator().await;
     let creation = DeviceCreation::new()
         .with_name("Device 1")
@@ -71,9 +71,10 @@ async fn device_creation_goes_before_subscribing_once_per_client() {
     expect_event(&client, is_connected).await;
     client.publish(Temperature::new(1)).unwrap().await;
     let sent = payloads(&emulator);
+    // Sent again after the reconnect: the device may have been deleted meanwhile.
     assert_eq!(
         sent.iter().filter(|(_, p)| p.starts_with("100,")).count(),
-        1,
+        2,
         "{sent:?}"
     );
     assert_eq!(sent.iter().filter(|(_, p)| p == "500").count(), 2, "{sent:?}");
@@ -138,8 +139,12 @@ async fn downstream_lines_become_typed_events() {
     emulator
         .publish_to(DEVICE, "s/ds", "124,4711", QoS::AtLeastOnce)
         .unwrap();
+    // The expected answer to the client's own `100` is not reported; the next error line is.
     emulator
         .publish_to(DEVICE, "s/e", "41,100,Device already existing", QoS::AtLeastOnce)
+        .unwrap();
+    emulator
+        .publish_to(DEVICE, "s/e", "41,101,Child creation failed", QoS::AtLeastOnce)
         .unwrap();
     emulator
         .publish_to(DEVICE, "s/ds", "510", QoS::AtLeastOnce)
@@ -157,16 +162,25 @@ async fn downstream_lines_become_typed_events() {
         unreachable!()
     };
     assert_eq!(status.x_id(), "myXid");
-    let event = expect_event(&client, |e| matches!(e, Event::Downstream(_))).await;
+    // With no request of a child waiting, a `124` is the device's own id.
+    let event = expect_event(&client, |e| matches!(e, Event::ManagedObjectId { .. })).await;
     assert_eq!(
         event,
-        Event::Downstream(StaticDownstream::ManagedObjectId("4711".to_owned()))
+        Event::ManagedObjectId {
+            device: DEVICE.to_owned(),
+            id: "4711".to_owned()
+        }
     );
+    assert_eq!(client.managed_object_id().as_deref(), Some("4711"));
     let event = expect_event(&client, |e| matches!(e, Event::SmartRestError(_))).await;
     let Event::SmartRestError(line) = event else {
         unreachable!()
     };
     assert_eq!(line.kind(), ErrorCode::CreationFailed);
+    assert_eq!(
+        line.template, "101",
+        "41,100 is the expected answer to 100: {line:?}"
+    );
     let event = expect_event(&client, |e| matches!(e, Event::Malformed(_))).await;
     let Event::Malformed(error) = event else {
         unreachable!()
@@ -274,22 +288,28 @@ async fn tls_refuses_a_server_certificate_from_another_ca() {
     let other_ca = other.ca_pem().unwrap().to_owned();
     let builder = config(&emulator, TransportKind::Tls).trust(TrustRoots::CaPem(other_ca));
     let client = c8y_mqtt::client::Client::start(builder.build().unwrap()).unwrap();
-    let event = expect_event(&client, |e| {
-        matches!(e, Event::ConnectionState(ConnectionState::Disconnected { .. }))
-    })
-    .await;
-    let Event::ConnectionState(ConnectionState::Disconnected { error, .. }) = event else {
-        unreachable!()
+    // Retrying cannot fix an untrusted certificate: the client stops with a typed error.
+    let error = match client.wait_connected(WAIT).await {
+        Err(ClientError::Stopped(error)) => error,
+        other => panic!("expected a stop, got {other:?}"),
     };
     assert!(
-        matches!(&error, ConnectError::Tls(text) if text.contains("certificate")),
+        matches!(&error, ConnectError::TlsUntrusted(text) if text.contains("certificate")),
         "{error:?}"
     );
+    assert!(error.is_fatal());
     assert_eq!(
         connect_attempts(&emulator),
         0,
         "no CONNECT over an untrusted channel"
     );
+    let state_events: Vec<_> = std::iter::from_fn(|| match client.try_next_event() {
+        c8y_mqtt::client::NextEvent::Event(event) => Some(event),
+        _ => None,
+    })
+    .filter(|e| matches!(e, Event::ConnectionState(ConnectionState::Connecting { .. })))
+    .collect();
+    assert_eq!(state_events.len(), 1, "one attempt only: {state_events:?}");
     client.close().await;
 
     // The system store does not hold the emulator's CA either.
@@ -298,14 +318,11 @@ async fn tls_refuses_a_server_certificate_from_another_ca() {
         Err(ClientError::Config(ConfigError::SystemRoots(_))) => {} // no system store in this environment
         Err(other) => panic!("unexpected {other:?}"),
         Ok(client) => {
-            let event = expect_event(&client, |e| {
-                matches!(e, Event::ConnectionState(ConnectionState::Disconnected { .. }))
-            })
-            .await;
-            let Event::ConnectionState(ConnectionState::Disconnected { error, .. }) = event else {
-                unreachable!()
-            };
-            assert!(matches!(error, ConnectError::Tls(_)), "{error:?}");
+            let error = client.wait_connected(WAIT).await;
+            assert!(
+                matches!(error, Err(ClientError::Stopped(ConnectError::TlsUntrusted(_)))),
+                "{error:?}"
+            );
             client.close().await;
         }
     }
@@ -360,5 +377,165 @@ async fn oversize_message_is_a_typed_error_at_the_call_and_nothing_is_sent() {
     expect_publish(&emulator, "s/us", "211,3").await;
     assert!(payloads(&emulator).iter().all(|(_, p)| p.len() < 100));
     assert_eq!(connect_attempts(&emulator), 1);
+    client.close().await;
+}
+
+/// The processing mode applies to measurements and events only; every other row goes to `s/`,
+/// whichever mode the call or the client asks for (docs/protocol.md §2.3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processing_modes_apply_to_measurements_and_events_only() {
+    use c8y_mqtt::client::PublishOptions;
+    use c8y_mqtt::templates::upstream::{Event as PlatformEvent, Hardware, SetExecuting, Upstream};
+    use c8y_mqtt::topic::ProcessingMode;
+
+    let emulator = emulator().await;
+    for mode in ProcessingMode::ALL {
+        let client = connected_client(config(&emulator, TransportKind::Tcp).processing_mode(mode)).await;
+        let data = format!("{}/us", mode.as_str());
+        let rows: [(Upstream, &str, &str); 5] = [
+            (Temperature::new(5).into(), data.as_str(), "211,5"),
+            (
+                PlatformEvent::new("c8y_Door", "open").unwrap().into(),
+                data.as_str(),
+                "400,c8y_Door,open",
+            ),
+            (
+                CriticalAlarm::new("c8y_Heat").unwrap().into(),
+                "s/us",
+                "301,c8y_Heat",
+            ),
+            (Hardware::new().with_model("M").into(), "s/us", "110,,M"),
+            (
+                SetExecuting::new("c8y_Restart").unwrap().into(),
+                "s/us",
+                "501,c8y_Restart",
+            ),
+        ];
+        for (row, topic, payload) in rows {
+            // The client's default mode, and the same mode asked for per call.
+            client.publish(row.clone()).unwrap().await;
+            client
+                .publish_with(row, PublishOptions::mode(mode))
+                .unwrap()
+                .await;
+            let sent = payloads(&emulator);
+            let matching = sent
+                .iter()
+                .rev()
+                .take(2)
+                .filter(|(t, p)| t == topic && p == payload)
+                .count();
+            assert_eq!(matching, 2, "{mode:?} {payload}: {sent:?}");
+        }
+        client.close().await;
+    }
+}
+
+/// The last will is in CONNECT, and the platform executes it as the device's publish when the
+/// connection ends without DISCONNECT (docs/protocol.md §1.6); a clean close sends none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_will_is_executed_on_an_unclean_end_only() {
+    use c8y_mqtt::templates::upstream::Event as PlatformEvent;
+    use c8y_mqtt_emulator::model::RecordFilter;
+
+    let emulator = emulator().await;
+    let will = PlatformEvent::new("c8y_ConnectionEvent", "Device connection was lost.").unwrap();
+    let builder = config(&emulator, TransportKind::Tcp).last_will(will);
+    let client = connected_client(builder.clone()).await;
+    emulator.drop_connection(DEVICE);
+    let executed = expect_publish(
+        &emulator,
+        "s/us",
+        "400,c8y_ConnectionEvent,Device connection was lost.",
+    )
+    .await;
+    assert_eq!(executed.session.device_id, DEVICE);
+    let events = emulator.platform_events(&RecordFilter::all().of_type("c8y_ConnectionEvent"));
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["text"], "Device connection was lost.");
+    expect_event(&client, |e| {
+        matches!(e, Event::ConnectionState(ConnectionState::Disconnected { .. }))
+    })
+    .await;
+    expect_event(&client, is_connected).await;
+    client.close().await;
+    let mut ends = 0;
+    emulator
+        .wait_for_event(
+            |e| {
+                if matches!(e, EmulatorEvent::Disconnected { session, .. } if session.device_id == DEVICE) {
+                    ends += 1;
+                }
+                ends == 2
+            },
+            WAIT,
+        )
+        .await
+        .expect("the second session ended");
+    let events = emulator.platform_events(&RecordFilter::all().of_type("c8y_ConnectionEvent"));
+    assert_eq!(events.len(), 1, "a clean close executes no will: {events:?}");
+}
+
+/// A configuration whose CONNECT cannot fit the packet limit is refused when built, instead of
+/// failing every connection attempt.
+#[test]
+fn a_device_id_that_cannot_fit_the_packet_is_refused_at_build() {
+    let long = "d".repeat(MAX_PACKET_SIZE);
+    let error = c8y_mqtt::client::Config::builder("localhost", long)
+        .password(TENANT, USER, PASSWORD)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&error, ConfigError::Invalid { name, reason } if name == "device id" && reason.contains("16184")),
+        "{error:?}"
+    );
+    let fits = c8y_mqtt::client::Config::builder("localhost", "d".repeat(1000))
+        .password(TENANT, USER, PASSWORD)
+        .build();
+    assert!(fits.is_ok(), "{fits:?}");
+}
+
+/// The managed object ids of the device (asked after connect) and of a child (asked on demand),
+/// from the `124` answers (docs/protocol.md §5.7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_object_ids_of_the_device_and_a_child() {
+    let emulator = emulator().await;
+    let client =
+        connected_client(config(&emulator, TransportKind::Tcp).request_managed_object_id(true)).await;
+    let event = expect_event(&client, |e| matches!(e, Event::ManagedObjectId { .. })).await;
+    let expected = emulator.managed_object_by_external_id(DEVICE).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        event,
+        Event::ManagedObjectId {
+            device: DEVICE.to_owned(),
+            id: expected.clone()
+        }
+    );
+    assert_eq!(client.managed_object_id(), Some(expected));
+
+    let (child, created) = client
+        .device()
+        .create_child("dev1_pump", "Pump", "c8y_Pump")
+        .unwrap();
+    created.unwrap().await;
+    assert_eq!(child.managed_object_id(), None);
+    child.request_managed_object_id().unwrap();
+    expect_publish(&emulator, "s/us/dev1_pump", "123").await;
+    let event = expect_event(&client, |e| matches!(e, Event::ManagedObjectId { .. })).await;
+    let child_id = emulator.managed_object_by_external_id("dev1_pump").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        event,
+        Event::ManagedObjectId {
+            device: "dev1_pump".to_owned(),
+            id: child_id.clone()
+        }
+    );
+    assert_eq!(child.managed_object_id(), Some(child_id));
     client.close().await;
 }

@@ -6,8 +6,8 @@ mod client_support;
 
 use c8y_mqtt::QoS;
 use c8y_mqtt::client::{
-    BootstrapConfig, Client, ClientError, CollectionState, Event, OperationSource, ReceivedOperation,
-    Response, Subscriptions, TransportKind, register,
+    BootstrapConfig, Client, ClientError, CollectionState, DeliveryOutcome, Event, OperationSource,
+    ReceivedOperation, Response, Subscriptions, TransportKind, register,
 };
 use c8y_mqtt::smartrest2::{
     CustomValue, Request, RequestTemplate, ResponseTemplate, Slot, TemplateCollection, ValueType,
@@ -202,6 +202,110 @@ async fn default_collection_responses_arrive_on_s_dd() {
         })
     );
     client.close().await;
+}
+
+/// Use lines sent before the platform confirmed their collection wait in the outbox and go out
+/// in order once it exists: none is refused for a missing collection (docs/protocol.md §7.4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_lines_wait_for_their_collection_and_go_out_in_order() {
+    let emulator = emulator().await;
+    let client = Client::start(
+        config(&emulator, TransportKind::Tcp)
+            .collection(collection())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    // Queued at once, before the client even connected.
+    let sr2 = client.smartrest2(XID).unwrap();
+    let deliveries: Vec<_> = (1..=5)
+        .map(|i| sr2.send("999", ["".to_owned(), i.to_string()]).unwrap())
+        .collect();
+    for delivery in deliveries {
+        assert_eq!(delivery.await, DeliveryOutcome::Acknowledged);
+    }
+    let sent: Vec<(String, String)> = payloads(&emulator)
+        .into_iter()
+        .filter(|(topic, _)| topic.starts_with("s/u"))
+        .collect();
+    let created = sent
+        .iter()
+        .position(|(topic, payload)| topic == "s/ut/ops_1" && !payload.is_empty())
+        .expect("collection created");
+    let uses: Vec<usize> = sent
+        .iter()
+        .enumerate()
+        .filter(|(_, (topic, _))| topic == "s/uc/ops_1")
+        .map(|(i, _)| i)
+        .collect();
+    assert!(uses.iter().all(|&i| i > created), "{sent:?}");
+    let values: Vec<&str> = uses.iter().map(|&i| sent[i].1.as_str()).collect();
+    assert_eq!(values, ["999,,1", "999,,2", "999,,3", "999,,4", "999,,5"]);
+    assert!(
+        !emulator.events().iter().any(|e| matches!(
+            e,
+            c8y_mqtt_emulator::EmulatorEvent::Delivered { topic, .. } if topic == "s/e"
+        )),
+        "nothing refused"
+    );
+    let stored = emulator.measurements(&RecordFilter::all().of_type("c8y_MyMeasurement"));
+    assert_eq!(stored.len(), 5);
+    client.close().await;
+}
+
+/// With a default X-ID the client subscribes `s/dd` by itself and sends the default
+/// collection's use lines on `s/ud`; use lines for a child go to `.../<child>`
+/// (docs/protocol.md §7.1, §7.7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_collection_and_child_use_lines() {
+    let emulator = emulator().await;
+    let client = connected_client(
+        config(&emulator, TransportKind::Tcp)
+            .default_xid(XID)
+            .collection(collection()),
+    )
+    .await;
+    let subscribed = emulator.events().iter().any(|e| {
+        matches!(e, c8y_mqtt_emulator::EmulatorEvent::Subscribed { topic, granted: Some(_), .. } if topic == "s/dd")
+    });
+    assert!(subscribed, "s/dd subscribed without asking");
+    let sr2 = client.smartrest2(XID).unwrap();
+    assert_eq!(
+        sr2.send("999", ["", "7"]).unwrap().await,
+        DeliveryOutcome::Acknowledged
+    );
+    expect_publish(&emulator, "s/ud", "999,,7").await;
+
+    client
+        .device()
+        .create_child("dev1_meter", "Meter", "c8y_Meter")
+        .unwrap()
+        .1
+        .unwrap()
+        .await;
+    let meter = sr2.child("dev1_meter").unwrap();
+    assert_eq!(
+        meter.send("999", ["", "8"]).unwrap().await,
+        DeliveryOutcome::Acknowledged
+    );
+    expect_publish(&emulator, "s/ud/dev1_meter", "999,,8").await;
+    let stored = emulator
+        .wait_for_measurement(|m| m["c8y_MyMeasurement"]["M"]["value"] == json!(8), WAIT)
+        .await
+        .expect("child measurement stored");
+    let child = emulator.managed_object_by_external_id("dev1_meter").unwrap();
+    assert_eq!(stored["source"]["id"], child["id"], "{stored}");
+    client.close().await;
+
+    // Without a default X-ID: `s/uc/<X-ID>/<child>`.
+    let other = connected_client(config(&emulator, TransportKind::Tcp).collection(collection())).await;
+    let sr2 = other.smartrest2(XID).unwrap().child("dev1_meter").unwrap();
+    assert_eq!(
+        sr2.send("999", ["", "9"]).unwrap().await,
+        DeliveryOutcome::Acknowledged
+    );
+    expect_publish(&emulator, "s/uc/ops_1/dev1_meter", "999,,9").await;
+    other.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ mod client_support;
 
 use c8y_mqtt::client::{Client, Event, ReceivedOperation, Subscriptions, TransportKind};
 use c8y_mqtt::templates::downstream::OperationKind;
+use c8y_mqtt::templates::upstream::Temperature;
 use c8y_mqtt_emulator::{EmulatorEvent, EmulatorHandle};
 use client_support::*;
 use serde_json::{Value, json};
@@ -203,31 +204,150 @@ async fn unsupported_json_operation_is_failed_by_id() {
     client.close().await;
 }
 
+/// Without a persistence directory, after a restart the client fails each supported fragment
+/// that cannot finish across a reboot with a fragment-scoped `507`, for the device after the
+/// first connect and for a child when it is first created; `c8y_Restart` stays EXECUTING for
+/// the application to finish by fragment (docs/protocol.md §11.1, §11.2).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn start_up_507_fails_operations_left_executing() {
+async fn without_persistence_a_restart_fails_supported_fragments_except_resumable_ones() {
     let emulator = emulator().await;
-    let client =
-        connected_client(config(&emulator, TransportKind::Tcp).subscriptions(json_subscriptions())).await;
-    let stale = op_id(
-        &emulator
-            .create_operation(DEVICE, json!({"c8y_Restart": {}}))
-            .unwrap(),
-    );
-    next_operation(&client).await.executing().unwrap();
-    wait_status(&emulator, &stale, "EXECUTING").await;
-    client.close().await; // "crash"
+    let setup = connected_client(config(&emulator, TransportKind::Tcp)).await;
+    setup
+        .device()
+        .create_child("dev1_child", "Child", "c8y_Sensor")
+        .unwrap()
+        .1
+        .unwrap()
+        .await;
+    let mut started = Vec::new();
+    for device in [DEVICE, "dev1_child"] {
+        for fragment in [json!({"c8y_Restart": {}}), json!({"c8y_Command": {"text": "x"}})] {
+            let id = op_id(&emulator.create_operation(device, fragment).unwrap());
+            next_operation(&setup).await.executing().unwrap();
+            wait_status(&emulator, &id, "EXECUTING").await;
+            started.push(id);
+        }
+    }
+    setup.close().await; // the "reboot"
+    let [restart, command, child_restart, child_command] = started.try_into().unwrap();
 
-    let client = connected_client(config(&emulator, TransportKind::Tcp).fail_executing_on_start(true)).await;
-    expect_publish(
-        &emulator,
-        "s/us",
-        "507,,Operation interrupted by a device restart",
-    )
-    .await;
-    let failed = wait_status(&emulator, &stale, "FAILED").await;
+    let supported = ["c8y_Restart", "c8y_Command"];
+    let client = connected_client(config(&emulator, TransportKind::Tcp).fail_unsupported(supported)).await;
+    let reason = "Operation interrupted by a device restart";
+    expect_publish(&emulator, "s/us", &format!("507,c8y_Command,{reason}")).await;
+    let failed = wait_status(&emulator, &command, "FAILED").await;
+    assert_eq!(failed["failureReason"], reason);
+    client
+        .device()
+        .publish(c8y_mqtt::templates::upstream::SetSuccessful::new("c8y_Restart").unwrap())
+        .unwrap();
+    wait_status(&emulator, &restart, "SUCCESSFUL").await;
+
+    let (child, _) = client
+        .device()
+        .create_child("dev1_child", "Child", "c8y_Sensor")
+        .unwrap();
+    expect_publish(&emulator, "s/us/dev1_child", &format!("507,c8y_Command,{reason}")).await;
+    wait_status(&emulator, &child_command, "FAILED").await;
+    child
+        .publish(c8y_mqtt::templates::upstream::SetSuccessful::new("c8y_Restart").unwrap())
+        .unwrap();
+    wait_status(&emulator, &child_restart, "SUCCESSFUL").await;
+    let sent = payloads(&emulator);
+    assert!(
+        !sent
+            .iter()
+            .any(|(_, p)| p.starts_with("507,c8y_Restart") || p.starts_with("507,,")),
+        "{sent:?}"
+    );
+    client.close().await;
+}
+
+/// An operation created right as the client connects arrives live and again through the
+/// start-up `500`; the application sees it once. Repeated 50 times to meet the race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_operation_created_at_connect_is_handed_over_once() {
+    let mut raced = 0;
+    for round in 0..50 {
+        let emulator = emulator().await;
+        let client = Client::start(config(&emulator, TransportKind::Tcp).build().unwrap()).unwrap();
+        // As soon as s/ds is subscribed, before the client's 500 is processed (most rounds).
+        emulator
+            .wait_for_event(
+                |e| matches!(e, EmulatorEvent::Subscribed { topic, granted: Some(_), .. } if topic == "s/ds"),
+                WAIT,
+            )
+            .await
+            .unwrap();
+        let id = op_id(
+            &emulator
+                .create_operation(DEVICE, json!({"c8y_Restart": {}}))
+                .unwrap(),
+        );
+        client.wait_connected(WAIT).await.unwrap();
+        // Once the 500 was processed, the PUBACK of a later publish follows every delivery.
+        expect_publish(&emulator, "s/us", "500").await;
+        client.publish(Temperature::new(1)).unwrap().await;
+        let deliveries = emulator
+            .events()
+            .iter()
+            .filter(|e| matches!(e, EmulatorEvent::Delivered { topic, .. } if topic == "s/ds"))
+            .count();
+        if deliveries == 2 {
+            raced += 1;
+        }
+        let operations = std::iter::from_fn(|| match client.try_next_event() {
+            c8y_mqtt::client::NextEvent::Event(event) => Some(event),
+            _ => None,
+        })
+        .filter(|e| matches!(e, Event::Operation(_)))
+        .count();
+        assert_eq!(operations, 1, "round {round}: {deliveries} deliveries of {id}");
+        client.close().await;
+    }
+    eprintln!("{raced} of 50 rounds delivered the operation twice");
+}
+
+/// The platform sends a device profile as `527` and, with typed software, also as `531`: one
+/// operation, the richer `531` when both come in one message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_profile_sent_as_527_and_531_is_one_operation() {
+    use c8y_mqtt::QoS;
+    let emulator = emulator().await;
+    let client = connected_client(config(&emulator, TransportKind::Tcp)).await;
+    let plain = "527,dev1,$FW,fw,1.0,url1,false,,$SW,app,2.0,url2,install,$CONF,url3,cfg";
+    let typed = "531,dev1,$FW,fw,1.0,url1,false,,$SW,app,2.0,apt,url2,install,$CONF,url3,cfg";
+    emulator
+        .publish_to(DEVICE, "s/ds", format!("{plain}\n{typed}"), QoS::AtLeastOnce)
+        .unwrap();
+    let op = next_operation(&client).await;
+    assert_eq!(op.fragment, "c8y_DeviceProfile");
+    assert!(
+        matches!(op.kind(), Some(OperationKind::AdvancedDeviceProfile(_))),
+        "{op:?}"
+    );
+    // Apart, within the window: the first is the operation, the second its other rendering.
+    let other = plain.replace("fw,1.0", "fw,1.1");
+    let other_typed = typed.replace("fw,1.0", "fw,1.1");
+    emulator
+        .publish_to(DEVICE, "s/ds", other, QoS::AtLeastOnce)
+        .unwrap();
+    emulator
+        .publish_to(DEVICE, "s/ds", other_typed, QoS::AtLeastOnce)
+        .unwrap();
+    emulator
+        .publish_to(DEVICE, "s/ds", "510,dev1", QoS::AtLeastOnce)
+        .unwrap();
+    let op = next_operation(&client).await;
+    assert!(
+        matches!(op.kind(), Some(OperationKind::DeviceProfile(_))),
+        "{op:?}"
+    );
+    let op = next_operation(&client).await;
     assert_eq!(
-        failed["failureReason"],
-        "Operation interrupted by a device restart"
+        op.kind(),
+        Some(&OperationKind::Restart),
+        "the 531 was not handed over"
     );
     client.close().await;
 }

@@ -239,11 +239,12 @@ async fn publishes_reach_a_mosquitto_subscriber_byte_exact_over_tcp_tls_and_ws()
             let delivery = client.publish_raw("s/us", payload.clone(), qos).unwrap();
             let got = tokio::time::timeout(WAIT, delivery.outcome()).await;
             assert_eq!(got, Ok(outcome), "{transport:?} {qos:?}");
-            // The client's own `500` (pending operations) is routed as well; skip it.
+            // The client's own `100` (device creation) and `500` (pending operations) are
+            // routed as well; skip them.
             let message = tokio::time::timeout(WAIT, async {
                 loop {
                     let message = received.recv().await.expect("subscriber runs");
-                    if message.0 != b"500" {
+                    if message.0 != b"500" && !message.0.starts_with(b"100,") {
                         return message;
                     }
                 }

@@ -5,8 +5,8 @@
 mod common;
 mod platform_support;
 
-use c8y_mqtt_emulator::api::{ApiExecutor, ApiRequest, ObjectRef, RequestContext, Resource};
 use c8y_mqtt_emulator::model::RecordFilter;
+use c8y_mqtt_emulator::platform::request::{ApiExecutor, ApiRequest, ObjectRef, RequestContext, Resource};
 use platform_support::*;
 use serde_json::json;
 
@@ -57,6 +57,7 @@ async fn alarms_are_deduplicated_updated_and_cleared_by_type() {
         tenant: TENANT.to_owned(),
         device: "al".to_owned(),
         persistent: true,
+        scope: None,
     };
     let body = json!({"c8y_Extra": {"a": 1}, "other": 2})
         .as_object()

@@ -17,7 +17,7 @@ use std::time::Duration;
 use c8y_mqtt::client::{BlockingClient, ConnectionState, NextEvent};
 use parking_lot::{Condvar, Mutex};
 
-use crate::boundary::{copy_to_buffer, guard, guard_or, out_arg, write_out};
+use crate::boundary::{copy_to_buffer, guard, guard_or, opt_str_arg, out_arg, write_out};
 use crate::error::{Error, c8y_result, connect_code};
 use crate::event::c8y_event;
 use crate::options::c8y_options;
@@ -55,6 +55,9 @@ pub enum c8y_connection_state {
     Stopped = 4,
     /// Closed by the application.
     Closed = 5,
+    /// Connected, but the platform refused some subscriptions (the device may not exist yet):
+    /// data flows, operations cannot arrive; the client subscribes again with backoff.
+    SubscriptionsRefused = 6,
 }
 
 pub(crate) fn state_code(state: &ConnectionState) -> c8y_connection_state {
@@ -64,6 +67,7 @@ pub(crate) fn state_code(state: &ConnectionState) -> c8y_connection_state {
         ConnectionState::Disconnected { .. } => c8y_connection_state::Disconnected,
         ConnectionState::Stopped { .. } => c8y_connection_state::Stopped,
         ConnectionState::Closed => c8y_connection_state::Closed,
+        ConnectionState::SubscriptionsRefused { .. } => c8y_connection_state::SubscriptionsRefused,
         _ => c8y_connection_state::None,
     }
 }
@@ -298,6 +302,36 @@ pub unsafe extern "C" fn c8y_client_client_id(
     guard(|| {
         let client = client_ref(client)?;
         let id = client.client().as_async().config().client_id().to_string();
+        // SAFETY: per the contract.
+        unsafe { copy_to_buffer(&id, buf, len, out_n) }
+    })
+}
+
+/// Copies the managed object id of the device (`child` NULL) or of the child device `child`
+/// into `buf` and its length (without NUL) to `*out_n`: an empty string while it is not known.
+/// It becomes known from the platform's answer to `c8y_client_request_managed_object_id` (or
+/// `c8y_options_set_request_managed_object_id`), announced by a
+/// `C8Y_EVENT_KIND_MANAGED_OBJECT_ID` event. `C8Y_RESULT_BUFFER_TOO_SMALL` writes the needed
+/// size (with the NUL) to `*out_n` and nothing else.
+///
+/// # Safety
+/// `client` must be NULL or a live client; `child` NULL or NUL-terminated; `buf` NULL or `len`
+/// writable bytes; `out_n` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_managed_object_id(
+    client: *const c8y_client,
+    child: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> c8y_result {
+    guard(|| {
+        let client = client_ref(client)?;
+        // SAFETY: per the contract.
+        let child = unsafe { opt_str_arg(child, "child") }?;
+        let id = crate::publish::entity(client, child)?
+            .managed_object_id()
+            .unwrap_or_default();
         // SAFETY: per the contract.
         unsafe { copy_to_buffer(&id, buf, len, out_n) }
     })

@@ -154,7 +154,7 @@ impl Error {
 pub(crate) fn connect_code(error: &ConnectError) -> c8y_result {
     match error {
         ConnectError::Refused { .. } => c8y_result::Auth,
-        ConnectError::Tls(_) => c8y_result::Tls,
+        ConnectError::Tls(_) | ConnectError::TlsUntrusted(_) => c8y_result::Tls,
         ConnectError::Proxy(_) => c8y_result::Proxy,
         ConnectError::Timeout(_) => c8y_result::Timeout,
         _ => c8y_result::Network,
@@ -173,7 +173,7 @@ impl From<ClientError> for Error {
             ClientError::Stopped(ConnectError::Internal(_)) => c8y_result::Panic,
             ClientError::Stopped(_) => c8y_result::Stopped,
             ClientError::Config(_) => c8y_result::InvalidConfig,
-            ClientError::Timeout(_) => c8y_result::Timeout,
+            ClientError::Timeout(_) | ClientError::ConnectTimeout { .. } => c8y_result::Timeout,
             ClientError::Persistence(_) => c8y_result::Io,
             ClientError::UnknownTemplate { .. } => c8y_result::UnknownTemplate,
             _ => c8y_result::Internal,

@@ -56,7 +56,8 @@ pub enum c8y_event_type {
     /// A message that could not be read: `c8y_event_topic`, `c8y_event_payload`,
     /// `c8y_event_text` (why).
     C8yEventKindMalformedMessage = 12,
-    /// A subscription was refused: `c8y_event_topic`.
+    /// A subscription was refused: `c8y_event_topic`; field 0 is the SUBACK return code
+    /// (`"128"`). The client subscribes again with backoff.
     C8yEventKindSubscriptionRefused = 13,
     /// A publish finished: `c8y_event_delivery_id`, `c8y_event_delivery_outcome`.
     C8yEventKindDelivery = 14,
@@ -66,6 +67,13 @@ pub enum c8y_event_type {
     C8yEventKindOutboxFileSkipped = 16,
     /// The event queue was full: fields `[count of lost events]`.
     C8yEventKindEventsLost = 17,
+    /// The managed object id of the device or a child (`124`): `c8y_event_device_id` is its
+    /// external id, field 0 the managed object id.
+    C8yEventKindManagedObjectId = 18,
+    /// An operation an earlier run set EXECUTING that can finish across a restart
+    /// (`c8y_Restart`, `c8y_Firmware`, ...), handed back after the first connect (needs a
+    /// persistence directory): read and answer it like `C8Y_EVENT_KIND_OPERATION`.
+    C8yEventKindOperationResumed = 19,
     /// A kind this version of the header does not know.
     C8yEventKindOther = 99,
 }
@@ -155,11 +163,18 @@ impl c8y_event {
                     ConnectionState::Disconnected { error, .. } | ConnectionState::Stopped { error } => {
                         e.text = Some(c_string(error.to_string()));
                     }
+                    ConnectionState::SubscriptionsRefused { topics, .. } => {
+                        e.fields = strings(topics);
+                    }
                     _ => {}
                 }
             }
-            Event::Operation(op) => {
-                e.kind = c8y_event_type::C8yEventKindOperation;
+            Event::Operation(op) | Event::OperationResumed(op) => {
+                e.kind = if matches!(event, Event::Operation(_)) {
+                    c8y_event_type::C8yEventKindOperation
+                } else {
+                    c8y_event_type::C8yEventKindOperationResumed
+                };
                 e.device = Some(c_string(op.device.as_str()));
                 e.fragment = Some(c_string(op.fragment.as_str()));
                 e.operation_id = op.id.as_deref().map(c_string);
@@ -254,9 +269,10 @@ impl c8y_event {
                 e.text = Some(c_string(reason.as_str()));
                 e.payload = payload.to_vec();
             }
-            Event::SubscriptionRefused { topic } => {
+            Event::SubscriptionRefused { topic, return_code } => {
                 e.kind = c8y_event_type::C8yEventKindSubscriptionRefused;
                 e.topic = Some(c_string(topic.as_str()));
+                e.fields = vec![c_string(return_code.to_string())];
             }
             Event::Delivery { .. } => e.kind = c8y_event_type::C8yEventKindDelivery,
             Event::Recovered { deliveries } => {
@@ -270,6 +286,11 @@ impl c8y_event {
                 e.kind = c8y_event_type::C8yEventKindOutboxFileSkipped;
                 e.text = Some(c_string(reason.as_str()));
                 e.fields = vec![c_string(path.display().to_string())];
+            }
+            Event::ManagedObjectId { device, id } => {
+                e.kind = c8y_event_type::C8yEventKindManagedObjectId;
+                e.device = Some(c_string(device.as_str()));
+                e.fields = vec![c_string(id.as_str())];
             }
             Event::EventsLost { count } => {
                 e.kind = c8y_event_type::C8yEventKindEventsLost;
@@ -482,7 +503,7 @@ fn operation<'a>(event: *const c8y_event) -> Result<&'a c8y_mqtt::client::Receiv
     let event = unsafe { event.as_ref() }.ok_or_else(|| Error::null("event"))?;
     check_pid(event.pid)?;
     match &event.event {
-        Event::Operation(op) => Ok(op),
+        Event::Operation(op) | Event::OperationResumed(op) => Ok(op),
         _ => Err(Error::new(c8y_result::WrongEventKind, "not an operation event")),
     }
 }

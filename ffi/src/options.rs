@@ -482,8 +482,10 @@ pub unsafe extern "C" fn c8y_options_set_delivery_events(options: *mut c8y_optio
     })
 }
 
-/// Creates the device (template 100 with this name and type; either may be NULL) right after
-/// the first connect, before subscribing. Off by default.
+/// The device creation (template 100 with this name and type; either may be NULL for the
+/// platform's default) sent after every connect, before subscribing. By default the client
+/// sends `100` with the device id as name and `c8y_MQTTDevice` as type; see
+/// `c8y_options_skip_device_creation`.
 ///
 /// # Safety
 /// `options` must be NULL or live options used by no other thread; the strings NULL or
@@ -628,8 +630,100 @@ pub unsafe extern "C" fn c8y_options_set_supported_operations(
     })
 }
 
-/// Sends `507` (fail every EXECUTING operation) once after the first connect, for operations
-/// a crash left behind.
+/// Sends no device creation (`100`) after connecting: for devices created another way.
+/// Subscriptions refused because the device does not exist yet are retried with backoff.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_skip_device_creation(options: *mut c8y_options) -> c8y_result {
+    with_options(options, |o| {
+        o.update(ConfigBuilder::skip_device_creation);
+        Ok(())
+    })
+}
+
+/// A last will: the static template `template_id` with its `n` fields, executed by the platform
+/// as the device's publish on `s/us` when the connection ends without DISCONNECT (for example
+/// `400` with `c8y_ConnectionEvent` and a text). `C8Y_RESULT_INVALID_TEMPLATE` when the fields
+/// do not fit the template.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `fields` NULL (when `n` is
+/// 0) or `n` NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_last_will(
+    options: *mut c8y_options,
+    template_id: u32,
+    fields: *const *const c_char,
+    n: usize,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: per the contract.
+        let fields = unsafe { str_array(fields, n, "fields") }?;
+        let will = crate::publish::static_template(template_id, &fields)?;
+        o.update(|b| b.last_will(will));
+        Ok(())
+    })
+}
+
+/// Asks for the device's managed object id (`123`) after every connect until it is known
+/// (`c8y_client_managed_object_id`); off by default.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_request_managed_object_id(
+    options: *mut c8y_options,
+    on: bool,
+) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.request_managed_object_id(on));
+        Ok(())
+    })
+}
+
+/// How many consecutive CONNACK 5 ("not authorized") refusals are retried before the client
+/// stops (default 3).
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_not_authorized_retries(
+    options: *mut c8y_options,
+    retries: u32,
+) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.not_authorized_retries(retries));
+        Ok(())
+    })
+}
+
+/// The `n` operation fragments that stay EXECUTING across a restart for the application to
+/// finish (default `c8y_Restart`, `c8y_Firmware`, `c8y_SoftwareUpdate`, `c8y_DeviceProfile`);
+/// every other operation left EXECUTING is failed after the first connect.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `fragments` NULL (when `n`
+/// is 0) or `n` NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_resumable_operations(
+    options: *mut c8y_options,
+    fragments: *const *const c_char,
+    n: usize,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: per the contract.
+        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
+        o.update(|b| b.resumable_operations(fragments));
+        Ok(())
+    })
+}
+
+/// Whether operations an earlier run left EXECUTING are cleaned up after the first connect (on
+/// by default): resumable ones stay EXECUTING (handed back as
+/// `C8Y_EVENT_KIND_OPERATION_RESUMED` with a persistence directory), the others are failed by
+/// id or with a fragment-scoped `507` for the device and each child.
 ///
 /// # Safety
 /// `options` must be NULL or live options used by no other thread.

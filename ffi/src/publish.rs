@@ -116,6 +116,28 @@ fn publish(
     })
 }
 
+/// Asks the platform for the managed object id of the device (`child` NULL) or of the child
+/// device `child` (`123` on its topic); the answer arrives as a
+/// `C8Y_EVENT_KIND_MANAGED_OBJECT_ID` event and then from `c8y_client_managed_object_id`.
+///
+/// Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
+/// receives the delivery id on success.
+///
+/// # Safety
+/// `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_request_managed_object_id(
+    client: *const c8y_client,
+    child: *const c_char,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        // SAFETY: per the contract.
+        let child = unsafe { opt_str_arg(child, "child") }?;
+        Ok(entity(client, child)?.request_managed_object_id()?)
+    })
+}
+
 /// Creates the child device `child_id` below `parent` (NULL: the device) with a name and a type
 /// (template 101), once per client: when this client already created it, succeeds and writes
 /// 0 to `*msg_id_out` without sending anything.

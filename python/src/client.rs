@@ -277,6 +277,24 @@ impl Device {
         self.entity.path().iter().map(ToString::to_string).collect()
     }
 
+    /// This entity's managed object id, once the platform told it (after
+    /// ``request_managed_object_id()``, or the ``request_managed_object_id`` option); None
+    /// before.
+    #[getter]
+    fn managed_object_id(&self) -> Option<String> {
+        self.entity.managed_object_id()
+    }
+
+    /// Asks the platform for this entity's managed object id (``123``); the answer arrives as a
+    /// "managed_object_id" event (values ``[external id, managed object id]``) and then in
+    /// ``managed_object_id``. Returns the delivery id, or a Future with ``future=True``.
+    #[pyo3(signature = (*, future = false))]
+    fn request_managed_object_id(&self, py: Python<'_>, future: bool) -> PyResult<Py<PyAny>> {
+        self.inner.check_fork()?;
+        let delivery = self.entity.request_managed_object_id();
+        self.inner.delivered(py, delivery, future)
+    }
+
     /// A handle for the child device or service ``id`` below this entity; nothing is sent.
     fn child(&self, id: &str) -> PyResult<Device> {
         self.inner.check_fork()?;
@@ -669,6 +687,10 @@ const OPTION_NAMES: &[&str] = &[
     "qos",
     "processing_mode",
     "create_device",
+    "request_managed_object_id",
+    "not_authorized_retries",
+    "last_will",
+    "resumable_operations",
     "device_name",
     "device_type",
     "batching",
@@ -776,7 +798,10 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     }
     let name = get::<String>(options, "device_name")?;
     let device_type = get::<String>(options, "device_type")?;
-    if get::<bool>(options, "create_device")?.unwrap_or(false) || name.is_some() || device_type.is_some() {
+    // Device creation is on by default in the core; `create_device=False` turns it off.
+    if get::<bool>(options, "create_device")? == Some(false) {
+        builder = builder.skip_device_creation();
+    } else if name.is_some() || device_type.is_some() {
         let mut creation = DeviceCreation::new();
         if let Some(name) = name {
             creation = creation.with_name(name);
@@ -785,6 +810,21 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
             creation = creation.with_device_type(t);
         }
         builder = builder.create_device(creation);
+    }
+    if let Some(on) = get::<bool>(options, "request_managed_object_id")? {
+        builder = builder.request_managed_object_id(on);
+    }
+    if let Some(n) = get::<u32>(options, "not_authorized_retries")? {
+        builder = builder.not_authorized_retries(n);
+    }
+    if let Some(options) = options
+        && let Some(will) = options.get_item("last_will")?
+        && !will.is_none()
+    {
+        let (template_id, fields): (Bound<'_, PyAny>, Bound<'_, PyAny>) = will
+            .extract()
+            .map_err(|_| PyTypeError::new_err("option last_will: a (template_id, fields) pair"))?;
+        builder = builder.last_will(static_template(&template_id, &fields)?);
     }
     if let Some(s) = get::<f64>(options, "batching")? {
         builder = builder.batching(convert::seconds("batching", s)?);
@@ -806,6 +846,9 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     }
     if let Some(list) = get::<Vec<String>>(options, "fail_unsupported")? {
         builder = builder.fail_unsupported(list);
+    }
+    if let Some(list) = get::<Vec<String>>(options, "resumable_operations")? {
+        builder = builder.resumable_operations(list);
     }
     if let Some(on) = get::<bool>(options, "fail_executing_on_start")? {
         builder = builder.fail_executing_on_start(on);

@@ -38,6 +38,15 @@ pub(crate) fn client_error(error: ClientError) -> PyErr {
         ClientError::Closed => ClientClosedError::new_err(message),
         ClientError::Stopped(error) => connect_error(&error),
         ClientError::Timeout(_) => DeadlineExceededError::new_err(message),
+        ClientError::ConnectTimeout { last_error, .. } => {
+            // The last connection error becomes `__cause__`.
+            let error = DeadlineExceededError::new_err(message);
+            if let Some(cause) = last_error {
+                let cause = PyConnectError::new_err(cause.to_string());
+                pyo3::Python::attach(|py| error.set_cause(py, Some(cause)));
+            }
+            error
+        }
         ClientError::Config(_) => ConfigError::new_err(message),
         _ => C8yError::new_err(message),
     }
@@ -51,7 +60,7 @@ pub(crate) fn connect_error(error: &ConnectError) -> PyErr {
         ConnectError::Refused {
             refusal: ConnackRefusal::BadCredentials | ConnackRefusal::NotAuthorized,
         } => AuthError::new_err(message),
-        ConnectError::Tls(_) => TlsError::new_err(message),
+        ConnectError::Tls(_) | ConnectError::TlsUntrusted(_) => TlsError::new_err(message),
         // A panic in the SDK's background task: the base class, whose code is PANIC (900).
         ConnectError::Internal(_) => C8yError::new_err(message),
         _ => PyConnectError::new_err(message),

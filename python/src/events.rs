@@ -29,6 +29,7 @@ pub(crate) fn state_name(state: &ConnectionState) -> &'static str {
         ConnectionState::Disconnected { .. } => "disconnected",
         ConnectionState::Stopped { .. } => "stopped",
         ConnectionState::Closed => "closed",
+        ConnectionState::SubscriptionsRefused { .. } => "subscriptions_refused",
         _ => "unknown",
     }
 }
@@ -346,6 +347,7 @@ fn outcome_name(outcome: DeliveryOutcome) -> &'static str {
         DeliveryOutcome::Dropped(DropReason::Overflow) => "dropped_overflow",
         DeliveryOutcome::Dropped(DropReason::Closed) => "dropped_closed",
         DeliveryOutcome::Dropped(DropReason::Stopped) => "dropped_stopped",
+        DeliveryOutcome::Dropped(DropReason::CollectionFailed) => "dropped_collection_failed",
         _ => "dropped",
     }
 }
@@ -359,6 +361,11 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
             e.operation = Some(Py::new(py, Operation::new(*op, Arc::clone(inner)))?);
             e
         }
+        CoreEvent::OperationResumed(op) => {
+            let mut e = Event::of("operation_resumed");
+            e.operation = Some(Py::new(py, Operation::new(*op, Arc::clone(inner)))?);
+            e
+        }
         CoreEvent::ConnectionState(state) => {
             let mut e = Event::of("connection_state");
             e.state = Some(state_name(&state).to_owned());
@@ -368,6 +375,9 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
                 }
                 _ => None,
             };
+            if let ConnectionState::SubscriptionsRefused { topics, .. } = &state {
+                e.values.clone_from(topics);
+            }
             e
         }
         CoreEvent::Downstream(line) => {
@@ -458,9 +468,10 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
             e.payload = Some(bytes(&payload));
             e
         }
-        CoreEvent::SubscriptionRefused { topic } => {
+        CoreEvent::SubscriptionRefused { topic, return_code } => {
             let mut e = Event::of("subscription_refused");
             e.topic = Some(topic);
+            e.code = Some(i64::from(return_code));
             e
         }
         CoreEvent::Delivery { id, outcome } => {
@@ -483,6 +494,11 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
         CoreEvent::EventsLost { count } => {
             let mut e = Event::of("events_lost");
             e.count = Some(count);
+            e
+        }
+        CoreEvent::ManagedObjectId { device, id } => {
+            let mut e = Event::of("managed_object_id");
+            e.values = vec![device, id];
             e
         }
         other => {

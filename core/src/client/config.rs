@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::QoS;
-use crate::templates::upstream::DeviceCreation;
-use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId};
+use crate::smartrest::MAX_PACKET_SIZE;
+use crate::templates::upstream::{DeviceCreation, Upstream};
+use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId, static_topic_text};
 
 use super::backoff::ReconnectPolicy;
 use super::error::ConfigError;
@@ -274,6 +275,8 @@ pub struct Config {
     pub(crate) default_qos: QoS,
     pub(crate) mode: ProcessingMode,
     pub(crate) reconnect: ReconnectPolicy,
+    /// CONNACK 5 refusals retried before stopping.
+    pub(crate) not_authorized_retries: u32,
     pub(crate) outbox: OutboxLimits,
     pub(crate) subscriptions: Subscriptions,
     pub(crate) batching_linger: Option<Duration>,
@@ -282,7 +285,10 @@ pub struct Config {
     pub(crate) max_inflight: u16,
     pub(crate) event_capacity: usize,
     pub(crate) delivery_events: bool,
+    /// Sent after every CONNACK (`None`: skipped).
     pub(crate) device_creation: Option<DeviceCreation>,
+    pub(crate) last_will: Option<LastWill>,
+    pub(crate) request_managed_object_id: bool,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
     pub(crate) operations: OperationOptions,
@@ -365,6 +371,12 @@ impl Config {
         &self.subscriptions
     }
 
+    /// The device creation sent after every CONNACK, if any
+    /// ([`ConfigBuilder::create_device`]).
+    pub fn device_creation(&self) -> Option<&DeviceCreation> {
+        self.device_creation.as_ref()
+    }
+
     /// The persistence directory of the on-disk outbox, if any.
     pub fn persistence_dir(&self) -> Option<&std::path::Path> {
         self.persistence_dir.as_deref()
@@ -374,6 +386,67 @@ impl Config {
     pub fn http_proxy(&self) -> Option<&HttpProxy> {
         self.proxy.as_ref()
     }
+}
+
+/// The last will as sent in CONNECT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LastWill {
+    pub(crate) topic: String,
+    pub(crate) payload: String,
+}
+
+/// Refuses a configuration whose CONNECT packet cannot fit the platform's packet limit
+/// (docs/protocol.md §1.7): every connection attempt would fail the same way, so it is an error
+/// when the configuration is built rather than a reconnect loop.
+fn check_connect_size(
+    client_id: &ClientId,
+    credentials: &Credentials,
+    will: Option<&LastWill>,
+) -> Result<(), ConfigError> {
+    // Variable header (protocol name, level, flags, keep-alive) then length-prefixed strings.
+    let mut size = 10 + 2 + client_id.to_string().len();
+    if let Credentials::Password { password, .. } = credentials {
+        size += 2 + credentials.username().map_or(0, |u| u.len()) + 2 + password.expose().len();
+    }
+    if let Some(will) = will {
+        size += 2 + will.topic.len() + 2 + will.payload.len();
+    }
+    let packet = size + 1 + remaining_length_bytes(size);
+    if packet > MAX_PACKET_SIZE {
+        return Err(ConfigError::Invalid {
+            name: "device id".to_owned(),
+            reason: format!(
+                "the CONNECT packet (client id, credentials, last will) needs {packet} bytes, over the \
+                 {MAX_PACKET_SIZE}-byte limit"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Bytes of an MQTT remaining-length field for `length`.
+fn remaining_length_bytes(length: usize) -> usize {
+    match length {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
+/// CONNACK 5 refusals retried by default before the client stops.
+pub const DEFAULT_NOT_AUTHORIZED_RETRIES: u32 = 3;
+
+/// The device type of the default device creation.
+pub const DEFAULT_DEVICE_TYPE: &str = "c8y_MQTTDevice";
+
+/// What [`ConfigBuilder::create_device`] / [`ConfigBuilder::skip_device_creation`] chose.
+#[derive(Debug, Clone)]
+enum DeviceCreationSetting {
+    /// The device id as name, [`DEFAULT_DEVICE_TYPE`] as type.
+    Default,
+    Custom(DeviceCreation),
+    Off,
 }
 
 /// Builds a [`Config`]; every setting but the host and the device id has a default.
@@ -391,6 +464,7 @@ pub struct ConfigBuilder {
     default_qos: QoS,
     mode: ProcessingMode,
     reconnect: ReconnectPolicy,
+    not_authorized_retries: u32,
     outbox: OutboxLimits,
     persistence_dir: Option<PathBuf>,
     proxy: Option<HttpProxy>,
@@ -399,7 +473,9 @@ pub struct ConfigBuilder {
     max_inflight: u16,
     event_capacity: usize,
     delivery_events: bool,
-    device_creation: Option<DeviceCreation>,
+    device_creation: DeviceCreationSetting,
+    last_will: Option<Upstream>,
+    pub(super) request_managed_object_id: bool,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
 }
@@ -419,6 +495,7 @@ impl ConfigBuilder {
             default_qos: QoS::AtLeastOnce,
             mode: ProcessingMode::Persistent,
             reconnect: ReconnectPolicy::default(),
+            not_authorized_retries: DEFAULT_NOT_AUTHORIZED_RETRIES,
             outbox: OutboxLimits::default(),
             persistence_dir: None,
             proxy: None,
@@ -427,18 +504,43 @@ impl ConfigBuilder {
             max_inflight: 100,
             event_capacity: 10_000,
             delivery_events: true,
-            device_creation: None,
+            device_creation: DeviceCreationSetting::Default,
+            last_will: None,
+            request_managed_object_id: false,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
         }
     }
 
-    /// Creates the device (template 100) right after the first accepted CONNACK and waits for
-    /// its PUBACK before subscribing, as the platform refuses subscriptions of a device that
-    /// does not exist yet (docs/protocol.md §1.6, §11.1). Sent until acknowledged once per client;
-    /// later reconnects go straight to subscribing. Off by default.
+    /// The device creation (template 100) sent after every accepted CONNACK, before
+    /// subscribing: the platform refuses subscriptions of a device that does not exist yet
+    /// (docs/protocol.md §1.6, §11.1), and a device deleted while the client was offline must come
+    /// back before its operations can. The platform answers `41,100,Device already existing`
+    /// on `s/e` for an existing device and changes nothing; the client expects that answer and
+    /// does not report it. On by default with the device id as the name and `c8y_MQTTDevice`
+    /// as the type ([`ConfigBuilder::skip_device_creation`] turns it off).
     pub fn create_device(mut self, creation: DeviceCreation) -> Self {
-        self.device_creation = Some(creation);
+        self.device_creation = DeviceCreationSetting::Custom(creation);
+        self
+    }
+
+    /// A last will: the static row the platform executes as the device's own publish on `s/us`
+    /// when the connection ends without a DISCONNECT (power loss, network cut); executing it
+    /// also updates the device's availability (docs/protocol.md §1.6). Typically a connection
+    /// event, `400,c8y_ConnectionEvent,"Device connection was lost."`
+    /// ([`crate::templates::upstream::Event`]), or a service status `104,down` for an agent
+    /// that registers itself as a service. Sent at QoS 1, not retained. The row must fit the
+    /// CONNECT packet with the client id and credentials (checked by [`ConfigBuilder::build`]).
+    pub fn last_will(mut self, template: impl Into<Upstream>) -> Self {
+        self.last_will = Some(template.into());
+        self
+    }
+
+    /// Sends no device creation: for devices created another way (registered by an
+    /// administrator, created by the application's own first message). Subscriptions refused
+    /// because the device does not exist yet are retried with backoff until it does.
+    pub fn skip_device_creation(mut self) -> Self {
+        self.device_creation = DeviceCreationSetting::Off;
         self
     }
 
@@ -501,7 +603,9 @@ impl ConfigBuilder {
         self
     }
 
-    /// The processing mode of publishes that do not name one; default persistent (`s/`).
+    /// The processing mode of publishes that do not name one; default persistent (`s/`). It
+    /// applies to measurements and events only: every other row is sent on `s/`
+    /// ([`ProcessingMode::for_template`]).
     pub fn processing_mode(mut self, mode: ProcessingMode) -> Self {
         self.mode = mode;
         self
@@ -510,6 +614,17 @@ impl ConfigBuilder {
     /// The reconnect policy.
     pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
         self.reconnect = policy;
+        self
+    }
+
+    /// How many consecutive CONNACK 5 ("not authorized") refusals are retried with the
+    /// reconnect backoff before the client stops; default [`DEFAULT_NOT_AUTHORIZED_RETRIES`].
+    /// The platform documents this refusal as sometimes transient (overload during connect);
+    /// when it persists (a wrong certificate, removed permissions) the client stops and the last
+    /// refusal is in the [`ConnectionState::Stopped`](super::ConnectionState::Stopped) event.
+    /// Zero stops at the first one.
+    pub fn not_authorized_retries(mut self, retries: u32) -> Self {
+        self.not_authorized_retries = retries;
         self
     }
 
@@ -616,6 +731,19 @@ impl ConfigBuilder {
                 reason: "certificate login needs the TLS transport".to_owned(),
             });
         }
+        let device_creation = match self.device_creation {
+            DeviceCreationSetting::Default => Some(
+                DeviceCreation::new()
+                    .with_name(self.device_id.as_str())
+                    .with_device_type(DEFAULT_DEVICE_TYPE),
+            ),
+            DeviceCreationSetting::Custom(creation) => Some(creation),
+            DeviceCreationSetting::Off => None,
+        };
+        let last_will = self.last_will.map(|template| LastWill {
+            topic: static_topic_text(ProcessingMode::Persistent, &[]),
+            payload: template.to_row(),
+        });
         let device = DeviceId::new(self.device_id).map_err(ConfigError::DeviceId)?;
         let client_id = match self.default_xid {
             None => ClientId::new(device),
@@ -643,6 +771,7 @@ impl ConfigBuilder {
             });
         }
         self.reconnect.validate()?;
+        check_connect_size(&client_id, &credentials, last_will.as_ref())?;
         Ok(Config {
             port: self.port.unwrap_or(self.transport.default_port()),
             host: self.host,
@@ -655,6 +784,7 @@ impl ConfigBuilder {
             default_qos: self.default_qos,
             mode: self.mode,
             reconnect: self.reconnect,
+            not_authorized_retries: self.not_authorized_retries,
             outbox: self.outbox,
             subscriptions: self.subscriptions,
             batching_linger: self.batching_linger,
@@ -662,7 +792,9 @@ impl ConfigBuilder {
             max_inflight: self.max_inflight,
             event_capacity: self.event_capacity,
             delivery_events: self.delivery_events,
-            device_creation: self.device_creation,
+            device_creation,
+            last_will,
+            request_managed_object_id: self.request_managed_object_id,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
             operations: self.operations,

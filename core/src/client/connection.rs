@@ -1,7 +1,25 @@
 //! The connection state machine, one tokio task per client: connect (fresh rumqttc event loop per
-//! attempt), create the device when configured (`100`, until acknowledged once), subscribe and
+//! attempt), create the device (`100`, on every connection unless turned off), subscribe and
 //! wait for SUBACK, send `500`, replay the outbox, then relay publishes and acknowledgements
 //! until the connection ends; reconnect with [`Backoff`], or stop on a fatal CONNACK refusal.
+//!
+//! Start-up choices (docs/protocol.md §1.5, §1.6, §11.1):
+//!
+//! * **`100` on every connection, before subscribing.** The platform refuses subscriptions of a
+//!   device that does not exist, and a device can be deleted while its client is offline; the
+//!   creation is idempotent (an existing device is left unchanged and `41,100,…` comes back on
+//!   `s/e`, which this session expects and does not report).
+//! * **A refused subscription is never silent**: each is an [`Event::SubscriptionRefused`]
+//!   with its return code, the state becomes [`ConnectionState::SubscriptionsRefused`] instead
+//!   of connected, and the refused topics are subscribed again with the reconnect policy's
+//!   backoff (after sending `100` again when configured), until granted. The outbox flows
+//!   meanwhile: data does not need subscriptions, and publishing it may be what creates the
+//!   device. `500` goes out once `s/ds` is granted.
+//! * **CONNACK inside a session** is a broken connection: the session ends and the client
+//!   reconnects (a refusal then shows on the next CONNACK).
+//! * **CONNACK 5 (not authorized)** is documented as sometimes transient (overload during
+//!   connect): it is retried [`ConfigBuilder::not_authorized_retries`](super::ConfigBuilder::not_authorized_retries)
+//!   times with backoff before the client stops; every other refusal but 3 stops at once.
 //!
 //! rumqttc integration:
 //!
@@ -25,7 +43,6 @@
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, Stream, StreamExt};
@@ -39,17 +56,19 @@ use tokio::sync::watch;
 
 use crate::QoS;
 use crate::templates::UpstreamTemplate;
-use crate::templates::downstream::{StaticDownstream, parse_errors, parse_static, parse_template_status};
+use crate::templates::downstream::{
+    ErrorLine, StaticDownstream, parse_errors, parse_static, parse_template_status,
+};
 use crate::templates::upstream::GetPendingOperations;
 use crate::topic::{DownstreamTopic, ProcessingMode, UpstreamTopic};
 
-use super::Shared;
 use super::backoff::Backoff;
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
 use super::inflight::Inflight;
 use super::outbox::{DeliveryOutcome, DropReason};
 use super::transport::mqtt_options;
+use super::{Entity, Shared};
 
 /// How a session ended.
 enum SessionEnd {
@@ -100,6 +119,7 @@ pub(crate) async fn run(
     mut close: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::new(shared.config.reconnect.clone());
+    let mut not_authorized = 0_u32;
     loop {
         if *close.borrow() {
             break;
@@ -111,10 +131,22 @@ pub(crate) async fn run(
             SessionEnd::Closed => break,
             SessionEnd::Failed { error, uptime } => {
                 shared.outbox.connection_lost();
+                shared.identities.connection_lost();
                 if let Some(uptime) = uptime {
                     backoff.connection_ended(uptime);
                 }
-                if error.is_fatal() {
+                let transient_refusal = matches!(
+                    &error,
+                    ConnectError::Refused {
+                        refusal: ConnackRefusal::NotAuthorized
+                    }
+                ) && not_authorized < shared.config.not_authorized_retries;
+                if matches!(&error, ConnectError::Refused { .. }) {
+                    not_authorized += 1;
+                } else if uptime.is_some() {
+                    not_authorized = 0;
+                }
+                if error.is_fatal() && !transient_refusal {
                     tracing::warn!(%error, "connection refused, not retrying");
                     let finished = shared.outbox.drain(DropReason::Stopped);
                     shared.report(finished);
@@ -189,7 +221,12 @@ async fn session(
     let mut closed = std::pin::pin!(close.changed());
     // Armed when entries arrive with batching on; the entries are submitted when it fires.
     let mut linger: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+    // Armed while refused subscriptions wait for their next attempt.
+    let mut resubscribe: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
+        if let Some(delay) = relay.retry_requested.take() {
+            resubscribe = Some(Box::pin(tokio::time::sleep(delay)));
+        }
         let uptime = || Some(connected_at.elapsed());
         tokio::select! {
             // Close first, so that a busy connection cannot delay it.
@@ -218,6 +255,12 @@ async fn session(
                 linger = None;
                 relay.submit();
             }
+            () = async { if let Some(timer) = resubscribe.as_mut() { timer.await } }, if resubscribe.is_some() => {
+                resubscribe = None;
+                if let Err(error) = relay.retry_subscriptions() {
+                    return failed(error, uptime());
+                }
+            }
         }
     }
 }
@@ -225,6 +268,9 @@ async fn session(
 fn failed(error: ConnectError, uptime: Option<Duration>) -> SessionEnd {
     SessionEnd::Failed { error, uptime }
 }
+
+/// The SUBACK return code of a refused filter in MQTT 3.1.1.
+const SUBACK_FAILURE: u8 = 0x80;
 
 /// What a publish handed to rumqttc belongs to.
 #[derive(Debug)]
@@ -242,9 +288,9 @@ enum Tag {
 enum Phase {
     /// `100` sent, waiting for its PUBACK.
     Creating,
-    /// SUBSCRIBE sent, waiting for SUBACK.
+    /// The first SUBSCRIBE sent, waiting for its SUBACK.
     Subscribing,
-    /// `500` sent; the outbox flows.
+    /// The first SUBACK arrived: the outbox flows (refused topics are retried meanwhile).
     Ready,
 }
 
@@ -254,7 +300,18 @@ struct Relay<'a> {
     shared: &'a Arc<Shared>,
     client: AsyncClient,
     phase: Phase,
-    topics: Vec<String>,
+    /// Topic filters of the SUBSCRIBE awaiting its SUBACK, in order.
+    subscribing: Vec<String>,
+    /// Topic filters the last SUBACK refused, to subscribe again.
+    refused: Vec<String>,
+    /// Delays between subscription attempts.
+    resubscribe_backoff: Backoff,
+    /// Set when refused subscriptions should be tried again after this delay.
+    retry_requested: Option<Duration>,
+    /// Whether `500` was sent in this session.
+    requested_pending: bool,
+    /// Whether this session sent `100`: `41,100,…` on `s/e` is its expected answer.
+    sent_creation: bool,
     /// Submitted publishes whose packet id is not known yet, in request order.
     awaiting_pkid: VecDeque<Tag>,
     /// Publishes awaiting PUBACK/PUBCOMP by packet id.
@@ -267,7 +324,12 @@ impl<'a> Relay<'a> {
             shared,
             client,
             phase: Phase::Subscribing,
-            topics: shared.config.subscription_topics(),
+            subscribing: Vec::new(),
+            refused: Vec::new(),
+            resubscribe_backoff: Backoff::new(shared.config.reconnect.clone()),
+            retry_requested: None,
+            requested_pending: false,
+            sent_creation: false,
             awaiting_pkid: VecDeque::new(),
             inflight: Inflight::new(),
         }
@@ -277,47 +339,118 @@ impl<'a> Relay<'a> {
         UpstreamTopic::static_(ProcessingMode::Persistent).to_string()
     }
 
-    /// After CONNACK: the device creation first when configured and not yet acknowledged (the
-    /// platform refuses subscriptions of a device that does not exist), else subscribe.
+    /// After CONNACK: the device creation first when configured (the platform refuses
+    /// subscriptions of a device that does not exist), else subscribe.
     fn start(&mut self) -> Result<(), ConnectError> {
-        let creation = self.shared.config.device_creation.as_ref();
-        match creation {
-            Some(creation) if !self.shared.device_created.load(Ordering::Acquire) => {
-                self.client
-                    .try_publish(
-                        Self::static_topic(),
-                        rumqttc::QoS::AtLeastOnce,
-                        false,
-                        creation.to_row(),
-                    )
-                    .map_err(|e| ConnectError::Protocol(e.to_string()))?;
-                self.awaiting_pkid.push_back(Tag::Creation);
-                self.phase = Phase::Creating;
-                Ok(())
-            }
-            _ => self.subscribe(),
+        if self.send_creation()? {
+            self.phase = Phase::Creating;
+            Ok(())
+        } else {
+            self.phase = Phase::Subscribing;
+            self.subscribe(self.shared.config.subscription_topics())
         }
     }
 
-    fn subscribe(&mut self) -> Result<(), ConnectError> {
-        if self.topics.is_empty() {
-            self.ready();
+    /// Publishes the configured `100`; false when device creation is off.
+    fn send_creation(&mut self) -> Result<bool, ConnectError> {
+        let Some(creation) = self.shared.config.device_creation.as_ref() else {
+            return Ok(false);
+        };
+        self.client
+            .try_publish(
+                Self::static_topic(),
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                creation.to_row(),
+            )
+            .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        self.awaiting_pkid.push_back(Tag::Creation);
+        self.sent_creation = true;
+        Ok(true)
+    }
+
+    /// The device creation was acknowledged: subscribe everything (start-up) or the refused
+    /// topics (a retry).
+    fn created(&mut self) -> Result<(), ConnectError> {
+        let topics = if self.phase == Phase::Creating {
+            self.phase = Phase::Subscribing;
+            self.shared.config.subscription_topics()
+        } else {
+            std::mem::take(&mut self.refused)
+        };
+        self.subscribe(topics)
+    }
+
+    /// Sends one SUBSCRIBE for `topics` (settles at once when there are none).
+    fn subscribe(&mut self, topics: Vec<String>) -> Result<(), ConnectError> {
+        if topics.is_empty() {
+            self.settle(Vec::new());
             return Ok(());
         }
-        let filters = self
-            .topics
+        let filters = topics
             .iter()
             .map(|t| SubscribeFilter::new(t.clone(), rumqttc::QoS::AtLeastOnce));
         self.client
             .try_subscribe_many(filters)
             .map_err(|e| ConnectError::Protocol(e.to_string()))?;
-        self.phase = Phase::Subscribing;
+        self.subscribing = topics;
         Ok(())
     }
 
-    /// Subscriptions acknowledged: send `500`, report connected, replay the outbox.
-    fn ready(&mut self) {
-        if self.shared.config.subscriptions.static_downstream {
+    /// The refused topics' retry is due: `100` again when configured (the device may have been
+    /// deleted), then SUBSCRIBE.
+    fn retry_subscriptions(&mut self) -> Result<(), ConnectError> {
+        if self.send_creation()? {
+            return Ok(());
+        }
+        let topics = std::mem::take(&mut self.refused);
+        self.subscribe(topics)
+    }
+
+    /// A SUBACK for the pending SUBSCRIBE: report each refusal, then settle.
+    fn subscribed(&mut self, codes: &[SubscribeReasonCode]) {
+        let topics = std::mem::take(&mut self.subscribing);
+        let mut refused = Vec::new();
+        for (index, topic) in topics.into_iter().enumerate() {
+            // A SUBACK with fewer codes than filters is a broken answer: count the rest refused.
+            let granted = matches!(codes.get(index), Some(SubscribeReasonCode::Success(_)));
+            if !granted {
+                tracing::warn!(topic, "subscription refused");
+                self.shared.push(Event::SubscriptionRefused {
+                    topic: topic.clone(),
+                    return_code: SUBACK_FAILURE,
+                });
+                refused.push(topic);
+            }
+        }
+        self.settle(refused);
+    }
+
+    /// After a SUBACK: fully subscribed (`500`, connected) or a retry scheduled; the outbox
+    /// starts flowing after the first SUBACK either way.
+    fn settle(&mut self, refused: Vec<String>) {
+        let first = self.phase != Phase::Ready;
+        self.phase = Phase::Ready;
+        if refused.is_empty() {
+            self.resubscribe_backoff = Backoff::new(self.shared.config.reconnect.clone());
+            self.fully_subscribed();
+        } else {
+            let retry_in = self.resubscribe_backoff.next_delay();
+            self.retry_requested = Some(retry_in);
+            self.shared.set_state(ConnectionState::SubscriptionsRefused {
+                topics: refused.clone(),
+                retry_in,
+            });
+            self.refused = refused;
+        }
+        if first {
+            self.submit();
+        }
+    }
+
+    /// Every subscription granted: send `500` (once per session), report connected.
+    fn fully_subscribed(&mut self) {
+        if self.shared.config.subscriptions.static_downstream && !self.requested_pending {
             let row = GetPendingOperations.to_row();
             if self
                 .client
@@ -325,13 +458,19 @@ impl<'a> Relay<'a> {
                 .is_ok()
             {
                 self.awaiting_pkid.push_back(Tag::PendingOperations);
+                self.requested_pending = true;
             }
         }
-        self.phase = Phase::Ready;
         super::operations::on_ready(self.shared);
         super::smartrest2::on_ready(self.shared);
+        let device = Entity::root(Arc::clone(self.shared));
+        if self.shared.config.request_managed_object_id
+            && device.managed_object_id().is_none()
+            && let Err(error) = device.request_managed_object_id()
+        {
+            tracing::warn!(%error, "123 not sent");
+        }
         self.shared.set_state(ConnectionState::Connected);
-        self.submit();
     }
 
     /// Hands queued outbox entries to rumqttc, within the window.
@@ -385,19 +524,16 @@ impl<'a> Relay<'a> {
             }
             MqttEvent::Incoming(Packet::PubAck(ack)) => return self.acknowledged(ack.pkid),
             MqttEvent::Incoming(Packet::PubComp(comp)) => return self.acknowledged(comp.pkid),
-            MqttEvent::Incoming(Packet::SubAck(ack)) if self.phase == Phase::Subscribing => {
-                for (topic, code) in self.topics.iter().zip(&ack.return_codes) {
-                    if matches!(code, SubscribeReasonCode::Failure) {
-                        tracing::warn!(topic, "subscription refused");
-                        self.shared
-                            .push(Event::SubscriptionRefused { topic: topic.clone() });
-                    }
-                }
-                self.ready();
+            MqttEvent::Incoming(Packet::SubAck(ack)) if !self.subscribing.is_empty() => {
+                self.subscribed(&ack.return_codes);
             }
             MqttEvent::Incoming(Packet::Publish(publish)) => self.downstream(&publish.topic, publish.payload),
             MqttEvent::Incoming(Packet::ConnAck(ack)) => {
-                tracing::warn!(code = ?ack.code, "CONNACK during the session");
+                tracing::warn!(code = ?ack.code, "CONNACK during the session: reconnecting");
+                return Err(ConnectError::Protocol(format!(
+                    "CONNACK {:?} during the session",
+                    ack.code
+                )));
             }
             _ => {}
         }
@@ -413,10 +549,7 @@ impl<'a> Relay<'a> {
                     .complete(&entries, DeliveryOutcome::Acknowledged);
                 self.shared.report(finished);
             }
-            Some(Tag::Creation) => {
-                self.shared.device_created.store(true, Ordering::Release);
-                self.subscribe()?;
-            }
+            Some(Tag::Creation) => self.created()?,
             Some(Tag::PendingOperations) | None => {}
         }
         self.submit();
@@ -428,19 +561,35 @@ impl<'a> Relay<'a> {
         let shared = self.shared;
         match topic.parse::<DownstreamTopic>() {
             Ok(DownstreamTopic::Static) => {
+                let mut operations = Vec::new();
                 for row in parse_static(&payload) {
                     shared.push(match row {
                         Ok(StaticDownstream::Operation(op)) => {
-                            super::operations::on_static(shared, op);
+                            operations.push(op);
                             continue;
+                        }
+                        Ok(StaticDownstream::ManagedObjectId(id)) => {
+                            let root = shared.config.device_id().as_str();
+                            match shared.identities.answered(&id, root) {
+                                Some(device) => Event::ManagedObjectId { device, id },
+                                None => Event::Downstream(StaticDownstream::ManagedObjectId(id)),
+                            }
                         }
                         Ok(line) => Event::Downstream(line),
                         Err(error) => Event::Malformed(error),
                     });
                 }
+                super::operations::on_static_lines(shared, operations);
             }
             Ok(DownstreamTopic::Error) => {
                 for row in parse_errors(&payload) {
+                    if self.sent_creation
+                        && let Ok(line) = &row
+                        && *line == ErrorLine::device_already_existing()
+                    {
+                        tracing::debug!("device exists (41,100): expected answer to the creation");
+                        continue;
+                    }
                     shared.push(row.map_or_else(Event::Malformed, Event::SmartRestError));
                 }
             }
@@ -509,22 +658,37 @@ fn refusal(code: ConnectReturnCode) -> ConnackRefusal {
     }
 }
 
-/// Whether an error, or an error it wraps, is a rustls error (a failed handshake or
-/// certificate check).
-fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+/// The rustls error inside an error, if any (a failed handshake or certificate check).
+fn rustls_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
     let mut current = Some(error);
     while let Some(e) = current {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
         if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
-            && is_tls(inner)
+            && let Some(tls) = rustls_error(inner)
         {
-            return true;
+            return Some(tls);
         }
         current = e.source();
     }
-    false
+    None
+}
+
+/// Whether an error, or an error it wraps, is a rustls error.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    rustls_error(error).is_some()
+}
+
+/// The typed TLS error: [`ConnectError::TlsUntrusted`] when the server's certificate failed
+/// verification (retrying cannot fix it), [`ConnectError::Tls`] otherwise.
+fn tls_error(error: &(dyn std::error::Error + 'static)) -> ConnectError {
+    match rustls_error(error) {
+        Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) => {
+            ConnectError::TlsUntrusted(error.to_string())
+        }
+        _ => ConnectError::Tls(error.to_string()),
+    }
 }
 
 /// Maps rumqttc's connection errors to the client's typed error.
@@ -534,10 +698,10 @@ pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
         ConnectionError::ConnectionRefused(code) => ConnectError::Refused {
             refusal: refusal(code),
         },
-        ConnectionError::Tls(e) => ConnectError::Tls(e.to_string()),
-        ConnectionError::Io(e) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::Tls(e) => tls_error(&e),
+        ConnectionError::Io(e) if is_tls(&e) => tls_error(&e),
         ConnectionError::Io(e) => ConnectError::Io(e.to_string()),
-        ConnectionError::MqttState(StateError::Io(e)) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::MqttState(StateError::Io(e)) if is_tls(&e) => tls_error(&e),
         ConnectionError::MqttState(StateError::Io(e)) => ConnectError::Io(e.to_string()),
         ConnectionError::MqttState(StateError::ConnectionAborted) => {
             ConnectError::Io("connection closed by the server".to_owned())
@@ -549,7 +713,7 @@ pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
         ConnectionError::NetworkTimeout => ConnectError::Timeout("connect".to_owned()),
         ConnectionError::FlushTimeout => ConnectError::Timeout("network write".to_owned()),
         #[cfg(feature = "websocket")]
-        ConnectionError::Websocket(e) if is_tls(&e) => ConnectError::Tls(e.to_string()),
+        ConnectionError::Websocket(e) if is_tls(&e) => tls_error(&e),
         #[cfg(feature = "websocket")]
         ConnectionError::Websocket(e) => ConnectError::WebSocket(e.to_string()),
         #[cfg(feature = "websocket")]
@@ -590,6 +754,7 @@ mod tests {
                 payloads: vec!["211,21".to_owned()],
                 qos: QoS::AtLeastOnce,
                 batchable: true,
+                gate: None,
             })
             .unwrap();
         supervise(Arc::clone(&shared), async { panic!("relay state broken") }).await;
@@ -617,6 +782,25 @@ mod tests {
             }))
         );
         assert_eq!(shared.events.try_next(), NextEvent::Closed);
+    }
+
+    /// A CONNACK inside an established session ends it like a broken connection (the client
+    /// reconnects; a refusal then shows on the next CONNACK).
+    #[tokio::test]
+    async fn a_connack_inside_the_session_ends_it() {
+        let shared = idle_shared();
+        let options = mqtt_options(&shared.config, None);
+        let (client, _eventloop) = AsyncClient::new(options, 10);
+        let mut relay = Relay::new(&shared, client);
+        let connack = rumqttc::ConnAck::new(ConnectReturnCode::NotAuthorized, false);
+        let error = relay
+            .handle(MqttEvent::Incoming(Packet::ConnAck(connack)))
+            .unwrap_err();
+        assert!(
+            matches!(&error, ConnectError::Protocol(text) if text.contains("during the session")),
+            "{error:?}"
+        );
+        assert!(!error.is_fatal(), "reconnect, not stop");
     }
 
     #[tokio::test]

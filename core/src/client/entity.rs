@@ -1,12 +1,15 @@
 //! Typed publishing for the device, its children and services: [`Entity`] (a handle on one
 //! managed object, addressed by its topic path) and [`PublishOptions`]. Every static template
 //! goes through [`Entity::publish`]; the topic is `s/us` for the device and `s/us/<child>` for a
-//! child, in the configured processing mode.
+//! child. The configured (or per-call) processing mode applies where the platform applies it:
+//! measurements and events go to `t/`, `q/` or `c/` when asked; every other row (creation,
+//! inventory, alarms, operation status) always goes to `s/`
+//! ([`ProcessingMode::for_template`], docs/protocol.md §2.3).
 
 use std::sync::Arc;
 
 use crate::QoS;
-use crate::templates::upstream::{ChildDeviceCreation, ServiceCreation, Upstream};
+use crate::templates::upstream::{ChildDeviceCreation, GetManagedObjectId, ServiceCreation, Upstream};
 use crate::topic::{ExternalId, ProcessingMode, static_topic_text};
 
 use super::error::ClientError;
@@ -18,7 +21,8 @@ use super::{Shared, external_id};
 pub struct PublishOptions {
     /// QoS of this publish.
     pub qos: Option<QoS>,
-    /// Processing mode of this publish (`s/`, `t/`, `q/`, `c/`).
+    /// Processing mode of this publish (`s/`, `t/`, `q/`, `c/`); measurements and events only,
+    /// every other row is sent on `s/` ([`ProcessingMode::for_template`]).
     pub mode: Option<ProcessingMode>,
 }
 
@@ -84,6 +88,31 @@ impl Entity {
         })
     }
 
+    /// The external id of this entity: the device id, or the last child id of the path.
+    pub fn external_id(&self) -> &str {
+        match self.path.last() {
+            Some(id) => id.as_str(),
+            None => self.shared.config.device_id().as_str(),
+        }
+    }
+
+    /// Asks the platform for this entity's managed object id (`123` on its topic); the answer
+    /// arrives as [`Event::ManagedObjectId`](super::Event::ManagedObjectId) and is then
+    /// available from [`Entity::managed_object_id`].
+    pub fn request_managed_object_id(&self) -> Result<Delivery, ClientError> {
+        // Waiting before the request is sent: the answer can come before `publish` returns.
+        let identities = &self.shared.identities;
+        identities.requested(self.external_id(), self.path.is_empty());
+        self.publish(GetManagedObjectId)
+            .inspect_err(|_| identities.withdrawn())
+    }
+
+    /// This entity's managed object id, once the platform told it
+    /// ([`Entity::request_managed_object_id`]).
+    pub fn managed_object_id(&self) -> Option<String> {
+        self.shared.identities.get(self.external_id())
+    }
+
     /// The static topic of this entity in `mode`.
     pub fn topic(&self, mode: ProcessingMode) -> String {
         static_topic_text(mode, &self.path)
@@ -107,7 +136,8 @@ impl Entity {
         // `publish_payloads` checks that the client runs.
         let template = template.into();
         let qos = options.qos.unwrap_or(self.shared.config.default_qos);
-        let topic = self.topic(options.mode.unwrap_or(self.shared.config.mode));
+        let mode = options.mode.unwrap_or(self.shared.config.mode);
+        let topic = self.topic(mode.for_template(template.template_id()));
         let payloads = template.to_payloads(&topic, qos)?;
         publish_payloads(&self.shared, topic, payloads, qos, true)
     }
@@ -126,6 +156,9 @@ impl Entity {
             .with_name(name)
             .with_device_type(device_type);
         let delivery = self.publish_once(&child, creation.into())?;
+        if delivery.is_some() {
+            super::operations::on_child_created(&self.shared, &child);
+        }
         Ok((child, delivery))
     }
 
@@ -163,6 +196,18 @@ pub(crate) fn publish_payloads(
     qos: QoS,
     batchable: bool,
 ) -> Result<Delivery, ClientError> {
+    publish_gated(shared, topic, payloads, qos, batchable, None)
+}
+
+/// [`publish_payloads`] held back while `gate` is closed (see [`Message::gate`]).
+pub(crate) fn publish_gated(
+    shared: &Shared,
+    topic: String,
+    payloads: Vec<String>,
+    qos: QoS,
+    batchable: bool,
+    gate: Option<String>,
+) -> Result<Delivery, ClientError> {
     shared.check_running()?;
     for payload in &payloads {
         crate::smartrest::check_packet_size(&topic, payload.len(), qos).map_err(|e| {
@@ -177,6 +222,7 @@ pub(crate) fn publish_payloads(
         payloads,
         qos,
         batchable,
+        gate,
     })?;
     shared.report(dropped);
     Ok(delivery)

@@ -98,6 +98,10 @@ pub enum ConnectError {
     /// failed.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The server's certificate failed verification (unknown issuer, expired, wrong name): a
+    /// configuration or deployment problem that retrying cannot fix, so the client stops.
+    #[error("TLS: the server's certificate is not trusted: {0}")]
+    TlsUntrusted(String),
     /// The WebSocket handshake failed.
     #[error("WebSocket: {0}")]
     WebSocket(String),
@@ -113,6 +117,12 @@ pub enum ConnectError {
     /// The HTTP CONNECT proxy could not be reached or refused the tunnel.
     #[error("proxy: {0}")]
     Proxy(String),
+    /// The platform refused these subscriptions (SUBACK `0x80`); the client retries them.
+    #[error("subscriptions refused: {}", topics.join(", "))]
+    SubscriptionsRefused {
+        /// The refused topic filters.
+        topics: Vec<String>,
+    },
     /// The client's background task failed (a panic: a bug in the SDK). The client stopped;
     /// the text is the panic message.
     #[error("internal error in the client's background task: {0}")]
@@ -121,9 +131,16 @@ pub enum ConnectError {
 
 impl ConnectError {
     /// Whether the client stops instead of reconnecting: every CONNACK refusal except
-    /// "server unavailable".
+    /// "server unavailable" (CONNACK 5 after a few retries, see
+    /// [`ConfigBuilder::not_authorized_retries`](super::ConfigBuilder::not_authorized_retries)),
+    /// and an untrusted server certificate. Network errors, timeouts and other TLS failures
+    /// (a reset during the handshake) may pass and are retried.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, Self::Refused { refusal } if !refusal.is_transient())
+        match self {
+            Self::Refused { refusal } => !refusal.is_transient(),
+            Self::TlsUntrusted(_) => true,
+            _ => false,
+        }
     }
 }
 
@@ -193,6 +210,17 @@ pub enum ClientError {
     /// A wait did not finish in time.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
+    /// [`Client::wait_connected`](super::Client::wait_connected) timed out; the last
+    /// connection error (refused, unreachable, subscriptions refused) is the source, when there
+    /// was one.
+    #[error("not connected after {timeout:?}")]
+    ConnectTimeout {
+        /// How long the call waited.
+        timeout: Duration,
+        /// Why the last connection attempt failed, if one did.
+        #[source]
+        last_error: Option<ConnectError>,
+    },
     /// The persistence directory could not be read or written; with a publish, nothing was
     /// queued.
     #[error("{0}")]

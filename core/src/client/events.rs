@@ -26,8 +26,19 @@ pub enum ConnectionState {
         /// Attempt number.
         attempt: u32,
     },
-    /// CONNACK accepted, subscriptions acknowledged, `500` sent: the outbox is being replayed.
+    /// CONNACK accepted, every configured subscription granted, `500` sent: the outbox is being
+    /// replayed.
     Connected,
+    /// Connected, but the platform refused some subscriptions (for example because the device
+    /// does not exist yet): the outbox flows, and the refused topics are subscribed again after
+    /// `retry_in` (the device creation first, when configured). Operations cannot arrive while
+    /// `s/ds` is refused, so this is not [`ConnectionState::Connected`].
+    SubscriptionsRefused {
+        /// The refused topic filters.
+        topics: Vec<String>,
+        /// Wait before subscribing them again.
+        retry_in: Duration,
+    },
     /// The connection failed or ended; the client retries after `retry_in`.
     Disconnected {
         /// Why.
@@ -82,8 +93,21 @@ pub enum Event {
     /// SmartREST 2.0 operation response), once per operation id; see
     /// [`operations`](super::operations).
     Operation(Box<ReceivedOperation>),
+    /// An operation an earlier run of this device set EXECUTING and that can finish across a
+    /// restart (`c8y_Restart`, `c8y_Firmware`, …), handed back once after the first connect
+    /// (needs a persistence directory); finish it with `succeed` or `fail`. See
+    /// [`operations`](super::operations).
+    OperationResumed(Box<ReceivedOperation>),
     /// Another static downstream line arrived on `s/ds` (106, 124, or an unknown template).
     Downstream(StaticDownstream),
+    /// The platform told the managed object id of the device or a child (`124`, answering a
+    /// `123`); see [`Entity::managed_object_id`](super::Entity::managed_object_id).
+    ManagedObjectId {
+        /// The external id of the device or child.
+        device: String,
+        /// Its managed object id.
+        id: String,
+    },
     /// An error line arrived on `s/e`.
     SmartRestError(ErrorLine),
     /// A template collection status arrived on `s/dt`.
@@ -125,10 +149,13 @@ pub enum Event {
         /// Payload as received.
         payload: Bytes,
     },
-    /// A SUBSCRIBE filter was refused by the platform.
+    /// A SUBSCRIBE filter was refused by the platform (SUBACK return code `0x80`); it is
+    /// subscribed again with backoff ([`ConnectionState::SubscriptionsRefused`]).
     SubscriptionRefused {
         /// The topic filter.
         topic: String,
+        /// The SUBACK return code (`0x80`, failure, in MQTT 3.1.1).
+        return_code: u8,
     },
     /// A publish completed (acknowledged, sent for QoS 0, or dropped).
     Delivery {

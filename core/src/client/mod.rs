@@ -54,8 +54,10 @@ mod entity;
 mod env;
 pub mod error;
 pub mod events;
+mod identity;
 mod inflight;
 pub mod json;
+mod operation_journal;
 pub mod operations;
 pub mod outbox;
 pub mod persistence;
@@ -66,7 +68,6 @@ mod transport;
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -76,15 +77,17 @@ use tokio::task::JoinHandle;
 pub use backoff::ReconnectPolicy;
 pub use blocking::BlockingClient;
 pub use config::{
-    Config, ConfigBuilder, Credentials, HttpProxy, OutboxLimits, OverflowPolicy, Secret, Subscriptions,
-    TransportKind, TrustRoots,
+    Config, ConfigBuilder, Credentials, DEFAULT_DEVICE_TYPE, DEFAULT_NOT_AUTHORIZED_RETRIES, HttpProxy,
+    OutboxLimits, OverflowPolicy, Secret, Subscriptions, TransportKind, TrustRoots,
 };
 pub use entity::{Entity, PublishOptions};
 pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
 pub use events::{ConnectionState, Event, EventQueue, NextEvent};
 pub use json::{JsonApi, JsonError};
-pub use operations::{OperationOptions, OperationSource, ReceivedOperation};
+pub use operations::{
+    DEFAULT_RESUMABLE, DUPLICATE_WINDOW, OperationOptions, OperationSource, ReceivedOperation,
+};
 pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use persistence::PersistenceError;
 pub use registration::{
@@ -107,25 +110,32 @@ pub(crate) struct Shared {
     state: watch::Sender<ConnectionState>,
     /// Children and services whose creation was already published (by topic path + id).
     pub(crate) created: Mutex<HashSet<String>>,
-    /// Whether the configured device creation (`100`) was acknowledged once.
-    pub(crate) device_created: AtomicBool,
+    /// The last connection error (refusal, network, subscriptions), for a timed-out
+    /// [`Client::wait_connected`].
+    last_error: Mutex<Option<ConnectError>>,
     /// Recent operation ids and the start-up `507` flag.
     pub(crate) operations: operations::OperationState,
     /// Registered SmartREST 2.0 collections being created.
     pub(crate) collections: smartrest2::CollectionStates,
+    /// Managed object ids asked for and learnt.
+    pub(crate) identities: identity::Identities,
 }
 
 impl Shared {
     /// The state of a client that is about to connect.
     pub(crate) fn new(config: Config, outbox: Outbox) -> Self {
+        for collection in &config.smartrest.collections {
+            outbox.close_gate(collection.xid().as_str());
+        }
         Self {
             outbox,
             events: EventQueue::new(config.event_capacity),
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
-            device_created: AtomicBool::new(false),
-            operations: operations::OperationState::default(),
+            last_error: Mutex::new(None),
+            operations: operations::OperationState::new(config.persistence_dir.as_deref()),
             collections: smartrest2::CollectionStates::default(),
+            identities: identity::Identities::default(),
             config,
         }
     }
@@ -144,6 +154,15 @@ impl Shared {
     }
 
     pub(crate) fn set_state(&self, state: ConnectionState) {
+        match &state {
+            ConnectionState::Disconnected { error, .. } => *self.last_error.lock() = Some(error.clone()),
+            ConnectionState::SubscriptionsRefused { topics, .. } => {
+                *self.last_error.lock() = Some(ConnectError::SubscriptionsRefused {
+                    topics: topics.clone(),
+                });
+            }
+            _ => {}
+        }
         self.state.send_replace(state.clone());
         self.events.push(Event::ConnectionState(state));
     }
@@ -239,8 +258,9 @@ impl Client {
         self.shared.state.borrow().clone()
     }
 
-    /// Waits until the client is connected (subscribed, `500` sent). Fails with the reason when
-    /// the client stopped or was closed, or after `timeout`.
+    /// Waits until the client is connected (every subscription granted, `500` sent). Fails with
+    /// the reason when the client stopped or was closed, or after `timeout` with
+    /// [`ClientError::ConnectTimeout`] carrying the last connection error.
     pub async fn wait_connected(&self, timeout: Duration) -> Result<(), ClientError> {
         let mut state = self.shared.state.subscribe();
         let wait = state.wait_for(|s| {
@@ -252,13 +272,24 @@ impl Client {
         let reached = match tokio::time::timeout(timeout, wait).await {
             Ok(Ok(state)) => state.clone(),
             Ok(Err(_)) => return Err(ClientError::Closed),
-            Err(_) => return Err(ClientError::Timeout(timeout)),
+            Err(_) => {
+                return Err(ClientError::ConnectTimeout {
+                    timeout,
+                    last_error: self.shared.last_error.lock().clone(),
+                });
+            }
         };
         match reached {
             ConnectionState::Stopped { error } => Err(ClientError::Stopped(error)),
             ConnectionState::Closed => Err(ClientError::Closed),
             _ => Ok(()),
         }
+    }
+
+    /// The device's managed object id, once known (see
+    /// [`ConfigBuilder::request_managed_object_id`] and [`Entity::request_managed_object_id`]).
+    pub fn managed_object_id(&self) -> Option<String> {
+        self.device().managed_object_id()
     }
 
     /// The connected device itself.

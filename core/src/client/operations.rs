@@ -5,18 +5,48 @@
 //! [`succeed`](ReceivedOperation::succeed), [`fail`](ReceivedOperation::fail)). The options
 //! ([`OperationOptions`]) add automatic failing of unsupported operations and `507` at start-up.
 //!
-//! Decisions (docs/protocol.md §5.6, §10, §11.1, §11.2, §11.5):
+//! Decisions (docs/protocol.md §5.6, §5.7, §10, §11.1, §11.2, §11.5):
 //! * **Lifecycle templates**: `504`/`505`/`506` when the operation id is known (JSON, or a
 //!   SmartREST 2.0 template with an `id` pattern), `501`/`502`/`503` with the fragment otherwise
 //!   (static lines carry no id). They are published on the *target* device's topic: `s/us` for
 //!   the client's device, `s/us/<device>` for a child (§11.5; deeper descendants are not
 //!   addressed).
-//! * **Duplicates**: an operation with an id is delivered once; the ids of the last
-//!   [`RECENT_IDS`] operations are remembered (oldest forgotten first). The platform re-sends
-//!   every PENDING operation on `500` and some renderings arrive twice; both are filtered. Static
-//!   lines have no id and are **not** filtered: two identical lines may be two operations. The
-//!   remedy is the documented one: move an operation to EXECUTING as soon as it arrives, then
-//!   `500` does not re-send it.
+//! * **Each operation reaches the application once per client.** The platform re-sends every
+//!   PENDING operation on subscription and on `500`, and some renderings arrive twice.
+//!   - Operations with an id are de-duplicated by id (the last [`RECENT_IDS`] are remembered).
+//!   - Static lines carry no id. Their key is the whole line (device and parameters); the
+//!     platform only re-sends in a connection's start-up, so during the
+//!     [`DUPLICATE_WINDOW`] after a connection's `500` a line identical to one already handed
+//!     over (and not finished more than the window ago) is taken as the same operation.
+//!     Outside that window identical lines are distinct operations. A genuinely repeated
+//!     identical operation created inside the window stays PENDING until the next connection's
+//!     `500` hands it over.
+//!   - A device profile arrives as `527` and, when its software has types, also as `531`
+//!     (§5.7): both have the same key (the `531` read without software types), so they are one
+//!     operation. When both are in one `s/ds` message the `531` (the richer rendering) is
+//!     handed over; when they come apart, the first one is, within [`DUPLICATE_WINDOW`].
+//!   - **Across restarts**, with a persistence directory: the operations this client set
+//!     EXECUTING are recorded ([`operation_journal`](super::operation_journal)); the next
+//!     client never hands them over as new. An operation handed over but never set EXECUTING is
+//!     handed over again after a restart: the platform still holds it PENDING, and nothing else
+//!     would ever finish it.
+//! * **After a restart** ([`ConfigBuilder::fail_executing_on_start`], on by default), once per
+//!   client after its first connect. Operations the application can finish across a reboot
+//!   ([`DEFAULT_RESUMABLE`]: `c8y_Restart`, `c8y_Firmware`, `c8y_SoftwareUpdate`,
+//!   `c8y_DeviceProfile`; [`ConfigBuilder::resumable_operations`]) stay EXECUTING; every other
+//!   operation left EXECUTING is failed with [`INTERRUPTED_REASON`], on its device's topic.
+//!   - With a persistence directory the client knows each operation it set EXECUTING: a
+//!     resumable one is handed to the application again as [`Event::OperationResumed`] (finish
+//!     it with `succeed`/`fail` as usual), the others are failed precisely (`505,<id>` when the
+//!     id is known, else the fragment-scoped `507,<fragment>` on the device's or child's topic).
+//!   - Without one, the client fails each supported fragment
+//!     ([`ConfigBuilder::fail_unsupported`]) that is not resumable with a fragment-scoped
+//!     `507,<fragment>`: for the device after the first connect, for a child when this client
+//!     first creates it ([`Entity::create_child`]). Without a supported list nothing is failed.
+//!     The application finishes a resumable operation by fragment
+//!     (`503,c8y_Restart` through [`Entity::publish`]).
+//!   - Never an unscoped `507`: it would also fail the `c8y_Restart` that caused the reboot,
+//!     whose documented end is `503` after start-up.
 //! * **Static and JSON together**: when `devicecontrol/notifications` is subscribed every
 //!   operation also arrives as JSON (with its id), so static operation lines are not delivered
 //!   as operations (they would be id-less duplicates).
@@ -29,13 +59,17 @@
 //!   with a `...` marker, always a complete quoted field.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::smartrest::truncate_field_with_marker;
-use crate::templates::downstream::{Operation, OperationKind};
+use crate::templates::downstream::{
+    DeviceProfile, DownstreamLine, Operation, OperationKind, SoftwareUpdateItem,
+};
 use crate::templates::upstream::{
     FailAllExecuting, SetExecuting, SetExecutingById, SetFailed, SetFailedById, SetSuccessful,
     SetSuccessfulById, Upstream,
@@ -44,6 +78,7 @@ use crate::templates::upstream::{
 use super::entity::Entity;
 use super::error::ClientError;
 use super::events::Event;
+use super::operation_journal::{OperationJournal, Started};
 use super::outbox::Delivery;
 use super::{ConfigBuilder, Shared};
 
@@ -56,8 +91,20 @@ pub const MAX_REASON_BYTES: usize = 500;
 /// The failure reason of automatically failed unsupported operations.
 pub const UNSUPPORTED_REASON: &str = "Unsupported operation";
 
-/// The failure reason of the start-up `507`.
+/// The failure reason of operations failed after a restart.
 pub const INTERRUPTED_REASON: &str = "Operation interrupted by a device restart";
+
+/// How long after a connection's `500` identical static lines are taken as one operation, and
+/// how long a `531` is taken as the `527` of the same profile.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(30);
+
+/// Operations that stay EXECUTING across a restart by default, for the application to finish.
+pub const DEFAULT_RESUMABLE: [&str; 4] = [
+    "c8y_Restart",
+    "c8y_Firmware",
+    "c8y_SoftwareUpdate",
+    "c8y_DeviceProfile",
+];
 
 /// Members of a JSON operation that are not its fragment.
 const STANDARD_MEMBERS: &[&str] = &[
@@ -75,28 +122,56 @@ const STANDARD_MEMBERS: &[&str] = &[
     "bulkOperationId",
 ];
 
-/// Operation handling options (set with [`ConfigBuilder::fail_unsupported`] and
-/// [`ConfigBuilder::fail_executing_on_start`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Operation handling options (set with [`ConfigBuilder::fail_unsupported`],
+/// [`ConfigBuilder::fail_executing_on_start`] and [`ConfigBuilder::resumable_operations`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationOptions {
     /// When set, operations whose fragment is not listed are set EXECUTING then FAILED with
     /// [`UNSUPPORTED_REASON`] and not delivered.
     pub supported: Option<Vec<String>>,
-    /// Send `507` (fail every EXECUTING operation) once, after the first connect.
+    /// Clean up operations left EXECUTING by an earlier run, once after the first connect. On
+    /// by default.
     pub fail_executing_on_start: bool,
+    /// Fragments that stay EXECUTING across a restart (default [`DEFAULT_RESUMABLE`]).
+    pub resumable: Vec<String>,
+}
+
+impl Default for OperationOptions {
+    fn default() -> Self {
+        Self {
+            supported: None,
+            fail_executing_on_start: true,
+            resumable: DEFAULT_RESUMABLE.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+}
+
+impl OperationOptions {
+    fn is_resumable(&self, fragment: &str) -> bool {
+        self.resumable.iter().any(|f| f == fragment)
+    }
 }
 
 impl ConfigBuilder {
     /// Fails every operation whose fragment is not in `fragments` automatically (EXECUTING,
     /// then FAILED with "Unsupported operation"; by id when known) instead of delivering it.
+    /// The list is also what a client without a persistence directory fails after a restart.
     pub fn fail_unsupported<S: Into<String>>(mut self, fragments: impl IntoIterator<Item = S>) -> Self {
         self.operations.supported = Some(fragments.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sends `507` once after the first connect, failing operations a crash left EXECUTING.
+    /// Whether operations left EXECUTING by an earlier run are cleaned up after the first
+    /// connect (see [the module](self)); on by default.
     pub fn fail_executing_on_start(mut self, on: bool) -> Self {
         self.operations.fail_executing_on_start = on;
+        self
+    }
+
+    /// The fragments that stay EXECUTING across a restart for the application to finish
+    /// (default [`DEFAULT_RESUMABLE`]); every other operation left EXECUTING is failed.
+    pub fn resumable_operations<S: Into<String>>(mut self, fragments: impl IntoIterator<Item = S>) -> Self {
+        self.operations.resumable = fragments.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -175,13 +250,19 @@ impl ReceivedOperation {
         }
     }
 
-    /// Sets the operation EXECUTING (`504,<id>` or `501,<fragment>`).
+    /// Sets the operation EXECUTING (`504,<id>` or `501,<fragment>`). With a persistence
+    /// directory the operation is recorded, so that a restart before it finishes is handled
+    /// precisely.
     pub fn executing(&self) -> Result<Delivery, ClientError> {
         let template: Upstream = match &self.id {
             Some(id) => SetExecutingById::new(id.as_str())?.into(),
             None => SetExecuting::new(self.fragment.as_str())?.into(),
         };
-        self.target()?.publish(template)
+        let delivery = self.target()?.publish(template)?;
+        if let Some(shared) = self.client.upgrade() {
+            shared.operations.started(self.started());
+        }
+        Ok(delivery)
     }
 
     /// Sets the operation SUCCESSFUL with these parameters (`506,<id>,…` or
@@ -198,7 +279,7 @@ impl ReceivedOperation {
                 .with_parameters(parameters)
                 .into(),
         };
-        self.target()?.publish(template)
+        self.finish(template)
     }
 
     /// Sets the operation FAILED with `reason`, cut to [`MAX_REASON_BYTES`] (`505,<id>,<reason>`
@@ -213,13 +294,53 @@ impl ReceivedOperation {
                 .with_failure_reason(reason)
                 .into(),
         };
-        self.target()?.publish(template)
+        self.finish(template)
+    }
+
+    /// Publishes the final status and forgets the operation as in progress.
+    fn finish(&self, template: Upstream) -> Result<Delivery, ClientError> {
+        let delivery = self.target()?.publish(template)?;
+        if let Some(shared) = self.client.upgrade() {
+            shared
+                .operations
+                .finished(&self.started(), self.duplicate_key().as_deref());
+        }
+        Ok(delivery)
+    }
+
+    /// The record of this operation as started.
+    fn started(&self) -> Started {
+        Started {
+            id: self.id.clone(),
+            device: self.device.clone(),
+            fragment: self.fragment.clone(),
+            source: self.source.clone(),
+        }
+    }
+
+    /// The key static lines are de-duplicated by: the line, with a `531` read as its `527`.
+    fn duplicate_key(&self) -> Option<String> {
+        match &self.source {
+            OperationSource::Static(kind) if self.id.is_none() => Some(static_key(&self.device, kind)),
+            _ => None,
+        }
     }
 
     /// The entity whose topic addresses the target device.
     fn target(&self) -> Result<Entity, ClientError> {
         let shared = self.client.upgrade().ok_or(ClientError::Closed)?;
         target_entity(shared, &self.device)
+    }
+
+    /// The operation a record of an earlier client describes.
+    fn from_started(shared: &Arc<Shared>, started: Started) -> Self {
+        Self {
+            id: started.id,
+            device: started.device,
+            fragment: started.fragment,
+            source: started.source,
+            client: Arc::downgrade(shared),
+        }
     }
 
     fn from_static(shared: &Arc<Shared>, op: Operation) -> Self {
@@ -297,11 +418,86 @@ fn target_entity(shared: Arc<Shared>, device: &str) -> Result<Entity, ClientErro
     }
 }
 
-/// Remembers the last [`RECENT_IDS`] operation ids and whether the start-up `507` was sent.
-#[derive(Debug, Default)]
+/// The de-duplication key of a static operation: its line, a `531` read as the `527` of the
+/// same profile (its software without types).
+fn static_key(device: &str, kind: &OperationKind) -> String {
+    match kind {
+        OperationKind::AdvancedDeviceProfile(profile) => {
+            let plain = DeviceProfile {
+                firmware: profile.firmware.clone(),
+                software: profile
+                    .software
+                    .iter()
+                    .map(|item| SoftwareUpdateItem {
+                        name: item.name.clone(),
+                        version: item.version.clone(),
+                        url: item.url.clone(),
+                        action: item.action.clone(),
+                    })
+                    .collect(),
+                configurations: profile.configurations.clone(),
+            };
+            Operation::new(device, OperationKind::DeviceProfile(plain)).to_row()
+        }
+        other => Operation::new(device, other.clone()).to_row(),
+    }
+}
+
+/// What the client remembers of operations: recent ids and static lines, the operations it set
+/// EXECUTING (recorded in the persistence directory when there is one), and whether the
+/// start-up clean-up ran.
+#[derive(Debug)]
 pub(crate) struct OperationState {
-    recent: Mutex<RecentIds>,
-    started: std::sync::atomic::AtomicBool,
+    recent: Mutex<Recent>,
+    in_progress: Mutex<Vec<Started>>,
+    journal: Option<OperationJournal>,
+    cleaned_up: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct Recent {
+    ids: RecentIds,
+    statics: VecDeque<StaticLine>,
+    /// Until when the platform may re-send operations (after a connection's `500`).
+    resend_until: Option<Instant>,
+}
+
+/// A static line handed over.
+#[derive(Debug)]
+struct StaticLine {
+    key: String,
+    profile: bool,
+    delivered: Instant,
+    finished: Option<Instant>,
+}
+
+impl Recent {
+    /// Records a static line; false when it is a duplicate of one handed over.
+    fn insert_static(&mut self, key: String, profile: bool, now: Instant) -> bool {
+        self.statics.retain(|line| {
+            line.finished
+                .is_none_or(|at| now.duration_since(at) < DUPLICATE_WINDOW)
+        });
+        let resending = self.resend_until.is_some_and(|until| now < until);
+        let duplicate = self.statics.iter().any(|line| {
+            line.key == key
+                && (resending
+                    || (profile && line.profile && now.duration_since(line.delivered) < DUPLICATE_WINDOW))
+        });
+        if duplicate {
+            return false;
+        }
+        if self.statics.len() >= RECENT_IDS {
+            self.statics.pop_front();
+        }
+        self.statics.push_back(StaticLine {
+            key,
+            profile,
+            delivered: now,
+            finished: None,
+        });
+        true
+    }
 }
 
 #[derive(Debug, Default)]
@@ -327,24 +523,179 @@ impl RecentIds {
     }
 }
 
-/// After subscribing on every connect: the start-up `507`, once per client.
+impl OperationState {
+    /// The state of a new client; `persistence_dir` holds the record of started operations.
+    pub(crate) fn new(persistence_dir: Option<&std::path::Path>) -> Self {
+        Self {
+            recent: Mutex::new(Recent::default()),
+            in_progress: Mutex::new(Vec::new()),
+            journal: persistence_dir.map(OperationJournal::new),
+            cleaned_up: AtomicBool::new(false),
+        }
+    }
+
+    /// An operation was set EXECUTING.
+    fn started(&self, op: Started) {
+        let mut in_progress = self.in_progress.lock();
+        if !in_progress.iter().any(|known| known.same(&op)) {
+            in_progress.push(op);
+            self.save(&in_progress);
+        }
+    }
+
+    /// An operation was finished.
+    fn finished(&self, op: &Started, key: Option<&str>) {
+        if let Some(key) = key {
+            let now = Instant::now();
+            let mut recent = self.recent.lock();
+            if let Some(line) = recent
+                .statics
+                .iter_mut()
+                .find(|line| line.key == key && line.finished.is_none())
+            {
+                line.finished = Some(now);
+            }
+        }
+        let mut in_progress = self.in_progress.lock();
+        let before = in_progress.len();
+        in_progress.retain(|known| !known.same(op));
+        if in_progress.len() != before {
+            self.save(&in_progress);
+        }
+    }
+
+    /// Writes the record of started operations (when there is a persistence directory).
+    fn save(&self, in_progress: &[Started]) {
+        if let Some(journal) = &self.journal
+            && let Err(error) = journal.save(in_progress)
+        {
+            tracing::warn!(%error, "operations in progress not recorded");
+        }
+    }
+
+    /// Whether `op` is new (not a re-delivery); records it.
+    fn is_new(&self, op: &ReceivedOperation) -> bool {
+        let mut recent = self.recent.lock();
+        if let Some(id) = &op.id {
+            return recent.ids.insert(id);
+        }
+        match &op.source {
+            OperationSource::Static(kind) => {
+                let profile = matches!(
+                    kind,
+                    OperationKind::DeviceProfile(_) | OperationKind::AdvancedDeviceProfile(_)
+                );
+                recent.insert_static(static_key(&op.device, kind), profile, Instant::now())
+            }
+            _ => true,
+        }
+    }
+}
+
+/// After every connection's `500`: re-sends may come for a while; the first time, the clean-up
+/// of operations an earlier run left EXECUTING.
 pub(crate) fn on_ready(shared: &Arc<Shared>) {
+    shared.operations.recent.lock().resend_until = Some(Instant::now() + DUPLICATE_WINDOW);
     let options = &shared.config.operations;
-    if options.fail_executing_on_start
-        && !shared
-            .operations
-            .started
-            .swap(true, std::sync::atomic::Ordering::AcqRel)
-    {
-        let template = FailAllExecuting::new().with_failure_reason(INTERRUPTED_REASON);
-        if let Err(error) = Entity::root(Arc::clone(shared)).publish(template) {
-            tracing::warn!(%error, "507 not sent");
+    if !options.fail_executing_on_start || shared.operations.cleaned_up.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    match &shared.operations.journal {
+        Some(journal) => match journal.load() {
+            Ok(records) => resume_or_fail(shared, records),
+            Err(error) => tracing::warn!(%error, "operations of the earlier run not read"),
+        },
+        None => fail_supported(shared, &Entity::root(Arc::clone(shared))),
+    }
+}
+
+/// With a persistence directory: hands back the resumable operations of the earlier run and
+/// fails the others precisely.
+fn resume_or_fail(shared: &Arc<Shared>, records: Vec<Started>) {
+    let options = &shared.config.operations;
+    let mut failed_fragments: Vec<(String, String)> = Vec::new();
+    for record in records {
+        let op = ReceivedOperation::from_started(shared, record.clone());
+        // A re-send of it is not a new operation.
+        shared.operations.is_new(&op);
+        if options.is_resumable(&record.fragment) {
+            shared.operations.started(record);
+            shared.push(Event::OperationResumed(Box::new(op)));
+            continue;
+        }
+        let result = match &record.id {
+            Some(_) => op.fail(INTERRUPTED_REASON).map(drop),
+            None => {
+                let pair = (record.device.clone(), record.fragment.clone());
+                if failed_fragments.contains(&pair) {
+                    continue;
+                }
+                failed_fragments.push(pair);
+                let template = FailAllExecuting::new()
+                    .with_fragment(record.fragment.as_str())
+                    .with_failure_reason(INTERRUPTED_REASON);
+                target_entity(Arc::clone(shared), &record.device).and_then(|e| e.publish(template).map(drop))
+            }
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, fragment = record.fragment, "interrupted operation not failed");
+        }
+    }
+    // The records of failed operations go; resumed ones were recorded again.
+    let in_progress = shared.operations.in_progress.lock();
+    shared.operations.save(&in_progress);
+}
+
+/// Without a persistence directory: a fragment-scoped `507` for each supported fragment that is
+/// not resumable, on `entity`'s topic.
+fn fail_supported(shared: &Arc<Shared>, entity: &Entity) {
+    let options = &shared.config.operations;
+    let Some(supported) = &options.supported else {
+        return;
+    };
+    for fragment in supported.iter().filter(|f| !options.is_resumable(f)) {
+        let template = FailAllExecuting::new()
+            .with_fragment(fragment.as_str())
+            .with_failure_reason(INTERRUPTED_REASON);
+        if let Err(error) = entity.publish(template) {
+            tracing::warn!(%error, fragment, "507 not sent");
+        }
+    }
+}
+
+/// A child was created by this client for the first time: without a persistence directory, its
+/// operations left EXECUTING by an earlier run are failed like the device's.
+pub(crate) fn on_child_created(shared: &Arc<Shared>, child: &Entity) {
+    let options = &shared.config.operations;
+    if options.fail_executing_on_start && shared.operations.journal.is_none() {
+        fail_supported(shared, child);
+    }
+}
+
+/// Static operation lines of one `s/ds` message arrived: a `527` followed in the same message
+/// by the `531` of the same profile is handed over once, as the `531`.
+pub(crate) fn on_static_lines(shared: &Arc<Shared>, ops: Vec<Operation>) {
+    let superseded: Vec<bool> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            matches!(op.kind, OperationKind::DeviceProfile(_))
+                && ops[i + 1..].iter().any(|later| {
+                    matches!(later.kind, OperationKind::AdvancedDeviceProfile(_))
+                        && later.device == op.device
+                        && static_key(&later.device, &later.kind) == static_key(&op.device, &op.kind)
+                })
+        })
+        .collect();
+    for (op, superseded) in ops.into_iter().zip(superseded) {
+        if !superseded {
+            on_static(shared, op);
         }
     }
 }
 
 /// A static operation line arrived.
-pub(crate) fn on_static(shared: &Arc<Shared>, op: Operation) {
+fn on_static(shared: &Arc<Shared>, op: Operation) {
     if shared.config.subscriptions.json_operations {
         tracing::debug!(
             device = op.device,
@@ -389,10 +740,8 @@ pub(crate) fn on_json(shared: &Arc<Shared>, topic: &str, payload: &bytes::Bytes)
 
 /// De-duplicates, fails unsupported operations, delivers the rest as events.
 pub(crate) fn deliver(shared: &Arc<Shared>, op: ReceivedOperation) {
-    if let Some(id) = &op.id
-        && !shared.operations.recent.lock().insert(id)
-    {
-        tracing::debug!(id, "duplicate operation skipped");
+    if !shared.operations.is_new(&op) {
+        tracing::debug!(id = op.id, fragment = op.fragment, "duplicate operation skipped");
         return;
     }
     let unsupported = shared

@@ -40,6 +40,8 @@ pub enum DropReason {
     Closed,
     /// The client stopped on a fatal connection error.
     Stopped,
+    /// A SmartREST 2.0 use line waited for its collection, which could not be created.
+    CollectionFailed,
 }
 
 /// How a publish ended.
@@ -191,6 +193,8 @@ struct Entry {
     qos: QoS,
     batchable: bool,
     submitted: bool,
+    /// Held back until this gate opens (a SmartREST 2.0 collection not confirmed yet).
+    gate: Option<Arc<str>>,
     completion: Arc<Completion>,
     /// The entry's file in the persistence directory.
     file: Option<PathBuf>,
@@ -224,6 +228,9 @@ pub struct Message {
     pub qos: QoS,
     /// Whether the rows may share a packet with neighbouring rows for the same topic.
     pub batchable: bool,
+    /// Held back while this gate is closed ([`Outbox::close_gate`]): the X-ID of a SmartREST
+    /// 2.0 collection whose existence is not confirmed yet.
+    pub gate: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -239,6 +246,8 @@ struct Inner {
     store: Option<Store>,
     /// Acknowledged entries whose files are being deleted (outside the lock) right now.
     removing_files: usize,
+    /// Gates that hold entries back until opened.
+    closed_gates: Vec<Arc<str>>,
 }
 
 impl Inner {
@@ -333,6 +342,7 @@ impl Outbox {
                             qos: m.qos,
                             batchable: m.batchable,
                             submitted: false,
+                            gate: None,
                             completion: Arc::clone(&completion),
                             file,
                         },
@@ -419,6 +429,10 @@ impl Outbox {
                 }
             }
             inner.next_delivery += 1;
+            let gate = message
+                .gate
+                .as_deref()
+                .and_then(|name| inner.closed_gates.iter().find(|g| &***g == name).cloned());
             let completion = Completion::new(count);
             let mut files = files.into_iter();
             let mut payloads = message.payloads.into_iter().peekable();
@@ -442,6 +456,7 @@ impl Outbox {
                         qos: message.qos,
                         batchable: message.batchable,
                         submitted: false,
+                        gate: gate.clone(),
                         completion: Arc::clone(&completion),
                         file,
                     },
@@ -498,11 +513,16 @@ impl Outbox {
         let mut last_batchable = false;
         let scan_from = inner.scan_from;
         let mut stopped_at = None;
+        let mut first_held = None;
         for (key, entry) in inner
             .entries
             .range_mut_from(scan_from)
             .filter(|(_, e)| !e.submitted)
         {
+            if entry.gate.is_some() {
+                first_held.get_or_insert(key);
+                continue;
+            }
             if batch
                 && entry.batchable
                 && last_batchable
@@ -541,8 +561,73 @@ impl Outbox {
                 qos: entry.qos,
             });
         }
-        inner.scan_from = stopped_at.unwrap_or(inner.next_entry);
+        let next = stopped_at.unwrap_or(inner.next_entry);
+        inner.scan_from = first_held.map_or(next, |held| held.min(next));
         out
+    }
+
+    /// Holds back entries queued with this gate ([`Message::gate`]) from now on, until
+    /// [`Outbox::open_gate`] or [`Outbox::fail_gate`].
+    pub fn close_gate(&self, gate: &str) {
+        let mut inner = self.inner.lock();
+        if !inner.closed_gates.iter().any(|g| &**g == gate) {
+            inner.closed_gates.push(Arc::from(gate));
+        }
+    }
+
+    /// Releases the entries held by `gate`, in their order; later entries are not held.
+    pub fn open_gate(&self, gate: &str) {
+        let mut inner = self.inner.lock();
+        let Some(at) = inner.closed_gates.iter().position(|g| &**g == gate) else {
+            return;
+        };
+        inner.closed_gates.swap_remove(at);
+        let mut first = None;
+        for (key, entry) in inner.entries.range_mut_from(0) {
+            if entry.gate.as_deref() == Some(gate) {
+                entry.gate = None;
+                first.get_or_insert(key);
+            }
+        }
+        if let Some(first) = first {
+            inner.scan_from = inner.scan_from.min(first);
+            drop(inner);
+            self.added.notify_one();
+        }
+    }
+
+    /// Gives up the entries held by `gate` ([`DropReason::CollectionFailed`]); later entries
+    /// are not held. Returns the finished deliveries.
+    pub fn fail_gate(&self, gate: &str) -> Vec<Finished> {
+        let mut finished = Vec::new();
+        let mut files = Vec::new();
+        {
+            let mut inner = self.inner.lock();
+            inner.closed_gates.retain(|g| &**g != gate);
+            let keys: Vec<u64> = inner
+                .entries
+                .iter()
+                .filter(|(_, e)| e.gate.as_deref() == Some(gate))
+                .map(|(key, _)| key)
+                .collect();
+            for key in keys {
+                if let Some(entry) = inner.entries.remove(key) {
+                    inner.bytes -= entry.payload.len();
+                    files.extend(entry.file);
+                    if let Some(outcome) = entry
+                        .completion
+                        .part_done(DeliveryOutcome::Dropped(DropReason::CollectionFailed))
+                    {
+                        finished.push((entry.delivery, outcome));
+                    }
+                }
+            }
+        }
+        persistence::remove_files(&files);
+        if !finished.is_empty() && self.is_empty() {
+            self.emptied.notify_waiters();
+        }
+        finished
     }
 
     /// Hands entries back that could not be passed on after [`Outbox::take_submissions`]: they
@@ -672,7 +757,49 @@ mod tests {
             payloads: vec![payload.to_owned()],
             qos: QoS::AtLeastOnce,
             batchable: true,
+            gate: None,
         }
+    }
+
+    #[test]
+    fn entries_behind_a_closed_gate_wait_and_then_go_in_order() {
+        let outbox = Outbox::new(limits(10, OverflowPolicy::Reject));
+        outbox.close_gate("x1");
+        let gated = |payload: &str| Message {
+            topic: "s/uc/x1".to_owned(),
+            gate: Some("x1".to_owned()),
+            ..msg(payload)
+        };
+        outbox.enqueue(gated("1,a")).unwrap();
+        outbox.enqueue(msg("211,1")).unwrap();
+        outbox.enqueue(gated("1,b")).unwrap();
+        let payloads = |subs: Vec<Submission>| subs.into_iter().map(|s| s.payload).collect::<Vec<_>>();
+        assert_eq!(payloads(outbox.take_submissions(10, false)), ["211,1"]);
+        assert!(outbox.take_submissions(10, false).is_empty());
+        outbox.open_gate("x1");
+        assert_eq!(payloads(outbox.take_submissions(10, false)), ["1,a", "1,b"]);
+        // Open now: no longer held.
+        outbox.enqueue(gated("1,c")).unwrap();
+        assert_eq!(payloads(outbox.take_submissions(10, false)), ["1,c"]);
+    }
+
+    #[test]
+    fn a_failed_gate_drops_what_it_held() {
+        let outbox = Outbox::new(limits(10, OverflowPolicy::Reject));
+        outbox.close_gate("x1");
+        let (held, _) = outbox
+            .enqueue(Message {
+                topic: "s/uc/x1".to_owned(),
+                gate: Some("x1".to_owned()),
+                ..msg("1,a")
+            })
+            .unwrap();
+        let finished = outbox.fail_gate("x1");
+        assert_eq!(
+            finished,
+            [(held.id(), DeliveryOutcome::Dropped(DropReason::CollectionFailed))]
+        );
+        assert!(outbox.is_empty());
     }
 
     #[test]

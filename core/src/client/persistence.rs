@@ -68,7 +68,7 @@ pub struct PersistenceError {
 }
 
 impl PersistenceError {
-    fn io(action: &'static str, path: &Path, error: &io::Error) -> Self {
+    pub(crate) fn io(action: &'static str, path: &Path, error: &io::Error) -> Self {
         Self {
             action,
             path: path.to_owned(),
@@ -272,32 +272,56 @@ pub fn remove_files(paths: &[PathBuf]) {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file: write, fsync, rename. The file is created
-/// with the Unix permissions `mode` (default 0600: payloads may be private). The caller syncs
-/// the directory.
+/// Writes `bytes` to `path` through a temporary file: create, write, fsync, rename. The caller
+/// syncs the directory.
+///
+/// The temporary file gets a random name beside `path` (`.<name>.<random>.tmp`) and is created
+/// new (`O_CREAT | O_EXCL`, which never follows a symbolic link) with the Unix permissions
+/// `mode` from the start (default 0600: payloads and credentials are private), so neither a
+/// file planted under a predictable name nor a symbolic link can widen its permissions or
+/// redirect the secret elsewhere. A `path` that is itself a symbolic link is refused
+/// ([`io::ErrorKind::InvalidInput`]): the rename would replace the link, not write where the
+/// caller believes.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), PersistenceError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    refuse_symlink(path)?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(path.file_name().unwrap_or_default());
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode.unwrap_or(0o600));
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(mode.unwrap_or(0o600)));
     }
     #[cfg(not(unix))]
     let _ = mode;
     let result = (|| {
-        let mut file = options.open(&tmp)?;
+        // Dropping the temporary file on an error removes it.
+        let mut file = builder.tempfile_in(dir)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
+        file.as_file().sync_all()?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
     })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        PersistenceError::io("write", path, &e)
-    })
+    result.map_err(|e: io::Error| PersistenceError::io("write", path, &e))
+}
+
+/// Refuses a path that is a symbolic link (a missing path is fine).
+fn refuse_symlink(path: &Path) -> Result<(), PersistenceError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(PersistenceError {
+            action: "write",
+            path: path.to_owned(),
+            kind: io::ErrorKind::InvalidInput,
+            message: "refusing to write through a symbolic link".to_owned(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Makes renames and removals in `dir` durable.
@@ -429,6 +453,69 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("c8y-store-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// A world-readable file planted under the old predictable temporary name changes nothing:
+    /// the secret lands in a fresh 0600 file, and the planted file is left as it was.
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_ignores_a_planted_temporary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempdir("planted");
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("credentials");
+        let planted = dir.join("credentials.tmp");
+        fs::write(&planted, b"planted").unwrap();
+        fs::set_permissions(&planted, fs::Permissions::from_mode(0o644)).unwrap();
+        write_atomic(&target, b"70,t1,u,secret\n", Some(0o600)).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"70,t1,u,secret\n");
+        assert_eq!(mode_of(&target), 0o600);
+        assert_eq!(fs::read(&planted).unwrap(), b"planted");
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left behind: {names:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A symbolic link planted under the old temporary name is not followed.
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_never_writes_through_a_planted_link() {
+        let dir = tempdir("planted-link");
+        fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim");
+        fs::write(&victim, b"untouched").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join("credentials.tmp")).unwrap();
+        write_atomic(&dir.join("credentials"), b"secret", Some(0o600)).unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"untouched");
+        assert_eq!(fs::read(dir.join("credentials")).unwrap(), b"secret");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A target path that is a symbolic link is refused with a clear error.
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_refuses_a_symlinked_target() {
+        let dir = tempdir("symlinked-target");
+        fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim");
+        fs::write(&victim, b"untouched").unwrap();
+        let target = dir.join("credentials");
+        std::os::unix::fs::symlink(&victim, &target).unwrap();
+        let error = write_atomic(&target, b"secret", Some(0o600)).unwrap_err();
+        assert_eq!(error.kind, io::ErrorKind::InvalidInput);
+        assert!(error.message.contains("symbolic link"), "{error}");
+        assert_eq!(fs::read(&victim).unwrap(), b"untouched");
+        assert!(fs::symlink_metadata(&target).unwrap().file_type().is_symlink());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

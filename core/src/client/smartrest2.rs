@@ -8,7 +8,11 @@
 //! Collection start-up, after SUBACK on every connect: an empty `s/ut/<X-ID>` (existence
 //! query); on `41,<X-ID>` the collection's creation payload on `s/ut/<X-ID>` followed by another
 //! query; `20,<X-ID>,<id>` makes it [`CollectionState::Ready`]. A second `41` after creating
-//! makes it [`CollectionState::Failed`] (no loop). Use lines go to `s/uc/<X-ID>`.
+//! makes it [`CollectionState::Failed`] (no loop). Use lines go to `s/uc/<X-ID>` (`s/ud` for
+//! the default X-ID of the client id, whose `s/dd` is then subscribed; `/<child>` appended for
+//! a child, docs/protocol.md §7.1, §7.7). They wait in the outbox until the collection is
+//! confirmed once (`20`), then go out in order: a use line sent before the collection exists is
+//! refused by the platform (`40,…,No template for this X-ID`) and lost.
 //!
 //! Operation responses: the platform writes the target device's external id right after the
 //! message id. The operation's fragment is the first segment of the template's condition (of
@@ -25,9 +29,9 @@ use crate::QoS;
 use crate::smartrest::records_platform;
 use crate::smartrest2::{ResponseTemplate, TemplateCollection};
 use crate::templates::downstream::TemplateStatus;
-use crate::topic::{DownstreamTopic, UpstreamTopic, XId};
+use crate::topic::{DownstreamTopic, ExternalId, UpstreamTopic, XId};
 
-use super::entity::publish_payloads;
+use super::entity::{publish_gated, publish_payloads};
 use super::error::ClientError;
 use super::events::Event;
 use super::operations::{self, OperationSource, ReceivedOperation};
@@ -88,6 +92,9 @@ impl Config {
     pub fn subscription_topics(&self) -> Vec<String> {
         let mut topics = self.subscriptions.topics();
         let mut extra = Vec::new();
+        if self.client_id.default_xid().is_some() {
+            extra.push(DownstreamTopic::Default);
+        }
         if !self.smartrest.collections.is_empty() {
             extra.push(DownstreamTopic::Template);
         }
@@ -152,6 +159,10 @@ fn query_topic(collection: &TemplateCollection) -> String {
 }
 
 fn push_state(shared: &Shared, xid: &str, state: CollectionState) {
+    if matches!(state, CollectionState::Failed { .. }) {
+        // Use lines held for it cannot go out.
+        shared.report(shared.outbox.fail_gate(xid));
+    }
     shared.push(Event::Collection {
         xid: xid.to_owned(),
         state,
@@ -191,6 +202,7 @@ pub(crate) fn on_template_status(shared: &Arc<Shared>, status: &TemplateStatus) 
     match status {
         TemplateStatus::Exists { collection_id, .. } => {
             shared.collections.creating.lock().remove(xid);
+            shared.outbox.open_gate(xid);
             push_state(
                 shared,
                 xid,
@@ -349,6 +361,8 @@ pub(crate) fn covers_fragment(config: &Config, fragment: &str) -> bool {
 pub struct SmartRest2 {
     shared: Arc<Shared>,
     collection: TemplateCollection,
+    /// The child device the use lines are for (`s/uc/<X-ID>/<child>`), if any.
+    child: Option<ExternalId>,
 }
 
 impl SmartRest2 {
@@ -357,8 +371,38 @@ impl SmartRest2 {
         &self.collection
     }
 
+    /// The same sender for the child device `id` of the client's device: its use lines go to
+    /// `s/uc/<X-ID>/<id>` (`s/ud/<id>` for the default collection), and the platform answers
+    /// for that child.
+    pub fn child(&self, id: &str) -> Result<Self, ClientError> {
+        Ok(Self {
+            child: Some(super::external_id(id)?),
+            ..self.clone()
+        })
+    }
+
+    /// The upstream topic of the use lines: `s/ud` for the client's default X-ID, else
+    /// `s/uc/<X-ID>`, with the child when set.
+    fn topic(&self) -> String {
+        let config = &self.shared.config;
+        let xid = self.collection.xid();
+        let topic = if config.client_id.default_xid() == Some(xid) {
+            UpstreamTopic::default_collection(config.mode)
+        } else {
+            UpstreamTopic::custom(config.mode, xid.clone())
+        };
+        match &self.child {
+            Some(child) => topic.child(child.clone()).to_string(),
+            None => topic.to_string(),
+        }
+    }
+
     /// Publishes a use line of request template `msg_id` with these values on `s/uc/<X-ID>`
-    /// (configured QoS and processing mode), checked against the template's columns.
+    /// (`s/ud` for the default X-ID; configured QoS and processing mode), checked against the
+    /// template's columns. Until the platform confirmed the collection (`20` on `s/dt`) the
+    /// line waits in the outbox, so that nothing is sent that the platform would reject for a
+    /// missing collection; if the collection cannot be created, its delivery ends
+    /// [`DropReason::CollectionFailed`](super::DropReason::CollectionFailed).
     pub fn send<S: AsRef<str>>(
         &self,
         msg_id: &str,
@@ -372,14 +416,13 @@ impl SmartRest2 {
                 msg_id: msg_id.to_owned(),
             })?;
         let line = template.use_line(values).map_err(ClientError::UseLine)?;
-        let config = &self.shared.config;
-        let topic = UpstreamTopic::custom(config.mode, self.collection.xid().clone()).to_string();
-        publish_payloads(
+        publish_gated(
             &self.shared,
-            topic,
+            self.topic(),
             vec![line.to_row()],
-            config.default_qos,
+            self.shared.config.default_qos,
             false,
+            Some(self.collection.xid().to_string()),
         )
     }
 }
@@ -403,6 +446,7 @@ impl Client {
         Ok(SmartRest2 {
             shared: Arc::clone(self.shared()),
             collection,
+            child: None,
         })
     }
 }

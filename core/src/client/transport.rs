@@ -75,6 +75,14 @@ pub(crate) fn mqtt_options(config: &Config, tls: Option<&Arc<ClientConfig>>) -> 
     options.set_keep_alive(config.keep_alive);
     options.set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE);
     options.set_inflight(config.max_inflight);
+    if let Some(will) = &config.last_will {
+        options.set_last_will(rumqttc::LastWill::new(
+            will.topic.clone(),
+            will.payload.clone(),
+            rumqttc::QoS::AtLeastOnce,
+            false,
+        ));
+    }
     if let Credentials::Password { password, .. } = &config.credentials
         && let Some(username) = config.credentials.username()
     {

@@ -49,6 +49,26 @@ impl ProcessingMode {
         matches!(self, Self::Persistent | Self::Quiescent)
     }
 
+    /// The mode a row of static template `template_id` is published in when this mode is asked
+    /// for: the platform applies the non-persistent modes to measurements (2xx) and events
+    /// (4xx) only (docs/protocol.md §2.3), so every other row (device and child creation, inventory,
+    /// alarms, operation status) always uses `s/`. An operation status sent on `t/` would never
+    /// be stored and the operation would stay EXECUTING.
+    ///
+    /// ```
+    /// use c8y_mqtt::topic::ProcessingMode;
+    /// assert_eq!(ProcessingMode::Transient.for_template(211), ProcessingMode::Transient);
+    /// assert_eq!(ProcessingMode::Quiescent.for_template(400), ProcessingMode::Quiescent);
+    /// assert_eq!(ProcessingMode::Transient.for_template(503), ProcessingMode::Persistent);
+    /// assert_eq!(ProcessingMode::Quiescent.for_template(301), ProcessingMode::Persistent);
+    /// ```
+    pub fn for_template(self, template_id: u16) -> Self {
+        match template_id {
+            200..=299 | 400..=499 => self,
+            _ => Self::Persistent,
+        }
+    }
+
     /// The mode for a prefix character.
     pub fn from_prefix(prefix: char) -> Option<Self> {
         match prefix {

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use c8y_mqtt_emulator::api::{
+use c8y_mqtt_emulator::http::rest::{self, ExternalIdWriter, RestState};
+use c8y_mqtt_emulator::platform::request::{
     ApiError, ApiExecutor, ApiReader, ApiRequest, DeviceRequest, Document, ObjectRef, RequestContext,
     Resource,
 };
-use c8y_mqtt_emulator::rest::{self, ExternalIdWriter, RestState};
 use serde_json::{Value, json};
 
 /// Where the fake says its objects live: links from the model are re-based by the REST layer.
@@ -241,6 +241,7 @@ pub async fn start_with(with_writer: bool) -> Server {
         users: Arc::new(|user, password| user == "admin" && password == "secret"),
         external_ids: if with_writer { Some(model.clone()) } else { None },
         smartrest1: None,
+        rights: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(rest::serve(listener, state, async move {

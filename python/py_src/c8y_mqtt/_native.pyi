@@ -50,6 +50,14 @@ class Device:
         """Creates the child device ``id`` (template 101, once per client)."""
     def create_service(self, id: str, service_type: str, name: str, status: str) -> Device:
         """Creates the service ``id`` (template 102, once per client)."""
+    @property
+    def managed_object_id(self) -> Optional[str]:
+        """This entity's managed object id, once the platform told it; None before."""
+    @overload
+    def request_managed_object_id(self, *, future: Literal[False] = False) -> int:
+        """Asks the platform for this entity's managed object id (``123``)."""
+    @overload
+    def request_managed_object_id(self, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
     @overload
     def send_measurement(
         self,
@@ -281,7 +289,8 @@ class Client(Device):
         """The device id."""
     @property
     def state(self) -> str:
-        """"connecting", "connected", "disconnected", "stopped" or "closed"."""
+        """"connecting", "connected", "subscriptions_refused" (connected, but the platform
+        refused subscriptions; retried), "disconnected", "stopped" or "closed"."""
     @property
     def device(self) -> Device:
         """The client as the ``Device`` handle of its device."""
