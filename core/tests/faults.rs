@@ -1,4 +1,4 @@
-//! Fault tests of the client (issue 7): the server restarted during a QoS 1 stream (the
+//! Fault tests of the client: the server restarted during a QoS 1 stream (the
 //! emulator, and a real mosquitto stopped and started again on the same port), the client
 //! process killed with SIGKILL mid-stream with persistence on, PUBACKs withheld against the byte
 //! bound of the outbox, and 10 000 random and malformed downstream payloads.

@@ -1,5 +1,5 @@
 //! Upstream static templates seen from outside the crate: every template through the
-//! [`Upstream`] enum (exact bytes both ways), every upstream example line of the reference,
+//! [`Upstream`] enum (exact bytes both ways), every documented upstream example line,
 //! parse errors with their exact values, and splitting at the exact packet boundary.
 
 use c8y_mqtt::QoS;
@@ -351,12 +351,12 @@ fn every_template_renders_and_parses_exactly() {
 /// The multi-series example of §5.3.
 const KAMSTRUP: &str = "201,KamstrupA220Reading,2022-03-19T12:03:27.845Z,c8y_SinglePhaseEnergyMeasurement,A+:1,1234,kWh,c8y_SinglePhaseEnergyMeasurement,A-:1,2345,kWh";
 
-/// The second 408 example of §5.5; the reference elides its end ("…"), completed here with the
+/// The second 408 example of §5.5; docs/protocol.md elides its end ("…"), completed here with the
 /// right relay.
 const RELAYS_FLAGGED: &str =
     "408,,,true,c8y_RelayStatus.left,BOOLEAN,false,c8y_RelayStatus.right,BOOLEAN,true";
 
-/// Upstream lines of the reference that decode and render back byte for byte.
+/// Documented upstream lines that decode and render back byte for byte.
 const REFERENCE_LINES: &[&str] = &[
     "100,\"This value, needs escaping\",This value does not need escaping",
     "100,My device,c8y_MQTTDevice",
@@ -393,9 +393,9 @@ fn reference_lines_round_trip_exactly() {
     }
 }
 
-/// Reference lines that quote a field needing no quotes. The platform reads both forms the same,
+/// Documented lines that quote a field needing no quotes. The platform reads both forms the same,
 /// and our encoder quotes only where SmartREST needs it (§4.2), so the rendering is unquoted; the
-/// reference's advice to "always quote free text" (§11.7) is about fields that may hold commas,
+/// advice of docs/protocol.md §11.7 to quote free text is about fields that may hold commas,
 /// which the encoder does quote.
 #[test]
 fn needlessly_quoted_reference_lines_parse_and_render_unquoted() {

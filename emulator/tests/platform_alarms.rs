@@ -1,4 +1,4 @@
-//! Alarms from static templates (reference §5.4): raise with defaults, de-duplication by
+//! Alarms from static templates (docs/protocol.md §5.4): raise with defaults, de-duplication by
 //! (source, type) with `count`, 305 severity, 306 clear, 307 fragment removal, and a new alarm
 //! after clearing.
 

@@ -1,4 +1,4 @@
-//! Bootstrap (reference §3): the request state machine driven by empty `s/ucr` polls, operator
+//! Bootstrap (docs/protocol.md §3): the request state machine driven by empty `s/ucr` polls, operator
 //! acceptance, the `70` line on `s/dcr`, the device user it creates, and unknown ids.
 
 mod common;

@@ -1,5 +1,5 @@
 //! The SmartREST 2.0, JSON-over-MQTT and SmartREST 1.0 channels end to end over MQTT: the
-//! SmartREST 2.0 part of the reference transcript (§11.11), operations rendered on `s/dd`,
+//! SmartREST 2.0 part of the transcript of docs/protocol.md (§11.11), operations rendered on `s/dd`,
 //! `s/dc/<X-ID>` and `devicecontrol/notifications`, and JSON requests with their errors.
 
 mod common;
@@ -85,7 +85,7 @@ async fn smartrest2_transcript_and_operation_rendering() {
             .unwrap_or_else(|| panic!("nothing on {topic}: {received:?}"))
             .1
     };
-    // Byte for byte as in the reference transcript: the platform escapes quotes with `\"`.
+    // Byte for byte as in the transcript of docs/protocol.md: the platform escapes quotes with `\"`.
     assert_eq!(on("s/ds"), r#"511,1234,"echo \"hi\"""#);
     assert_eq!(on("s/dd"), r#"888,1234,"echo \"hi\"""#);
     let notification: Value = serde_json::from_str(on("devicecontrol/notifications")).unwrap();

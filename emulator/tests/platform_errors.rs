@@ -1,4 +1,4 @@
-//! Every `s/e` error path of static processing (reference §6.1, §6.3): unknown template (40),
+//! Every `s/e` error path of static processing (docs/protocol.md §6.1, §6.3): unknown template (40),
 //! existing device (41), bad arguments (45: number, date, missing field, leftovers), operation
 //! not found (50), undecodable rows (42), and good rows of the same publish still processed.
 

@@ -1,4 +1,4 @@
-//! Operations (reference §5.6–§5.8, §11.5): static rendering on `s/ds` to the root session,
+//! Operations (docs/protocol.md §5.6–§5.8, §11.5): static rendering on `s/ds` to the root session,
 //! child operations with the child's external id, `500` re-delivery of the whole hierarchy, the
 //! status machine by fragment and by id, `507`, SUCCESSFUL side effects, operations without a
 //! static template, the twice-delivery fault and the renderer hook.

@@ -1,4 +1,4 @@
-//! The effect of every upstream static template family on the platform model (reference §5,
+//! The effect of every upstream static template family on the platform model (docs/protocol.md §5,
 //! §11.6): inventory fragments, children and services, measurements, events, `105`/`123`
 //! replies, processing modes.
 

@@ -1,4 +1,4 @@
-//! The static parts of the reference's end-to-end transcript (§11.11), replayed against the
+//! The static parts of the end-to-end transcript of docs/protocol.md (§11.11), replayed against the
 //! Cumulocity platform: bootstrap, reconnect with the delivered credentials, inventory rows,
 //! operation delivery on `500`, status updates, an unknown template and child auto-creation.
 
@@ -79,7 +79,7 @@ async fn transcript_bootstrap_to_child_measurement() {
     subscribe(&mut device, "s/ds").await;
     subscribe(&mut device, "s/e").await;
     publish(&device, "s/us", "500").await;
-    // byte for byte as the reference writes it: the platform escapes quotes with `\"`
+    // byte for byte as docs/protocol.md writes it: the platform escapes quotes with `\"`
     assert_eq!(next_on(&mut device, "s/ds").await, r#"511,1234,"echo \"hi\"""#);
 
     publish(&device, "s/us", "501,c8y_Command").await;

@@ -1,6 +1,6 @@
 //! Benchmark: QoS 1 throughput of static measurement lines through the SDK's typed API, side by
 //! side in one run with a bare rumqttc publisher of the same pre-formatted lines (the ceiling),
-//! against mosquitto on loopback (issue 4: typed API at least 0.9x bare rumqttc; with
+//! against mosquitto on loopback (aims: typed API at least 0.9x bare rumqttc; with
 //! auto-batching, measurements per second at least 10x that).
 //!
 //! Every publisher keeps at most 1000 messages unacknowledged. The SDK runs with its outbox,

@@ -1,4 +1,4 @@
-//! Benchmark (issue 7, `make bench`): every way to publish SmartREST measurement lines, side by
+//! Benchmark (`make bench`): every way to publish SmartREST measurement lines, side by
 //! side in one run against one mosquitto on loopback, QoS 0 and QoS 1, with and without the
 //! SDK's auto-batching: a bare rumqttc publisher (the ceiling), the SDK's Rust face (typed API),
 //! and external programs — the SDK's C and Python faces and the peers Paho C and paho-mqtt.
@@ -75,7 +75,7 @@ const EXTERNAL: &[External] = &[
             default: "examples/python",
             file: "bench_pub.py",
         },
-        hint: "issue 6; `make bench` installs python/ into target/bench/venv",
+        hint: "`make bench` installs python/ into target/bench/venv",
     },
     External {
         client: "Paho C (MQTTAsync)",
@@ -91,7 +91,7 @@ const EXTERNAL: &[External] = &[
         face: "peers",
         program: Program::Python {
             env: "BENCH_PEERS",
-            default: "/work/shared/bench",
+            default: "examples/bench/peers",
             file: "paho_py_pub.py",
         },
         hint: "`make bench` creates target/bench/venv with paho-mqtt",

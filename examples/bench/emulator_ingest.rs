@@ -1,9 +1,9 @@
 //! Benchmark: how fast the emulator ingests QoS 1 static measurement lines from one client,
-//! side by side with mosquitto on the same machine in the same run (issue 3: the emulator must
+//! side by side with mosquitto on the same machine in the same run (the emulator must
 //! not be the bottleneck of the SDK's benchmarks; aim: at least half of mosquitto's rate).
 //!
 //! One bare rumqttc client publishes N lines `200,c8y_Temperature,T,<value>,C` on `s/us`, keeping
-//! at most 1000 unacknowledged (the peers' setting in `shared/bench`), and the time from the
+//! at most 1000 unacknowledged (the peers' setting in `examples/bench/peers`), and the time from the
 //! first publish to the last PUBACK is measured. The emulator parses and stores every line.
 //!
 //! Run: `make bench` (or `cargo run --release -p c8y-mqtt-examples --example emulator_ingest --

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Footprint (issue 7, `make bench-footprint`): the size of libc8ymqtt.a (release, LTO) and of a
+# Footprint (`make bench-footprint`): the size of libc8ymqtt.a (release, LTO) and of a
 # stripped, statically linked C quick start, next to Paho C with OpenSSL (Debian's static
 # libpaho-mqtt3as.a + libssl.a + libcrypto.a, and the same quick start shape linked statically
 # against them: the peer's paho_c_pub.c). Writes target/bench/footprint.json.
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 OUT=target/bench
-PEERS=${BENCH_PEERS:-/work/shared/bench}
+PEERS=${BENCH_PEERS:-examples/bench/peers}
 HEADERS=${FFI_HEADER_DIR:-include}
 LIBDIR=$(gcc -print-multiarch 2>/dev/null | sed 's|^|/usr/lib/|')
 LIBDIR=${LIBDIR:-/usr/lib/x86_64-linux-gnu}
@@ -22,7 +22,7 @@ kib() { echo $(( ($1 + 1023) / 1024 )); }
 
 if [ ! -d ffi ] || [ ! -f examples/c/quickstart.c ]; then
     echo "bench-footprint: needs ffi/ (crate c8y-mqtt-ffi building libc8ymqtt.a) and examples/c/quickstart.c;" >&2
-    echo "  they are not in this tree yet (issue 5, the C ABI). Nothing measured." >&2
+    echo "  they are missing from this tree. Nothing measured." >&2
     exit 1
 fi
 

@@ -1,4 +1,4 @@
-//! Benchmark (issue 7, `make bench-scale`): one process holding N device sessions (the gateway
+//! Benchmark (`make bench-scale`): one process holding N device sessions (the gateway
 //! and simulator case) against the emulator running as a separate process, so this process's
 //! memory is the clients' alone. Reports resident memory per idle session (VmRSS delta over
 //! the sessions, from `/proc/self/status`) and CPU while idle (utime + stime from

@@ -13,7 +13,7 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
 
 pub type Error = Box<dyn std::error::Error>;
 
-/// The measurement line every benchmark sends (`shared/bench/README.md`).
+/// The measurement line every benchmark sends (the one the peers in `examples/bench/peers` send).
 pub fn measurement_line(i: usize) -> String {
     let mut row = RowBuilder::with_template(200);
     row.field("c8y_Temperature")

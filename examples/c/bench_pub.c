@@ -1,5 +1,5 @@
 /* bench_pub.c: throughput of the C API, same CLI and output as the peer baselines
- * (/work/shared/bench/paho_c_pub.c):
+ * (examples/bench/peers/paho_c_pub.c):
  *
  *   ./bench_pub PORT N QOS   ->   c8y-c qos<Q> n=<N> <rate> msg/s
  *

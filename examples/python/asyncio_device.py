@@ -1,7 +1,7 @@
 """An asyncio device: a sampling task sends a reading every 100 ms while the main task
 handles operations, both on one AsyncClient.
 
-    python asyncio_device.py                 # against the built-in emulator
+    python asyncio_device.py                 # against the emulator (c8y-mqtt[testing])
     python asyncio_device.py --host H --port P --tenant T --user U --password PW [--tls]
 """
 
@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from c8y_mqtt.aio import AsyncClient
-from c8y_mqtt.testing import Emulator
+
+if TYPE_CHECKING:
+    from c8y_mqtt.testing import Emulator
 
 
 async def sample(client: AsyncClient, count: int) -> None:
@@ -34,13 +36,16 @@ async def main() -> None:
     p.add_argument("--password")
     args = p.parse_args()
 
-    emulator: Optional[Emulator] = None
+    emulator: Optional["Emulator"] = None
     if args.host:
         options: Dict[str, Any] = dict(
             host=args.host, device_id="async-1", port=args.port, transport="tls" if args.tls else "tcp",
             tenant=args.tenant, user=args.user, password=args.password, create_device=True,
         )
     else:
+        # The emulator comes with `pip install c8y-mqtt[testing]`; devices do not need it.
+        from c8y_mqtt.testing import Emulator
+
         emulator = Emulator()
         options = emulator.client_options("async-1")
     try:

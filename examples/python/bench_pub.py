@@ -1,4 +1,4 @@
-"""Throughput of the Python SDK, side by side with /work/shared/bench/paho_py_pub.py (same
+"""Throughput of the Python SDK, side by side with examples/bench/peers/paho_py_pub.py (same
 command line and output):
 
     python bench_pub.py PORT N QOS

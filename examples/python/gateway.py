@@ -2,17 +2,19 @@
 children, sends their readings on their own topics (s/us/<child>), and answers operations
 addressed to any of them.
 
-    python gateway.py                        # against the built-in emulator
+    python gateway.py                        # against the emulator (c8y-mqtt[testing])
     python gateway.py --host H --port P --tenant T --user U --password PW [--tls]
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from c8y_mqtt import Client
-from c8y_mqtt.testing import Emulator
+
+if TYPE_CHECKING:
+    from c8y_mqtt.testing import Emulator
 
 SENSORS = {"gw-1:temp": ("Temperature sensor", 19.5), "gw-1:hum": ("Humidity sensor", 48.0)}
 
@@ -27,13 +29,16 @@ def main() -> None:
     p.add_argument("--password")
     args = p.parse_args()
 
-    emulator: Optional[Emulator] = None
+    emulator: Optional["Emulator"] = None
     if args.host:
         options: Dict[str, Any] = dict(
             host=args.host, device_id="gw-1", port=args.port, transport="tls" if args.tls else "tcp",
             tenant=args.tenant, user=args.user, password=args.password, create_device=True,
         )
     else:
+        # The emulator comes with `pip install c8y-mqtt[testing]`; devices do not need it.
+        from c8y_mqtt.testing import Emulator
+
         emulator = Emulator()
         options = emulator.client_options("gw-1")
     try:

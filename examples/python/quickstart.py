@@ -1,17 +1,19 @@
 """Quick start: connect a device, send a measurement, an event and an alarm, handle the
 operations that arrive, close.
 
-    python quickstart.py                     # against the built-in emulator (no tenant needed)
+    python quickstart.py                     # against the emulator (c8y-mqtt[testing]; no tenant needed)
     python quickstart.py --host H --port P --tenant T --user U --password PW [--tls]
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from c8y_mqtt import Client
-from c8y_mqtt.testing import Emulator
+
+if TYPE_CHECKING:
+    from c8y_mqtt.testing import Emulator
 
 
 def main() -> None:
@@ -25,7 +27,7 @@ def main() -> None:
     p.add_argument("--device-id", default="quickstart-1")
     args = p.parse_args()
 
-    emulator: Optional[Emulator] = None
+    emulator: Optional["Emulator"] = None
     if args.host:
         options: Dict[str, Any] = dict(
             host=args.host, device_id=args.device_id, port=args.port,
@@ -33,6 +35,9 @@ def main() -> None:
             password=args.password, create_device=True,
         )
     else:
+        # The emulator comes with `pip install c8y-mqtt[testing]`; devices do not need it.
+        from c8y_mqtt.testing import Emulator
+
         emulator = Emulator()
         options = emulator.client_options(args.device_id)
 

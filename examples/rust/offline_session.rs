@@ -1,6 +1,6 @@
 //! A device session as the SmartREST traffic it produces, with no network: the device creates
 //! itself and a child, reports its inventory, defines a SmartREST 2.0 collection, sends
-//! measurements, receives operations and reports their status (reference §11.11).
+//! measurements, receives operations and reports their status (docs/protocol.md §11.11).
 //!
 //! Every line below is built by the typed API and the one codec; the platform's side is played
 //! by parsing the lines it would send. Run with `make demo`.

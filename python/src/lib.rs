@@ -5,8 +5,9 @@
 //! Modules: `client` (`Client`, `Device`, the shared native state), `events` (`Event`,
 //! `Operation`, iterators), `operation_kind` (typed operation parameters as dicts), `dispatch`
 //! (the one SDK thread that calls Python: futures and the event callback), `errors` (core
-//! errors to the Python exception classes), `convert` (values), `registration` (bootstrap),
-//! `emulator` (the in-process emulator for tests).
+//! errors to the Python exception classes), `convert` (values), `registration` (bootstrap).
+//! The emulator for tests is not linked in here: it is the separate distribution
+//! `c8y-mqtt-emulator` (`python-emulator/`), so device installs carry no server code.
 //!
 //! Threads: every method may be called from any Python thread; waits release the GIL
 //! (`py.detach`), and no internal lock is held while Python code runs.
@@ -14,7 +15,6 @@
 mod client;
 mod convert;
 mod dispatch;
-mod emulator;
 mod errors;
 mod events;
 mod operation_kind;
@@ -53,7 +53,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::Operation>()?;
     m.add_class::<events::EventIterator>()?;
     m.add_class::<registration::DeviceCredentials>()?;
-    m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;
     m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;

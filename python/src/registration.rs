@@ -5,7 +5,6 @@ use c8y_mqtt::client::{BootstrapConfig, TransportKind, TrustRoots, register_bloc
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::emulator::duration;
 use crate::errors::registration_error;
 
 /// The device's own credentials (from bootstrap or the credentials file). ``repr`` hides the
@@ -93,4 +92,10 @@ pub(crate) fn register(
         user: credentials.user,
         password: credentials.password.expose().to_owned(),
     })
+}
+
+/// Seconds as a Duration; a bad value is a configuration error.
+fn duration(name: &str, seconds: f64) -> PyResult<std::time::Duration> {
+    crate::convert::seconds(name, seconds)
+        .map_err(|_| crate::errors::config_error(format!("{name}: invalid duration")))
 }

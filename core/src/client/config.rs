@@ -56,7 +56,7 @@ impl From<String> for Secret {
     }
 }
 
-/// How the client reaches the platform (reference §1.2).
+/// How the client reaches the platform (docs/protocol.md §1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TransportKind {
     /// MQTT over plain TCP (port 1883). For local development only.
@@ -87,7 +87,7 @@ impl TransportKind {
     }
 }
 
-/// How the device logs in (reference §1.3).
+/// How the device logs in (docs/protocol.md §1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
@@ -280,6 +280,7 @@ pub struct Config {
     pub(crate) outbox: OutboxLimits,
     pub(crate) subscriptions: Subscriptions,
     pub(crate) batching_linger: Option<Duration>,
+    #[cfg_attr(not(feature = "websocket"), allow(dead_code))]
     pub(crate) ws_path: String,
     pub(crate) max_inflight: u16,
     pub(crate) event_capacity: usize,
@@ -516,7 +517,7 @@ impl ConfigBuilder {
 
     /// The device creation (template 100) sent after every accepted CONNACK, before
     /// subscribing: the platform refuses subscriptions of a device that does not exist yet
-    /// (reference §1.6, §11.1), and a device deleted while the client was offline must come
+    /// (docs/protocol.md §1.6, §11.1), and a device deleted while the client was offline must come
     /// back before its operations can. The platform answers `41,100,Device already existing`
     /// on `s/e` for an existing device and changes nothing; the client expects that answer and
     /// does not report it. On by default with the device id as the name and `c8y_MQTTDevice`
@@ -723,6 +724,20 @@ impl ConfigBuilder {
         }
         if self.proxy.as_ref().is_some_and(|p| p.host.is_empty()) {
             return Err(ConfigError::Missing("proxy host"));
+        }
+        #[cfg(not(feature = "http-proxy"))]
+        if self.proxy.is_some() {
+            return Err(ConfigError::Invalid {
+                name: "proxy".to_owned(),
+                reason: "this build of c8y-mqtt has no HTTP proxy support (feature `http-proxy`)".to_owned(),
+            });
+        }
+        #[cfg(not(feature = "websocket"))]
+        if matches!(self.transport, TransportKind::Ws | TransportKind::Wss) {
+            return Err(ConfigError::Invalid {
+                name: "transport".to_owned(),
+                reason: "this build of c8y-mqtt has no WebSocket support (feature `websocket`)".to_owned(),
+            });
         }
         let credentials = self.credentials.ok_or(ConfigError::Missing("credentials"))?;
         if matches!(credentials, Credentials::Certificate { .. }) && self.transport != TransportKind::Tls {

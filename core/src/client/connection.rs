@@ -850,13 +850,19 @@ pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
         ConnectionError::MqttState(e) => ConnectError::Protocol(e.to_string()),
         ConnectionError::NetworkTimeout => ConnectError::Timeout("connect".to_owned()),
         ConnectionError::FlushTimeout => ConnectError::Timeout("network write".to_owned()),
+        #[cfg(feature = "websocket")]
         ConnectionError::Websocket(e) if is_tls(&e) => tls_error(&e),
+        #[cfg(feature = "websocket")]
         ConnectionError::Websocket(e) => ConnectError::WebSocket(e.to_string()),
+        #[cfg(feature = "websocket")]
         ConnectionError::WsConnect(e) => ConnectError::WebSocket(e.to_string()),
+        #[cfg(feature = "websocket")]
         ConnectionError::InvalidUrl(e) => ConnectError::WebSocket(e.to_string()),
+        #[cfg(feature = "websocket")]
         ConnectionError::ResponseValidation(e) => ConnectError::WebSocket(e.to_string()),
         ConnectionError::NotConnAck(p) => ConnectError::Protocol(format!("expected CONNACK, got {p:?}")),
         ConnectionError::RequestsDone => ConnectError::Protocol("client handle dropped".to_owned()),
+        #[cfg(feature = "http-proxy")]
         ConnectionError::Proxy(e) => ConnectError::Proxy(e.to_string()),
     }
 }

@@ -4,7 +4,7 @@
 //! child. The configured (or per-call) processing mode applies where the platform applies it:
 //! measurements and events go to `t/`, `q/` or `c/` when asked; every other row (creation,
 //! inventory, alarms, operation status) always goes to `s/`
-//! ([`ProcessingMode::for_template`], reference §2.3).
+//! ([`ProcessingMode::for_template`], docs/protocol.md §2.3).
 
 use std::sync::Arc;
 

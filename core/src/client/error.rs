@@ -49,7 +49,7 @@ pub enum ConfigError {
     Unsupported(&'static str),
 }
 
-/// Why the platform refused a CONNECT (CONNACK return code, reference §1.5).
+/// Why the platform refused a CONNECT (CONNACK return code, docs/protocol.md §1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConnackRefusal {

@@ -1,4 +1,4 @@
-//! JSON over MQTT (reference §10) as a thin API: [`JsonApi`] publishes measurements, events,
+//! JSON over MQTT (docs/protocol.md §10) as a thin API: [`JsonApi`] publishes measurements, events,
 //! alarms and inventory updates to their JSON topics (`measurement/measurements/create`, …, in
 //! the configured processing mode), size-checked like every publish; errors the platform
 //! returns on `error` (subscribed with [`ConfigBuilder::json_errors`](super::ConfigBuilder::json_errors))

@@ -1,4 +1,4 @@
-//! Device registration by bootstrap (reference §3): [`register`] / [`register_blocking`] log in
+//! Device registration by bootstrap (docs/protocol.md §3): [`register`] / [`register_blocking`] log in
 //! with the bootstrap user, poll `s/ucr` until the platform answers `70,<tenant>,<user>,<password>`
 //! on `s/dcr`, keep the credentials in a file (mode 0600) and return them; with a readable
 //! credentials file no connection is made at all.

@@ -1,4 +1,4 @@
-//! SmartREST 1.0 (reference §8) as a thin API: [`SmartRest1`] publishes rows on `s/ul/<X-ID>`;
+//! SmartREST 1.0 (docs/protocol.md §8) as a thin API: [`SmartRest1`] publishes rows on `s/ul/<X-ID>`;
 //! responses on `s/dl/<X-ID>` (subscribed with
 //! [`ConfigBuilder::smartrest1`](super::ConfigBuilder::smartrest1)) arrive as
 //! [`Event::SmartRest1Response`].

@@ -1,4 +1,4 @@
-//! SmartREST 2.0 from code (reference §7): collections registered in the configuration
+//! SmartREST 2.0 from code (docs/protocol.md §7): collections registered in the configuration
 //! ([`ConfigBuilder::collection`]) are checked on every connect and created when the platform
 //! says they are missing; [`SmartRest2`] sends use lines; response lines arrive as
 //! [`Event::SmartRest2Response`], or as operations for the response templates declared with

@@ -2,7 +2,8 @@
 //! HTTP CONNECT proxy (rumqttc's `proxy` feature: plain HTTP CONNECT, no extra TLS stack), clean
 //! session, keep-alive, credentials, packet size limit, and an explicit rustls `ClientConfig`
 //! (ring provider; trust roots from the system store and/or a given CA PEM), so no process-wide
-//! crypto provider is installed or needed.
+//! crypto provider is installed or needed. WebSocket and the proxy are compiled only with the
+//! `websocket` and `http-proxy` features (both on by default; firmware builds may drop them).
 
 use std::sync::Arc;
 
@@ -12,7 +13,9 @@ use rumqttc::tokio_rustls::rustls::{
     crypto::CryptoProvider,
     pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime, pem::PemObject},
 };
-use rumqttc::{MqttOptions, Proxy, ProxyAuth, ProxyType, TlsConfiguration, Transport};
+use rumqttc::{MqttOptions, TlsConfiguration, Transport};
+#[cfg(feature = "http-proxy")]
+use rumqttc::{Proxy, ProxyAuth, ProxyType};
 
 use crate::smartrest::MAX_PACKET_SIZE;
 
@@ -23,9 +26,7 @@ use super::error::ConfigError;
 pub(crate) fn mqtt_options(config: &Config, tls: Option<&Arc<ClientConfig>>) -> MqttOptions {
     let client_id = config.client_id.to_string();
     let mut options = match config.transport {
-        TransportKind::Tcp | TransportKind::Tls => {
-            MqttOptions::new(client_id, config.host.clone(), config.port)
-        }
+        #[cfg(feature = "websocket")]
         TransportKind::Ws | TransportKind::Wss => {
             let scheme = if config.transport == TransportKind::Wss {
                 "wss"
@@ -40,17 +41,22 @@ pub(crate) fn mqtt_options(config: &Config, tls: Option<&Arc<ClientConfig>>) -> 
             let url = format!("{scheme}://{host}:{}{}", config.port, config.ws_path);
             MqttOptions::new(client_id, url, config.port)
         }
+        // TCP and TLS (without the `websocket` feature `ConfigBuilder::build` refuses WS/WSS).
+        _ => MqttOptions::new(client_id, config.host.clone(), config.port),
     };
     match (config.transport, tls) {
         (TransportKind::Tls, Some(tls)) => options.set_transport(Transport::tls_with_config(
             TlsConfiguration::Rustls(Arc::clone(tls)),
         )),
+        #[cfg(feature = "websocket")]
         (TransportKind::Wss, Some(tls)) => {
             options.set_transport(Transport::Wss(TlsConfiguration::Rustls(Arc::clone(tls))))
         }
+        #[cfg(feature = "websocket")]
         (TransportKind::Ws, _) => options.set_transport(Transport::Ws),
         _ => options.set_transport(Transport::Tcp),
     };
+    #[cfg(feature = "http-proxy")]
     if let Some(proxy) = &config.proxy {
         options.set_proxy(Proxy {
             ty: ProxyType::Http,

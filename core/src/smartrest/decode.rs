@@ -5,7 +5,7 @@
 //! have no message id and carry nothing (encoding such a row gives an empty line). A field that
 //! starts with `"` is quoted, and CR/LF inside it are part of the value.
 //!
-//! Two quote escapes exist in the wild (reference §4.2): RFC 4180's `""` (what our encoder,
+//! Two quote escapes exist in the wild (docs/protocol.md §4.2): RFC 4180's `""` (what our encoder,
 //! thin-edge and most devices write upstream) and the platform's `\"` (what it sends downstream).
 //! Together they are ambiguous: `"a\""b"` is `a\"b` in RFC 4180 but `a"` + `b"` with backslash
 //! escapes, and `"a=\"` + LF + `b\""` is one platform field or two RFC rows. Which one is meant

@@ -2,8 +2,8 @@
 //!
 //! This is the only place in the project that produces SmartREST text. A field is quoted when it
 //! contains `,`, `"`, CR, LF or TAB, or when it starts or ends with white space; an embedded `"`
-//! is doubled (RFC 4180, the escape Cumulocity accepts upstream, reference §4.2). Empty optional
-//! fields at the end of a row are dropped (`100,,` means the same as `100`, reference §4.1).
+//! is doubled (RFC 4180, the escape Cumulocity accepts upstream, docs/protocol.md §4.2). Empty optional
+//! fields at the end of a row are dropped (`100,,` means the same as `100`, docs/protocol.md §4.1).
 
 use std::fmt::Write as _;
 
@@ -227,7 +227,7 @@ pub fn push_row(payload: &mut String, row: &str) {
 }
 
 /// Rewrites a payload written by this encoder in the platform's downstream style: inside quoted
-/// fields a doubled `""` becomes `\"` (reference §4.2: the platform sends backslash escapes).
+/// fields a doubled `""` becomes `\"` (docs/protocol.md §4.2: the platform sends backslash escapes).
 /// Used by the emulator so that devices see what the real endpoint sends; the decoder reads both
 /// styles. Text outside quoted fields is unchanged.
 ///

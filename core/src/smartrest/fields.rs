@@ -36,7 +36,7 @@ pub enum FieldErrorKind {
 pub struct FieldError {
     /// 1-based position of the field in the row (the message id is field 0).
     pub position: usize,
-    /// The field's name in the reference (`fragment`, `value`, `time`, …).
+    /// The field's name in docs/protocol.md (`fragment`, `value`, `time`, …).
     pub name: &'static str,
     /// What is wrong.
     pub kind: FieldErrorKind,

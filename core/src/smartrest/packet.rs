@@ -1,7 +1,7 @@
 //! The size of an MQTT PUBLISH and Cumulocity's 16 184-byte limit on it.
 //!
 //! Cumulocity counts the whole MQTT packet: fixed header, topic, packet id and payload
-//! (reference §1.7). [`pack_rows`] fills as few packets as possible with encoded rows.
+//! (docs/protocol.md §1.7). [`pack_rows`] fills as few packets as possible with encoded rows.
 
 /// Cumulocity's limit on one MQTT message, fixed header included, in bytes.
 pub const MAX_PACKET_SIZE: usize = 16_184;

@@ -1,5 +1,5 @@
 //! Template collections: every request and response template of one X-ID, created with a single
-//! publish on `s/ut/<X-ID>` (reference §7.4, §7.9).
+//! publish on `s/ut/<X-ID>` (docs/protocol.md §7.4, §7.9).
 //!
 //! The whole collection must fit one MQTT packet (16 184 bytes with header and topic); it cannot
 //! be split, and an empty publish on that topic is an existence query, not a creation. Message ids

@@ -2,7 +2,7 @@
 //!
 //! Every fault has its own variant, so the emulator can tell the device precisely what is wrong.
 //! [`DefinitionError::smartrest_text`] and [`CollectionError::smartrest_text`] give the closest
-//! SmartREST 1.0 template-creation (`41`) message (reference §6.1), for answers in that style.
+//! SmartREST 1.0 template-creation (`41`) message (docs/protocol.md §6.1), for answers in that style.
 
 use crate::smartrest::{DecodeError, MessageTooLarge, needs_quoting};
 
@@ -50,7 +50,7 @@ pub enum DefinitionError {
     /// An API other than INVENTORY, MEASUREMENT, ALARM, EVENT and OPERATION.
     #[error("unknown API {0:?}")]
     UnknownApi(String),
-    /// A method the platform does not support on this API (e.g. GET EVENT), reference §7.3.
+    /// A method the platform does not support on this API (e.g. GET EVENT), docs/protocol.md §7.3.
     #[error("{method} is not supported on {api}")]
     UnsupportedCombination {
         /// The method.
@@ -180,7 +180,7 @@ pub enum CollectionError {
         error: DefinitionError,
     },
     /// Two templates share a message id. Request and response templates share one id space:
-    /// the reference says "unique within collection", and a collection holds both kinds.
+    /// docs/protocol.md says "unique within collection", and a collection holds both kinds.
     #[error("duplicate message id {msg_id:?}")]
     DuplicateMsgId {
         /// The id used twice.
@@ -188,7 +188,7 @@ pub enum CollectionError {
         /// 1-based row of the second use, when read from a payload.
         row: Option<usize>,
     },
-    /// The creation message does not fit in one MQTT packet (reference §7.4, §7.9).
+    /// The creation message does not fit in one MQTT packet (docs/protocol.md §7.4, §7.9).
     #[error("collection {xid}: {error}")]
     TooLarge {
         /// The X-ID.

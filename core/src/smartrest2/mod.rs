@@ -1,4 +1,4 @@
-//! SmartREST 2.0: custom template collections and the use lines that apply them (reference §7).
+//! SmartREST 2.0: custom template collections and the use lines that apply them (docs/protocol.md §7).
 //!
 //! * [`request`]: request templates (`10` rows), one [`Request`] variant per supported
 //!   API/method combination, columns fixed or left for use time ([`Slot`]).
@@ -12,7 +12,7 @@
 //!
 //! Everything is written with the codec's `RowBuilder` and read with `decode` + `FieldReader`.
 //!
-//! Choices where the reference is silent or ambiguous:
+//! Choices where docs/protocol.md is silent or ambiguous:
 //! * Words (methods, APIs, value types, `true`/`false`) are read in any letter case and written
 //!   in the documented upper (lower for booleans) case.
 //! * An empty custom value type means `STRING`, the documented default type.

@@ -1,10 +1,10 @@
-//! Request templates: the `10` rows of a SmartREST 2.0 collection (reference §7.5).
+//! Request templates: the `10` rows of a SmartREST 2.0 collection (docs/protocol.md §7.5).
 //!
 //! ```text
 //! 10,<msgId>,<method>,<api>,<response>,<selector columns…>,<path>,<type>,<value>,…
 //! ```
 //!
-//! Method comes before API (every documented example; the quick reference's comment that says
+//! Method comes before API (every documented example; the SmartREST quick-reference page's comment that says
 //! otherwise is wrong). [`Request`] has one variant per supported API/method combination (§7.3)
 //! holding exactly that combination's selector columns, so an unsupported one (GET EVENT, PUT
 //! MEASUREMENT, …) cannot be built and reading one is [`DefinitionError::UnsupportedCombination`].
@@ -152,7 +152,7 @@ impl InventoryLookup {
     }
 }
 
-/// What a request template does: one variant per supported API/method combination (reference
+/// What a request template does: one variant per supported API/method combination (docs/protocol.md
 /// §7.3), each with that combination's selector columns in template order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Request {
@@ -243,7 +243,7 @@ impl Request {
         !matches!(self, Self::InventoryGet { .. })
     }
 
-    /// True when the platform supports `method` on `api` (reference §7.3).
+    /// True when the platform supports `method` on `api` (docs/protocol.md §7.3).
     pub fn is_supported(method: Method, api: Api) -> bool {
         matches!(
             (method, api),

@@ -1,4 +1,4 @@
-//! Response templates: the `11` rows of a SmartREST 2.0 collection (reference §7.6).
+//! Response templates: the `11` rows of a SmartREST 2.0 collection (docs/protocol.md §7.6).
 //!
 //! ```text
 //! 11,<msgId>,<base>,<condition>,<pattern1>[,<pattern2>…]

@@ -1,4 +1,4 @@
-//! Tests of SmartREST 2.0 against every example of the reference (§7.5, §7.6, §11.11), in both
+//! Tests of SmartREST 2.0 against every documented example (docs/protocol.md §7.5, §7.6, §11.11), in both
 //! directions and byte for byte, plus every error.
 
 use proptest::prelude::*;
@@ -50,7 +50,7 @@ fn text(t: &str) -> Slot {
     Slot::text(t)
 }
 
-// --- the reference's request templates (§7.5, §7.6, §11.11) ---------------------------------
+// --- documented request templates (docs/protocol.md §7.5, §7.6, §11.11) ---------------------
 
 fn measurement_999() -> RequestTemplate {
     template(
@@ -482,7 +482,7 @@ fn request_definition_errors() {
         ),
         ("10,999", E::MissingMethod),
         ("10,999,,MEASUREMENT", E::MissingMethod),
-        // The quick reference's api-before-method order is wrong, and read as such.
+        // The SmartREST quick-reference page's api-before-method order is wrong, and read as such.
         (
             "10,999,MEASUREMENT,POST,,T,,",
             E::UnknownMethod("MEASUREMENT".into()),
@@ -685,7 +685,7 @@ fn definition_error_texts() {
 
 #[test]
 fn response_templates_from_the_reference() {
-    /// msgId, base, condition, patterns, the reference's line.
+    /// msgId, base, condition, patterns, the documented line.
     type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [&'a str], &'a str);
     let cases: [Case; 7] = [
         (
@@ -709,7 +709,7 @@ fn response_templates_from_the_reference() {
             &["val1", "val2", "customValues[*]"],
             "11,333,,deviceId,val1,val2,customValues[*]",
         ),
-        // The reference elides this template's patterns with "…"; taken literally here.
+        // docs/protocol.md elides this template's patterns with "…"; taken literally here.
         (
             "444",
             Some("c8y_CustomConfiguration"),

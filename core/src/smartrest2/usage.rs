@@ -1,5 +1,5 @@
 //! Use lines: `<msgId>,<values…>` published on `s/uc/<X-ID>` (or `s/ud`) to apply a request
-//! template (reference §7.5).
+//! template (docs/protocol.md §7.5).
 //!
 //! A use line carries one value for every column the template leaves empty, in template order:
 //! selector columns first, then custom values (a `FLAG` never takes one). INVENTORY templates
@@ -48,7 +48,7 @@ pub enum Column {
 }
 
 impl Column {
-    /// The column's name: the reference's name of a selector column, or a custom value's path.
+    /// The column's name: docs/protocol.md's name of a selector column, or a custom value's path.
     pub fn name(&self) -> &str {
         match self {
             Self::Type => "type",

@@ -2,7 +2,7 @@
 //! typed values a use line carries for them.
 //!
 //! `ARRAY` and `OBJECTARRAY` exist in the platform's internal enumeration but are hidden from the
-//! template editor and only describe static templates (reference §7.5). A custom template cannot
+//! template editor and only describe static templates (docs/protocol.md §7.5). A custom template cannot
 //! use them, so they are not [`ValueType`]s: parsing them gives
 //! [`ValueTypeError::StaticOnly`], a more precise fault than an unknown word.
 

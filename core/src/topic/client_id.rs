@@ -1,4 +1,4 @@
-//! [`ClientId`]: the MQTT client identifier a Cumulocity device connects with (reference §1.4,
+//! [`ClientId`]: the MQTT client identifier a Cumulocity device connects with (docs/protocol.md §1.4,
 //! §7.7), and [`ClientIdError`].
 
 use std::fmt;
@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::id::{self, DeviceId, IdError, IdKind, XId};
 
-/// The MQTT client id `[d:]<deviceId>[:<defaultX-ID>]` (reference §1.4).
+/// The MQTT client id `[d:]<deviceId>[:<defaultX-ID>]` (docs/protocol.md §1.4).
 ///
 /// The connection type is always `d` (device), the only one documented. The device id becomes the
 /// device's `c8y_Serial` external id; the optional default X-ID selects the SmartREST 2.0
@@ -15,7 +15,7 @@ use super::id::{self, DeviceId, IdError, IdKind, XId};
 /// # Rendering
 ///
 /// Without a default X-ID the client id is the bare device id (`mySerialNumber`); with one it is
-/// `d:<id>:<xid>`, the form the reference requires when a default X-ID is used.
+/// `d:<id>:<xid>`, the form docs/protocol.md requires when a default X-ID is used.
 ///
 /// # Parsing
 ///
@@ -118,7 +118,7 @@ impl fmt::Display for ClientId {
     }
 }
 
-/// The only connection type the reference defines.
+/// The only connection type docs/protocol.md defines.
 const DEVICE_CONNECTION: &str = "d";
 
 fn parts(device: &str, xid: Option<&str>) -> Result<ClientId, ClientIdError> {

@@ -1,4 +1,4 @@
-//! Topics a device subscribes to: [`DownstreamTopic`] (reference §2.2, §7.1, §8, §10).
+//! Topics a device subscribes to: [`DownstreamTopic`] (docs/protocol.md §2.2, §7.1, §8, §10).
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,7 +10,7 @@ use super::topic_type::{Direction, TopicType};
 /// A topic the platform publishes on and a device subscribes to.
 ///
 /// All SmartREST downstream topics use the `s/` prefix only and take no child levels: operations
-/// for every device of the hierarchy arrive on the root device's subscription (reference §2.4).
+/// for every device of the hierarchy arrive on the root device's subscription (docs/protocol.md §2.4).
 ///
 /// ```
 /// use c8y_mqtt::topic::{DownstreamTopic, XId};

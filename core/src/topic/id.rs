@@ -12,12 +12,12 @@
 //! * free of other control characters (U+0001–U+001F, U+007F–U+009F) and of Unicode
 //!   non-characters: MQTT 3.1.1 §1.5.3 says a string *should not* contain them and a server may
 //!   close the connection when it does, and no Cumulocity id needs them;
-//! * free of leading and trailing whitespace. The reference does not say how the platform treats
+//! * free of leading and trailing whitespace. docs/protocol.md does not say how the platform treats
 //!   it; such an id is invisible in the UI and almost always a configuration slip, so it is
 //!   rejected rather than sent. Whitespace inside an id (`My Device`) is allowed.
 //!
 //! A [`DeviceId`] must also be free of `:`, which separates the parts of the client id
-//! (reference §1.4). Child and service ids may contain `:` (`main:device:child01`, §2.4), and so
+//! (docs/protocol.md §1.4). Child and service ids may contain `:` (`main:device:child01`, §2.4), and so
 //! may X-IDs in topics; only the X-ID inside a client id must not ([`ClientId`]).
 //!
 //! Lengths are not limited here: the whole topic counts towards Cumulocity's packet limit, which
@@ -288,7 +288,7 @@ macro_rules! validated_id {
 
 validated_id!(
     /// The device identifier of the client id: the `c8y_Serial` external id of the connecting
-    /// device (reference §1.4, §9). Colon-free.
+    /// device (docs/protocol.md §1.4, §9). Colon-free.
     ///
     /// ```
     /// use c8y_mqtt::topic::{DeviceId, IdError, IdKind};
@@ -305,7 +305,7 @@ validated_id!(
 
 validated_id!(
     /// The external id (`c8y_Serial`) of a child device or service, used as a topic level to
-    /// address it (reference §2.4). May contain `:`.
+    /// address it (docs/protocol.md §2.4). May contain `:`.
     ///
     /// ```
     /// use c8y_mqtt::topic::ExternalId;
@@ -319,7 +319,7 @@ validated_id!(
 
 validated_id!(
     /// A SmartREST template collection id (X-ID), as in `s/uc/<X-ID>` or `s/ul/<X-ID>`
-    /// (reference §7, §8). May contain `:` in topics; a client id's default X-ID may not.
+    /// (docs/protocol.md §7, §8). May contain `:` in topics; a client id's default X-ID may not.
     ///
     /// ```
     /// use c8y_mqtt::topic::XId;
@@ -334,7 +334,7 @@ validated_id!(
 validated_id!(
     /// The last level of a JSON-via-MQTT `update` or `delete` topic: an internal object id such
     /// as `123`, or for the inventory an external id such as `main:device:child01`
-    /// (reference §10). Same rules as [`ExternalId`].
+    /// (docs/protocol.md §10). Same rules as [`ExternalId`].
     ///
     /// ```
     /// use c8y_mqtt::topic::ObjectId;
@@ -354,14 +354,14 @@ impl From<DeviceId> for ExternalId {
 }
 
 impl From<ExternalId> for ObjectId {
-    /// Inventory updates accept the external id of the target (reference §10).
+    /// Inventory updates accept the external id of the target (docs/protocol.md §10).
     fn from(id: ExternalId) -> Self {
         Self(id.0)
     }
 }
 
 impl From<DeviceId> for ObjectId {
-    /// Inventory updates accept the device's own `c8y_Serial` (reference §10).
+    /// Inventory updates accept the device's own `c8y_Serial` (docs/protocol.md §10).
     fn from(id: DeviceId) -> Self {
         Self(id.0)
     }

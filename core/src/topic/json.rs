@@ -1,4 +1,4 @@
-//! JSON via MQTT topics `[<mode>/]<api>/<resource>/<action>[/<id>]` (reference §10):
+//! JSON via MQTT topics `[<mode>/]<api>/<resource>/<action>[/<id>]` (docs/protocol.md §10):
 //! [`JsonResource`], [`JsonAction`], the validated [`JsonTopic`] and [`JsonTopicError`].
 
 use std::fmt;
@@ -20,7 +20,7 @@ pub enum JsonResource {
 }
 
 impl JsonResource {
-    /// Every resource in the reference's order.
+    /// Every resource in docs/protocol.md's order.
     pub const ALL: [Self; 4] = [
         Self::Events,
         Self::Alarms,
@@ -53,7 +53,7 @@ impl JsonResource {
         Self::ALL.into_iter().find(|r| r.api() == api)
     }
 
-    /// Whether the platform supports `action` on this resource (reference §10 table):
+    /// Whether the platform supports `action` on this resource (docs/protocol.md §10 table):
     ///
     /// | resource | create | createBulk | update | delete |
     /// |---|---|---|---|---|
@@ -95,7 +95,7 @@ pub enum JsonAction {
 }
 
 impl JsonAction {
-    /// Every action in the reference's order.
+    /// Every action in docs/protocol.md's order.
     pub const ALL: [Self; 4] = [Self::Create, Self::CreateBulk, Self::Update, Self::Delete];
 
     /// The topic level (`create`, `createBulk`, `update`, `delete`).
@@ -189,11 +189,11 @@ pub enum JsonTopicError {
     Id(IdError),
 }
 
-/// A validated JSON via MQTT topic: `[<mode>/]<api>/<resource>/<action>[/<id>]` (reference §10).
+/// A validated JSON via MQTT topic: `[<mode>/]<api>/<resource>/<action>[/<id>]` (docs/protocol.md §10).
 ///
-/// Only combinations in the reference's table can be built ([`JsonResource::supports`]);
+/// Only combinations in docs/protocol.md's table can be built ([`JsonResource::supports`]);
 /// `update` and `delete` carry an [`ObjectId`], `create` and `createBulk` do not. A persistent
-/// topic has no mode prefix; `t/`, `q/` and `c/` are accepted for every resource (the reference
+/// topic has no mode prefix; `t/`, `q/` and `c/` are accepted for every resource (docs/protocol.md
 /// notes that quiescent and CEP processing only matter for measurements and events, which is a
 /// matter of platform behaviour, not topic validity).
 ///
@@ -219,7 +219,7 @@ pub struct JsonTopic {
 }
 
 impl JsonTopic {
-    /// A persistent topic for `action` on `resource`, checked against the reference's table and
+    /// A persistent topic for `action` on `resource`, checked against docs/protocol.md's table and
     /// the id rule.
     pub fn new(
         resource: JsonResource,

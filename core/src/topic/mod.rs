@@ -1,5 +1,5 @@
 //! Typed Cumulocity Core MQTT topics and the validated identifiers inside them
-//! (reference §1.4, §2, §7.1, §8, §10).
+//! (docs/protocol.md §1.4, §2, §7.1, §8, §10).
 //!
 //! * [`id`]: [`DeviceId`], [`ExternalId`], [`XId`], [`ObjectId`] and [`IdError`].
 //! * [`client_id`]: [`ClientId`], `[d:]<deviceId>[:<defaultX-ID>]`.

@@ -1,10 +1,10 @@
-//! [`ProcessingMode`]: the first topic level of an upstream topic (reference §2.3).
+//! [`ProcessingMode`]: the first topic level of an upstream topic (docs/protocol.md §2.3).
 
 use std::fmt;
 use std::str::FromStr;
 
 /// How the platform processes what a device publishes, chosen by the topic's first level
-/// (reference §2.3). Downstream and special topics always use `s`.
+/// (docs/protocol.md §2.3). Downstream and special topics always use `s`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ProcessingMode {
     /// `s/`: stored, processed in real time, notifications sent. The default.
@@ -19,7 +19,7 @@ pub enum ProcessingMode {
 }
 
 impl ProcessingMode {
-    /// All modes in the reference's order.
+    /// All modes in docs/protocol.md's order.
     pub const ALL: [Self; 4] = [Self::Persistent, Self::Transient, Self::Quiescent, Self::Cep];
 
     /// The prefix character: `s`, `t`, `q` or `c`.
@@ -42,7 +42,7 @@ impl ProcessingMode {
         }
     }
 
-    /// Whether data sent in this mode is stored by the platform (reference §2.3): persistent
+    /// Whether data sent in this mode is stored by the platform (docs/protocol.md §2.3): persistent
     /// (`s`) and quiescent (`q`) are; transient (`t`) and CEP (`c`) only reach real-time
     /// processing.
     pub fn stores_data(self) -> bool {
@@ -51,7 +51,7 @@ impl ProcessingMode {
 
     /// The mode a row of static template `template_id` is published in when this mode is asked
     /// for: the platform applies the non-persistent modes to measurements (2xx) and events
-    /// (4xx) only (reference §2.3), so every other row (device and child creation, inventory,
+    /// (4xx) only (docs/protocol.md §2.3), so every other row (device and child creation, inventory,
     /// alarms, operation status) always uses `s/`. An operation status sent on `t/` would never
     /// be stored and the operation would stay EXECUTING.
     ///

@@ -106,7 +106,7 @@ fn json_namespace(filter: &[&str]) -> bool {
 /// Whether `topic` (a name or a filter, see the [module docs](self)) is, or can match, a topic
 /// devices publish to: `<mode>/<us|uc|ud|ut|ucr|uat|ul>[/…]` or a JSON via MQTT topic
 /// `[<t|q|c>/]<api>/<resource>/…`. The platform refuses subscriptions to these
-/// (reference §1.6).
+/// (docs/protocol.md §1.6).
 ///
 /// ```
 /// use c8y_mqtt::topic::is_upstream;
@@ -127,7 +127,7 @@ pub fn is_upstream(topic: &str) -> bool {
 /// the Cumulocity Core namespace: anything starting with `s/`, `t/`, `q/`, `c/`, `alarm/alarms/`,
 /// `event/events/`, `measurement/measurements/` or `inventory/managedObjects/`, and exactly
 /// `error`, `devicecontrol/notifications` and its older name `notification/operations`
-/// (reference §2.2).
+/// (docs/protocol.md §2.2).
 ///
 /// ```
 /// use c8y_mqtt::topic::is_core_topic;

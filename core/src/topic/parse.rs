@@ -15,7 +15,7 @@ use super::upstream::{SmartRestChannel, SmartRestTopic, UpstreamTopic};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TopicError {
-    /// Not a topic of the reference.
+    /// Not a topic of docs/protocol.md.
     #[error("unknown topic {topic:?}")]
     Unknown {
         /// The topic.
@@ -76,7 +76,7 @@ pub enum TopicError {
     Json(JsonTopicError),
 }
 
-/// Any Cumulocity Core topic of the reference, upstream or downstream.
+/// Any Cumulocity Core topic of docs/protocol.md, upstream or downstream.
 ///
 /// ```
 /// use c8y_mqtt::topic::{Direction, Topic};

@@ -1,4 +1,4 @@
-//! Every topic of the reference rendered and parsed back byte for byte, every parse error, and
+//! Every topic of docs/protocol.md rendered and parsed back byte for byte, every parse error, and
 //! properties over generated topics.
 
 use proptest::prelude::*;
@@ -19,7 +19,7 @@ fn oid(s: &str) -> ObjectId {
 
 use ProcessingMode::{Cep, Persistent, Quiescent, Transient};
 
-/// The reference's topics (§2.2, §2.4, §7.1, §8, §10, §11.11) and the typed value each one is.
+/// The topics of docs/protocol.md (§2.2, §2.4, §7.1, §8, §10, §11.11) and the typed value each one is.
 fn reference_topics() -> Vec<(&'static str, Topic)> {
     let up = |t: UpstreamTopic| Topic::Upstream(t);
     let down = |t: DownstreamTopic| Topic::Downstream(t);

@@ -22,7 +22,7 @@ impl fmt::Display for Direction {
 }
 
 /// The `<direction><type>` level of a `<mode>/<direction><type>[/<X-ID>][/<child>…]` topic
-/// (reference §2.1, §2.2).
+/// (docs/protocol.md §2.1, §2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TopicType {
     /// `us`: static templates.

@@ -1,5 +1,5 @@
 //! Topics a device publishes to: [`UpstreamTopic`], and [`SmartRestTopic`] for the four
-//! SmartREST request topics that take a processing mode and a child path (reference §2.2, §2.4,
+//! SmartREST request topics that take a processing mode and a child path (docs/protocol.md §2.2, §2.4,
 //! §7.1, §8).
 
 use std::fmt;
@@ -50,7 +50,7 @@ impl SmartRestChannel {
 ///
 /// `children` is the path of external ids below the connected device; empty means the device
 /// itself. Nested children may be addressed by their full ancestor path (`s/us/child1/child2`) or
-/// by the leaf alone (`s/us/child2`); both work against the platform (reference §2.4), and the
+/// by the leaf alone (`s/us/child2`); both work against the platform (docs/protocol.md §2.4), and the
 /// platform resolves the [`leaf`](Self::leaf).
 ///
 /// ```
@@ -158,7 +158,7 @@ impl FromStr for SmartRestTopic {
     }
 }
 
-/// A topic a device publishes to (reference §2.2).
+/// A topic a device publishes to (docs/protocol.md §2.2).
 ///
 /// ```
 /// use c8y_mqtt::topic::{UpstreamTopic, XId};

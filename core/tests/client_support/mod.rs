@@ -57,7 +57,7 @@ pub fn config(emulator: &EmulatorHandle, transport: TransportKind) -> ConfigBuil
         .password(TENANT, USER, PASSWORD)
         .trust(TrustRoots::CaPem(ca))
         .reconnect(fast_reconnect())
-        // The platform refuses subscriptions before the device exists (reference §1.6).
+        // The platform refuses subscriptions before the device exists (docs/protocol.md §1.6).
         .create_device(c8y_mqtt::templates::upstream::DeviceCreation::new())
 }
 

@@ -14,7 +14,7 @@ use crate::platform::request::{ApiError, ApiReader, DeviceRequest as ApiDeviceRe
 use crate::platform::store::{AcceptError, DeviceRequest, parse_id};
 use crate::platform::users::Credentials;
 
-/// External id type of SmartREST 1.0 collections (reference §7.4).
+/// External id type of SmartREST 1.0 collections (docs/protocol.md §7.4).
 const SMARTREST1_IDENTIFIER: &str = "c8y_SmartRestDeviceIdentifier";
 use crate::http::rest::{DeviceRights, ExternalIdWriter, RestState, SmartRest1Templates, serve};
 use crate::platform::request::{ApiExecutor, ApiRequest, RequestContext};

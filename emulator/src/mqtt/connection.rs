@@ -1,16 +1,16 @@
 //! One MQTT connection from CONNECT to close: CONNECT validation and CONNACK codes, then the
 //! packet loop (QoS 0/1/2 both ways, SUBSCRIBE rules, keep-alive, last will, size limit).
 //!
-//! CONNACK decisions (reference §1.5; checked in this order):
+//! CONNACK decisions (docs/protocol.md §1.5; checked in this order):
 //! 1. protocol other than 3.1 / 3.1.1 → 1;
 //! 2. the `refuse_connections` fault → 3;
 //! 3. client id not `[d:]id[:xid]` (parsed by `c8y_mqtt::topic::ClientId`) → 2;
 //! 4. credentials, or the TLS client certificate (see `auth`) → 4 or 5;
-//! 5. clean session = false → 5 ("forbidden action": the reference says clean session is
+//! 5. clean session = false → 5 ("forbidden action": docs/protocol.md says clean session is
 //!    required, and a refusal is more visible to an SDK than silently dropping session state);
-//! 6. MQTT 3.1 with a client id of 24 characters or more → 5 (the reference's table says 5, not 2).
+//! 6. MQTT 3.1 with a client id of 24 characters or more → 5 (docs/protocol.md's table says 5, not 2).
 //!
-//! After a refusal the connection is closed. Inbound QoS 2 is processed on PUBREL (reference §1.6:
+//! After a refusal the connection is closed. Inbound QoS 2 is processed on PUBREL (docs/protocol.md §1.6:
 //! "PUBREL → server processes and sends PUBCOMP"). Retain is ignored on input and never set on
 //! output. Outbound QoS 1/2 are not retransmitted.
 

@@ -1,4 +1,4 @@
-//! Topic classification for the subscription rules of the MQTT layer (reference §1.6, §2.2).
+//! Topic classification for the subscription rules of the MQTT layer (docs/protocol.md §1.6, §2.2).
 //!
 //! The classification itself is the core's (`c8y_mqtt::topic::is_upstream`), shared with the
 //! SDK; this module only adds the emulator's subscription policy.

@@ -8,9 +8,9 @@
 //! The model lock is never held across an await or while publishing through the connections: every
 //! entry point computes what to send under the lock, releases it, then publishes.
 //!
-//! Decisions where the reference is open:
+//! Decisions where docs/protocol.md is open:
 //! * subscriptions (other than the bootstrap user's) are allowed only once the device exists
-//!   (reference §1.6): clients send `100` (or any static row) before subscribing;
+//!   (docs/protocol.md §1.6): clients send `100` (or any static row) before subscribing;
 //! * a bootstrap poll for an id that was never registered registers it as PENDING_ACCEPTANCE and
 //!   gets no reply (as the real UI lists unknown polling devices); after acceptance every poll
 //!   gets the same credentials again (a device that missed the reply can poll once more);

@@ -3,7 +3,7 @@
 //! hook through which other engines (SmartREST 2.0 response templates, JSON
 //! `devicecontrol/notifications`) add their renderings of every delivered operation.
 //!
-//! Decisions where the reference is open:
+//! Decisions where docs/protocol.md is open:
 //! * an operation with none of the static fragments (or a malformed one) is not rendered on
 //!   `s/ds`; `c8y_ParameterUpdate` (532) is not rendered yet.
 

@@ -157,7 +157,7 @@ pub trait Platform: Send + Sync + 'static {
     fn on_publish(&self, session: &SessionInfo, publish: &DevicePublish);
 
     /// Whether the session may subscribe to `topic`. Upstream and wildcard topics are refused
-    /// before this is asked. Default: allowed (a later phase refuses before the device exists).
+    /// before this is asked. Default: allowed (an implementation may refuse before the device exists).
     fn authorize_subscribe(&self, session: &SessionInfo, topic: &str) -> bool {
         let _ = (session, topic);
         true

@@ -40,10 +40,10 @@ pub enum ObjectRef {
         value: String,
     },
     /// The alarm of this type whose source is the request's device: the ACTIVE one, else the
-    /// ACKNOWLEDGED one (SmartREST 2.0 `PUT ALARM`, reference §7.5).
+    /// ACKNOWLEDGED one (SmartREST 2.0 `PUT ALARM`, docs/protocol.md §7.5).
     AlarmOfType(String),
     /// The operation of the request's device carrying this fragment: the oldest EXECUTING one,
-    /// else the oldest PENDING one (SmartREST 2.0 `PUT OPERATION`, reference §7.5).
+    /// else the oldest PENDING one (SmartREST 2.0 `PUT OPERATION`, docs/protocol.md §7.5).
     OperationWithFragment(String),
 }
 
@@ -168,7 +168,7 @@ impl Reply {
     }
 }
 
-/// A new device request (device registration, reference §3), as the REST API shows it.
+/// A new device request (device registration, docs/protocol.md §3), as the REST API shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRequest {
     /// The device id (the client id of the bootstrap session).

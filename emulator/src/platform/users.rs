@@ -1,7 +1,7 @@
 //! Login: which principal a CONNECT's credentials (or the TLS client certificate) name, or which
-//! CONNACK code refuses them (reference §1.3, §1.5).
+//! CONNACK code refuses them (docs/protocol.md §1.3, §1.5).
 //!
-//! Decisions where the reference is ambiguous:
+//! Decisions where docs/protocol.md is ambiguous:
 //! * no username, or an empty password → 5 (the table says 4 is "not used for empty password");
 //! * a username without the `<tenant>/` prefix → 5;
 //! * an unknown tenant → 5 (not this endpoint's tenant: "not authorized");
@@ -133,7 +133,7 @@ impl Credentials {
         }
     }
 
-    /// Adds or replaces a user (as the registration flow will in a later phase).
+    /// Adds or replaces a user (as the bootstrap registration flow does).
     pub fn set_user(&mut self, name: &str, password: &str) {
         self.users.insert(name.to_owned(), password.to_owned());
     }

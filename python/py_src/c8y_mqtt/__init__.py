@@ -11,7 +11,8 @@ Python face).
   ``op.kind`` holds a static operation's typed parameters as a dataclass of
   :mod:`c8y_mqtt.operations` (``Command(text=...)``, ``Restart()``, ...).
 * Errors: :mod:`c8y_mqtt.errors` (``C8yError`` and subclasses, each with the C result code).
-* Tests without a tenant: :mod:`c8y_mqtt.testing` (the emulator and pytest fixtures).
+* Tests without a tenant: :mod:`c8y_mqtt.testing` (the emulator and pytest fixtures of the
+  ``c8y-mqtt-emulator`` distribution, installed by ``pip install c8y-mqtt[testing]``).
 
 The SDK logs to Python's :mod:`logging` under ``c8y_mqtt.*`` logger names; levels are cached,
 so call :func:`reset_log_cache` after changing them.

@@ -1,5 +1,5 @@
-"""Test your device code without a tenant: :class:`Emulator` runs the SDK's in-process
-Cumulocity MQTT emulator on an ephemeral loopback port.
+"""Test your device code without a tenant: the emulator and helpers of the separate
+``c8y-mqtt-emulator`` distribution (``pip install 'c8y-mqtt[testing]'``), re-exported here.
 
 ::
 
@@ -13,35 +13,21 @@ Cumulocity MQTT emulator on an ephemeral loopback port.
         [m] = emulator.measurements(source="dev1")
         assert m["c8y_Temperature"]["T"]["value"] == 21.5
 
-With pytest the fixtures ``c8y_emulator`` (a running emulator) and ``c8y_client`` (a
-connected client for device ``test-device``) are available automatically (plugin
-``c8y_mqtt.pytest_plugin``).
+With pytest the fixtures ``c8y_emulator`` and ``c8y_client`` are available automatically once
+``c8y-mqtt-emulator`` is installed (plugin ``c8y_mqtt_emulator.pytest_plugin``). The device
+package itself carries no server code.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Callable, Optional, TypeVar
-
-from ._native import Emulator
-from .errors import DeadlineExceededError
+try:
+    from c8y_mqtt_emulator import Emulator, wait_until
+except ModuleNotFoundError as error:  # pragma: no cover - depends on what is installed
+    if error.name != "c8y_mqtt_emulator":
+        raise
+    raise ImportError(
+        "c8y_mqtt.testing needs the emulator, which is a separate distribution: "
+        "pip install 'c8y-mqtt[testing]'"
+    ) from error
 
 __all__ = ["Emulator", "wait_until"]
-
-T = TypeVar("T")
-
-
-def wait_until(
-    condition: Callable[[], Optional[T]], timeout: float = 10.0, interval: float = 0.01, what: str = ""
-) -> T:
-    """Calls ``condition`` until it returns something truthy and returns that; raises
-    ``DeadlineExceededError`` after ``timeout`` seconds (platform state arrives asynchronously:
-    wait for it instead of sleeping)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise DeadlineExceededError(f"condition not met within {timeout} s {what}".rstrip())
-        time.sleep(interval)

@@ -1,4 +1,4 @@
-//! Secrets the platform hands to a device: bootstrap credentials (`70` on `s/dcr`, reference §3)
+//! Secrets the platform hands to a device: bootstrap credentials (`70` on `s/dcr`, docs/protocol.md §3)
 //! and the JWT for certificate devices (`71` on `s/dat`). Neither `Debug` shows the secret.
 
 use std::fmt;
@@ -86,7 +86,7 @@ impl DownstreamLine for Credentials {
     }
 }
 
-/// A JWT for a certificate-authenticated device: `71,<token>` on `s/dat` (reference §3, "JWT over
+/// A JWT for a certificate-authenticated device: `71,<token>` on `s/dat` (docs/protocol.md §3, "JWT over
 /// MQTT"). `Debug` prints `<redacted>` instead of the token.
 ///
 /// ```

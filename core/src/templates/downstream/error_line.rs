@@ -1,4 +1,4 @@
-//! Error lines on `s/e` (reference §6.1): `<code>,<template id>,<text>`, for example
+//! Error lines on `s/e` (docs/protocol.md §6.1): `<code>,<template id>,<text>`, for example
 //! `40,999,No static template for this message id` or `41,100,Device already existing`.
 //!
 //! The channel is a debug aid, not a contract, so the parser is lenient: any row whose first
@@ -10,7 +10,7 @@ use std::fmt;
 use super::{Channel, DownstreamError, DownstreamLine};
 use crate::smartrest::{FieldError, FieldErrorKind, FieldReader, Record, RowBuilder};
 
-/// What an `s/e` code means (codes borrowed from SmartREST 1.0, reference §6.1).
+/// What an `s/e` code means (codes borrowed from SmartREST 1.0, docs/protocol.md §6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {

@@ -1,4 +1,4 @@
-//! Static operation templates `510`–`532` on `s/ds` (reference §5.7): the target device's
+//! Static operation templates `510`–`532` on `s/ds` (docs/protocol.md §5.7): the target device's
 //! external id followed by the operation's parameters, as [`Operation`] = device +
 //! [`OperationKind`]. Each kind knows its template id and its operation fragment (the name
 //! `501`–`503` take).
@@ -13,7 +13,7 @@ use crate::smartrest::{FieldError, FieldErrorKind, FieldReader, Record, RowBuild
 use crate::value::Timestamp;
 
 /// Where a firmware image comes from: a URL, or `$PROVIDED` when the device resolves the binary
-/// itself (reference §5.7, `515`).
+/// itself (docs/protocol.md §5.7, `515`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirmwareUrl {
     /// `$PROVIDED`: the device knows where to get the image.
@@ -134,7 +134,7 @@ pub enum OperationKind {
         /// The target state.
         state: RelayState,
     },
-    /// `519` `c8y_RelayArray`: switch several relays; states kept as sent (the reference's
+    /// `519` `c8y_RelayArray`: switch several relays; states kept as sent (docs/protocol.md's
     /// examples mix `CLOSE` and `CLOSED`).
     RelayArray(Vec<String>),
     /// `520` `c8y_UploadConfigFile` (legacy, untyped): upload the current configuration.
@@ -202,7 +202,7 @@ pub enum OperationKind {
     },
     /// `531` `c8y_DeviceProfile` with typed software. The platform sends it **in addition to**
     /// `527` for the same operation when at least one software item has a type, so a device
-    /// that handles `531` should ignore the matching `527` (reference §5.7).
+    /// that handles `531` should ignore the matching `527` (docs/protocol.md §5.7).
     AdvancedDeviceProfile(DeviceProfile<AdvancedSoftwareUpdateItem>),
     /// `532` `c8y_ParameterUpdate`: set device parameters.
     ParameterUpdate(Vec<ParameterChange>),

@@ -1,5 +1,5 @@
 //! The parameter triples of `532` (`c8y_ParameterUpdate`): path, abbreviated type, value, for
-//! example `c8y_RelayStatus.left,b,false` (reference §5.7).
+//! example `c8y_RelayStatus.left,b,false` (docs/protocol.md §5.7).
 
 use super::group::Group;
 use crate::smartrest::{FieldError, FieldReader, RowBuilder};
@@ -7,7 +7,7 @@ use crate::smartrest::{FieldError, FieldReader, RowBuilder};
 /// One parameter to set.
 ///
 /// The type is kept as the platform's abbreviation (`b` for BOOLEAN); the full list of
-/// abbreviations is not documented (reference §12, question 10).
+/// abbreviations is not documented (docs/protocol.md §12, question 10).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ParameterChange {
     /// Path of the parameter in the device's managed object, e.g. `c8y_RelayStatus.left`.

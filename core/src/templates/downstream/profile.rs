@@ -1,4 +1,4 @@
-//! Device profiles, `527` and `531` (`c8y_DeviceProfile`, reference §5.7): three sections, each
+//! Device profiles, `527` and `531` (`c8y_DeviceProfile`, docs/protocol.md §5.7): three sections, each
 //! opened by a marker field, `$FW` (name, version, url, isPatch, dependency), `$SW` (repeated
 //! software items) and `$CONF` (repeated url, type pairs).
 //!
@@ -78,7 +78,7 @@ impl Group for ProfileConfiguration {
 }
 
 /// A device profile to apply: install the firmware first, then the software, then the
-/// configurations (reference §11.2).
+/// configurations (docs/protocol.md §11.2).
 ///
 /// `S` is the software item: [`SoftwareUpdateItem`](super::SoftwareUpdateItem) in `527`,
 /// [`AdvancedSoftwareUpdateItem`](super::AdvancedSoftwareUpdateItem) (with a software type) in

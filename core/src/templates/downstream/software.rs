@@ -8,7 +8,7 @@ use super::group::Group;
 use crate::smartrest::{FieldError, FieldReader, RowBuilder};
 
 /// What to do with a software item. Words other than `install` and `delete` are kept as they came
-/// (the reference's own examples use placeholders such as `action1`).
+/// (the documented examples use placeholders such as `action1`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SoftwareAction {
     /// `install`: install or update to the given version.

@@ -1,4 +1,4 @@
-//! Rows on `s/ds` (reference §5.7): the replies `106` (child devices) and `124` (own
+//! Rows on `s/ds` (docs/protocol.md §5.7): the replies `106` (child devices) and `124` (own
 //! managed-object id), the operations `510`–`532`, and every other id kept as it came.
 
 use super::group::without_trailing_empties;

@@ -1,4 +1,4 @@
-//! SmartREST 2.0 template collection status on `s/dt` (reference §6.2): `20,<X-ID>,<moId>` when
+//! SmartREST 2.0 template collection status on `s/dt` (docs/protocol.md §6.2): `20,<X-ID>,<moId>` when
 //! the collection exists, `41,<X-ID>` when it does not.
 
 use super::{Channel, DownstreamError, DownstreamLine, read_strict};

@@ -1,4 +1,4 @@
-//! Tests of the downstream lines: every downstream example of the reference (and of the
+//! Tests of the downstream lines: every documented downstream example (and of the
 //! Cumulocity pages it cites) as exact bytes, both ways where the direction applies; payloads
 //! with several rows; unknown and malformed rows; redaction of secrets.
 
@@ -91,7 +91,7 @@ fn malformed(result: Result<StaticDownstream, DownstreamError>) -> (Record, Fiel
 }
 
 // ---------------------------------------------------------------------------------------------
-// Operations, reference §5.7 and the static-template page examples.
+// Operations, docs/protocol.md §5.7 and the static-template page examples.
 
 #[test]
 fn restart_510() {
@@ -111,7 +111,7 @@ fn command_511() {
 
 #[test]
 fn command_511_with_backslash_escaped_quotes() {
-    // Reference §11.11: the platform escapes quotes with a backslash.
+    // docs/protocol.md §11.11: the platform escapes quotes with a backslash.
     let line = r#"511,1234,"echo \"hi\"""#;
     let parsed = op(line);
     assert_eq!(
@@ -131,7 +131,7 @@ fn command_511_with_backslash_escaped_quotes() {
 
 #[test]
 fn command_511_with_real_line_breaks_and_escaped_quotes() {
-    // Reference §4.3, with real LF bytes inside the quoted field.
+    // docs/protocol.md §4.3, with real LF bytes inside the quoted field.
     let line = "511,myDeviceSerial,\"execute this\nand this\nand \\\"this\\\"\"";
     let parsed = op(line);
     assert_eq!(parsed.device, "myDeviceSerial");
@@ -309,7 +309,7 @@ fn configuration_files_520_521_524_526() {
 
 #[test]
 fn logfile_request_522() {
-    // Reference §5.7: server dates with an offset without colon.
+    // docs/protocol.md §5.7: server dates with an offset without colon.
     exact_op(
         "522,DeviceSerial,syslog,2021-09-21T11:40:27+0200,2021-09-22T11:40:27+0200,ERROR,1000",
         OperationKind::LogfileRequest {
@@ -651,7 +651,7 @@ fn advanced_software_update_529() {
             SoftwareAction::Install,
         )]),
     );
-    // The static page's example leaves out the type (reference §5.7 [DIFF]); read as 5-tuples
+    // The static page's example leaves out the type (docs/protocol.md §5.7 [DIFF]); read as 5-tuples
     // it cannot fit, and the row is reported whole instead of being misread silently.
     let line = "529,DeviceSerial,softwareA,1.0,url1,install,softwareB,2.0,url2,install";
     let (record, error) = malformed(one(line));

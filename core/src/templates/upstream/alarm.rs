@@ -1,6 +1,6 @@
 //! Alarm templates: raising an alarm of each severity (301 critical, 302 major, 303 minor, 304
 //! warning), changing its severity (305), clearing it (306) and removing fragments from it (307).
-//! An alarm is identified by its source device and type. Reference §5.4.
+//! An alarm is identified by its source device and type. docs/protocol.md §5.4.
 
 use super::split::ListRows;
 use super::{

@@ -1,6 +1,6 @@
 //! Device, child-device and service lifecycle templates: creation (100, 101, 102), service
 //! status (104), the requests for children and for the own managed-object id (105, 123), fragment
-//! removal (107) and the heartbeat (125). Reference §5.1, §5.2.
+//! removal (107) and the heartbeat (125). docs/protocol.md §5.1, §5.2.
 
 use super::split::ListRows;
 use super::{

@@ -1,6 +1,6 @@
 //! Event templates: a basic event (400), location updates (401, and 402 which also moves the
 //! device), removing fragments from an event (407) and the device parameter update event (408).
-//! Reference §5.5.
+//! docs/protocol.md §5.5.
 
 use super::split::ListRows;
 use super::{mandatory, missing, name_list, optional_text, read_names, read_optional, read_required};
@@ -180,7 +180,7 @@ location_template! {
     LocationUpdateWithDevice = 402
 }
 
-/// Template 407: removes fragments from the device's event of a type. The reference marks the
+/// Template 407: removes fragments from the device's event of a type. docs/protocol.md marks the
 /// fragments optional, so the list may be empty (`407,<type>`).
 ///
 /// A list longer than one packet is sent as several 407 rows for the same event type (removing
@@ -290,7 +290,7 @@ impl DeviceParameter {
 /// `408,,,,c8y_RelayStatus.left,BOOLEAN,true,c8y_RelayStatus.right,BOOLEAN,false` and
 /// `408,,,true,c8y_RelayStatus.left,BOOLEAN,false,…`.
 ///
-/// The three leading fields are optional and their meaning is not documented (reference open
+/// The three leading fields are optional and their meaning is not documented (docs/protocol.md §12,
 /// question 10), so they are kept as text. At least one parameter is needed. It is one event, so
 /// it cannot be split over packets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -1,7 +1,7 @@
 //! Inventory templates that set one fragment of the device's managed object: hardware (110),
 //! mobile (111), position (112), configuration (113, 119, 120), supported operations (114),
 //! firmware (115), required availability (117), supported logs (118), device profile (121),
-//! agent (122) and remote-access protocols (150). Reference §5.2, §11.6.
+//! agent (122) and remote-access protocols (150). docs/protocol.md §5.2, §11.6.
 
 use super::{mandatory, name_list_template, optional_text, read_optional, read_required};
 use crate::smartrest::{FieldError, FieldReader, RowBuilder};
@@ -391,7 +391,7 @@ impl UpstreamTemplate for Firmware {
 /// puts the device in maintenance mode. The platform applies it only when the fragment is not set
 /// yet (a value set in the UI is never overwritten). Example: `117,60`.
 ///
-/// The reference does not mark the interval mandatory, but the template means nothing without it,
+/// docs/protocol.md does not mark the interval mandatory, but the template means nothing without it,
 /// so it is required here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequiredAvailability {

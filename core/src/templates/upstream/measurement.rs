@@ -1,6 +1,6 @@
 //! Measurement templates: a custom single value (200), a multi-series measurement (201), and the
 //! predefined signal strength (210), temperature (211) and battery (212). Values are
-//! [`Number`]s, written with their exact text. Reference §5.3.
+//! [`Number`]s, written with their exact text. docs/protocol.md §5.3.
 
 use super::{at_least_one, mandatory, missing, optional_text, read_optional, read_required};
 use crate::smartrest::{FieldError, FieldReader, RowBuilder};

@@ -1,6 +1,6 @@
 //! Upstream static templates (device → platform, published on `s/us` or a child's `s/us/<id>`):
 //! one type per template, each implementing [`UpstreamTemplate`], and the [`Upstream`] enum that
-//! gathers them for rendering and for parsing what a device publishes (reference §5.1–§5.6).
+//! gathers them for rendering and for parsing what a device publishes (docs/protocol.md §5.1–§5.6).
 //!
 //! | family | templates |
 //! |---|---|
@@ -414,7 +414,7 @@ mod tests {
 
     #[test]
     fn template_ids_are_sorted_and_unique() {
-        // Every static upstream template of the reference (124 is the downstream reply to 123).
+        // Every static upstream template (docs/protocol.md §5) (124 is the downstream reply to 123).
         let mut expected: Vec<u16> = vec![100, 101, 102, 104, 105, 107];
         expected.extend((110..=123).chain([125, 140, 141, 142, 143, 150, 200, 201, 210, 211, 212]));
         expected.extend((301..=307).chain([400, 401, 402, 407, 408]).chain(500..=507));

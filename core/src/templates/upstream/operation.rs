@@ -1,6 +1,6 @@
 //! Operation templates: asking for PENDING operations (500), moving the oldest operation of a
 //! fragment through EXECUTING / FAILED / SUCCESSFUL (501–503), the same by operation id
-//! (504–506), and failing every EXECUTING operation after a crash (507). Reference §5.6, §5.8.
+//! (504–506), and failing every EXECUTING operation after a crash (507). docs/protocol.md §5.6, §5.8.
 //!
 //! Parameters of SUCCESSFUL (503, 506) are free text with side effects on the platform (a
 //! `c8y_Command` result, a `c8y_LogfileRequest` file URL, `c8y_RelayArray` states, …). Empty

@@ -1,5 +1,5 @@
 //! Software templates: the legacy software list (116), Advanced Software Management's installed
-//! list (140 set, 141 append, 142 remove) and the supported software types (143). Reference §5.2,
+//! list (140 set, 141 append, 142 remove) and the supported software types (143). docs/protocol.md §5.2,
 //! §11.7 (long lists are sent as a 140 row followed by 141 rows).
 
 use super::split::ListRows;
@@ -9,7 +9,7 @@ use crate::templates::{TemplateError, UpstreamTemplate};
 
 /// One entry of the legacy software list (116): a name, and optionally a version and a URL.
 ///
-/// The reference marks none of the three fields mandatory; an entry without a name means nothing,
+/// docs/protocol.md marks none of the three fields mandatory; an entry without a name means nothing,
 /// so the name is required here and the other two may be empty.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SoftwareListItem {

@@ -1,10 +1,10 @@
 //! The TLS server configurations (rustls with the `ring` provider), the TLS handshake, and the
 //! client certificate a device presented.
 //!
-//! On the MQTT/TLS port a client certificate is *optional* (reference §1.2: one port serves
+//! On the MQTT/TLS port a client certificate is *optional* (docs/protocol.md §1.2: one port serves
 //! one-way TLS with a password and two-way TLS with a certificate); it is requested only when
 //! trusted device CAs are configured, and a presented certificate must chain to one of them or the
-//! handshake fails. Certificate login is not available over WebSocket (reference §1.2), so the
+//! handshake fails. Certificate login is not available over WebSocket (docs/protocol.md §1.2), so the
 //! WSS port never requests one.
 
 pub use crate::platform::users::ClientCertificate;

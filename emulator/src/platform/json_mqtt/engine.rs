@@ -1,4 +1,4 @@
-//! JSON over MQTT publishes → [`ApiRequest`]s (reference §10).
+//! JSON over MQTT publishes → [`ApiRequest`]s (docs/protocol.md §10).
 //!
 //! * `create`: the payload is the REST body. For events, alarms and measurements the `source`
 //!   is overwritten: removed from the body so that the model fills in the request's device, and
@@ -9,7 +9,7 @@
 //!   handled as by `create`. Elements for different devices become one `CreateBulk` per device,
 //!   in order of first appearance.
 //! * `update`: PUT on the topic's id. For `inventory/managedObjects` the id may be an internal id
-//!   or a `c8y_Serial` external id (open question 12; thin-edge uses external ids): an all-digit
+//!   or a `c8y_Serial` external id (docs/protocol.md §12, question 12; thin-edge uses external ids): an all-digit
 //!   id is tried as internal id first and, when the model does not find it, as external id;
 //!   any other id is an external id.
 //! * `delete`: DELETE by internal id; the payload is ignored.

@@ -1,7 +1,7 @@
-//! The JSON errors published on `error` (reference §10):
+//! The JSON errors published on `error` (docs/protocol.md §10):
 //! `{"error":"undefined/validationError","message":"…","messageId":3}`.
 //!
-//! The reference shows one example, with `error` = `undefined/validationError`. The other kinds
+//! docs/protocol.md shows one example, with `error` = `undefined/validationError`. The other kinds
 //! follow its pattern: `undefined/notFound` (HTTP 404), `undefined/methodNotAllowed` (405).
 //! `messageId` is the MQTT packet id of the failing publish; a QoS 0 publish has none, and then
 //! the member is left out.

@@ -1,4 +1,4 @@
-//! JSON over MQTT request engine (reference §10): publishes on
+//! JSON over MQTT request engine (docs/protocol.md §10): publishes on
 //! `[<mode>/]<api>/<resource>/<action>[/<id>]` translated into
 //! [`ApiRequest`](crate::platform::request::ApiRequest)s, errors on `error`, operations rendered for
 //! `devicecontrol/notifications`.

@@ -1,4 +1,4 @@
-//! Operations as published on `devicecontrol/notifications` (reference §10): the operation as
+//! Operations as published on `devicecontrol/notifications` (docs/protocol.md §10): the operation as
 //! the REST API returns it, without its `self` link, with
 //! `externalSource: {"externalId": <device>, "type": "c8y_Serial"}` added, one compact JSON
 //! object per line (several operations in one publish are newline-delimited).

@@ -1,4 +1,4 @@
-//! The SmartREST 1.0 over MQTT engine (reference §8): collections registered by an API call, and
+//! The SmartREST 1.0 over MQTT engine (docs/protocol.md §8): collections registered by an API call, and
 //! request rows on `s/ul/<X-ID>` turned into REST requests on our resources, answered on
 //! `s/dl/<X-ID>`.
 //!
@@ -17,7 +17,7 @@
 //! `45,<line>,Wrong number of arguments` / `45,<line>,Value is not a <TYPE>: <value>`,
 //! `50,<line>,<HTTP status>,<message>` (the model refused, or the URI is not one of ours).
 //!
-//! Registration over `s/ul` itself is undocumented (open question 16) and not supported: the lead
+//! Registration over `s/ul` itself is undocumented (docs/protocol.md §12, question 16) and not supported: the lead
 //! exposes [`Sr1Registry::register`] on the handle / HTTP API.
 
 use std::collections::HashMap;

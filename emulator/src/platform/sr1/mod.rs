@@ -1,4 +1,4 @@
-//! SmartREST 1.0 over MQTT request engine (reference §8), minimal: collections of `10`/`11`
+//! SmartREST 1.0 over MQTT request engine (docs/protocol.md §8), minimal: collections of `10`/`11`
 //! templates registered through [`Sr1Registry::register`], request rows on `s/ul/<X-ID>`
 //! translated into [`ApiRequest`](crate::platform::request::ApiRequest)s, responses on `s/dl/<X-ID>`.
 //!

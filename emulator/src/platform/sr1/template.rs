@@ -1,4 +1,4 @@
-//! SmartREST 1.0 templates (reference §8): request templates
+//! SmartREST 1.0 templates (docs/protocol.md §8): request templates
 //! `10,<id>,<METHOD>,<URI>,<content-type>,<accept>,<placeholder>,<param types>,<body>` and
 //! response templates `11,<id>,<base>,<condition>,<value path>…`, and a collection of both.
 //!

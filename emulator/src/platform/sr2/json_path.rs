@@ -1,4 +1,4 @@
-//! The JSON-path subset of SmartREST response templates (reference §7.6, §8): dotted keys
+//! The JSON-path subset of SmartREST response templates (docs/protocol.md §7.6, §8): dotted keys
 //! (`a.b.c`), an optional `$`/`$.` root prefix, `[*]` over the elements of an array (values or
 //! objects: `customValues[*]`, `$.myList[*].type`), `[n]` for one element and `['key']` for keys
 //! that are not plain words. Filters (`?`) and recursive descent (`..`) are not part of the

@@ -1,4 +1,4 @@
-//! SmartREST 2.0 request engine (reference §7): template collections, use lines translated into
+//! SmartREST 2.0 request engine (docs/protocol.md §7): template collections, use lines translated into
 //! [`ApiRequest`](crate::platform::request::ApiRequest)s, and responses and operations rendered by response
 //! templates.
 //!

@@ -1,5 +1,5 @@
 //! The SmartREST 2.0 engine: the registry of template collections per tenant and X-ID, and the
-//! three entry points the platform calls (reference §7):
+//! three entry points the platform calls (docs/protocol.md §7):
 //!
 //! * [`Sr2Registry::on_template_topic`]: a publish on `s/ut/<X-ID>` (existence query or
 //!   definition).
@@ -8,7 +8,7 @@
 //! * [`Sr2Registry::render_operation`]: an operation for a device, rendered by the response
 //!   templates of every collection the device subscribed to.
 //!
-//! Choices where the reference is silent (open questions 1 and 2):
+//! Choices where docs/protocol.md is silent (§12, questions 1 and 2):
 //! * A successful definition is answered with nothing, as the public PERF script observes (it
 //!   polls with empty publishes until it sees `20,`); the next existence query answers
 //!   `20,<X-ID>,<moId>`.
@@ -36,7 +36,7 @@ use super::request::build_request;
 use super::response::response_rows;
 use crate::platform::request::{ApiExecutor, ApiRequest, Reply, RequestContext, Resource};
 
-/// Managed-object type of a stored collection (reference §7.4).
+/// Managed-object type of a stored collection (docs/protocol.md §7.4).
 pub const TEMPLATE_OBJECT_TYPE: &str = "c8y_SmartRest2Template";
 /// External id type under which a stored collection is registered, with the X-ID as value.
 pub const TEMPLATE_IDENTIFIER_TYPE: &str = "c8y_SmartRest2DeviceIdentifier";
@@ -114,7 +114,7 @@ impl Sr2Registry {
     }
 
     /// Forgets collection `xid` of `tenant` (for when the model deletes its managed object, the
-    /// only way to change a collection, reference §7.4). True when it existed.
+    /// only way to change a collection, docs/protocol.md §7.4). True when it existed.
     pub fn remove(&self, tenant: &str, xid: &str) -> bool {
         self.collections
             .lock()
@@ -305,7 +305,7 @@ pub(crate) fn object_id(object: &Value) -> Option<String> {
     }
 }
 
-/// The managed object a collection is stored as (reference §7.4): its templates in the
+/// The managed object a collection is stored as (docs/protocol.md §7.4): its templates in the
 /// fragment, each also as its SmartREST row.
 fn stored_object(collection: &TemplateCollection) -> crate::platform::request::Document {
     let requests: Vec<Value> = collection

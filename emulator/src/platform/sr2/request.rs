@@ -1,5 +1,5 @@
 //! Turning one checked SmartREST 2.0 use line into the [`ApiRequest`] its request template
-//! describes (reference §7.5).
+//! describes (docs/protocol.md §7.5).
 //!
 //! * Selector columns come from the template when fixed there, else from the use line.
 //! * Custom values are written into the body at their dotted path (`c8y_MyMeasurement.M.value`
@@ -7,7 +7,7 @@
 //!   numbers, FLAG as `{}`, every other type as a string.
 //! * An empty `time` is left out of the body: the model stamps server time (the contract of
 //!   [`ApiRequest::Create`]). An empty custom DATE value is the server time, stamped here. Any
-//!   other empty custom value is left out of the body (the reference leaves this open; the most
+//!   other empty custom value is left out of the body (docs/protocol.md leaves this open; the most
 //!   lenient reading).
 //! * INVENTORY POST with an empty external id type uses `c8y_Serial`; with an empty external id it
 //!   registers none.

@@ -1,7 +1,7 @@
-//! Evaluating SmartREST 2.0 response templates (`11` rows, reference §7.6) against a JSON
+//! Evaluating SmartREST 2.0 response templates (`11` rows, docs/protocol.md §7.6) against a JSON
 //! document: a request's result or an operation.
 //!
-//! Rules (reference §7.6, with the choices where it is silent):
+//! Rules (docs/protocol.md §7.6, with the choices where it is silent):
 //! * The condition is a path from the document's root (not from the base: the docs' `111`
 //!   template has base `c8y_CustomConfiguration` and condition `deviceId`, a root member). The
 //!   template fires when the path selects something (a `null` member counts); an invalid

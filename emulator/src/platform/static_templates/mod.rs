@@ -1,9 +1,9 @@
 //! Static SmartREST processing: every row of a publish on `s/us`, `t/us`, `q/us`, `c/us` (and
 //! their child levels) is decoded with the core's codec, validated with
-//! [`Upstream::parse`], and applied to the model as reference §5 describes. A bad row gives one
+//! [`Upstream::parse`], and applied to the model as docs/protocol.md §5 describes. A bad row gives one
 //! `s/e` line ([`ErrorLine`]) and never stops the rows after it.
 //!
-//! Decisions where the reference is open:
+//! Decisions where docs/protocol.md is open:
 //! * the device of the topic is auto-created (root: name `MQTT Device <serial>`, type
 //!   `c8y_MQTTDevice`; first-level child: type `c8y_MQTTChildDevice`) only for rows that parse,
 //!   so a publish of garbage creates nothing; `100` on a child topic creates that child with the

@@ -1,7 +1,7 @@
 //! Static operation templates (docs/protocol.md §5.6, §5.8): `500` (re-deliver every PENDING
 //! operation of the root), the status templates 501–507 and the side effects of SUCCESSFUL.
 //!
-//! Decisions where the reference is open:
+//! Decisions where docs/protocol.md is open:
 //! * 501–503 with no operation in the needed status give `50,<id>,No <STATUS> operation with
 //!   fragment <f> for device id <moId>` on `s/e` (the platform's text is not documented);
 //! * 504–506 on an operation of another device (or an unknown id) give

@@ -1,5 +1,5 @@
 //! Bootstrap: new device requests (WAITING_FOR_CONNECTION → PENDING_ACCEPTANCE → ACCEPTED) and
-//! the device users created when a request's credentials are handed out (reference §3).
+//! the device users created when a request's credentials are handed out (docs/protocol.md §3).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

@@ -2,8 +2,7 @@
 //! written in Python. It listens on an ephemeral loopback port (plain MQTT), accepts one
 //! tenant user, creates operations, accepts bootstrap registrations and exposes the platform
 //! state (managed objects, measurements, events, alarms, operations) as dicts.
-
-use std::time::Duration;
+//! Its exceptions are the device package's (`c8y_mqtt.errors`), so tests catch one family.
 
 use c8y_mqtt_emulator::model::{DeviceRequestStatus, RecordFilter};
 use c8y_mqtt_emulator::{BlockingEmulator, Emulator as CoreEmulator, EmulatorHandle};
@@ -13,14 +12,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use crate::convert::{self, from_json, to_json};
-use crate::errors::{self, C8yError, DeadlineExceededError};
+use crate::errors::{C8yError, DeadlineExceededError};
 
 /// An emulated Cumulocity tenant with its MQTT endpoint on 127.0.0.1 (plain TCP, ephemeral
 /// port), for tests without a tenant. Use ``client_options(device_id)`` to connect a
 /// ``Client`` to it; read what the device sent with ``measurements()``, ``events()``,
 /// ``alarms()``, ``managed_object()``, ``operation()``. Stop it with ``stop()`` (or use it as
 /// a context manager).
-#[pyclass(frozen, module = "c8y_mqtt._native")]
+#[pyclass(frozen, module = "c8y_mqtt_emulator._native")]
 pub struct Emulator {
     running: RwLock<Option<BlockingEmulator>>,
     tenant: String,
@@ -324,9 +323,4 @@ impl Emulator {
 
 fn status_name(status: DeviceRequestStatus) -> &'static str {
     status.as_str()
-}
-
-/// Seconds as a Duration (shared helper for the bootstrap wait).
-pub(crate) fn duration(name: &str, seconds: f64) -> PyResult<Duration> {
-    convert::seconds(name, seconds).map_err(|_| errors::config_error(format!("{name}: invalid duration")))
 }

@@ -1,0 +1,1 @@
+../../include/c8y_mqtt.h
