@@ -9,6 +9,8 @@
 //! * [`topic`]: typed topics and validated identifiers.
 //! * [`smartrest2`]: SmartREST 2.0 template collections and use lines.
 //! * [`client`]: the device client (connection, outbox, typed publishing, events).
+//! * [`http`] (feature `http`, on by default): the platform HTTP client (tokens, downloads,
+//!   uploads) and the operation workflows built on it.
 #![forbid(unsafe_code)]
 
 pub mod client;
@@ -17,6 +19,9 @@ pub mod smartrest2;
 pub mod templates;
 pub mod topic;
 pub mod value;
+
+#[cfg(feature = "http")]
+pub mod http;
 
 pub use smartrest::QoS;
 

@@ -46,6 +46,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod access_token;
 pub mod backoff;
 mod blocking;
 pub mod config;
@@ -62,7 +63,7 @@ pub mod persistence;
 mod registration;
 pub mod smartrest1;
 pub mod smartrest2;
-mod transport;
+pub(crate) mod transport;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -73,6 +74,7 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub(crate) use access_token::request as request_access_token;
 pub use backoff::ReconnectPolicy;
 pub use blocking::BlockingClient;
 pub use config::{
@@ -113,6 +115,11 @@ pub(crate) struct Shared {
     pub(crate) operations: operations::OperationState,
     /// Registered SmartREST 2.0 collections being created.
     pub(crate) collections: smartrest2::CollectionStates,
+    /// The latest access token received on `s/dat`.
+    pub(crate) access_token: access_token::AccessTokenSlot,
+    /// The device's platform HTTP client, made on first use.
+    #[cfg(feature = "http")]
+    pub(crate) http: std::sync::OnceLock<crate::http::HttpClient>,
 }
 
 impl Shared {
@@ -126,6 +133,9 @@ impl Shared {
             device_created: AtomicBool::new(false),
             operations: operations::OperationState::default(),
             collections: smartrest2::CollectionStates::default(),
+            access_token: access_token::AccessTokenSlot::default(),
+            #[cfg(feature = "http")]
+            http: std::sync::OnceLock::new(),
             config,
         }
     }
