@@ -10,7 +10,9 @@
 //! * [`smartrest2`]: SmartREST 2.0 template collections and use lines.
 //! * [`client`]: the device client (connection, outbox, typed publishing, events).
 //! * [`http`] (feature `http`, on by default): the platform HTTP client (tokens, downloads,
-//!   uploads) and the operation workflows built on it.
+//!   uploads).
+//! * [`workflows`] (feature `http`): log, configuration, firmware, software and device-profile
+//!   operations driven end to end, with the device-specific step supplied by the application.
 #![forbid(unsafe_code)]
 
 pub mod client;
@@ -22,6 +24,8 @@ pub mod value;
 
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "http")]
+pub mod workflows;
 
 pub use smartrest::QoS;
 
