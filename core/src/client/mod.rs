@@ -74,6 +74,7 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+#[cfg(feature = "http")]
 pub(crate) use access_token::request as request_access_token;
 pub use backoff::ReconnectPolicy;
 pub use blocking::BlockingClient;
