@@ -64,22 +64,27 @@ unit: deps
 	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee $(TEST_LOG)
 	@.ci/test-summary $(TEST_LOG)
 
-## Fuzzing (cargo-fuzz, libFuzzer): not part of `test`. Runs every target in core/fuzz for
-## FUZZ_SECONDS seconds each; see core/fuzz/README.md. FUZZ_SANITIZER=address needs nightly
+## Fuzzing (cargo-fuzz, libFuzzer): not part of `test`. Runs every target in core/fuzz and
+## emulator/fuzz for FUZZ_SECONDS seconds each; see core/fuzz/README.md. FUZZ_SANITIZER=address needs nightly
 ## features, which stable rustc grants with RUSTC_BOOTSTRAP=1 (set here only for that case).
 FUZZ_SECONDS ?= 60
 FUZZ_SANITIZER ?= none
-# Default: every target `cargo fuzz list` shows (evaluated inside core/fuzz).
+FUZZ_CRATES = core/fuzz emulator/fuzz
+# Default: every target `cargo fuzz list` shows (evaluated inside each fuzz crate). A target named
+# in FUZZ_TARGETS runs in the crate that has it.
 FUZZ_TARGETS ?= $$($(CARGO) fuzz list)
 FUZZ_ENV = $(if $(filter none,$(FUZZ_SANITIZER)),,RUSTC_BOOTSTRAP=1)
 
 fuzz:
 	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
-	@cd core/fuzz && for target in $(FUZZ_TARGETS); do \
-		echo "== fuzzing $$target for $(FUZZ_SECONDS) s"; \
-		mkdir -p corpus/$$target && \
-		$(FUZZ_ENV) $(CARGO) fuzz run --sanitizer $(FUZZ_SANITIZER) $$target corpus/$$target seeds -- \
-			-dict=fuzz.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	@for crate in $(FUZZ_CRATES); do \
+		(cd $$crate && for target in $(FUZZ_TARGETS); do \
+			$(CARGO) fuzz list | grep -qx "$$target" || continue; \
+			echo "== fuzzing $$target ($$crate) for $(FUZZ_SECONDS) s"; \
+			mkdir -p corpus/$$target && \
+			$(FUZZ_ENV) $(CARGO) fuzz run --sanitizer $(FUZZ_SANITIZER) $$target corpus/$$target seeds -- \
+				-dict=fuzz.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+		done) || exit 1; \
 	done
 
 ## ---- C ABI (ffi/, include/c8y_mqtt.h, examples/c) ----------------------------------------

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{EmulatorConfig, TlsSource, UserCredentials};
-use crate::control_api::ControlApi;
-use crate::cumulocity::CumulocityPlatform;
 use crate::handle::{BlockingEmulator, EmulatorHandle};
-use crate::listener::{Acceptors, Listeners};
-use crate::platform::{Platform, Transport};
-use crate::shared::Shared;
-use crate::tls_certs::{self, TlsMaterialError};
-use crate::transport::tls::{self, TlsConfigError};
+use crate::http::control::ControlApi;
+use crate::mqtt::listener::{Acceptors, Listeners};
+use crate::mqtt::shared::Shared;
+use crate::mqtt::tls_certs::{self, TlsMaterialError};
+use crate::mqtt::transport::tls::{self, TlsConfigError};
+use crate::platform::cumulocity::CumulocityPlatform;
+use crate::platform::endpoint::{Platform, Transport};
 
 /// The emulator's entry point.
 #[derive(Debug)]
@@ -200,7 +200,7 @@ impl EmulatorBuilder {
             control_api,
         );
         if let Some(platform) = &handle.shared().platform {
-            platform.attach(handle.outbox());
+            platform.attach(handle.connections());
         }
         Ok(handle)
     }

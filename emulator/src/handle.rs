@@ -6,23 +6,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::emulator::StartError;
-use crate::listener::{Acceptors, Listeners};
+use crate::mqtt::listener::{Acceptors, Listeners};
 use bytes::Bytes;
 use c8y_mqtt::QoS;
 
-use crate::api::ApiError;
-use crate::auth::BOOTSTRAP_TENANT;
-use crate::auth::BOOTSTRAP_USER;
 use crate::config::UserCredentials;
-use crate::control_api::ControlApi;
-use crate::cumulocity::CumulocityPlatform;
-use crate::journal::{EmulatorEvent, UndeliveredReason, WaitTimeout};
+use crate::http::control::ControlApi;
+use crate::journal::{EmulatorEvent, WaitTimeout};
 use crate::lock;
-use crate::model::{AcceptError, DeviceRequest, DeviceRequestStatus, RecordFilter};
-use crate::platform::{DevicePublish, DisconnectReason, SessionInfo, Transport};
-use crate::sessions::Outbox;
-use crate::shared::Shared;
-use crate::transport::ws::WS_PATH;
+use crate::mqtt::session_table::DeviceSessions;
+use crate::mqtt::shared::Shared;
+use crate::mqtt::transport::ws::WS_PATH;
+use crate::platform::cumulocity::CumulocityPlatform;
+use crate::platform::endpoint::{
+    Connections, DevicePublish, DisconnectReason, SessionInfo, Transport, UndeliveredReason,
+};
+use crate::platform::request::ApiError;
+use crate::platform::store::{AcceptError, DeviceRequest, DeviceRequestStatus, RecordFilter};
+use crate::platform::users::BOOTSTRAP_TENANT;
+use crate::platform::users::BOOTSTRAP_USER;
 use serde_json::Value;
 
 /// How long [`EmulatorHandle::shutdown`] waits for connections to close.
@@ -244,16 +246,16 @@ impl EmulatorHandle {
 
     // ---- server → device ----
 
-    /// The outbox the platform uses; cheap to clone.
-    pub fn outbox(&self) -> Outbox {
-        Outbox::new(
+    /// The server's connections, as the platform sees them.
+    pub fn connections(&self) -> Arc<dyn Connections> {
+        Arc::new(DeviceSessions::new(
             Arc::clone(&self.shared.registry),
             Arc::clone(&self.shared.journal),
-        )
+        ))
     }
 
     /// Publishes to a connected device if it subscribed to exactly `topic`; see
-    /// [`Outbox::publish_to`].
+    /// [`Connections::publish_to`].
     pub fn publish_to(
         &self,
         device_id: &str,
@@ -261,18 +263,19 @@ impl EmulatorHandle {
         payload: impl Into<Bytes>,
         qos: QoS,
     ) -> Result<QoS, UndeliveredReason> {
-        self.outbox().publish_to(device_id, topic, payload, qos)
+        self.connections()
+            .publish_to(device_id, topic, payload.into(), qos)
     }
 
     /// The connected sessions, oldest first.
     pub fn sessions(&self) -> Vec<SessionInfo> {
-        self.outbox().sessions()
+        self.connections().sessions()
     }
 
     // ---- the Cumulocity platform model (empty answers with a custom platform) ----
 
     /// The default platform (`None` when started with a custom [`crate::Platform`]); it also
-    /// executes [`crate::api::ApiRequest`]s and takes [`crate::OperationRenderer`]s.
+    /// executes [`crate::platform::request::ApiRequest`]s and takes [`crate::OperationRenderer`]s.
     pub fn cumulocity(&self) -> Option<&Arc<CumulocityPlatform>> {
         self.cumulocity.as_ref()
     }
@@ -426,7 +429,7 @@ impl EmulatorHandle {
     /// Closes the device's connection as a network failure would (its will is published).
     /// Returns whether it was connected.
     pub fn drop_connection(&self, device_id: &str) -> bool {
-        self.outbox().drop_connection(device_id)
+        self.connections().drop_connection(device_id)
     }
 
     /// Refuses new connections with CONNACK 3 for `duration`, or until

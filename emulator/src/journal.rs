@@ -9,18 +9,7 @@ use c8y_mqtt::QoS;
 use tokio::sync::watch;
 
 use crate::lock;
-use crate::platform::{DevicePublish, DisconnectReason, SessionInfo, Transport};
-
-/// Why a server → device publish was not delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum UndeliveredReason {
-    /// No session for that device id.
-    #[error("the device is not connected")]
-    NotConnected,
-    /// The session has not subscribed to the topic (exact match).
-    #[error("the device has not subscribed to the topic")]
-    NotSubscribed,
-}
+use crate::platform::endpoint::{DevicePublish, DisconnectReason, SessionInfo, Transport, UndeliveredReason};
 
 /// One thing that happened on the MQTT layer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 mod common;
 mod platform_support;
 
-use c8y_mqtt_emulator::api::{ApiExecutor, ApiRequest, ObjectRef, RequestContext, Resource};
 use c8y_mqtt_emulator::model::RecordFilter;
+use c8y_mqtt_emulator::platform::request::{ApiExecutor, ApiRequest, ObjectRef, RequestContext, Resource};
 use platform_support::*;
 use serde_json::json;
 

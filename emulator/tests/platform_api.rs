@@ -4,10 +4,10 @@
 mod common;
 mod platform_support;
 
-use c8y_mqtt_emulator::api::{
+use c8y_mqtt_emulator::model::RecordFilter;
+use c8y_mqtt_emulator::platform::request::{
     ApiError, ApiExecutor, ApiRequest, Document, ObjectRef, RequestContext, Resource,
 };
-use c8y_mqtt_emulator::model::RecordFilter;
 use platform_support::*;
 use serde_json::{Value, json};
 

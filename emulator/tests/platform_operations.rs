@@ -9,8 +9,8 @@ mod platform_support;
 use std::sync::Arc;
 
 use c8y_mqtt_emulator::OperationRenderer;
-use c8y_mqtt_emulator::api::{Document, Reply};
 use c8y_mqtt_emulator::model::RecordFilter;
+use c8y_mqtt_emulator::platform::request::{Document, Reply};
 use common::WAIT;
 use platform_support::*;
 use rumqttc::Packet;

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use c8y_mqtt::QoS;
 use c8y_mqtt_emulator::{
-    DevicePublish, Emulator, EmulatorEvent, Outbox, Platform, PublishOrigin, SessionInfo, UndeliveredReason,
+    Connections, DevicePublish, Emulator, EmulatorEvent, Platform, PublishOrigin, SessionInfo,
+    UndeliveredReason,
 };
 use common::*;
 use rumqttc::{Packet, QoS as ClientQoS, SubscribeReasonCode};
@@ -175,13 +176,13 @@ async fn subscribing_to_upstream_topics_is_refused() {
 /// A platform that answers every `s/us` publish with the same payload on `s/ds`.
 #[derive(Default)]
 struct EchoPlatform {
-    outbox: Mutex<Option<Outbox>>,
+    connections: Mutex<Option<Arc<dyn Connections>>>,
     connects: Mutex<Vec<String>>,
 }
 
 impl Platform for EchoPlatform {
-    fn attach(&self, outbox: Outbox) {
-        *self.outbox.lock().unwrap() = Some(outbox);
+    fn attach(&self, connections: Arc<dyn Connections>) {
+        *self.connections.lock().unwrap() = Some(connections);
     }
 
     fn on_connect(&self, session: &SessionInfo) {
@@ -189,8 +190,8 @@ impl Platform for EchoPlatform {
     }
 
     fn on_publish(&self, session: &SessionInfo, publish: &DevicePublish) {
-        if let Some(outbox) = &*self.outbox.lock().unwrap() {
-            let _ = outbox.publish_to(
+        if let Some(connections) = &*self.connections.lock().unwrap() {
+            let _ = connections.publish_to(
                 &session.device_id,
                 "s/ds",
                 publish.payload.clone(),

@@ -1,6 +1,6 @@
 //! Basic auth, error documents for unknown paths, methods and bad bodies, and shutdown.
 
-use c8y_mqtt_emulator::api::Resource;
+use c8y_mqtt_emulator::platform::request::Resource;
 use serde_json::{Value, json};
 
 use crate::fake::*;
@@ -60,7 +60,7 @@ async fn basic_auth_with_and_without_tenant() {
             .model
             .requests()
             .iter()
-            .all(|r| matches!(r, c8y_mqtt_emulator::api::ApiRequest::Get { .. }))
+            .all(|r| matches!(r, c8y_mqtt_emulator::platform::request::ApiRequest::Get { .. }))
     );
 }
 

@@ -1,6 +1,6 @@
 //! Measurements, events and alarms.
 
-use c8y_mqtt_emulator::api::{ApiRequest, Resource};
+use c8y_mqtt_emulator::platform::request::{ApiRequest, Resource};
 use serde_json::{Value, json};
 
 use crate::fake::*;
@@ -244,7 +244,7 @@ async fn events_crud_filters_and_newest_first() {
         server.model.requests().last(),
         Some(&ApiRequest::Update {
             resource: Resource::Event,
-            target: c8y_mqtt_emulator::api::ObjectRef::Id("101".into()),
+            target: c8y_mqtt_emulator::platform::request::ObjectRef::Id("101".into()),
             body: doc(json!({"text": "new"})),
         })
     );

@@ -1,6 +1,6 @@
 //! Operations and new device requests.
 
-use c8y_mqtt_emulator::api::{ApiRequest, DeviceRequest, ObjectRef, Resource};
+use c8y_mqtt_emulator::platform::request::{ApiRequest, DeviceRequest, ObjectRef, Resource};
 use serde_json::json;
 
 use crate::fake::*;

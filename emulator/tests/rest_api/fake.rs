@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use c8y_mqtt_emulator::api::{
+use c8y_mqtt_emulator::http::rest::{self, ExternalIdWriter, RestState};
+use c8y_mqtt_emulator::platform::request::{
     ApiError, ApiExecutor, ApiReader, ApiRequest, DeviceRequest, Document, ObjectRef, RequestContext,
     Resource,
 };
-use c8y_mqtt_emulator::rest::{self, ExternalIdWriter, RestState};
 use serde_json::{Value, json};
 
 /// Where the fake says its objects live: links from the model are re-based by the REST layer.

@@ -1,6 +1,6 @@
 //! Managed objects, child devices and identity.
 
-use c8y_mqtt_emulator::api::{ApiRequest, Resource};
+use c8y_mqtt_emulator::platform::request::{ApiRequest, Resource};
 use serde_json::json;
 
 use crate::fake::*;

@@ -1,0 +1,156 @@
+//! Listeners: bind a TCP port per transport and hand each accepted connection, after its TLS
+//! and/or WebSocket handshake, to a session task.
+//!
+//! Every accept loop and connection task holds a clone of an `alive` sender, so shutdown can
+//! wait until all of them have ended (the receiver sees the channel close).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::handle::ListenerAddrs;
+use crate::mqtt::connection;
+use crate::mqtt::shared::{Shared, stopped};
+use crate::mqtt::transport::tls::ClientCertificate;
+use crate::mqtt::transport::{ByteStream, Connection, tls, ws};
+use crate::platform::endpoint::{DisconnectReason, Transport};
+
+/// How long a TLS or WebSocket handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The TLS acceptors of the secure transports.
+#[derive(Clone, Default)]
+pub(crate) struct Acceptors {
+    /// MQTT over TLS (may request a client certificate).
+    pub(crate) mqtts: Option<TlsAcceptor>,
+    /// Secure WebSocket (never requests a client certificate).
+    pub(crate) wss: Option<TlsAcceptor>,
+}
+
+/// A running set of listeners and their connections.
+#[derive(Debug)]
+pub(crate) struct Listeners {
+    stop: watch::Sender<bool>,
+    all_ended: mpsc::Receiver<()>,
+}
+
+impl std::fmt::Debug for Acceptors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Acceptors")
+            .field("mqtts", &self.mqtts.is_some())
+            .field("wss", &self.wss.is_some())
+            .finish()
+    }
+}
+
+impl Listeners {
+    /// Binds every `(transport, addr)` and serves it; returns the bound addresses.
+    pub(crate) async fn start(
+        shared: &Arc<Shared>,
+        plan: &[(Transport, SocketAddr)],
+        acceptors: &Acceptors,
+    ) -> Result<(ListenerAddrs, Self), (SocketAddr, std::io::Error)> {
+        let (stop, stopped_rx) = watch::channel(false);
+        let (alive, all_ended) = mpsc::channel(1);
+        let mut addrs = ListenerAddrs::default();
+        for &(transport, addr) in plan {
+            let acceptor = match transport {
+                Transport::Mqtts => acceptors.mqtts.clone(),
+                Transport::Wss => acceptors.wss.clone(),
+                Transport::Mqtt | Transport::Ws => None,
+            };
+            // On error, dropping `stop` ends the listeners already started.
+            let local = spawn(
+                addr,
+                transport,
+                acceptor,
+                Arc::clone(shared),
+                stopped_rx.clone(),
+                alive.clone(),
+            )
+            .await
+            .map_err(|e| (addr, e))?;
+            addrs.set(transport, local);
+        }
+        Ok((addrs, Self { stop, all_ended }))
+    }
+
+    /// Closes every session with `reason`, stops the listeners, and waits (at most `grace`) until
+    /// every connection task has ended.
+    pub(crate) async fn stop(mut self, shared: &Shared, reason: &DisconnectReason, grace: Duration) {
+        // Sessions get the reason before the stop flag, so they report it.
+        shared.registry.close_all(reason);
+        self.stop.send_replace(true);
+        let _ = tokio::time::timeout(grace, self.all_ended.recv()).await;
+    }
+}
+
+/// Binds `addr` and serves `transport` on it until `shutdown` turns true.
+async fn spawn(
+    addr: SocketAddr,
+    transport: Transport,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+    alive: mpsc::Sender<()>,
+) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tokio::spawn(accept_loop(listener, transport, tls, shared, shutdown, alive));
+    Ok(local)
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    transport: Transport,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+    alive: mpsc::Sender<()>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stopped(&mut shutdown) => return,
+        };
+        let Ok((stream, _peer)) = accepted else { continue };
+        let _ = stream.set_nodelay(true);
+        let tls = tls.clone();
+        let shared = Arc::clone(&shared);
+        let mut shutdown = shutdown.clone();
+        let alive = alive.clone();
+        tokio::spawn(async move {
+            let handshake =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(Box::new(stream), transport, tls));
+            let conn = tokio::select! {
+                conn = handshake => conn,
+                () = stopped(&mut shutdown) => return,
+            };
+            if let Ok(Some((conn, certificate))) = conn {
+                connection::serve(shared, conn, transport, certificate, shutdown).await;
+            }
+            drop(alive);
+        });
+    }
+}
+
+/// TLS and/or WebSocket handshakes for the transport; `None` if one failed. The client
+/// certificate is only kept on the MQTT/TLS port (no certificate login over WebSocket).
+async fn handshake(
+    stream: Box<dyn ByteStream>,
+    transport: Transport,
+    tls: Option<TlsAcceptor>,
+) -> Option<(Connection, Option<ClientCertificate>)> {
+    let (stream, certificate) = match (&tls, transport) {
+        (Some(acceptor), Transport::Mqtts | Transport::Wss) => tls::accept(acceptor, stream).await.ok()?,
+        _ => (stream, None),
+    };
+    match transport {
+        Transport::Mqtt | Transport::Mqtts => Some((Connection::Stream(stream), certificate)),
+        Transport::Ws | Transport::Wss => Some((ws::accept(stream).await.ok()?, None)),
+    }
+}
