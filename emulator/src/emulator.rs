@@ -182,11 +182,17 @@ impl EmulatorBuilder {
         let (addrs, listeners) = Listeners::start(&shared, &plan, &acceptors)
             .await
             .map_err(|(addr, source)| StartError::Bind { addr, source })?;
+        let http_faults = Arc::new(crate::http::rest::HttpFaults::default());
         let control_api = match (http_addr, &cumulocity) {
             (Some(addr), Some(platform)) => Some(
-                ControlApi::start(addr, Arc::clone(platform), Arc::clone(&shared.credentials))
-                    .await
-                    .map_err(|source| StartError::Bind { addr, source })?,
+                ControlApi::start(
+                    addr,
+                    Arc::clone(platform),
+                    Arc::clone(&shared.credentials),
+                    Arc::clone(&http_faults),
+                )
+                .await
+                .map_err(|source| StartError::Bind { addr, source })?,
             ),
             _ => None,
         };
@@ -198,6 +204,7 @@ impl EmulatorBuilder {
             listeners,
             cumulocity,
             control_api,
+            http_faults,
         );
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.connections());

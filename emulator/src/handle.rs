@@ -12,6 +12,7 @@ use c8y_mqtt::QoS;
 
 use crate::config::UserCredentials;
 use crate::http::control::ControlApi;
+use crate::http::rest::HttpFaults;
 use crate::journal::{EmulatorEvent, WaitTimeout};
 use crate::lock;
 use crate::mqtt::session_table::DeviceSessions;
@@ -89,6 +90,8 @@ pub struct EmulatorHandle {
     http_addr: Option<SocketAddr>,
     /// The running HTTP control API; `None` after shutdown.
     control_api: tokio::sync::Mutex<Option<ControlApi>>,
+    /// Faults injected into the REST API.
+    http_faults: Arc<HttpFaults>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -108,6 +111,7 @@ impl EmulatorHandle {
         listeners: Listeners,
         cumulocity: Option<Arc<CumulocityPlatform>>,
         control_api: Option<ControlApi>,
+        http_faults: Arc<HttpFaults>,
     ) -> Self {
         Self {
             shared,
@@ -118,7 +122,14 @@ impl EmulatorHandle {
             cumulocity,
             http_addr: control_api.as_ref().map(|api| api.addr),
             control_api: tokio::sync::Mutex::new(control_api),
+            http_faults,
         }
+    }
+
+    /// The faults injected into the REST API (401s, 5xx, cut and slow binary downloads); also
+    /// armed with `POST /emulator/faults`.
+    pub fn http_faults(&self) -> &HttpFaults {
+        &self.http_faults
     }
 
     /// The address of the HTTP control API (Cumulocity's REST API shapes), when it is served

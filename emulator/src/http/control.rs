@@ -16,7 +16,7 @@ use crate::platform::users::Credentials;
 
 /// External id type of SmartREST 1.0 collections (reference §7.4).
 const SMARTREST1_IDENTIFIER: &str = "c8y_SmartRestDeviceIdentifier";
-use crate::http::rest::{ExternalIdWriter, RestState, SmartRest1Templates, serve};
+use crate::http::rest::{ExternalIdWriter, HttpFaults, RestState, SmartRest1Templates, serve};
 use crate::platform::request::{ApiExecutor, ApiRequest, RequestContext};
 
 fn api_request(request: DeviceRequest) -> ApiDeviceRequest {
@@ -139,6 +139,7 @@ impl ControlApi {
         addr: SocketAddr,
         platform: Arc<CumulocityPlatform>,
         credentials: Arc<std::sync::Mutex<Credentials>>,
+        faults: Arc<HttpFaults>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -155,6 +156,12 @@ impl ControlApi {
                     .is_ok()
             }),
             external_ids: Some(Arc::clone(&platform) as _),
+            tokens: Some({
+                let platform = Arc::clone(&platform);
+                Arc::new(move |token: &str| platform.tokens().verify(token))
+            }),
+            binaries: Some(platform.binaries_handle()),
+            faults,
             smartrest1: Some(platform as _),
         };
         let (stop, stopped) = oneshot::channel::<()>();

@@ -25,9 +25,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use crate::platform::binaries::BinaryStore;
+use crate::platform::tokens::TokenIssuer;
 use c8y_mqtt::QoS;
 use c8y_mqtt::smartrest::{join_rows, with_backslash_escapes};
-use c8y_mqtt::templates::downstream::{Credentials as CredentialsLine, DownstreamLine};
+use c8y_mqtt::templates::downstream::{AccessToken, Credentials as CredentialsLine, DownstreamLine};
 use c8y_mqtt::topic::{ProcessingMode, SmartRestChannel, TopicError, UpstreamTopic};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
@@ -50,6 +52,8 @@ const STATIC_DOWNSTREAM: &str = "s/ds";
 const ERRORS: &str = "s/e";
 /// The bootstrap credentials topic.
 const CREDENTIALS: &str = "s/dcr";
+/// The access-token topic.
+const ACCESS_TOKEN: &str = "s/dat";
 
 /// What to send to a device session, computed under the model lock and sent after it.
 #[derive(Debug)]
@@ -69,6 +73,8 @@ pub struct CumulocityPlatform {
     engines: Engines,
     deliver_twice: AtomicBool,
     changes: tokio::sync::watch::Sender<u64>,
+    tokens: TokenIssuer,
+    binaries: Arc<BinaryStore>,
 }
 
 impl std::fmt::Debug for CumulocityPlatform {
@@ -90,7 +96,24 @@ impl CumulocityPlatform {
             engines: Engines::default(),
             deliver_twice: AtomicBool::new(false),
             changes: tokio::sync::watch::Sender::new(0),
+            tokens: TokenIssuer::new(tenant),
+            binaries: Arc::new(BinaryStore::default()),
         }
+    }
+
+    /// The device tokens of the tenant (`s/uat` → `71,<jwt>` on `s/dat`, `Bearer` on REST).
+    pub fn tokens(&self) -> &TokenIssuer {
+        &self.tokens
+    }
+
+    /// The stored binaries.
+    pub fn binaries(&self) -> &BinaryStore {
+        &self.binaries
+    }
+
+    /// The stored binaries, shared with the REST API.
+    pub(crate) fn binaries_handle(&self) -> Arc<BinaryStore> {
+        Arc::clone(&self.binaries)
     }
 
     /// The SmartREST 2.0 and 1.0 registries (e.g. to register a SmartREST 1.0 collection, which
@@ -532,6 +555,16 @@ impl Platform for CumulocityPlatform {
         match (&session.principal, topic) {
             (Principal::Bootstrap, UpstreamTopic::CredentialsRequest) => self.on_bootstrap_poll(session),
             (Principal::Bootstrap, _) => {}
+            (
+                Principal::User { user, .. } | Principal::Certificate { user, .. },
+                UpstreamTopic::TokenRequest,
+            ) => {
+                let row = AccessToken::new(self.tokens.issue(user)).to_row();
+                self.send(vec![Outgoing::Reply(
+                    session.device_id.clone(),
+                    Reply::new(ACCESS_TOKEN, row),
+                )]);
+            }
             (_, UpstreamTopic::SmartRest(topic)) if topic.channel == SmartRestChannel::Static => {
                 let children: Vec<String> = topic.children.iter().map(|c| c.as_str().to_owned()).collect();
                 self.on_static(session, topic.mode, &children, &publish.payload);

@@ -1,5 +1,6 @@
 //! Basic authentication with the tenant's users, as Cumulocity accepts it on a tenant domain:
-//! `<tenant>/<user>:<password>` or `<user>:<password>`.
+//! `<tenant>/<user>:<password>` or `<user>:<password>`; and device tokens (`Bearer <jwt>`, from
+//! `s/uat`), checked by the platform's token issuer (expired, revoked or forged: 401).
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -50,6 +51,12 @@ pub(crate) fn check(
     }
 }
 
+/// The token of an `Authorization: Bearer <jwt>` header.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
 /// Middleware: answers 401 with `WWW-Authenticate` unless the request carries valid basic auth.
 pub(crate) async fn require_basic_auth(
     State(shared): State<AppState>,
@@ -60,6 +67,14 @@ pub(crate) async fn require_basic_auth(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    if let Some(token) = authorization.and_then(bearer) {
+        return match shared.state.tokens.as_ref().and_then(|verify| verify(token)) {
+            Some(_) => next.run(request).await,
+            None => {
+                RestError::unauthorized("Invalid credentials! : token expired or invalid").into_response()
+            }
+        };
+    }
     match check(authorization, &shared.state.tenant, shared.state.users.as_ref()) {
         Ok(()) => next.run(request).await,
         Err(AuthFailure::Missing) => {

@@ -52,6 +52,11 @@ impl RestError {
         Self::new(StatusCode::NOT_FOUND, format!("{domain}/Not Found"), message)
     }
 
+    /// 409 in `domain`: the target is in a state that refuses the request.
+    pub(crate) fn conflict(domain: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, format!("{domain}/Conflict"), message)
+    }
+
     /// 422 in `domain`: a body or query parameter the API cannot process.
     pub(crate) fn invalid(domain: &str, message: impl Into<String>) -> Self {
         Self::new(
