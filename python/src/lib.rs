@@ -17,6 +17,7 @@ mod dispatch;
 mod emulator;
 mod errors;
 mod events;
+mod http;
 mod operation_kind;
 mod registration;
 

@@ -293,6 +293,38 @@ class Client(Device):
         """Waits until connected."""
     def flush(self, timeout: float = 30.0) -> None:
         """Waits until every queued message was acknowledged."""
+    def download(
+        self,
+        url: str,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        size: Optional[int] = None,
+        sha256: Optional[str] = None,
+        progress: Optional[Any] = None,
+    ) -> int:
+        """Downloads ``url`` to ``path`` (resumed, checked, renamed when complete); returns the
+        number of bytes."""
+    def upload_event_binary(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        event_type: str = "c8y_Logfile",
+        text: str = "",
+        file_name: Optional[str] = None,
+        content_type: str = "text/plain",
+        device: Optional[str] = None,
+    ) -> str:
+        """Uploads ``path`` as the binary of a new event; returns the binary's URL."""
+    def upload_inventory_binary(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        file_name: Optional[str] = None,
+        content_type: str = "application/octet-stream",
+    ) -> str:
+        """Uploads ``path`` as an inventory binary; returns its URL."""
+    def access_token(self) -> Optional[str]:
+        """The access token of a certificate device; None for a password device."""
     def pending_count(self) -> int:
         """Number of publishes not yet completed."""
     def wait_pending(self, count: int, timeout: float = 30.0) -> bool:
@@ -471,6 +503,10 @@ class Emulator:
     def bootstrap_password(self) -> str: ...
     @property
     def stopped(self) -> bool: ...
+    @property
+    def http_url(self) -> str: ...
+    def cut_next_download(self, after_bytes: int) -> None:
+        """Breaks the connection of the next binary download after ``after_bytes`` bytes."""
     def client_options(self, device_id: str) -> Dict[str, Any]:
         """Keyword arguments for ``Client(**emulator.client_options("dev1"))``."""
     def create_operation(self, device_id: str, fragments: Dict[str, Any]) -> Dict[str, Any]:
