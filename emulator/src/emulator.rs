@@ -203,8 +203,7 @@ impl EmulatorBuilder {
             acceptors,
             listeners,
             cumulocity,
-            control_api,
-            http_faults,
+            (control_api, http_faults),
         );
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.connections());

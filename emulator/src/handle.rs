@@ -110,8 +110,7 @@ impl EmulatorHandle {
         acceptors: Acceptors,
         listeners: Listeners,
         cumulocity: Option<Arc<CumulocityPlatform>>,
-        control_api: Option<ControlApi>,
-        http_faults: Arc<HttpFaults>,
+        (control_api, http_faults): (Option<ControlApi>, Arc<HttpFaults>),
     ) -> Self {
         Self {
             shared,

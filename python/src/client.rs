@@ -989,7 +989,16 @@ impl Client {
     ) -> PyResult<String> {
         self.inner.check_not_in_callback("upload_event_binary()")?;
         let client = self.inner.client()?;
-        crate::http::upload_event_binary(py, &client, path, event_type, text, file_name, content_type, device)
+        crate::http::upload_event_binary(
+            py,
+            &client,
+            path,
+            event_type,
+            text,
+            file_name,
+            content_type,
+            device,
+        )
     }
 
     /// Uploads the file ``path`` as an inventory binary and returns its URL.

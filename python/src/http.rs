@@ -54,7 +54,9 @@ pub(crate) fn download(
         sha256,
         progress,
     };
-    let done = run(py, client, async move { http.download_to_file(url, &path, &options).await })?;
+    let done = run(py, client, async move {
+        http.download_to_file(url, &path, &options).await
+    })?;
     Ok(done.bytes)
 }
 
