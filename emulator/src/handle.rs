@@ -173,6 +173,32 @@ impl EmulatorHandle {
         lock(&self.shared.credentials).users()
     }
 
+    /// Every tenant id, sorted.
+    pub fn tenants(&self) -> Vec<String> {
+        lock(&self.shared.credentials).tenants()
+    }
+
+    /// The users of `tenant` (empty for an unknown tenant).
+    pub fn users_of(&self, tenant: &str) -> Vec<UserCredentials> {
+        lock(&self.shared.credentials)
+            .users_of(tenant)
+            .unwrap_or_default()
+    }
+
+    /// Adds a tenant at run time (users, devices and data isolated from the others); returns
+    /// whether it is new.
+    pub fn add_tenant(&self, tenant: &str) -> bool {
+        if let Some(platform) = &self.cumulocity {
+            platform.add_tenant(tenant);
+        }
+        lock(&self.shared.credentials).add_tenant(tenant)
+    }
+
+    /// Adds or replaces a user of `tenant`; returns `false` for an unknown tenant.
+    pub fn set_tenant_user(&self, tenant: &str, name: &str, password: &str) -> bool {
+        lock(&self.shared.credentials).set_tenant_user(tenant, name, password)
+    }
+
     /// The MQTT username of a tenant user: `<tenant>/<user>`.
     pub fn username(&self, user: &str) -> String {
         format!("{}/{user}", self.tenant())

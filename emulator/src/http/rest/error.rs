@@ -25,7 +25,7 @@ pub(crate) struct RestError {
 }
 
 impl RestError {
-    fn new(status: StatusCode, error: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             status,
             error: error.into(),

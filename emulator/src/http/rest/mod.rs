@@ -44,6 +44,10 @@ use axum::routing::{MethodRouter, get};
 
 use crate::platform::request::{ApiError, ApiExecutor, ApiReader, RequestContext};
 
+pub(crate) use auth::check as check_basic_auth;
+pub(crate) use error::RestError;
+pub(crate) use rights::is_device_user;
+
 /// Checks a user's password: `(user, password) -> accepted`. The user name comes without the
 /// tenant prefix.
 pub type CredentialCheck = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
