@@ -136,7 +136,7 @@ async fn a_certificate_device_gets_one_token_over_mqtt_and_downloads_with_it() {
     assert_eq!(token_requests(&emulator), 1);
     let platform = emulator.cumulocity().unwrap();
     assert_eq!(
-        platform.tokens().verify(tokens[0].expose()).as_deref(),
+        platform.tokens().verify(TENANT, tokens[0].expose()).as_deref(),
         Some("device_dev1")
     );
     assert!(!format!("{http:?} {:?}", tokens[0]).contains(tokens[0].expose()));

@@ -183,6 +183,32 @@ impl EmulatorHandle {
         lock(&self.shared.credentials).users()
     }
 
+    /// Every tenant id, sorted.
+    pub fn tenants(&self) -> Vec<String> {
+        lock(&self.shared.credentials).tenants()
+    }
+
+    /// The users of `tenant` (empty for an unknown tenant).
+    pub fn users_of(&self, tenant: &str) -> Vec<UserCredentials> {
+        lock(&self.shared.credentials)
+            .users_of(tenant)
+            .unwrap_or_default()
+    }
+
+    /// Adds a tenant at run time (users, devices and data isolated from the others); returns
+    /// whether it is new.
+    pub fn add_tenant(&self, tenant: &str) -> bool {
+        if let Some(platform) = &self.cumulocity {
+            platform.add_tenant(tenant);
+        }
+        lock(&self.shared.credentials).add_tenant(tenant)
+    }
+
+    /// Adds or replaces a user of `tenant`; returns `false` for an unknown tenant.
+    pub fn set_tenant_user(&self, tenant: &str, name: &str, password: &str) -> bool {
+        lock(&self.shared.credentials).set_tenant_user(tenant, name, password)
+    }
+
     /// The MQTT username of a tenant user: `<tenant>/<user>`.
     pub fn username(&self, user: &str) -> String {
         format!("{}/{user}", self.tenant())
@@ -274,7 +300,21 @@ impl EmulatorHandle {
         qos: QoS,
     ) -> Result<QoS, UndeliveredReason> {
         self.connections()
-            .publish_to(device_id, topic, payload.into(), qos)
+            .publish_to(&self.tenant_of(device_id), device_id, topic, payload.into(), qos)
+    }
+
+    /// The tenant of the connected session of `device_id`: the default tenant's session first,
+    /// else any tenant's (the bootstrap user's included); the default tenant when none is
+    /// connected.
+    fn tenant_of(&self, device_id: &str) -> String {
+        let default = &self.shared.config.tenant;
+        if self.shared.registry.session(default, device_id).is_some() {
+            return default.clone();
+        }
+        self.sessions()
+            .into_iter()
+            .find(|s| s.device_id == device_id)
+            .map_or_else(|| default.clone(), |s| s.tenant().to_owned())
     }
 
     /// The connected sessions, oldest first.
@@ -439,7 +479,8 @@ impl EmulatorHandle {
     /// Closes the device's connection as a network failure would (its will is published).
     /// Returns whether it was connected.
     pub fn drop_connection(&self, device_id: &str) -> bool {
-        self.connections().drop_connection(device_id)
+        self.connections()
+            .drop_connection(&self.tenant_of(device_id), device_id)
     }
 
     /// Refuses new connections with CONNACK 3 for `duration`, or until

@@ -57,6 +57,7 @@ async fn alarms_are_deduplicated_updated_and_cleared_by_type() {
         tenant: TENANT.to_owned(),
         device: "al".to_owned(),
         persistent: true,
+        scope: None,
     };
     let body = json!({"c8y_Extra": {"a": 1}, "other": 2})
         .as_object()

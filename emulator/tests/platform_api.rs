@@ -20,6 +20,7 @@ fn context(device: &str, persistent: bool) -> RequestContext {
         tenant: TENANT.to_owned(),
         device: device.to_owned(),
         persistent,
+        scope: None,
     }
 }
 

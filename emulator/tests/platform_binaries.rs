@@ -39,7 +39,10 @@ async fn s_uat_answers_a_token_that_rest_accepts_until_it_expires() {
     let row = next_on(&mut device, "s/dat").await;
     let token = row.strip_prefix("71,").expect("71 row").to_owned();
     let platform = emulator.cumulocity().unwrap();
-    assert_eq!(platform.tokens().verify(&token).as_deref(), Some("device_1234"));
+    assert_eq!(
+        platform.tokens().verify(TENANT, &token).as_deref(),
+        Some("device_1234")
+    );
 
     let http = reqwest::Client::new();
     let get = |auth: String| {
@@ -51,7 +54,9 @@ async fn s_uat_answers_a_token_that_rest_accepts_until_it_expires() {
         get(format!("Bearer {token}")).await.unwrap().status(),
         StatusCode::OK
     );
-    let forged = TokenIssuer::with_secret(TENANT, b"not the tenant's".to_vec()).issue("device_1234");
+    let forger = TokenIssuer::new();
+    forger.set_secret(TENANT, b"not the tenant's".to_vec());
+    let forged = forger.issue(TENANT, "device_1234");
     assert_eq!(
         get(format!("Bearer {forged}")).await.unwrap().status(),
         StatusCode::UNAUTHORIZED

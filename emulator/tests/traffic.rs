@@ -192,6 +192,7 @@ impl Platform for EchoPlatform {
     fn on_publish(&self, session: &SessionInfo, publish: &DevicePublish) {
         if let Some(connections) = &*self.connections.lock().unwrap() {
             let _ = connections.publish_to(
+                session.tenant(),
                 &session.device_id,
                 "s/ds",
                 publish.payload.clone(),

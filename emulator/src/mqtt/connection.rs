@@ -163,7 +163,7 @@ fn admit(
     if protocol == ProtocolVersion::V31 && connect.client_id.chars().count() > MQTT31_MAX_CLIENT_ID {
         return Err(ConnectReturnCode::NotAuthorized);
     }
-    Ok(SessionInfo {
+    let info = SessionInfo {
         connection_id: shared.next_connection_id(),
         client_id: connect.client_id.clone(),
         device_id: identity.device().to_string(),
@@ -172,7 +172,13 @@ fn admit(
         transport,
         protocol,
         keep_alive: connect.keep_alive,
-    })
+    };
+    // The platform decides whose device this is (docs/protocol.md §1.4, §1.5: "no permission"
+    // is CONNACK 5).
+    match &shared.platform {
+        Some(platform) if !platform.authorize_connect(&info) => Err(ConnectReturnCode::NotAuthorized),
+        _ => Ok(info),
+    }
 }
 
 async fn send_connack(conn: &mut Connection, code: ConnectReturnCode) -> std::io::Result<()> {

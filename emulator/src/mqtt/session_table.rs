@@ -29,21 +29,26 @@ struct Entry {
     commands: mpsc::UnboundedSender<SessionCommand>,
 }
 
+/// The connected sessions by tenant, then device id: one session per device id of a tenant.
+/// The bootstrap user's sessions live under its own tenant (`management`), so a bootstrap
+/// connection never takes over a device's session or receives its messages.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
-    sessions: Mutex<HashMap<String, Entry>>,
+    sessions: Mutex<HashMap<String, HashMap<String, Entry>>>,
 }
 
 impl Registry {
     /// Registers a session; an older session of the same device id is told to close (takeover).
     pub(crate) fn register(&self, info: SessionInfo, commands: mpsc::UnboundedSender<SessionCommand>) {
+        let tenant = info.tenant().to_owned();
         let device_id = info.device_id.clone();
         let entry = Entry {
             info,
             subscriptions: HashMap::new(),
             commands,
         };
-        if let Some(old) = lock(&self.sessions).insert(device_id, entry) {
+        let mut sessions = lock(&self.sessions);
+        if let Some(old) = sessions.entry(tenant).or_default().insert(device_id, entry) {
             let _ = old
                 .commands
                 .send(SessionCommand::Close(DisconnectReason::TakenOver));
@@ -53,11 +58,12 @@ impl Registry {
     /// Removes the session if it is still the registered one for its device id.
     pub(crate) fn unregister(&self, info: &SessionInfo) {
         let mut sessions = lock(&self.sessions);
-        if sessions
-            .get(&info.device_id)
-            .is_some_and(|e| e.info.connection_id == info.connection_id)
+        if let Some(tenant) = sessions.get_mut(info.tenant())
+            && tenant
+                .get(&info.device_id)
+                .is_some_and(|e| e.info.connection_id == info.connection_id)
         {
-            sessions.remove(&info.device_id);
+            tenant.remove(&info.device_id);
         }
     }
 
@@ -65,7 +71,8 @@ impl Registry {
     pub(crate) fn set_subscription(&self, info: &SessionInfo, topic: &str, qos: Option<QoS>) {
         let mut sessions = lock(&self.sessions);
         let Some(entry) = sessions
-            .get_mut(&info.device_id)
+            .get_mut(info.tenant())
+            .and_then(|t| t.get_mut(&info.device_id))
             .filter(|e| e.info.connection_id == info.connection_id)
         else {
             return;
@@ -76,13 +83,25 @@ impl Registry {
         };
     }
 
+    /// The session of `device_id` in `tenant`, if connected.
+    pub(crate) fn session(&self, tenant: &str, device_id: &str) -> Option<SessionInfo> {
+        lock(&self.sessions)
+            .get(tenant)
+            .and_then(|t| t.get(device_id))
+            .map(|e| e.info.clone())
+    }
+
     fn send(
         &self,
+        tenant: &str,
         device_id: &str,
         make: impl FnOnce(&Entry) -> Result<SessionCommand, UndeliveredReason>,
     ) -> Result<(), UndeliveredReason> {
         let sessions = lock(&self.sessions);
-        let entry = sessions.get(device_id).ok_or(UndeliveredReason::NotConnected)?;
+        let entry = sessions
+            .get(tenant)
+            .and_then(|t| t.get(device_id))
+            .ok_or(UndeliveredReason::NotConnected)?;
         let command = make(entry)?;
         entry
             .commands
@@ -90,10 +109,11 @@ impl Registry {
             .map_err(|_| UndeliveredReason::NotConnected)
     }
 
-    fn subscriptions(&self, device_id: &str) -> Vec<String> {
+    fn subscriptions(&self, tenant: &str, device_id: &str) -> Vec<String> {
         let sessions = lock(&self.sessions);
         let mut topics: Vec<String> = sessions
-            .get(device_id)
+            .get(tenant)
+            .and_then(|t| t.get(device_id))
             .map(|e| e.subscriptions.keys().cloned().collect())
             .unwrap_or_default();
         topics.sort();
@@ -101,13 +121,17 @@ impl Registry {
     }
 
     fn sessions(&self) -> Vec<SessionInfo> {
-        let mut list: Vec<_> = lock(&self.sessions).values().map(|e| e.info.clone()).collect();
+        let mut list: Vec<_> = lock(&self.sessions)
+            .values()
+            .flat_map(HashMap::values)
+            .map(|e| e.info.clone())
+            .collect();
         list.sort_by_key(|s| s.connection_id);
         list
     }
 
     pub(crate) fn close_all(&self, reason: &DisconnectReason) {
-        for entry in lock(&self.sessions).values() {
+        for entry in lock(&self.sessions).values().flat_map(HashMap::values) {
             let _ = entry.commands.send(SessionCommand::Close(reason.clone()));
         }
     }
@@ -130,13 +154,14 @@ impl DeviceSessions {
 impl Connections for DeviceSessions {
     fn publish_to(
         &self,
+        tenant: &str,
         device_id: &str,
         topic: &str,
         payload: Bytes,
         qos: QoS,
     ) -> Result<QoS, UndeliveredReason> {
         let mut delivered_qos = qos;
-        let result = self.registry.send(device_id, |entry| {
+        let result = self.registry.send(tenant, device_id, |entry| {
             let granted = entry
                 .subscriptions
                 .get(topic)
@@ -162,9 +187,9 @@ impl Connections for DeviceSessions {
         }
     }
 
-    fn drop_connection(&self, device_id: &str) -> bool {
+    fn drop_connection(&self, tenant: &str, device_id: &str) -> bool {
         self.registry
-            .send(device_id, |_| {
+            .send(tenant, device_id, |_| {
                 Ok(SessionCommand::Close(DisconnectReason::Dropped))
             })
             .is_ok()
@@ -174,7 +199,7 @@ impl Connections for DeviceSessions {
         self.registry.sessions()
     }
 
-    fn subscriptions(&self, device_id: &str) -> Vec<String> {
-        self.registry.subscriptions(device_id)
+    fn subscriptions(&self, tenant: &str, device_id: &str) -> Vec<String> {
+        self.registry.subscriptions(tenant, device_id)
     }
 }

@@ -20,8 +20,9 @@
 //! * `c8y_Connection.status` is CONNECTED while a session of the device is connected, if the
 //!   device exists.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -43,7 +44,9 @@ use crate::platform::request::{
     ApiError, ApiExecutor, ApiRequest, Document, Reply, RequestContext, Resource,
 };
 use crate::platform::static_templates::{StaticTarget, process};
-use crate::platform::store::{AcceptError, DeviceRequest, Model, PollOutcome, RecordFilter, parse_id, text};
+use crate::platform::store::{
+    AcceptError, DeviceRequest, FIRST_ID, Model, PollOutcome, RecordFilter, parse_id, text,
+};
 use crate::platform::users::{Credentials, Principal};
 
 /// The static downstream topic.
@@ -58,15 +61,21 @@ const ACCESS_TOKEN: &str = "s/dat";
 /// What to send to a device session, computed under the model lock and sent after it.
 #[derive(Debug)]
 enum Outgoing {
-    /// A reply to the session of this device id.
-    Reply(String, Reply),
-    /// An operation to deliver to the session of this root device.
-    Operation(String, Document),
+    /// A reply to the session of this device id in this tenant.
+    Reply(String, String, Reply),
+    /// An operation to deliver to the session of this root device in this tenant.
+    Operation(String, String, Document),
 }
 
-/// The emulated Cumulocity tenant behind the MQTT layer (see the module documentation).
+/// The emulated Cumulocity platform behind the MQTT layer: one model per tenant (see the module
+/// documentation).
 pub struct CumulocityPlatform {
-    model: Mutex<Model>,
+    /// The tenants' models, by tenant id; each is isolated from the others.
+    models: Mutex<BTreeMap<String, Model>>,
+    /// The default tenant (the first): the one the handle's getters read.
+    default_tenant: String,
+    /// The id counter every tenant's model draws from.
+    ids: Arc<AtomicU64>,
     connections: OnceLock<Arc<dyn Connections>>,
     credentials: OnceLock<Arc<std::sync::Mutex<Credentials>>>,
     renderers: Mutex<Vec<Arc<dyn OperationRenderer>>>,
@@ -80,23 +89,29 @@ pub struct CumulocityPlatform {
 impl std::fmt::Debug for CumulocityPlatform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CumulocityPlatform")
-            .field("tenant", &self.model.lock().tenant())
+            .field("tenants", &self.tenants())
             .finish_non_exhaustive()
     }
 }
 
 impl CumulocityPlatform {
-    /// An empty platform for `tenant`.
+    /// An empty platform whose default (first) tenant is `tenant`.
     pub fn new(tenant: &str) -> Self {
+        let ids = Arc::new(AtomicU64::new(FIRST_ID));
         Self {
-            model: Mutex::new(Model::new(tenant)),
+            models: Mutex::new(BTreeMap::from([(
+                tenant.to_owned(),
+                Model::new(tenant, Arc::clone(&ids)),
+            )])),
+            ids,
+            default_tenant: tenant.to_owned(),
             connections: OnceLock::new(),
             credentials: OnceLock::new(),
             renderers: Mutex::new(Vec::new()),
             engines: Engines::default(),
             deliver_twice: AtomicBool::new(false),
             changes: tokio::sync::watch::Sender::new(0),
-            tokens: TokenIssuer::new(tenant),
+            tokens: TokenIssuer::new(),
             binaries: Arc::new(BinaryStore::default()),
         }
     }
@@ -127,16 +142,52 @@ impl CumulocityPlatform {
         let _ = self.credentials.set(credentials);
     }
 
-    /// Runs `f` on the model under the lock, then wakes the waits.
+    /// Adds an empty tenant (no-op when it exists); returns whether it was added.
+    pub fn add_tenant(&self, tenant: &str) -> bool {
+        let mut models = self.models.lock();
+        if models.contains_key(tenant) {
+            return false;
+        }
+        models.insert(tenant.to_owned(), Model::new(tenant, Arc::clone(&self.ids)));
+        true
+    }
+
+    /// The tenant ids, sorted.
+    pub fn tenants(&self) -> Vec<String> {
+        self.models.lock().keys().cloned().collect()
+    }
+
+    /// Runs `f` on the model of `tenant` under the lock, then wakes the waits; `None` when the
+    /// tenant does not exist.
+    pub(crate) fn with_tenant<T>(&self, tenant: &str, f: impl FnOnce(&mut Model) -> T) -> Option<T> {
+        let result = f(self.models.lock().get_mut(tenant)?);
+        self.changes.send_modify(|v| *v += 1);
+        Some(result)
+    }
+
+    /// Reads the model of `tenant` under the lock; `None` when the tenant does not exist.
+    pub(crate) fn read_tenant<T>(&self, tenant: &str, f: impl FnOnce(&Model) -> T) -> Option<T> {
+        self.models.lock().get(tenant).map(f)
+    }
+
+    /// Runs `f` on the default tenant's model under the lock, then wakes the waits.
     pub(crate) fn with_model<T>(&self, f: impl FnOnce(&mut Model) -> T) -> T {
-        let result = f(&mut self.model.lock());
+        let mut models = self.models.lock();
+        let model = models
+            .get_mut(&self.default_tenant)
+            .expect("the default tenant is never removed");
+        let result = f(model);
+        drop(models);
         self.changes.send_modify(|v| *v += 1);
         result
     }
 
-    /// Reads the model under the lock.
+    /// Reads the default tenant's model under the lock.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Model) -> T) -> T {
-        f(&self.model.lock())
+        let models = self.models.lock();
+        f(models
+            .get(&self.default_tenant)
+            .expect("the default tenant is never removed"))
     }
 
     // ---- operation delivery ----
@@ -168,7 +219,11 @@ impl CumulocityPlatform {
             if let Some(id) = text(op, "id") {
                 model.log_delivery(id);
             }
-            out.push(Outgoing::Operation(root_serial, op.clone()));
+            out.push(Outgoing::Operation(
+                model.tenant().to_owned(),
+                root_serial,
+                op.clone(),
+            ));
         }
         out
     }
@@ -186,9 +241,9 @@ impl CumulocityPlatform {
             1
         };
         for item in outgoing {
-            let (device, replies) = match item {
-                Outgoing::Reply(device, reply) => (device, vec![reply]),
-                Outgoing::Operation(root, op) => {
+            let (tenant, device, replies) = match item {
+                Outgoing::Reply(tenant, device, reply) => (tenant, device, vec![reply]),
+                Outgoing::Operation(tenant, root, op) => {
                     let mut replies = Vec::new();
                     let rows = static_rows(&op);
                     if !rows.is_empty() {
@@ -197,11 +252,11 @@ impl CumulocityPlatform {
                     let default_xid = connections
                         .sessions()
                         .into_iter()
-                        .find(|s| s.device_id == root)
+                        .find(|s| s.device_id == root && s.tenant() == tenant)
                         .and_then(|s| s.default_xid);
                     replies.extend(self.engines.render_operation(
-                        &self.tenant(),
-                        &connections.subscriptions(&root),
+                        &tenant,
+                        &connections.subscriptions(&tenant, &root),
                         default_xid.as_deref(),
                         &op,
                     ));
@@ -209,7 +264,7 @@ impl CumulocityPlatform {
                         replies.extend(renderer.render(&root, &op));
                     }
                     let replies = std::iter::repeat_n(replies, copies).flatten().collect();
-                    (root, replies)
+                    (tenant, root, replies)
                 }
             };
             for reply in replies {
@@ -221,6 +276,7 @@ impl CumulocityPlatform {
                     reply.payload
                 };
                 let _ = connections.publish_to(
+                    &tenant,
                     &device,
                     &reply.topic,
                     payload.into_bytes().into(),
@@ -232,9 +288,9 @@ impl CumulocityPlatform {
 
     // ---- handle API ----
 
-    /// The tenant id.
+    /// The default tenant's id.
     pub fn tenant(&self) -> String {
-        self.read(|m| m.tenant().to_owned())
+        self.default_tenant.clone()
     }
 
     /// The managed object with this `c8y_Serial`.
@@ -245,6 +301,28 @@ impl CumulocityPlatform {
                 .cloned()
                 .map(Value::Object)
         })
+    }
+
+    /// The managed object with this `c8y_Serial` in `tenant`.
+    pub fn managed_object_in(&self, tenant: &str, external_id: &str) -> Option<Value> {
+        self.read_tenant(tenant, |m| {
+            m.find_serial(external_id)
+                .and_then(|id| m.managed_object(id))
+                .cloned()
+                .map(Value::Object)
+        })
+        .flatten()
+    }
+
+    /// Stored measurements of `tenant` that `filter` selects, oldest first.
+    pub fn measurements_in(&self, tenant: &str, filter: &RecordFilter) -> Vec<Value> {
+        self.read_tenant(tenant, |m| {
+            m.filtered(Resource::Measurement, filter)
+                .into_iter()
+                .map(Value::Object)
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     /// The managed object with this id.
@@ -476,17 +554,28 @@ impl CumulocityPlatform {
 
     // ---- MQTT processing ----
 
+    /// A bootstrap poll: the request lives in the tenant that registered the device id (the
+    /// first such tenant), else an unknown id waits in the default tenant.
     fn on_bootstrap_poll(&self, session: &SessionInfo) {
-        let outcome = self.with_model(|m| m.poll_request(&session.device_id));
-        let PollOutcome::Credentials(user, password) = outcome else {
+        let id = &session.device_id;
+        let tenant = {
+            let models = self.models.lock();
+            models
+                .values()
+                .find(|m| m.requests().iter().any(|r| r.id == *id))
+                .map_or_else(|| self.default_tenant.clone(), |m| m.tenant().to_owned())
+        };
+        let Some(PollOutcome::Credentials(user, password)) =
+            self.with_tenant(&tenant, |m| m.poll_request(id))
+        else {
             return;
         };
-        let tenant = self.tenant();
         if let Some(credentials) = self.credentials.get() {
-            crate::lock(credentials).set_user(&user, &password);
+            crate::lock(credentials).set_tenant_user(&tenant, &user, &password);
         }
         let line = CredentialsLine::new(tenant, user, password).to_row();
         self.send(vec![Outgoing::Reply(
+            session.tenant().to_owned(),
             session.device_id.clone(),
             Reply::new(CREDENTIALS, line),
         )]);
@@ -498,26 +587,26 @@ impl CumulocityPlatform {
             children,
             mode,
         };
-        let outgoing = self.with_model(|m| {
-            let mut outcome = process(m, &target, payload);
-            let root = session.device_id.clone();
-            let mut outgoing: Vec<Outgoing> = Vec::new();
-            outgoing.extend(
-                outcome
-                    .downstream
-                    .into_iter()
-                    .map(|row| Outgoing::Reply(root.clone(), Reply::new(STATIC_DOWNSTREAM, row))),
-            );
-            let operations = std::mem::take(&mut outcome.deliver);
-            outgoing.extend(self.deliveries(m, &operations));
-            outgoing.extend(
-                outcome
-                    .errors
-                    .into_iter()
-                    .map(|row| Outgoing::Reply(root.clone(), Reply::new(ERRORS, row))),
-            );
-            outgoing
-        });
+        let outgoing = self
+            .with_tenant(session.tenant(), |m| {
+                let mut outcome = process(m, &target, payload);
+                let root = session.device_id.clone();
+                let tenant = session.tenant().to_owned();
+                let mut outgoing: Vec<Outgoing> = Vec::new();
+                outgoing.extend(outcome.downstream.into_iter().map(|row| {
+                    Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(STATIC_DOWNSTREAM, row))
+                }));
+                let operations = std::mem::take(&mut outcome.deliver);
+                outgoing.extend(self.deliveries(m, &operations));
+                outgoing.extend(
+                    outcome
+                        .errors
+                        .into_iter()
+                        .map(|row| Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(ERRORS, row))),
+                );
+                outgoing
+            })
+            .unwrap_or_default();
         self.send(outgoing);
     }
 
@@ -525,7 +614,7 @@ impl CumulocityPlatform {
         if matches!(session.principal, Principal::Bootstrap) {
             return;
         }
-        self.with_model(|m| {
+        self.with_tenant(session.tenant(), |m| {
             if let Some(id) = m.find_serial(&session.device_id) {
                 m.set_fragment(id, "c8y_Connection", json!({"status": status}));
             }
@@ -547,7 +636,11 @@ impl Platform for CumulocityPlatform {
             Ok(topic) => topic,
             Err(TopicError::Json(error)) if !matches!(session.principal, Principal::Bootstrap) => {
                 let reply = json_mqtt::on_topic_error(&error, None);
-                self.send(vec![Outgoing::Reply(session.device_id.clone(), reply)]);
+                self.send(vec![Outgoing::Reply(
+                    session.tenant().to_owned(),
+                    session.device_id.clone(),
+                    reply,
+                )]);
                 return;
             }
             Err(_) => return,
@@ -556,11 +649,12 @@ impl Platform for CumulocityPlatform {
             (Principal::Bootstrap, UpstreamTopic::CredentialsRequest) => self.on_bootstrap_poll(session),
             (Principal::Bootstrap, _) => {}
             (
-                Principal::User { user, .. } | Principal::Certificate { user, .. },
+                Principal::User { tenant, user } | Principal::Certificate { tenant, user },
                 UpstreamTopic::TokenRequest,
             ) => {
-                let row = AccessToken::new(self.tokens.issue(user)).to_row();
+                let row = AccessToken::new(self.tokens.issue(tenant, user)).to_row();
                 self.send(vec![Outgoing::Reply(
+                    tenant.clone(),
                     session.device_id.clone(),
                     Reply::new(ACCESS_TOKEN, row),
                 )]);
@@ -575,16 +669,32 @@ impl Platform for CumulocityPlatform {
                     .on_publish(session, &topic, &publish.payload, None, self);
                 let outgoing = replies
                     .into_iter()
-                    .map(|reply| Outgoing::Reply(session.device_id.clone(), reply))
+                    .map(|reply| {
+                        Outgoing::Reply(session.tenant().to_owned(), session.device_id.clone(), reply)
+                    })
                     .collect();
                 self.send(outgoing);
             }
         }
     }
 
-    fn authorize_subscribe(&self, session: &SessionInfo, _topic: &str) -> bool {
-        matches!(session.principal, Principal::Bootstrap)
-            || self.read(|m| m.find_serial(&session.device_id).is_some())
+    fn authorize_connect(&self, session: &SessionInfo) -> bool {
+        match &session.principal {
+            Principal::Bootstrap => true,
+            Principal::User { tenant, user } | Principal::Certificate { tenant, user } => self
+                .with_tenant(tenant, |m| m.claim_device(user, &session.device_id))
+                .unwrap_or(false),
+        }
+    }
+
+    fn authorize_subscribe(&self, session: &SessionInfo, topic: &str) -> bool {
+        match session.principal {
+            // The bootstrap user receives its credentials and nothing else (docs/protocol.md §3).
+            Principal::Bootstrap => topic == CREDENTIALS,
+            _ => self
+                .read_tenant(session.tenant(), |m| m.find_serial(&session.device_id).is_some())
+                .unwrap_or(false),
+        }
     }
 
     fn on_disconnect(&self, session: &SessionInfo, reason: &DisconnectReason) {
@@ -606,7 +716,7 @@ impl ApiExecutor for CumulocityPlatform {
                 ..
             }
         );
-        let (result, outgoing) = self.with_model(|m| {
+        let Some((result, outgoing)) = self.with_tenant(&context.tenant, |m| {
             let result = m.execute(context, request);
             let mut outgoing = Vec::new();
             if creates_operations && let Ok(value) = &result {
@@ -617,7 +727,9 @@ impl ApiExecutor for CumulocityPlatform {
                 outgoing = self.deliveries(m, &created);
             }
             (result, outgoing)
-        });
+        }) else {
+            return Err(ApiError::NotFound(format!("Tenant {} not found", context.tenant)));
+        };
         self.send(outgoing);
         result
     }

@@ -146,6 +146,13 @@ pub trait Platform: Send + Sync + 'static {
         let _ = session;
     }
 
+    /// Whether the login may open a session for the client id's device (checked after the
+    /// credentials, before CONNACK; `false` refuses with CONNACK 5). Default: allowed.
+    fn authorize_connect(&self, session: &SessionInfo) -> bool {
+        let _ = session;
+        true
+    }
+
     /// A device publish was accepted (QoS 2: on PUBREL), or a last will is published.
     fn on_publish(&self, session: &SessionInfo, publish: &DevicePublish);
 
@@ -176,7 +183,8 @@ pub enum UndeliveredReason {
 /// How the platform reaches connected devices. The MQTT server implements it and hands it to
 /// [`Platform::attach`]; tests get it from the handle.
 pub trait Connections: Send + Sync + 'static {
-    /// Publishes to the device's session if it subscribed to exactly `topic`.
+    /// Publishes to the session of `device_id` in `tenant` if it subscribed to exactly `topic`
+    /// (the bootstrap user's sessions are in tenant `management`).
     ///
     /// The publish goes out at the lower of `qos` and the subscription's granted QoS (the
     /// standard MQTT rule; passing [`QoS::ExactlyOnce`] delivers at the subscription's QoS, which
@@ -184,6 +192,7 @@ pub trait Connections: Send + Sync + 'static {
     /// delivered (also recorded in the journal).
     fn publish_to(
         &self,
+        tenant: &str,
         device_id: &str,
         topic: &str,
         payload: Bytes,
@@ -192,16 +201,18 @@ pub trait Connections: Send + Sync + 'static {
 
     /// Closes the device's connection as a network failure would (the will is published).
     /// Returns whether a session was connected.
-    fn drop_connection(&self, device_id: &str) -> bool;
+    fn drop_connection(&self, tenant: &str, device_id: &str) -> bool;
 
     /// The connected sessions, oldest first.
     fn sessions(&self) -> Vec<SessionInfo>;
 
     /// The topics the device's current session subscribed to (sorted; empty when not connected).
-    fn subscriptions(&self, device_id: &str) -> Vec<String>;
+    fn subscriptions(&self, tenant: &str, device_id: &str) -> Vec<String>;
 
-    /// Whether a session with this device id is connected.
-    fn is_connected(&self, device_id: &str) -> bool {
-        self.sessions().iter().any(|s| s.device_id == device_id)
+    /// Whether a session with this device id is connected in `tenant`.
+    fn is_connected(&self, tenant: &str, device_id: &str) -> bool {
+        self.sessions()
+            .iter()
+            .any(|s| s.device_id == device_id && s.tenant() == tenant)
     }
 }

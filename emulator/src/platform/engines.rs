@@ -40,6 +40,7 @@ pub(crate) fn request_context(
             .last()
             .map_or_else(|| session.device_id.clone(), |child| child.as_str().to_owned()),
         persistent: mode.stores_data(),
+        scope: Some(session.device_id.clone()),
     }
 }
 
@@ -57,7 +58,12 @@ impl Engines {
     ) -> Vec<Reply> {
         match topic {
             UpstreamTopic::Template(xid) => {
-                let context = request_context(session, ProcessingMode::Persistent, &[]);
+                // A collection is the tenant's, stored in the inventory outside any device's
+                // hierarchy (docs/protocol.md §7.4).
+                let context = RequestContext {
+                    scope: None,
+                    ..request_context(session, ProcessingMode::Persistent, &[])
+                };
                 self.sr2
                     .on_template_topic(&context, xid.as_str(), payload, executor)
             }

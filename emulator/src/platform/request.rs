@@ -104,6 +104,10 @@ pub struct RequestContext {
     /// The processing mode of the topic (`s`, `t`, `q`, `c`): transient requests are processed
     /// but not stored.
     pub persistent: bool,
+    /// The root device (`c8y_Serial`) whose hierarchy bounds the request: the session's device
+    /// for a device's publish, whose requests may reach only that device and its children
+    /// (docs/protocol.md §2.4, §10); `None` for the tenant's administrators.
+    pub scope: Option<String>,
 }
 
 /// Why a request failed, with what the REST API would answer.
@@ -118,6 +122,9 @@ pub enum ApiError {
     /// The resource does not support this request (HTTP 405).
     #[error("{0}")]
     NotSupported(String),
+    /// The caller has no right to the target (HTTP 403): another device's object.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl ApiError {
@@ -127,6 +134,7 @@ impl ApiError {
             Self::NotFound(_) => 404,
             Self::Invalid(_) => 422,
             Self::NotSupported(_) => 405,
+            Self::Forbidden(_) => 403,
         }
     }
 }

@@ -2,8 +2,9 @@
 //! §3, "JWT over MQTT") and presents to the REST API as `Authorization: Bearer <jwt>`.
 //!
 //! Choices:
-//! * HS256 with a random secret per tenant (made when the platform starts; `fastrand`, enough
-//!   for an emulator), claims `sub` (user), `ten` (tenant), `iat`, `exp`, `jti`.
+//! * HS256 with a random secret per tenant (made on the tenant's first token; `fastrand`,
+//!   enough for an emulator), claims `sub` (user), `ten` (tenant), `iat`, `exp`, `jti`. A token
+//!   verifies only for the tenant it names, with that tenant's secret.
 //! * Lifetime: [`DEFAULT_LIFETIME`] (the platform's default of one hour), changeable for tests.
 //! * Faults for tests: [`TokenIssuer::expire_issued`] makes every token issued so far invalid
 //!   at once (a token that "expires early" from the device's view), and a short lifetime makes
@@ -12,6 +13,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -35,18 +40,26 @@ struct State {
     next: u64,
 }
 
-/// Issues and checks the device tokens of one tenant.
+/// Issues and checks the device tokens of every tenant.
+#[derive(Default)]
 pub struct TokenIssuer {
-    tenant: String,
-    secret: Vec<u8>,
+    secrets: Mutex<HashMap<String, Vec<u8>>>,
     state: Mutex<State>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            lifetime: DEFAULT_LIFETIME,
+            first_valid: 1,
+            next: 1,
+        }
+    }
 }
 
 impl std::fmt::Debug for TokenIssuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenIssuer")
-            .field("tenant", &self.tenant)
-            .finish_non_exhaustive()
+        f.debug_struct("TokenIssuer").finish_non_exhaustive()
     }
 }
 
@@ -57,22 +70,22 @@ fn now() -> u64 {
 }
 
 impl TokenIssuer {
-    /// An issuer for `tenant` with a fresh random secret.
-    pub fn new(tenant: &str) -> Self {
-        Self::with_secret(tenant, (0..32).map(|_| fastrand::u8(..)).collect())
+    /// An issuer; each tenant gets a random secret on its first token.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// An issuer with a given secret (tests forge tokens with another one).
-    pub fn with_secret(tenant: &str, secret: Vec<u8>) -> Self {
-        Self {
-            tenant: tenant.to_owned(),
-            secret,
-            state: Mutex::new(State {
-                lifetime: DEFAULT_LIFETIME,
-                first_valid: 1,
-                next: 1,
-            }),
-        }
+    /// Sets the secret of `tenant` (tests forge tokens with another one).
+    pub fn set_secret(&self, tenant: &str, secret: Vec<u8>) {
+        self.secrets.lock().insert(tenant.to_owned(), secret);
+    }
+
+    fn secret(&self, tenant: &str) -> Vec<u8> {
+        self.secrets
+            .lock()
+            .entry(tenant.to_owned())
+            .or_insert_with(|| (0..32).map(|_| fastrand::u8(..)).collect())
+            .clone()
     }
 
     /// The lifetime of tokens issued from now on.
@@ -86,8 +99,8 @@ impl TokenIssuer {
         state.first_valid = state.next;
     }
 
-    /// A new token for `user`.
-    pub fn issue(&self, user: &str) -> String {
+    /// A new token for `user` of `tenant`.
+    pub fn issue(&self, tenant: &str, user: &str) -> String {
         let (jti, lifetime) = {
             let mut state = self.state.lock();
             let jti = state.next;
@@ -97,7 +110,7 @@ impl TokenIssuer {
         let iat = now();
         let claims = Claims {
             sub: user.to_owned(),
-            ten: self.tenant.clone(),
+            ten: tenant.to_owned(),
             iat,
             exp: iat + lifetime.as_secs(),
             jti,
@@ -105,22 +118,31 @@ impl TokenIssuer {
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
-            &EncodingKey::from_secret(&self.secret),
+            &EncodingKey::from_secret(&self.secret(tenant)),
         )
         .unwrap_or_default()
     }
 
-    /// The user of a valid token; `None` for an expired, revoked, forged or malformed one.
-    pub fn verify(&self, token: &str) -> Option<String> {
+    /// The user of a token valid for `tenant`; `None` for an expired, revoked, forged,
+    /// malformed or other tenant's token.
+    pub fn verify(&self, tenant: &str, token: &str) -> Option<String> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&self.secret), &validation)
-                .ok()?;
-        let claims = data.claims;
+        let key = DecodingKey::from_secret(&self.secret(tenant));
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            .ok()?
+            .claims;
         let first_valid = self.state.lock().first_valid;
-        (claims.ten == self.tenant && claims.jti >= first_valid && claims.exp > now()).then_some(claims.sub)
+        (claims.ten == tenant && claims.jti >= first_valid && claims.exp > now()).then_some(claims.sub)
+    }
+
+    /// The tenant a token names, read without verification (to route the request).
+    pub fn tenant_of(&self, token: &str) -> Option<String> {
+        let payload = token.split('.').nth(1)?;
+        let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        value.get("ten")?.as_str().map(str::to_owned)
     }
 }
 
@@ -130,25 +152,31 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify_until_expired_or_revoked() {
-        let issuer = TokenIssuer::new("t100");
-        let token = issuer.issue("device_1");
-        assert_eq!(issuer.verify(&token).as_deref(), Some("device_1"));
+        let issuer = TokenIssuer::new();
+        let token = issuer.issue("t100", "device_1");
+        assert_eq!(issuer.verify("t100", &token).as_deref(), Some("device_1"));
+        assert_eq!(issuer.tenant_of(&token).as_deref(), Some("t100"));
+        assert_eq!(issuer.verify("t200", &token), None, "another tenant");
         issuer.expire_issued();
-        assert_eq!(issuer.verify(&token), None, "revoked");
-        let fresh = issuer.issue("device_1");
-        assert_eq!(issuer.verify(&fresh).as_deref(), Some("device_1"));
+        assert_eq!(issuer.verify("t100", &token), None, "revoked");
+        let fresh = issuer.issue("t100", "device_1");
+        assert_eq!(issuer.verify("t100", &fresh).as_deref(), Some("device_1"));
         issuer.set_lifetime(Duration::ZERO);
-        assert_eq!(issuer.verify(&issuer.issue("device_1")), None, "expired");
+        assert_eq!(
+            issuer.verify("t100", &issuer.issue("t100", "device_1")),
+            None,
+            "expired"
+        );
     }
 
     #[test]
     fn forged_and_malformed_tokens_are_refused() {
-        let issuer = TokenIssuer::new("t100");
-        let forger = TokenIssuer::with_secret("t100", b"other".to_vec());
-        assert_eq!(issuer.verify(&forger.issue("device_1")), None);
-        assert_eq!(issuer.verify("a.b.c"), None);
-        assert_eq!(issuer.verify(""), None);
-        let other_tenant = TokenIssuer::with_secret("t200", issuer.secret.clone());
-        assert_eq!(issuer.verify(&other_tenant.issue("device_1")), None);
+        let issuer = TokenIssuer::new();
+        let forger = TokenIssuer::new();
+        forger.set_secret("t100", b"other".to_vec());
+        assert_eq!(issuer.verify("t100", &forger.issue("t100", "device_1")), None);
+        assert_eq!(issuer.verify("t100", "a.b.c"), None);
+        assert_eq!(issuer.verify("t100", ""), None);
+        assert_eq!(issuer.tenant_of("garbage"), None);
     }
 }

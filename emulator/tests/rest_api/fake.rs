@@ -244,6 +244,7 @@ pub async fn start_with(with_writer: bool) -> Server {
         tokens: None,
         binaries: None,
         faults: Arc::default(),
+        rights: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(rest::serve(listener, state, async move {

@@ -1,6 +1,7 @@
 //! Basic authentication with the tenant's users, as Cumulocity accepts it on a tenant domain:
 //! `<tenant>/<user>:<password>` or `<user>:<password>`; and device tokens (`Bearer <jwt>`, from
-//! `s/uat`), checked by the platform's token issuer (expired, revoked or forged: 401).
+//! `s/uat`), checked by the platform's token issuer (expired, revoked or forged: 401). A token's
+//! user has the same rights as that user logging in with a password.
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -28,7 +29,7 @@ pub(crate) fn check(
     authorization: Option<&str>,
     tenant: &str,
     users: &(dyn Fn(&str, &str) -> bool + Send + Sync),
-) -> Result<(), AuthFailure> {
+) -> Result<String, AuthFailure> {
     let value = authorization.ok_or(AuthFailure::Missing)?;
     let (scheme, encoded) = value.trim().split_once(' ').ok_or(AuthFailure::Malformed)?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -45,7 +46,7 @@ pub(crate) fn check(
         None => login,
     };
     if users(user, password) {
-        Ok(())
+        Ok(user.to_owned())
     } else {
         Err(AuthFailure::BadCredentials)
     }
@@ -57,7 +58,9 @@ fn bearer(value: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
-/// Middleware: answers 401 with `WWW-Authenticate` unless the request carries valid basic auth.
+/// Middleware: answers 401 with `WWW-Authenticate` unless the request carries valid basic auth
+/// or a valid device token,
+/// and 403 when a device user reaches beyond its own devices ([`rights`](super::rights)).
 pub(crate) async fn require_basic_auth(
     State(shared): State<AppState>,
     request: Request,
@@ -67,16 +70,24 @@ pub(crate) async fn require_basic_auth(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if let Some(token) = authorization.and_then(bearer) {
-        return match shared.state.tokens.as_ref().and_then(|verify| verify(token)) {
-            Some(_) => next.run(request).await,
+    let login = match authorization.and_then(bearer) {
+        Some(token) => match shared.state.tokens.as_ref().and_then(|verify| verify(token)) {
+            Some(user) => Ok(user),
             None => {
-                RestError::unauthorized("Invalid credentials! : token expired or invalid").into_response()
+                return RestError::unauthorized("Invalid credentials! : token expired or invalid")
+                    .into_response();
             }
-        };
-    }
-    match check(authorization, &shared.state.tenant, shared.state.users.as_ref()) {
-        Ok(()) => next.run(request).await,
+        },
+        None => check(authorization, &shared.state.tenant, shared.state.users.as_ref()),
+    };
+    match login {
+        Ok(user) if super::rights::is_device_user(&user) => {
+            match super::rights::check(&shared, &user, request).await {
+                Ok(request) => next.run(request).await,
+                Err(error) => error.into_response(),
+            }
+        }
+        Ok(_) => next.run(request).await,
         Err(AuthFailure::Missing) => {
             RestError::unauthorized("Full authentication is required to access this resource").into_response()
         }
@@ -100,8 +111,14 @@ mod tests {
 
     #[test]
     fn accepts_with_and_without_tenant_prefix() {
-        assert_eq!(check(Some(&basic("t100/admin:secret")), "t100", &users), Ok(()));
-        assert_eq!(check(Some(&basic("admin:secret")), "t100", &users), Ok(()));
+        assert_eq!(
+            check(Some(&basic("t100/admin:secret")), "t100", &users),
+            Ok("admin".to_owned())
+        );
+        assert_eq!(
+            check(Some(&basic("admin:secret")), "t100", &users),
+            Ok("admin".to_owned())
+        );
         assert_eq!(
             check(Some(&basic("admin:sec:ret")), "t100", &users),
             Err(AuthFailure::BadCredentials)

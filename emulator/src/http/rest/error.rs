@@ -25,7 +25,7 @@ pub(crate) struct RestError {
 }
 
 impl RestError {
-    fn new(status: StatusCode, error: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             status,
             error: error.into(),
@@ -44,7 +44,13 @@ impl RestError {
                 format!("{domain}/Method Not Allowed"),
                 message,
             ),
+            ApiError::Forbidden(_) => Self::forbidden(message),
         }
+    }
+
+    /// 403: the user has no right to the resource.
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "security/Forbidden", message)
     }
 
     /// 404 in `domain`.

@@ -36,6 +36,7 @@ mod media;
 mod paging;
 mod request;
 mod resource;
+mod rights;
 mod smartrest1;
 
 use std::future::Future;
@@ -48,6 +49,10 @@ use axum::routing::{MethodRouter, get};
 use crate::platform::binaries::BinaryStore;
 use crate::platform::request::{ApiError, ApiExecutor, ApiReader, RequestContext};
 pub use faults::{FaultRequest, HttpFaults};
+
+pub(crate) use auth::check as check_basic_auth;
+pub(crate) use error::RestError;
+pub(crate) use rights::is_device_user;
 
 /// Checks a user's password: `(user, password) -> accepted`. The user name comes without the
 /// tenant prefix.
@@ -91,6 +96,15 @@ pub struct RestState {
     pub binaries: Option<Arc<BinaryStore>>,
     /// Faults injected into REST requests.
     pub faults: Arc<HttpFaults>,
+    /// Which devices device users (`device_*`) own; without it every user has full rights.
+    pub rights: Option<Arc<dyn DeviceRights>>,
+}
+
+/// Which managed objects a device user has rights on (docs/protocol.md §1.3).
+pub trait DeviceRights: Send + Sync {
+    /// Whether device user `user` has rights on managed object `managed_object_id`: it owns it
+    /// or the root device above it.
+    fn owns(&self, user: &str, managed_object_id: &str) -> bool;
 }
 
 /// Checks a device token: the user it was issued to, `None` when it is not valid.
@@ -125,6 +139,7 @@ impl Shared {
             tenant: self.state.tenant.clone(),
             device: String::new(),
             persistent: true,
+            scope: None,
         }
     }
 }
@@ -247,9 +262,9 @@ pub fn router(state: RestState, local_addr: Option<SocketAddr>) -> Router {
 async fn post_faults(
     axum::extract::State(shared): axum::extract::State<AppState>,
     body: axum::body::Bytes,
-) -> Result<axum::response::Response, error::RestError> {
+) -> Result<axum::response::Response, RestError> {
     let request: FaultRequest =
-        serde_json::from_slice(&body).map_err(|e| error::RestError::bad_json(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| RestError::bad_json(e.to_string()))?;
     shared.state.faults.apply(&request);
     Ok(media::no_content())
 }

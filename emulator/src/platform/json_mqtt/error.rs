@@ -19,6 +19,8 @@ pub const VALIDATION_ERROR: &str = "undefined/validationError";
 pub const NOT_FOUND: &str = "undefined/notFound";
 /// `error` of an action the resource does not support (HTTP 405).
 pub const METHOD_NOT_ALLOWED: &str = "undefined/methodNotAllowed";
+/// Error kind: the target belongs to another device (REST's `security/Forbidden`, 403).
+pub const FORBIDDEN: &str = "security/Forbidden";
 
 /// One JSON error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,7 @@ impl JsonError {
             ApiError::Invalid(_) => VALIDATION_ERROR,
             ApiError::NotFound(_) => NOT_FOUND,
             ApiError::NotSupported(_) => METHOD_NOT_ALLOWED,
+            ApiError::Forbidden(_) => FORBIDDEN,
         };
         Self::new(kind, error.to_string(), message_id)
     }

@@ -66,5 +66,6 @@ pub(crate) fn context(device: &str) -> RequestContext {
         tenant: "t100".into(),
         device: device.into(),
         persistent: true,
+        scope: None,
     }
 }

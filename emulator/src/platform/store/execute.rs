@@ -1,7 +1,12 @@
 //! [`ApiRequest`]s on the model: every variant on every resource, with the REST API's errors.
 //!
-//! * The request's device (`RequestContext::device`, a `c8y_Serial`) is auto-created as a root
-//!   device when unknown, as any MQTT publish does (reference §5.1).
+//! * The request's device (`RequestContext::device`, a `c8y_Serial`) is auto-created when
+//!   unknown, as any MQTT publish does (docs/protocol.md §5.1): as a root device for a request
+//!   without scope, as a first-level child of the session's device otherwise.
+//! * A request with a scope (a device's publish) reaches only the scope's hierarchy: its device,
+//!   a named `source`, an operation's `deviceId` and the target of an update, delete or get
+//!   outside it are refused with [`ApiError::Forbidden`]; a managed object it creates becomes a
+//!   child device of the request's device (a device cannot create root devices).
 //! * `Create` of a measurement, event or alarm: `source` is the request's device unless the body
 //!   names an existing managed object; `time` defaults to now; `type` is mandatory (422). Alarms
 //!   also need `text` and `severity` and are de-duplicated by (source, type). Transient requests
@@ -14,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::json::text;
 use super::records::collection;
-use super::{Model, OperationSelector, parse_id};
+use super::{Link, Model, OperationSelector, parse_id};
 use crate::platform::request::{ApiError, ApiRequest, Document, ObjectRef, RequestContext, Resource};
 
 impl Model {
@@ -52,14 +57,6 @@ impl Model {
         }
     }
 
-    /// The request's device, auto-created as a root device when unknown.
-    pub(crate) fn context_device(&mut self, context: &RequestContext) -> u64 {
-        match self.find_serial(&context.device) {
-            Some(id) => id,
-            None => self.create_device(&context.device, None, None),
-        }
-    }
-
     fn api_create(
         &mut self,
         context: &RequestContext,
@@ -76,8 +73,16 @@ impl Model {
                         "External id {value} of type {id_type} already exists"
                     )));
                 }
+                let parent = match context.scope {
+                    Some(_) => Some(self.scope_device(context)?),
+                    None => None,
+                };
                 let external = external_id.as_ref().map(|(t, v)| (t.as_str(), v.as_str()));
-                Ok(Value::Object(self.create_managed_object(body, external)))
+                let created = self.create_managed_object(body, external);
+                if let (Some(parent), Some(id)) = (parent, text(&created, "id").and_then(parse_id)) {
+                    self.link_child(parent, id, Link::Device);
+                }
+                Ok(Value::Object(created))
             }
             Resource::Operation => {
                 let device = text(&body, "deviceId")
@@ -86,6 +91,11 @@ impl Model {
                     .ok_or_else(|| {
                         ApiError::Invalid("Operation needs the deviceId of a managed object".into())
                     })?;
+                if !self.in_scope(context, device) {
+                    return Err(ApiError::Forbidden(format!(
+                        "Device {device} is not in the hierarchy of the session's device"
+                    )));
+                }
                 body.remove("deviceId");
                 Ok(Value::Object(self.create_operation(device, body)))
             }
@@ -113,8 +123,13 @@ impl Model {
                     .and_then(parse_id)
                     .filter(|id| self.managed_object(*id).is_some());
                 let source = match named_source {
-                    Some(id) => id,
-                    None => self.context_device(context),
+                    Some(id) if self.in_scope(context, id) => id,
+                    Some(id) => {
+                        return Err(ApiError::Forbidden(format!(
+                            "Source {id} is not in the hierarchy of the session's device"
+                        )));
+                    }
+                    None => self.scope_device(context)?,
                 };
                 Ok(Value::Object(self.create_record(
                     resource,
@@ -146,13 +161,13 @@ impl Model {
                 .map(|i| i as u64)
                 .ok_or_else(not_found),
             (Resource::Alarm, ObjectRef::AlarmOfType(alarm_type)) => {
-                let device = self.context_device(context);
+                let device = self.scope_device(context)?;
                 self.alarm_of_type(device, alarm_type)
                     .map(|i| i as u64)
                     .ok_or_else(not_found)
             }
             (Resource::Operation, ObjectRef::OperationWithFragment(fragment)) => {
-                let device = self.context_device(context);
+                let device = self.scope_device(context)?;
                 ["EXECUTING", "PENDING"]
                     .into_iter()
                     .find_map(|status| {
@@ -175,6 +190,7 @@ impl Model {
         body: Document,
     ) -> Result<Value, ApiError> {
         let key = self.resolve(context, resource, target)?;
+        self.check_scope(context, resource, key)?;
         let updated = if resource == Resource::ManagedObject {
             self.update_managed_object(key, body)
         } else {
@@ -193,6 +209,7 @@ impl Model {
         target: &ObjectRef,
     ) -> Result<Value, ApiError> {
         let key = self.resolve(context, resource, target)?;
+        self.check_scope(context, resource, key)?;
         let deleted = if resource == Resource::ManagedObject {
             self.delete_managed_object(key)
         } else {
@@ -212,6 +229,7 @@ impl Model {
         target: &ObjectRef,
     ) -> Result<Value, ApiError> {
         let key = self.resolve(context, resource, target)?;
+        self.check_scope(context, resource, key)?;
         let found = if resource == Resource::ManagedObject {
             self.managed_object(key).cloned()
         } else {

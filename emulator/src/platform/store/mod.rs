@@ -9,7 +9,8 @@
 //! Submodules: `inventory` (managed objects, identities, hierarchy), `records` (measurements,
 //! events, alarms with (source, type) de-duplication), `operations` (operations and their status
 //! machine), `requests` (bootstrap: new device requests and device users), `execute` (the
-//! [`ApiExecutor`](crate::platform::request::ApiExecutor) requests on the model), `json` (small JSON helpers).
+//! [`ApiExecutor`](crate::platform::request::ApiExecutor) requests on the model), `rights` (which
+//! devices a login may act for), `json` (small JSON helpers).
 
 mod execute;
 mod inventory;
@@ -17,8 +18,11 @@ mod json;
 mod operations;
 mod records;
 mod requests;
+mod rights;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use c8y_mqtt::value::Timestamp;
 
@@ -32,6 +36,9 @@ pub(crate) use json::{number, object, opt_str, text};
 pub(crate) use operations::OperationSelector;
 pub(crate) use requests::PollOutcome;
 
+/// The first id handed out is one more than this.
+pub(crate) const FIRST_ID: u64 = 1000;
+
 /// The external id type of devices, children and services created over MQTT.
 pub const SERIAL: &str = "c8y_Serial";
 
@@ -40,7 +47,8 @@ pub const SERIAL: &str = "c8y_Serial";
 pub(crate) struct Model {
     tenant: String,
     base_url: String,
-    next_id: u64,
+    /// Ids are unique across the platform's tenants, as on Cumulocity: one counter, shared.
+    next_id: Arc<AtomicU64>,
     objects: BTreeMap<u64, Document>,
     identities: HashMap<(String, String), u64>,
     serials: HashMap<u64, String>,
@@ -51,15 +59,17 @@ pub(crate) struct Model {
     operations: Vec<Document>,
     requests: BTreeMap<String, DeviceRequest>,
     users: BTreeMap<String, String>,
+    /// Root devices (`c8y_Serial`) claimed by the device user that first connected with them.
+    owners: HashMap<String, String>,
 }
 
 impl Model {
-    /// An empty model of `tenant`.
-    pub(crate) fn new(tenant: &str) -> Self {
+    /// An empty model of `tenant`, drawing ids from `ids` (shared by the platform's tenants).
+    pub(crate) fn new(tenant: &str, ids: Arc<AtomicU64>) -> Self {
         Self {
             tenant: tenant.to_owned(),
             base_url: format!("https://{tenant}.emulator.local"),
-            next_id: 1000,
+            next_id: ids,
             objects: BTreeMap::new(),
             identities: HashMap::new(),
             serials: HashMap::new(),
@@ -70,6 +80,7 @@ impl Model {
             operations: Vec::new(),
             requests: BTreeMap::new(),
             users: BTreeMap::new(),
+            owners: HashMap::new(),
         }
     }
 
@@ -80,8 +91,7 @@ impl Model {
 
     /// A fresh id.
     fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
+        self.next_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// The `self` link of an object of `collection` (e.g. `inventory/managedObjects`).
