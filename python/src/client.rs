@@ -869,6 +869,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// The blocking core client (for the workflows); fails once closed.
+    pub(crate) fn blocking(&self) -> PyResult<Arc<BlockingClient>> {
+        self.inner.client()
+    }
+
     fn start(config: Config) -> PyResult<PyClassInitializer<Self>> {
         let device_id = config.device_id().to_string();
         let client = BlockingClient::connect(config).map_err(client_error)?;

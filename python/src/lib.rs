@@ -20,6 +20,7 @@ mod events;
 mod http;
 mod operation_kind;
 mod registration;
+mod workflows;
 
 use pyo3::prelude::*;
 
@@ -55,6 +56,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::EventIterator>()?;
     m.add_class::<registration::DeviceCredentials>()?;
     m.add_class::<emulator::Emulator>()?;
+    m.add_class::<workflows::DeviceManagement>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;
     m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;

@@ -20,6 +20,7 @@ __all__ = [
     "EventIterator",
     "DeviceCredentials",
     "Emulator",
+    "DeviceManagement",
     "register",
     "_live_clients",
     "reset_log_cache",
@@ -474,6 +475,34 @@ def reset_log_cache() -> None:
 
 def _live_clients() -> int:
     """The number of native clients not yet closed."""
+
+@final
+class DeviceManagement:
+    """Runs device-management operations (log, configuration, firmware, software, device
+    profile) end to end with the application's handlers."""
+
+    def __new__(
+        cls,
+        client: Client,
+        *,
+        log_types: Optional[Sequence[str]] = None,
+        log: Optional[Any] = None,
+        config_types: Optional[Sequence[str]] = None,
+        config_upload: Optional[Any] = None,
+        config_apply: Optional[Any] = None,
+        firmware: Optional[Any] = None,
+        software: Optional[Any] = None,
+        software_list: Optional[Any] = None,
+        download_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ) -> DeviceManagement: ...
+    def supported_operations(self) -> List[str]:
+        """The operation fragments the registered handlers cover."""
+    def declare(self) -> None:
+        """Publishes the supported log (118) and configuration (119) types."""
+    def supports(self, op: Operation) -> bool:
+        """Whether a workflow handles ``op``."""
+    def handle(self, op: Operation) -> Optional[Tuple[str, Optional[str]]]:
+        """Runs ``op`` to its end: None when no workflow handles it, else (status, reason)."""
 
 @final
 class Emulator:
