@@ -229,12 +229,13 @@ PY = $(PY_VENV)/bin/python
 
 .PHONY: python-venv python-wheel python-test
 
-## The virtual environment with the build and test tools (from PyPI).
-python-venv: $(PY_VENV)/.ready
-$(PY_VENV)/.ready:
+## The virtual environment with the build and test tools (from PyPI); c8y-api is Cumulocity's
+## Python REST client, the platform user of python/tests/test_files.py.
+python-venv: $(PY_VENV)/.ready-2
+$(PY_VENV)/.ready-2:
 	$(PY_BASE) -m venv $(PY_VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.9.4,<2" pytest pytest-timeout mypy
+	$(PY) -m pip install -q "maturin>=1.9.4,<2" pytest pytest-timeout mypy "c8y-api>=3,<4"
 	touch $@
 
 ## Development wheels (debug builds, fast to compile, slow to run; what the tests use): both

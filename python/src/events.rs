@@ -207,6 +207,11 @@ impl Operation {
         }
     }
 
+    /// The core's operation (for the workflows).
+    pub(crate) fn received(&self) -> &ReceivedOperation {
+        &self.op
+    }
+
     fn source_name(&self) -> &'static str {
         match self.op.source {
             OperationSource::Static(_) => "static",

@@ -294,6 +294,7 @@ pub struct Config {
     pub(crate) proxy: Option<HttpProxy>,
     pub(crate) operations: OperationOptions,
     pub(crate) smartrest: SmartRestOptions,
+    pub(crate) http_base_url: Option<String>,
 }
 
 impl Config {
@@ -386,6 +387,38 @@ impl Config {
     /// The HTTP CONNECT proxy, if any.
     pub fn http_proxy(&self) -> Option<&HttpProxy> {
         self.proxy.as_ref()
+    }
+
+    /// The base URL of the platform's REST API: the one set with
+    /// [`ConfigBuilder::http_base_url`], else `https://<domain>` for an MQTT host
+    /// `mqtt.<domain>` and `https://<host>` for a tenant domain (reference §1.2: both name the
+    /// same instance).
+    ///
+    /// ```
+    /// use c8y_mqtt::client::Config;
+    /// let config = Config::builder("mqtt.eu-latest.cumulocity.com", "1234")
+    ///     .password("t1", "device_1234", "pw")
+    ///     .build()?;
+    /// assert_eq!(config.http_base_url(), "https://eu-latest.cumulocity.com");
+    /// let config = Config::builder("t1.cumulocity.com", "1234")
+    ///     .password("t1", "device_1234", "pw")
+    ///     .http_base_url("http://127.0.0.1:8111/")
+    ///     .build()?;
+    /// assert_eq!(config.http_base_url(), "http://127.0.0.1:8111");
+    /// # Ok::<(), c8y_mqtt::client::ConfigError>(())
+    /// ```
+    pub fn http_base_url(&self) -> String {
+        match &self.http_base_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let domain = self.host.strip_prefix("mqtt.").unwrap_or(&self.host);
+                if domain.contains(':') {
+                    format!("https://[{domain}]")
+                } else {
+                    format!("https://{domain}")
+                }
+            }
+        }
     }
 }
 
@@ -480,6 +513,7 @@ pub struct ConfigBuilder {
     rejection_window: Duration,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
+    http_base_url: Option<String>,
 }
 
 impl ConfigBuilder {
@@ -512,7 +546,16 @@ impl ConfigBuilder {
             rejection_window: Duration::ZERO,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
+            http_base_url: None,
         }
+    }
+
+    /// The base URL of the platform's REST API (`http://` or `https://`, no path), for file
+    /// transfer and tokens; default derived from the host ([`Config::http_base_url`]). Set it
+    /// for an endpoint whose REST port differs from the default, such as the emulator's.
+    pub fn http_base_url(mut self, url: impl Into<String>) -> Self {
+        self.http_base_url = Some(url.into());
+        self
     }
 
     /// The device creation (template 100) sent after every accepted CONNACK, before
@@ -787,6 +830,14 @@ impl ConfigBuilder {
         }
         self.reconnect.validate()?;
         check_connect_size(&client_id, &credentials, last_will.as_ref())?;
+        if let Some(url) = &self.http_base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "http_base_url".to_owned(),
+                reason: "must start with http:// or https://".to_owned(),
+            });
+        }
         Ok(Config {
             port: self.port.unwrap_or(self.transport.default_port()),
             host: self.host,
@@ -815,6 +866,7 @@ impl ConfigBuilder {
             proxy: self.proxy,
             operations: self.operations,
             smartrest: self.smartrest,
+            http_base_url: self.http_base_url,
         })
     }
 }

@@ -739,6 +739,7 @@ impl<'a> Relay<'a> {
                     shared.push(row.map_or_else(Event::Malformed, Event::TemplateStatus));
                 }
             }
+            Ok(DownstreamTopic::Token) => super::access_token::on_token(shared, &payload),
             Ok(DownstreamTopic::JsonOperations) => super::operations::on_json(shared, topic, &payload),
             Ok(DownstreamTopic::JsonError) => super::json::on_error(shared, topic, &payload),
             Ok(DownstreamTopic::Legacy(xid)) => {

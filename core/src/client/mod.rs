@@ -49,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod access_token;
 pub mod backoff;
 mod blocking;
 pub mod config;
@@ -67,7 +68,7 @@ pub mod persistence;
 mod registration;
 pub mod smartrest1;
 pub mod smartrest2;
-mod transport;
+pub(crate) mod transport;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -77,6 +78,8 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+#[cfg(feature = "http")]
+pub(crate) use access_token::request as request_access_token;
 pub use backoff::ReconnectPolicy;
 pub use blocking::BlockingClient;
 pub use config::{
@@ -122,6 +125,11 @@ pub(crate) struct Shared {
     pub(crate) collections: smartrest2::CollectionStates,
     /// Managed object ids asked for and learnt.
     pub(crate) identities: identity::Identities,
+    /// The latest access token received on `s/dat`.
+    pub(crate) access_token: access_token::AccessTokenSlot,
+    /// The device's platform HTTP client, made on first use.
+    #[cfg(feature = "http")]
+    pub(crate) http: std::sync::OnceLock<crate::http::HttpClient>,
 }
 
 impl Shared {
@@ -139,6 +147,9 @@ impl Shared {
             operations: operations::OperationState::new(config.persistence_dir.as_deref()),
             collections: smartrest2::CollectionStates::default(),
             identities: identity::Identities::default(),
+            access_token: access_token::AccessTokenSlot::default(),
+            #[cfg(feature = "http")]
+            http: std::sync::OnceLock::new(),
             config,
         }
     }

@@ -326,6 +326,12 @@ impl ReceivedOperation {
         }
     }
 
+    /// The target device as an [`Entity`] (the client's device or a child), for publishing
+    /// what the operation changed, such as the firmware (`115`) after an update.
+    pub fn target_device(&self) -> Result<Entity, ClientError> {
+        self.target()
+    }
+
     /// The entity whose topic addresses the target device.
     fn target(&self) -> Result<Entity, ClientError> {
         let shared = self.client.upgrade().ok_or(ClientError::Closed)?;

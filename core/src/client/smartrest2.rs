@@ -107,6 +107,9 @@ impl Config {
         if self.smartrest.json_errors {
             extra.push(DownstreamTopic::JsonError);
         }
+        if super::access_token::subscribes_token(self) {
+            extra.push(DownstreamTopic::Token);
+        }
         for topic in extra {
             let topic = topic.to_string();
             if !topics.contains(&topic) {
