@@ -450,7 +450,13 @@ async fn last_will_is_executed_on_an_unclean_end_only() {
     )
     .await;
     assert_eq!(executed.session.device_id, DEVICE);
-    let events = emulator.platform_events(&RecordFilter::all().of_type("c8y_ConnectionEvent"));
+    // Stored once the platform processed it (a change of the platform model wakes the wait).
+    let connection_events = || emulator.platform_events(&RecordFilter::all().of_type("c8y_ConnectionEvent"));
+    emulator
+        .wait_for_managed_object(DEVICE, |_| !connection_events().is_empty(), WAIT)
+        .await
+        .expect("the will's event stored");
+    let events = connection_events();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["text"], "Device connection was lost.");
     expect_event(&client, |e| {
