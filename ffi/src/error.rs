@@ -6,6 +6,7 @@ use std::ffi::{CStr, c_char};
 use std::fmt;
 
 use c8y_mqtt::client::{ClientError, ConnectError, RegistrationError};
+#[cfg(feature = "http")]
 use c8y_mqtt::http::HttpError;
 use c8y_mqtt::templates::TemplateError;
 
@@ -193,6 +194,7 @@ impl From<TemplateError> for Error {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<HttpError> for Error {
     fn from(error: HttpError) -> Self {
         let code = match &error {

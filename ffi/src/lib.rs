@@ -23,6 +23,7 @@ pub mod boundary;
 pub mod client;
 pub mod error;
 pub mod event;
+#[cfg(feature = "http")]
 pub mod http;
 pub mod log;
 pub mod options;

@@ -540,8 +540,12 @@ impl OperationState {
         }
     }
 
-    /// An operation was set EXECUTING.
+    /// An operation was set EXECUTING: recorded when there is a persistence directory (only the
+    /// next client after a restart reads the record).
     fn started(&self, op: Started) {
+        if self.journal.is_none() {
+            return;
+        }
         let mut in_progress = self.in_progress.lock();
         if !in_progress.iter().any(|known| known.same(&op)) {
             in_progress.push(op);
