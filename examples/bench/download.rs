@@ -36,7 +36,11 @@ fn rss() -> u64 {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let mib: usize = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(256);
+    let mib: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(256);
     let size = mib << 20;
     let emulator = Emulator::builder()
         .tenant("t100")

@@ -358,8 +358,9 @@ impl DeviceManagement {
                         &format!("{log_file}.log"),
                         "text/plain",
                     )
-                    .await
-                    .map_err(|e| WorkflowError::step("Log upload", e))?;
+                    .await;
+                content.discard();
+                let upload = upload.map_err(|e| WorkflowError::step("Log upload", e))?;
                 Ok(vec![upload.url])
             }
             OperationKind::UploadConfigFile | OperationKind::UploadConfigFileTyped { .. } => {
@@ -389,8 +390,9 @@ impl DeviceManagement {
                         &file_name(&event_type),
                         "application/octet-stream",
                     )
-                    .await
-                    .map_err(|e| WorkflowError::step("Configuration upload", e))?;
+                    .await;
+                content.discard();
+                let upload = upload.map_err(|e| WorkflowError::step("Configuration upload", e))?;
                 Ok(vec![upload.url])
             }
             OperationKind::DownloadConfigFile { url } => {
