@@ -109,6 +109,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Sets the resource bounds (see [`Limits`](crate::Limits)).
+    pub fn limits(mut self, limits: crate::Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
     /// Sets the password of `management/devicebootstrap`.
     pub fn bootstrap_password(mut self, password: impl Into<String>) -> Self {
         self.config.bootstrap_password = password.into();

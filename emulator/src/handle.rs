@@ -12,7 +12,7 @@ use c8y_mqtt::QoS;
 
 use crate::config::UserCredentials;
 use crate::http::control::ControlApi;
-use crate::journal::{EmulatorEvent, WaitTimeout};
+use crate::journal::{EmulatorEvent, JournalStats, WaitTimeout};
 use crate::lock;
 use crate::mqtt::session_table::DeviceSessions;
 use crate::mqtt::shared::Shared;
@@ -224,6 +224,11 @@ impl EmulatorHandle {
     /// Everything recorded so far.
     pub fn events(&self) -> Vec<EmulatorEvent> {
         self.shared.journal.snapshot()
+    }
+
+    /// How many events and payload bytes the journal holds, and how many it dropped.
+    pub fn journal_stats(&self) -> JournalStats {
+        self.shared.journal.stats()
     }
 
     /// The device publishes (and wills) handed to the platform so far.

@@ -55,10 +55,10 @@ pub mod fuzzing {
     pub use crate::mqtt::codec::{FirstPacket, FrameError, read_connect, read_packet, write_packet};
 }
 
-pub use config::{EmulatorConfig, ListenerPorts, TlsSource, UserCredentials};
+pub use config::{EmulatorConfig, Limits, ListenerPorts, LoginFailureLimit, TlsSource, UserCredentials};
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
-pub use journal::{EmulatorEvent, WaitTimeout};
+pub use journal::{EmulatorEvent, JournalStats, WaitTimeout};
 pub use mqtt::tls_certs::TlsMaterialError;
 pub use mqtt::transport::tls::TlsConfigError;
 pub use platform::cumulocity::CumulocityPlatform;

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use crate::config::EmulatorConfig;
 use crate::journal::Journal;
 use crate::mqtt::faults::Faults;
+use crate::mqtt::login_limit::LoginLimiter;
 use crate::mqtt::session_table::Registry;
 use crate::platform::endpoint::Platform;
 use crate::platform::users::Credentials;
@@ -17,6 +18,7 @@ pub(crate) struct Shared {
     pub(crate) registry: Arc<Registry>,
     pub(crate) journal: Arc<Journal>,
     pub(crate) faults: Faults,
+    pub(crate) login_limiter: LoginLimiter,
     pub(crate) platform: Option<Arc<dyn Platform>>,
     next_connection_id: AtomicU64,
 }
@@ -27,12 +29,15 @@ impl Shared {
         for tenant in &config.more_tenants {
             credentials.add_tenant(tenant);
         }
+        let login_limiter = LoginLimiter::new(config.limits.login_failures);
+        let journal = Journal::new(config.limits.journal_events, config.limits.journal_bytes);
         Self {
             config,
             credentials: Arc::new(Mutex::new(credentials)),
             registry: Arc::default(),
-            journal: Arc::new(Journal::new()),
+            journal: Arc::new(journal),
             faults: Faults::default(),
+            login_limiter,
             platform,
             next_connection_id: AtomicU64::new(1),
         }
