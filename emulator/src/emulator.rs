@@ -54,6 +54,7 @@ pub enum StartError {
 pub struct EmulatorBuilder {
     config: EmulatorConfig,
     platform: Option<Arc<dyn Platform>>,
+    clock: crate::Clock,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -106,6 +107,13 @@ impl EmulatorBuilder {
             name: name.into(),
             password: password.into(),
         });
+        self
+    }
+
+    /// Sets the time source of availability monitoring: a [`Clock::manual`](crate::Clock::manual)
+    /// lets a test advance time instead of waiting (default: the system clock).
+    pub fn clock(mut self, clock: crate::Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -198,7 +206,10 @@ impl EmulatorBuilder {
         let (platform, cumulocity) = match self.platform {
             Some(custom) => (custom, None),
             None => {
-                let cumulocity = Arc::new(CumulocityPlatform::new(&self.config.tenant));
+                let cumulocity = Arc::new(CumulocityPlatform::with_clock(
+                    &self.config.tenant,
+                    self.clock.clone(),
+                ));
                 (Arc::clone(&cumulocity) as Arc<dyn Platform>, Some(cumulocity))
             }
         };

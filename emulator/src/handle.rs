@@ -89,6 +89,8 @@ pub struct EmulatorHandle {
     http_addr: Option<SocketAddr>,
     /// The running HTTP control API; `None` after shutdown.
     control_api: tokio::sync::Mutex<Option<ControlApi>>,
+    /// Stops the availability monitor of the default platform.
+    stop_monitor: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -109,6 +111,13 @@ impl EmulatorHandle {
         cumulocity: Option<Arc<CumulocityPlatform>>,
         control_api: Option<ControlApi>,
     ) -> Self {
+        let stop_monitor = tokio::sync::watch::Sender::new(false);
+        if let Some(platform) = &cumulocity {
+            tokio::spawn(CumulocityPlatform::monitor_availability(
+                Arc::downgrade(platform),
+                stop_monitor.subscribe(),
+            ));
+        }
         Self {
             shared,
             addrs,
@@ -116,6 +125,7 @@ impl EmulatorHandle {
             acceptors,
             listeners: tokio::sync::Mutex::new(Some(listeners)),
             cumulocity,
+            stop_monitor,
             http_addr: control_api.as_ref().map(|api| api.addr),
             control_api: tokio::sync::Mutex::new(control_api),
         }
@@ -510,6 +520,7 @@ impl EmulatorHandle {
     /// most [`SHUTDOWN_GRACE`]) until every connection task has ended, so the journal holds their
     /// `Disconnected` events and the ports are free. The handle stays usable for inspection.
     pub async fn shutdown(&self) {
+        self.stop_monitor.send_replace(true);
         if let Some(api) = self.control_api.lock().await.take() {
             api.stop().await;
         }

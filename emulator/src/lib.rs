@@ -32,9 +32,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Beside them: `config` (configuration), `emulator` (builder, start), `handle` (the running
+//! Beside them: `clock` (the time source tests can advance), `config` (configuration), `emulator` (builder, start), `handle` (the running
 //! emulator), `journal` (the awaitable event log).
 
+mod clock;
 mod config;
 mod emulator;
 mod handle;
@@ -55,6 +56,7 @@ pub mod fuzzing {
     pub use crate::mqtt::codec::{FirstPacket, FrameError, read_connect, read_packet, write_packet};
 }
 
+pub use clock::Clock;
 pub use config::{EmulatorConfig, Limits, ListenerPorts, LoginFailureLimit, TlsSource, UserCredentials};
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
