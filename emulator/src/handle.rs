@@ -16,7 +16,9 @@ use crate::journal::{EmulatorEvent, JournalStats, WaitTimeout};
 use crate::lock;
 use crate::mqtt::session_table::DeviceSessions;
 use crate::mqtt::shared::Shared;
+use crate::mqtt::tls_certs::TlsMaterialError;
 use crate::mqtt::transport::ws::WS_PATH;
+use crate::platform::certificates::TrustedCertificate;
 use crate::platform::cumulocity::CumulocityPlatform;
 use crate::platform::endpoint::{
     Connections, DevicePublish, DisconnectReason, SessionInfo, Transport, UndeliveredReason,
@@ -202,6 +204,37 @@ impl EmulatorHandle {
             platform.add_tenant(tenant);
         }
         lock(&self.shared.credentials).add_tenant(tenant)
+    }
+
+    /// Trusts a CA certificate (PEM) for X.509 device login into `tenant`, at run time; with
+    /// `auto_registration`, devices it issued are registered on their first login. Returns the
+    /// certificate's fingerprint.
+    pub fn trust_certificate(
+        &self,
+        tenant: &str,
+        ca_pem: &str,
+        auto_registration: bool,
+    ) -> Result<String, TlsMaterialError> {
+        let mut fingerprint = String::new();
+        for der in crate::mqtt::tls_certs::parse_device_cas(&[ca_pem.to_owned()])? {
+            fingerprint = self
+                .shared
+                .trust
+                .add(tenant, der.to_vec(), auto_registration)
+                .fingerprint;
+        }
+        Ok(fingerprint)
+    }
+
+    /// Stops trusting a CA certificate of `tenant`; returns whether it was trusted. Sessions
+    /// already connected stay.
+    pub fn untrust_certificate(&self, tenant: &str, fingerprint: &str) -> bool {
+        self.shared.trust.remove(tenant, fingerprint)
+    }
+
+    /// The CA certificates `tenant` trusts.
+    pub fn trusted_certificates(&self, tenant: &str) -> Vec<TrustedCertificate> {
+        self.shared.trust.of_tenant(tenant)
     }
 
     /// Adds or replaces a user of `tenant`; returns `false` for an unknown tenant.

@@ -63,6 +63,7 @@ pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublis
 pub use journal::{EmulatorEvent, JournalStats, WaitTimeout};
 pub use mqtt::tls_certs::TlsMaterialError;
 pub use mqtt::transport::tls::TlsConfigError;
+pub use platform::certificates::TrustedCertificate;
 pub use platform::cumulocity::CumulocityPlatform;
 pub use platform::delivery::{OperationRenderer, static_rows};
 pub use platform::endpoint::{

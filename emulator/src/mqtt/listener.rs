@@ -19,7 +19,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::handle::ListenerAddrs;
 use crate::mqtt::connection;
 use crate::mqtt::shared::{Shared, stopped};
-use crate::mqtt::transport::tls::ClientCertificate;
+use crate::mqtt::transport::tls::{ClientCertificate, TrustVerifiers};
 use crate::mqtt::transport::{ByteStream, Connection, tls, ws};
 use crate::platform::endpoint::{DisconnectReason, Transport};
 
@@ -156,8 +156,11 @@ async fn accept_loop(
         let mut shutdown = shutdown.clone();
         let alive = alive.clone();
         tokio::spawn(async move {
-            let handshake =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(Box::new(stream), transport, tls));
+            let trust = Arc::clone(&shared.trust_verifiers);
+            let handshake = tokio::time::timeout(
+                HANDSHAKE_TIMEOUT,
+                handshake(Box::new(stream), transport, tls, &trust),
+            );
             let conn = tokio::select! {
                 conn = handshake => conn,
                 () = stopped(&mut shutdown) => return,
@@ -176,9 +179,11 @@ async fn handshake(
     stream: Box<dyn ByteStream>,
     transport: Transport,
     tls: Option<TlsAcceptor>,
+    trust: &TrustVerifiers,
 ) -> Option<(Connection, Option<ClientCertificate>)> {
     let (stream, certificate) = match (&tls, transport) {
-        (Some(acceptor), Transport::Mqtts | Transport::Wss) => tls::accept(acceptor, stream).await.ok()?,
+        (Some(acceptor), Transport::Mqtts) => tls::accept(acceptor, Some(trust), stream).await.ok()?,
+        (Some(acceptor), Transport::Wss) => tls::accept(acceptor, None, stream).await.ok()?,
         _ => (stream, None),
     };
     match transport {

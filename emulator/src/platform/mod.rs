@@ -8,11 +8,13 @@
 //! [`Connections`].
 //!
 //! Modules: [`endpoint`] (the interface to the server), `users` (logins and principals),
+//! [`certificates`] (trusted CA certificates per tenant),
 //! `cumulocity` (the default platform), [`request`] (the REST-shaped requests the engines produce
 //! and the store executes), [`store`] (the in-memory data), `static_templates` (`s/us`),
 //! `delivery` (operation rendering on `s/ds` and the renderer hook), `engines` (routing to the
 //! SmartREST 2.0, 1.0 and JSON engines), [`sr2`], [`sr1`], [`json_mqtt`].
 
+pub mod certificates;
 pub(crate) mod cumulocity;
 pub(crate) mod delivery;
 pub mod endpoint;
