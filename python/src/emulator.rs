@@ -65,7 +65,14 @@ impl Emulator {
         let mut builder = CoreEmulator::builder()
             .tenant(tenant)
             .user(user, password)
-            .http_port(Some(0));
+            .http_port(Some(0))
+            // Tests read every publish back (a 20 000-row burst among them): keep more than the
+            // emulator's default journal.
+            .limits(c8y_mqtt_emulator::Limits {
+                journal_events: 1_000_000,
+                journal_bytes: 256 * 1024 * 1024,
+                ..c8y_mqtt_emulator::Limits::default()
+            });
         if let Some(p) = bootstrap_password {
             builder = builder.bootstrap_password(p);
         }
