@@ -1,7 +1,7 @@
 //! Availability monitoring (docs/protocol.md §11.3): a device with
 //! `c8y_RequiredAvailability.responseInterval` (minutes) that sends nothing within the interval
 //! becomes `c8y_Availability.status = UNAVAILABLE` and gets an active `c8y_UnavailabilityAlarm`
-//! (MAJOR, "No communication with device since <lastMessage>"); its next message makes it
+//! (MAJOR, "No communication with device since `lastMessage`"); its next message makes it
 //! AVAILABLE again and clears the alarm. An interval ≤ 0 is maintenance: status MAINTENANCE and
 //! no alarm. Devices without the fragment are not monitored.
 //!
