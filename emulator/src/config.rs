@@ -98,7 +98,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             listen_backlog: 4096,
-            journal_events: 10_000,
+            journal_events: 100_000,
             journal_bytes: 32 * 1024 * 1024,
             max_pending_qos2: 100,
             packet_timeout: Duration::from_secs(10),

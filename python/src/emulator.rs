@@ -306,6 +306,20 @@ impl Emulator {
         self.with(|e| e.handle().http_faults().cut_next_download(after_bytes))
     }
 
+    /// Adds a tenant, isolated from the others (users, devices, data); returns whether it is new.
+    fn add_tenant(&self, tenant: &str) -> PyResult<bool> {
+        self.with(|e| e.handle().add_tenant(tenant))
+    }
+
+    /// Adds or replaces a user of ``tenant`` (default: the emulator's tenant); users named
+    /// ``device_*`` are device users, the others administrators. Returns ``False`` for an
+    /// unknown tenant.
+    #[pyo3(signature = (name, password, tenant = None))]
+    fn add_user(&self, name: &str, password: &str, tenant: Option<&str>) -> PyResult<bool> {
+        let tenant = tenant.unwrap_or(&self.tenant).to_owned();
+        self.with(|e| e.handle().set_tenant_user(&tenant, name, password))
+    }
+
     /// Closes the device's connection as a network failure would; returns whether it was
     /// connected.
     fn drop_connection(&self, device_id: &str) -> PyResult<bool> {

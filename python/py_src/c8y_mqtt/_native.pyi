@@ -564,6 +564,10 @@ class Emulator:
         """Accepts a device request."""
     def device_requests(self) -> List[Tuple[str, str]]:
         """The device requests as (id, status)."""
+    def add_tenant(self, tenant: str) -> bool:
+        """Adds a tenant, isolated from the others; returns whether it is new."""
+    def add_user(self, name: str, password: str, tenant: Optional[str] = None) -> bool:
+        """Adds or replaces a user of a tenant (default: the emulator's)."""
     def drop_connection(self, device_id: str) -> bool:
         """Closes the device's connection as a network failure would."""
     def withhold_pubacks(self, device_id: str, withhold: bool) -> None:

@@ -1,7 +1,7 @@
 //! Availability monitoring (docs/protocol.md §11.3): a device with
 //! `c8y_RequiredAvailability.responseInterval` (minutes) that sends nothing within the interval
 //! becomes `c8y_Availability.status = UNAVAILABLE` and gets an active `c8y_UnavailabilityAlarm`
-//! (MAJOR, "No communication with device since `<lastMessage>`"); its next message makes it
+//! (MAJOR, "No communication with device since `lastMessage`"); its next message makes it
 //! AVAILABLE again and clears the alarm. An interval ≤ 0 is maintenance: status MAINTENANCE and
 //! no alarm. Devices without the fragment are not monitored.
 //!
@@ -14,6 +14,16 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{Model, now};
+
+/// How stale the stored `lastMessage` may get while a device keeps sending.
+const LAST_MESSAGE_RESOLUTION: Duration = Duration::from_secs(1);
+
+/// When a device last sent something, and when that was last written to the device.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seen {
+    at: Duration,
+    written: Option<Duration>,
+}
 
 /// The alarm type raised for an unavailable device.
 pub(crate) const UNAVAILABILITY_ALARM: &str = "c8y_UnavailabilityAlarm";
@@ -39,13 +49,32 @@ impl Model {
 
     /// A message from device `id`: it is available (in maintenance with an interval ≤ 0), and
     /// an unavailability alarm is cleared.
+    ///
+    /// On the ingest path: while the status stays, the stored `lastMessage` is refreshed at most
+    /// once per [`LAST_MESSAGE_RESOLUTION`] (writing the device on every row would cost more
+    /// than storing the row).
     pub(crate) fn touch_availability(&mut self, id: u64) {
-        self.last_message.insert(id, self.clock.elapsed());
-        let was_unavailable = self.availability_status(id) == Some("UNAVAILABLE");
+        let now_elapsed = self.clock.elapsed();
+        let seen = self.last_message.entry(id).or_insert(Seen {
+            at: now_elapsed,
+            written: None,
+        });
+        seen.at = now_elapsed;
+        let written_recently = seen
+            .written
+            .is_some_and(|w| now_elapsed.saturating_sub(w) < LAST_MESSAGE_RESOLUTION);
+        let current = self.availability_status(id);
+        let was_unavailable = current == Some("UNAVAILABLE");
         let status = match self.response_interval(id) {
             Some(minutes) if minutes <= 0 => "MAINTENANCE",
             _ => "AVAILABLE",
         };
+        if written_recently && current == Some(status) {
+            return;
+        }
+        if let Some(seen) = self.last_message.get_mut(&id) {
+            seen.written = Some(now_elapsed);
+        }
         self.set_fragment(id, AVAILABILITY, json!({"status": status, "lastMessage": now()}));
         if was_unavailable && let Some(index) = self.alarm_of_type(id, UNAVAILABILITY_ALARM) {
             self.update_alarm_at(
@@ -85,7 +114,14 @@ impl Model {
                 }
                 continue;
             }
-            let last = *self.last_message.entry(id).or_insert(now_elapsed);
+            let last = self
+                .last_message
+                .entry(id)
+                .or_insert(Seen {
+                    at: now_elapsed,
+                    written: None,
+                })
+                .at;
             let interval = Duration::from_secs(u64::try_from(minutes).unwrap_or(0) * 60);
             if now_elapsed.saturating_sub(last) < interval
                 || self.availability_status(id) == Some("UNAVAILABLE")

@@ -24,7 +24,6 @@ mod rights;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use c8y_mqtt::value::Timestamp;
 
@@ -63,7 +62,7 @@ pub(crate) struct Model {
     requests: BTreeMap<String, DeviceRequest>,
     users: BTreeMap<String, String>,
     /// When each monitored device last sent something, on `clock`.
-    last_message: HashMap<u64, Duration>,
+    last_message: HashMap<u64, availability::Seen>,
     /// The time source of availability monitoring.
     clock: Clock,
     /// Root devices (`c8y_Serial`) claimed by the device user that first connected with them.
