@@ -4,6 +4,7 @@ SHELL := /bin/bash
 TEST_LOG := target/test-output.log
 PY_TEST_LOG := target/python-test.log
 BENCH_N ?= 50000
+BENCH_DOWNLOAD_MIB ?= 256
 
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz \
 	bench-deps bench-scale bench-footprint features-check package-check ci-lint readme-check
@@ -47,9 +48,10 @@ demo-offline:
 	$(CARGO) run -q -p c8y-mqtt-examples --example offline_session
 
 ## Benchmarks, side by side with peers in one run, reported as ratios (needs mosquitto: installed
-## when missing).
+## when missing; the download benchmark needs curl).
 bench: deps bench-deps
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
+	$(CARGO) run --release -q -p c8y-mqtt-examples --example download -- $(BENCH_DOWNLOAD_MIB)
 	$(BENCH_ENV) $(CARGO) run --release -q -p c8y-mqtt-examples --example compare -- $(BENCH_N)
 
 lint: fmt-check clippy ci-lint

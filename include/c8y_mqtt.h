@@ -620,6 +620,12 @@ typedef uint32_t c8y_log_level;
 typedef struct c8y_client c8y_client;
 
 /**
+ * The workflows of one client. Create with `c8y_device_management_new`, free with
+ * `c8y_device_management_free` before the client.
+ */
+typedef struct c8y_device_management c8y_device_management;
+
+/**
  * One event. Take it from `c8y_client_next_event` (yours: free with `c8y_event_free`) or
  * receive it in a callback (borrowed for the call). Immutable: getters may run on any thread.
  */
@@ -679,6 +685,81 @@ typedef struct {
    */
   const char *unit;
 } c8y_measurement_series;
+
+/**
+ * Writes the log of `log_type` (period, search text, at most `maximum_lines` lines, -1: no
+ * limit) into `out_path`.
+ */
+typedef int32_t (*c8y_log_handler)(void *userdata, const char *device, const char *log_type, const char *date_from, const char *date_to, const char *search_text, int64_t maximum_lines, const char *out_path, char *reason, size_t reason_len);
+
+/**
+ * Writes the configuration of `config_type` (empty for the untyped `520`) into `out_path`.
+ */
+typedef int32_t (*c8y_config_upload_handler)(void *userdata, const char *device, const char *config_type, const char *out_path, char *reason, size_t reason_len);
+
+/**
+ * Applies the configuration downloaded from `url` to `path`.
+ */
+typedef int32_t (*c8y_config_apply_handler)(void *userdata, const char *device, const char *config_type, const char *url, const char *path, char *reason, size_t reason_len);
+
+/**
+ * Installs firmware `name` `version` from `path` (NULL for `$PROVIDED` images); `dependency`
+ * is the base version of a patch (NULL otherwise).
+ */
+typedef int32_t (*c8y_firmware_handler)(void *userdata, const char *device, const char *name, const char *version, const char *url, const char *dependency, const char *path, char *reason, size_t reason_len);
+
+/**
+ * Installs (`action` "install", package at `path`, NULL without URL) or removes ("delete")
+ * one software item.
+ */
+typedef int32_t (*c8y_software_handler)(void *userdata, const char *device, const char *name, const char *version, const char *software_type, const char *url, const char *action, const char *path, char *reason, size_t reason_len);
+
+/**
+ * The handlers of `c8y_device_management_new`; a NULL handler leaves its operation to the
+ * application. `userdata` is passed to every handler, on SDK threads.
+ */
+typedef struct {
+  /**
+   * Log types for `118` (`n_log_types` strings).
+   */
+  const char *const *log_types;
+  /**
+   * Number of log types.
+   */
+  size_t n_log_types;
+  /**
+   * `522` `c8y_LogfileRequest`.
+   */
+  c8y_log_handler log;
+  /**
+   * Configuration types for `119` (`n_config_types` strings).
+   */
+  const char *const *config_types;
+  /**
+   * Number of configuration types.
+   */
+  size_t n_config_types;
+  /**
+   * `526`/`520` `c8y_UploadConfigFile` (needs `config_apply` too).
+   */
+  c8y_config_upload_handler config_upload;
+  /**
+   * `524`/`521` `c8y_DownloadConfigFile`.
+   */
+  c8y_config_apply_handler config_apply;
+  /**
+   * `515`/`525` `c8y_Firmware`.
+   */
+  c8y_firmware_handler firmware;
+  /**
+   * `528`/`529` `c8y_SoftwareUpdate`.
+   */
+  c8y_software_handler software;
+  /**
+   * Passed to every handler.
+   */
+  void *userdata;
+} c8y_workflow_handlers;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1614,6 +1695,48 @@ c8y_result c8y_client_publish_raw(const c8y_client *client, const char *topic, c
  * None.
  */
 const char *c8y_version(void);
+
+/**
+ * Creates the workflows of `client` with the handlers in `handlers` (copied; the type lists
+ * too). Downloads and handler output files go to `download_dir` (NULL: the system temp
+ * directory).
+ *
+ * # Safety
+ * `client` must be NULL or a live client that outlives the management; `handlers` NULL or a
+ * valid table whose handlers and userdata are usable from SDK threads until
+ * `c8y_device_management_free`; `download_dir` NULL or NUL-terminated; `out` writable.
+ */
+c8y_result c8y_device_management_new(const c8y_client *client, const c8y_workflow_handlers *handlers, const char *download_dir, c8y_device_management **out);
+
+/**
+ * Publishes the supported log (`118`) and configuration (`119`) types.
+ *
+ * # Safety
+ * `management` must be NULL or live.
+ */
+c8y_result c8y_device_management_declare(const c8y_device_management *management);
+
+/**
+ * Runs the workflow of the operation `event` to its end (EXECUTING, the work with the
+ * handlers, SUCCESSFUL or FAILED with the reason). `*handled_out` is false when no workflow
+ * handles it (nothing was sent; handle it yourself); `*succeeded_out` (may be NULL) tells the
+ * outcome. Returns `C8Y_RESULT_WRONG_EVENT_KIND` for an event that is no operation.
+ *
+ * Thread: any but an event callback; blocks until the workflow ends.
+ *
+ * # Safety
+ * `management`, `client` and `event` must be NULL or live (`client` the one the management
+ * was made for); `handled_out` writable; `succeeded_out` NULL or writable.
+ */
+c8y_result c8y_device_management_handle(const c8y_device_management *management, const c8y_client *client, const c8y_event *event, bool *handled_out, bool *succeeded_out);
+
+/**
+ * Frees the workflows (NULL is ignored).
+ *
+ * # Safety
+ * `management` must be NULL or a management not used by any other thread and not freed before.
+ */
+void c8y_device_management_free(c8y_device_management *management);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -570,6 +570,7 @@ async fn firmware_software_and_profile_workflows_download_install_and_report() {
         .iter()
         .filter(|p| p.publish.topic == "s/us")
         .map(|p| String::from_utf8_lossy(&p.publish.payload).into_owned())
+        .filter(|p| p != "500" && p != "100")
         .collect();
     assert_eq!(
         sent,
@@ -640,4 +641,60 @@ async fn foreign_hosts_get_no_device_credentials() {
         "{error:?}"
     );
     client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_sent_as_527_and_531_runs_once() {
+    let emulator = emulator_with_http(None).await;
+    let client = connected_client(password_config(&emulator)).await;
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let dir = temp_dir();
+    let management = management(&client, &seen, dir.clone());
+    let pkg_url = put_binary(&emulator, "80", Bytes::from_static(b"package"));
+    let created = emulator
+        .create_operation(
+            DEVICE,
+            json!({"c8y_DeviceProfile": {"software": [
+                {"name": "nginx", "version": "1.4", "softwareType": "apt", "url": pkg_url, "action": "install"}]}}),
+        )
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let before = emulator.publishes().len();
+    let first = next_operation(&client).await;
+    assert!(matches!(
+        first.kind(),
+        Some(c8y_mqtt::templates::downstream::OperationKind::DeviceProfile(_))
+    ));
+    assert_eq!(management.handle(&first).await, Some(Ok(())));
+    let second = next_operation(&client).await;
+    assert!(matches!(
+        second.kind(),
+        Some(c8y_mqtt::templates::downstream::OperationKind::AdvancedDeviceProfile(_))
+    ));
+    assert_eq!(
+        management.handle(&second).await,
+        Some(Ok(())),
+        "recognised, nothing sent"
+    );
+    client.flush(WAIT).await.unwrap();
+    let op = emulator.operation(&id).unwrap();
+    assert_eq!(op["status"], "SUCCESSFUL", "{op}");
+    let sent: Vec<String> = emulator.publishes()[before..]
+        .iter()
+        .map(|p| String::from_utf8_lossy(&p.publish.payload).into_owned())
+        .filter(|p| p != "500" && p != "100") // the client's start-up rows may land here
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "501,c8y_DeviceProfile",
+            "121,false",
+            "116,nginx,1.2",
+            "121,true",
+            "503,c8y_DeviceProfile"
+        ]
+    );
+    assert_eq!(seen.lock().calls, ["install nginx 1.4", "list"]);
+    client.close().await;
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -61,6 +61,55 @@ pub struct UserCredentials {
     pub password: String,
 }
 
+/// Bounds on what one client or the journal may hold, so that a hostile or runaway client cannot
+/// exhaust the emulator (docs/protocol.md §1.6, §1.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The listen backlog of every MQTT listener: pending connections the kernel queues before
+    /// they are accepted (default 4096, enough for 1 000 simultaneous connects without a SYN
+    /// retransmit; the kernel may cap it at `net.core.somaxconn`).
+    pub listen_backlog: u32,
+    /// Events the journal keeps per tenant; the oldest are dropped (and counted) beyond it.
+    pub journal_events: usize,
+    /// Payload bytes the journal keeps per tenant; the oldest events are dropped beyond it.
+    pub journal_bytes: usize,
+    /// Inbound QoS 2 publishes a session may hold unreleased (no PUBREL yet); one more closes
+    /// the connection.
+    pub max_pending_qos2: usize,
+    /// How long a packet may take to arrive completely once its first byte came (also with
+    /// keep-alive 0); a connection sending slower is closed.
+    pub packet_timeout: Duration,
+    /// Wrong-password refusals allowed per client address and window before further logins
+    /// from that address are refused with CONNACK 5 until the window ends; `None` disables the
+    /// limit (load tests).
+    pub login_failures: Option<LoginFailureLimit>,
+}
+
+/// The rate limit on wrong-password logins per client address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailureLimit {
+    /// Failures allowed within one window.
+    pub max_failures: u32,
+    /// The window, counted from the first failure.
+    pub window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            listen_backlog: 4096,
+            journal_events: 100_000,
+            journal_bytes: 32 * 1024 * 1024,
+            max_pending_qos2: 100,
+            packet_timeout: Duration::from_secs(10),
+            login_failures: Some(LoginFailureLimit {
+                max_failures: 20,
+                window: Duration::from_secs(60),
+            }),
+        }
+    }
+}
+
 /// Everything needed to start an emulator.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -86,6 +135,8 @@ pub struct EmulatorConfig {
     pub bootstrap_password: String,
     /// How long a new connection may take to send CONNECT.
     pub connect_timeout: Duration,
+    /// Resource bounds.
+    pub limits: Limits,
 }
 
 impl Default for EmulatorConfig {
@@ -101,6 +152,7 @@ impl Default for EmulatorConfig {
             users: Vec::new(),
             bootstrap_password: "bootstrap-secret".to_owned(),
             connect_timeout: Duration::from_secs(10),
+            limits: Limits::default(),
         }
     }
 }

@@ -11,7 +11,8 @@ use crate::http::control::ControlApi;
 use crate::mqtt::listener::{Acceptors, Listeners};
 use crate::mqtt::shared::Shared;
 use crate::mqtt::tls_certs::{self, TlsMaterialError};
-use crate::mqtt::transport::tls::{self, TlsConfigError};
+use crate::mqtt::transport::tls::{self, TlsConfigError, TrustVerifiers};
+use crate::platform::certificates::TrustedCertificates;
 use crate::platform::cumulocity::CumulocityPlatform;
 use crate::platform::endpoint::{Platform, Transport};
 
@@ -54,6 +55,7 @@ pub enum StartError {
 pub struct EmulatorBuilder {
     config: EmulatorConfig,
     platform: Option<Arc<dyn Platform>>,
+    clock: crate::Clock,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -106,6 +108,19 @@ impl EmulatorBuilder {
             name: name.into(),
             password: password.into(),
         });
+        self
+    }
+
+    /// Sets the time source of availability monitoring: a [`Clock::manual`](crate::Clock::manual)
+    /// lets a test advance time instead of waiting (default: the system clock).
+    pub fn clock(mut self, clock: crate::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the resource bounds (see [`Limits`](crate::Limits)).
+    pub fn limits(mut self, limits: crate::Limits) -> Self {
+        self.config.limits = limits;
         self
     }
 
@@ -165,11 +180,19 @@ impl EmulatorBuilder {
     /// Binds the listeners and starts serving. Must be called inside a Tokio runtime.
     pub async fn start(self) -> Result<EmulatorHandle, StartError> {
         let needs_tls = self.config.ports.mqtts.is_some() || self.config.ports.wss.is_some();
+        let trust = Arc::new(TrustedCertificates::default());
+        for ca in tls_certs::parse_device_cas(&self.config.trusted_device_cas)? {
+            trust.add(&self.config.tenant, ca.to_vec(), true);
+        }
+        let trust_verifiers = Arc::new(TrustVerifiers::new(Arc::clone(&trust)));
         let (mqtts_acceptor, wss_acceptor, ca_pem) = if needs_tls {
             let material = tls_certs::load(&self.config.tls)?;
-            let device_cas = tls_certs::parse_device_cas(&self.config.trusted_device_cas)?;
-            let mqtts = tls::acceptor(material.chain.clone(), material.key.clone_key(), &device_cas)?;
-            let wss = tls::acceptor(material.chain, material.key, &[])?;
+            let mqtts = tls::acceptor(
+                material.chain.clone(),
+                material.key.clone_key(),
+                Some(Arc::clone(&trust_verifiers)),
+            )?;
+            let wss = tls::acceptor(material.chain, material.key, None)?;
             (Some(mqtts), Some(wss), material.ca_pem)
         } else {
             (None, None, None)
@@ -192,12 +215,15 @@ impl EmulatorBuilder {
         let (platform, cumulocity) = match self.platform {
             Some(custom) => (custom, None),
             None => {
-                let cumulocity = Arc::new(CumulocityPlatform::new(&self.config.tenant));
+                let cumulocity = Arc::new(CumulocityPlatform::with_clock(
+                    &self.config.tenant,
+                    self.clock.clone(),
+                ));
                 (Arc::clone(&cumulocity) as Arc<dyn Platform>, Some(cumulocity))
             }
         };
         let http_addr = self.config.http_port.map(|port| SocketAddr::new(bind, port));
-        let shared = Arc::new(Shared::new(self.config, Some(platform)));
+        let shared = Arc::new(Shared::new(self.config, Some(platform), trust, trust_verifiers));
         if let Some(cumulocity) = &cumulocity {
             for tenant in crate::lock(&shared.credentials).tenants() {
                 cumulocity.add_tenant(&tenant);
@@ -214,6 +240,7 @@ impl EmulatorBuilder {
                     addr,
                     Arc::clone(platform),
                     Arc::clone(&shared.credentials),
+                    Arc::clone(&shared.trust),
                     Arc::clone(&http_faults),
                 )
                 .await

@@ -13,11 +13,13 @@ use c8y_mqtt::QoS;
 use crate::config::UserCredentials;
 use crate::http::control::ControlApi;
 use crate::http::rest::HttpFaults;
-use crate::journal::{EmulatorEvent, WaitTimeout};
+use crate::journal::{EmulatorEvent, JournalStats, WaitTimeout};
 use crate::lock;
 use crate::mqtt::session_table::DeviceSessions;
 use crate::mqtt::shared::Shared;
+use crate::mqtt::tls_certs::TlsMaterialError;
 use crate::mqtt::transport::ws::WS_PATH;
+use crate::platform::certificates::TrustedCertificate;
 use crate::platform::cumulocity::CumulocityPlatform;
 use crate::platform::endpoint::{
     Connections, DevicePublish, DisconnectReason, SessionInfo, Transport, UndeliveredReason,
@@ -92,6 +94,8 @@ pub struct EmulatorHandle {
     control_api: tokio::sync::Mutex<Option<ControlApi>>,
     /// Faults injected into the REST API.
     http_faults: Arc<HttpFaults>,
+    /// Stops the availability monitor of the default platform.
+    stop_monitor: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -112,6 +116,13 @@ impl EmulatorHandle {
         cumulocity: Option<Arc<CumulocityPlatform>>,
         (control_api, http_faults): (Option<ControlApi>, Arc<HttpFaults>),
     ) -> Self {
+        let stop_monitor = tokio::sync::watch::Sender::new(false);
+        if let Some(platform) = &cumulocity {
+            tokio::spawn(CumulocityPlatform::monitor_availability(
+                Arc::downgrade(platform),
+                stop_monitor.subscribe(),
+            ));
+        }
         Self {
             shared,
             addrs,
@@ -119,6 +130,7 @@ impl EmulatorHandle {
             acceptors,
             listeners: tokio::sync::Mutex::new(Some(listeners)),
             cumulocity,
+            stop_monitor,
             http_addr: control_api.as_ref().map(|api| api.addr),
             control_api: tokio::sync::Mutex::new(control_api),
             http_faults,
@@ -204,6 +216,37 @@ impl EmulatorHandle {
         lock(&self.shared.credentials).add_tenant(tenant)
     }
 
+    /// Trusts a CA certificate (PEM) for X.509 device login into `tenant`, at run time; with
+    /// `auto_registration`, devices it issued are registered on their first login. Returns the
+    /// certificate's fingerprint.
+    pub fn trust_certificate(
+        &self,
+        tenant: &str,
+        ca_pem: &str,
+        auto_registration: bool,
+    ) -> Result<String, TlsMaterialError> {
+        let mut fingerprint = String::new();
+        for der in crate::mqtt::tls_certs::parse_device_cas(&[ca_pem.to_owned()])? {
+            fingerprint = self
+                .shared
+                .trust
+                .add(tenant, der.to_vec(), auto_registration)
+                .fingerprint;
+        }
+        Ok(fingerprint)
+    }
+
+    /// Stops trusting a CA certificate of `tenant`; returns whether it was trusted. Sessions
+    /// already connected stay.
+    pub fn untrust_certificate(&self, tenant: &str, fingerprint: &str) -> bool {
+        self.shared.trust.remove(tenant, fingerprint)
+    }
+
+    /// The CA certificates `tenant` trusts.
+    pub fn trusted_certificates(&self, tenant: &str) -> Vec<TrustedCertificate> {
+        self.shared.trust.of_tenant(tenant)
+    }
+
     /// Adds or replaces a user of `tenant`; returns `false` for an unknown tenant.
     pub fn set_tenant_user(&self, tenant: &str, name: &str, password: &str) -> bool {
         lock(&self.shared.credentials).set_tenant_user(tenant, name, password)
@@ -234,6 +277,11 @@ impl EmulatorHandle {
     /// Everything recorded so far.
     pub fn events(&self) -> Vec<EmulatorEvent> {
         self.shared.journal.snapshot()
+    }
+
+    /// How many events and payload bytes the journal holds, and how many it dropped.
+    pub fn journal_stats(&self) -> JournalStats {
+        self.shared.journal.stats()
     }
 
     /// The device publishes (and wills) handed to the platform so far.
@@ -523,6 +571,7 @@ impl EmulatorHandle {
     /// most [`SHUTDOWN_GRACE`]) until every connection task has ended, so the journal holds their
     /// `Disconnected` events and the ports are free. The handle stays usable for inspection.
     pub async fn shutdown(&self) {
+        self.stop_monitor.send_replace(true);
         if let Some(api) = self.control_api.lock().await.take() {
             api.stop().await;
         }

@@ -32,9 +32,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Beside them: `config` (configuration), `emulator` (builder, start), `handle` (the running
+//! Beside them: `clock` (the time source tests can advance), `config` (configuration), `emulator` (builder, start), `handle` (the running
 //! emulator), `journal` (the awaitable event log).
 
+mod clock;
 mod config;
 mod emulator;
 mod handle;
@@ -55,12 +56,14 @@ pub mod fuzzing {
     pub use crate::mqtt::codec::{FirstPacket, FrameError, read_connect, read_packet, write_packet};
 }
 
-pub use config::{EmulatorConfig, ListenerPorts, TlsSource, UserCredentials};
+pub use clock::Clock;
+pub use config::{EmulatorConfig, Limits, ListenerPorts, LoginFailureLimit, TlsSource, UserCredentials};
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
-pub use journal::{EmulatorEvent, WaitTimeout};
+pub use journal::{EmulatorEvent, JournalStats, WaitTimeout};
 pub use mqtt::tls_certs::TlsMaterialError;
 pub use mqtt::transport::tls::TlsConfigError;
+pub use platform::certificates::TrustedCertificate;
 pub use platform::cumulocity::CumulocityPlatform;
 pub use platform::delivery::{OperationRenderer, static_rows};
 pub use platform::endpoint::{

@@ -111,6 +111,7 @@ async fn server_publishes_are_delivered_at_the_subscribed_qos() {
     // both exchanges complete: PUBACK for the QoS 1 publish, PUBREC/PUBREL/PUBCOMP for QoS 2
     for (topic, qos) in [("s/ds", QoS::AtLeastOnce), ("s/e", QoS::ExactlyOnce)] {
         let acked = EmulatorEvent::Acknowledged {
+            tenant: TENANT.to_owned(),
             device_id: "sub1".to_owned(),
             topic: topic.to_owned(),
             qos,

@@ -120,3 +120,142 @@ async fn without_trusted_cas_certificates_are_not_requested() {
     );
     emulator.shutdown().await;
 }
+
+/// Tenants `t100` (default) and `t2` with an administrator each, the control API, no trusted CA.
+async fn start_two_tenants() -> (EmulatorHandle, String) {
+    let emulator = Emulator::builder()
+        .tenant(TENANT)
+        .user(USER, PASSWORD)
+        .user("admin", "admin-pw")
+        .tenant_user("t2", "admin", "admin-pw")
+        .http_port(Some(0))
+        .start()
+        .await
+        .unwrap();
+    let base = format!("http://{}", emulator.http_addr().unwrap());
+    (emulator, base)
+}
+
+async fn http(
+    base: &str,
+    login: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .basic_auth(login, Some("admin-pw"))
+        .header("Accept", "application/json");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn trusted_certificates_are_managed_per_tenant_at_run_time() {
+    let (emulator, base) = start_two_tenants().await;
+    let ca = device_ca("t2 device CA");
+    let path = "/tenant/tenants/t2/trusted-certificates";
+    // Another tenant's administrator may not touch t2's certificates.
+    let body = serde_json::json!({"certInPemFormat": ca.pem(), "autoRegistrationEnabled": true});
+    let (status, _) = http(
+        &base,
+        &format!("{TENANT}/admin"),
+        reqwest::Method::GET,
+        path,
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::OK,
+        "the management tenant's administrator may"
+    );
+    let (status, _) = http(
+        &base,
+        "t2/admin",
+        reqwest::Method::GET,
+        "/tenant/tenants/t100/trusted-certificates",
+        None,
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+
+    let (status, added) = http(&base, "t2/admin", reqwest::Method::POST, path, Some(body)).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{added}");
+    let fingerprint = added["fingerprint"].as_str().unwrap().to_owned();
+    assert_eq!(emulator.trusted_certificates("t2").len(), 1);
+    assert!(emulator.trusted_certificates(TENANT).is_empty());
+
+    // A device of that CA logs in to t2, without a password, as device_<CN>.
+    let mut device = spawn_client(cert_options(
+        &emulator,
+        "d:dev7",
+        client_config(&emulator, &ca, "dev7"),
+    ));
+    assert_eq!(device.connack_code().await, 0);
+    let session = emulator.sessions().pop().unwrap();
+    assert_eq!(
+        session.principal,
+        Principal::Certificate {
+            tenant: "t2".to_owned(),
+            user: "device_dev7".to_owned()
+        }
+    );
+
+    // Removed: the next handshake with that certificate fails (certificates are still
+    // requested, for another tenant's CA).
+    emulator
+        .trust_certificate(TENANT, &device_ca("t100 device CA").pem(), true)
+        .unwrap();
+    let (status, _) = http(
+        &base,
+        "t2/admin",
+        reqwest::Method::DELETE,
+        &format!("{path}/{fingerprint}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+    let error = spawn_client(cert_options(
+        &emulator,
+        "d:dev8",
+        client_config(&emulator, &ca, "dev8"),
+    ))
+    .expect_disconnected()
+    .await;
+    assert!(!error.starts_with("refused:"), "{error}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_auto_registration_only_registered_devices_log_in() {
+    let (emulator, base) = start_two_tenants().await;
+    let ca = device_ca("strict CA");
+    let fingerprint = emulator.trust_certificate(TENANT, &ca.pem(), false).unwrap();
+    let connack = |cn: &'static str| {
+        let config = client_config(&emulator, &ca, cn);
+        let options = cert_options(&emulator, &format!("d:{cn}"), config);
+        async move { spawn_client(options).connack_code().await }
+    };
+    assert_eq!(connack("dev8").await, 5, "not registered");
+    emulator.set_user("device_dev8", "unused-password");
+    assert_eq!(connack("dev8").await, 0, "registered");
+
+    // Auto-registration switched on at run time.
+    let (status, changed) = http(
+        &base,
+        &format!("{TENANT}/admin"),
+        reqwest::Method::PUT,
+        &format!("/tenant/tenants/{TENANT}/trusted-certificates/{fingerprint}"),
+        Some(serde_json::json!({"autoRegistrationEnabled": true})),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{changed}");
+    assert_eq!(connack("dev9").await, 0);
+    emulator.shutdown().await;
+}

@@ -517,7 +517,9 @@ pub unsafe extern "C" fn c8y_event_delivery_outcome(event: *const c8y_event) -> 
 }
 
 /// The operation of an event, checked.
-fn operation<'a>(event: *const c8y_event) -> Result<&'a c8y_mqtt::client::ReceivedOperation, Error> {
+pub(crate) fn operation<'a>(
+    event: *const c8y_event,
+) -> Result<&'a c8y_mqtt::client::ReceivedOperation, Error> {
     // SAFETY: NULL or a live event per the lifecycle calls' contract.
     let event = unsafe { event.as_ref() }.ok_or_else(|| Error::null("event"))?;
     check_pid(event.pid)?;

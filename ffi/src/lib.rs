@@ -12,6 +12,8 @@
 //! * [`http`]: downloads, event and inventory binary uploads, the access token (the core's
 //!   platform HTTP client).
 //! * [`log`]: `c8y_set_log_callback`, the library's logs to a C callback on one log thread.
+//! * [`workflows`]: the operation workflows (`c8y_device_management_*`) with a table of C
+//!   handlers.
 //! * [`version`]: the runtime version string, `c8y_version`.
 //!
 //! Every exported function is `unsafe extern "C"`, checks each pointer for NULL and each string
@@ -29,6 +31,8 @@ pub mod log;
 pub mod options;
 pub mod publish;
 pub mod version;
+#[cfg(feature = "http")]
+pub mod workflows;
 
 #[cfg(test)]
 mod test_support;

@@ -298,3 +298,82 @@ fn files_download_and_upload_binaries() {
     std::fs::remove_dir_all(dir).expect("cleanup");
     emulator.shutdown();
 }
+
+#[test]
+fn workflows_upload_a_log_and_install_firmware() {
+    const DEVICE: &str = "c-workflows-1";
+    let binary = build("workflows");
+    let emulator = Emulator::builder()
+        .tenant("t100")
+        .user("device_c-workflows-1", "secret")
+        .http_port(Some(0))
+        .start_blocking()
+        .expect("emulator starts");
+    let handle = emulator.handle();
+    let base = format!("http://{}", handle.http_addr().expect("http served"));
+    let platform = handle.cumulocity().expect("default platform");
+    let image: Vec<u8> = (0..100_000u32).map(|i| (i % 199) as u8).collect();
+    platform.binaries().put_inventory(
+        "901",
+        c8y_mqtt_emulator::platform::binaries::StoredBinary {
+            name: "core.bin".to_owned(),
+            content_type: "application/octet-stream".to_owned(),
+            data: image.into(),
+        },
+    );
+    let dir = lib_dir().join(format!("../../c-examples/workflows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("work dir");
+    let mut args = endpoint(&emulator);
+    args.extend([base.clone(), dir.display().to_string(), "3".to_owned()]);
+    let child = spawn(&binary, &args);
+    emulator
+        .block_on(handle.wait_for_managed_object(
+            DEVICE,
+            |mo| mo["c8y_SupportedLogs"] == json!(["syslog"]),
+            WAIT,
+        ))
+        .expect("the example declares its log types");
+    let log = |log_type: &str| {
+        json!({"c8y_LogfileRequest": {"logFile": log_type, "dateFrom": "2021-09-21T11:40:27+0200",
+            "dateTo": "2021-09-22T11:40:27+0200", "searchText": "", "maximumLines": 5}})
+    };
+    let ids: Vec<String> = [
+        log("syslog"),
+        json!({"c8y_Firmware": {"name": "core", "version": "2.0", "url": format!("{base}/inventory/binaries/901")}}),
+        log("dmesg"),
+    ]
+    .into_iter()
+    .map(|fragments| {
+        let op = handle.create_operation(DEVICE, fragments).expect("operation");
+        op["id"].as_str().expect("id").to_owned()
+    })
+    .collect();
+    let stdout = finish(child, "workflows");
+    assert!(stdout.contains("workflows: done"), "{stdout}");
+    assert!(stdout.contains("installed core 2.0 (100000 bytes)"), "{stdout}");
+    let status = |id: &str, want: &str| {
+        emulator
+            .block_on(handle.wait_for_operation_status(id, want, Duration::from_secs(5)))
+            .unwrap_or_else(|_| panic!("operation {id} not {want}: {:?}", handle.operation(id)))
+    };
+    let done = status(&ids[0], "SUCCESSFUL");
+    let url = done["c8y_LogfileRequest"]["file"].as_str().expect("log URL");
+    let event_id = url.rsplit('/').nth(1).expect("event id");
+    assert_eq!(
+        platform.binaries().event(event_id).expect("log attached").data,
+        b"boot ok (at most 5 lines)\n".as_slice()
+    );
+    status(&ids[1], "SUCCESSFUL");
+    let failed = status(&ids[2], "FAILED");
+    assert_eq!(
+        failed["failureReason"],
+        "Reading the log failed: no log of type dmesg"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("work dir").count(),
+        0,
+        "no file left behind"
+    );
+    std::fs::remove_dir_all(dir).expect("cleanup");
+    emulator.shutdown();
+}

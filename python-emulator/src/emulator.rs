@@ -64,7 +64,14 @@ impl Emulator {
         let mut builder = CoreEmulator::builder()
             .tenant(tenant)
             .user(user, password)
-            .http_port(Some(0));
+            .http_port(Some(0))
+            // Tests read every publish back (a 20 000-row burst among them): keep more than the
+            // emulator's default journal.
+            .limits(c8y_mqtt_emulator::Limits {
+                journal_events: 1_000_000,
+                journal_bytes: 256 * 1024 * 1024,
+                ..c8y_mqtt_emulator::Limits::default()
+            });
         if let Some(p) = bootstrap_password {
             builder = builder.bootstrap_password(p);
         }
@@ -296,6 +303,20 @@ impl Emulator {
     /// Breaks the connection of the next binary download after ``after_bytes`` bytes.
     fn cut_next_download(&self, after_bytes: u64) -> PyResult<()> {
         self.with(|e| e.handle().http_faults().cut_next_download(after_bytes))
+    }
+
+    /// Adds a tenant, isolated from the others (users, devices, data); returns whether it is new.
+    fn add_tenant(&self, tenant: &str) -> PyResult<bool> {
+        self.with(|e| e.handle().add_tenant(tenant))
+    }
+
+    /// Adds or replaces a user of ``tenant`` (default: the emulator's tenant); users named
+    /// ``device_*`` are device users, the others administrators. Returns ``False`` for an
+    /// unknown tenant.
+    #[pyo3(signature = (name, password, tenant = None))]
+    fn add_user(&self, name: &str, password: &str, tenant: Option<&str>) -> PyResult<bool> {
+        let tenant = tenant.unwrap_or(&self.tenant).to_owned();
+        self.with(|e| e.handle().set_tenant_user(&tenant, name, password))
     }
 
     /// Closes the device's connection as a network failure would; returns whether it was

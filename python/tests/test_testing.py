@@ -29,6 +29,23 @@ def test_emulator_lifecycle() -> None:
         emu.measurements()
 
 
+def test_a_second_tenant_is_isolated(emulator: Emulator) -> None:
+    assert emulator.add_tenant("t2")
+    assert not emulator.add_tenant("t2")
+    assert emulator.add_user("device_other", "pw2", tenant="t2")
+    assert not emulator.add_user("x", "y", tenant="no-such-tenant")
+    options = dict(emulator.client_options("dev-t2"), tenant="t2", user="device_other", password="pw2")
+    with Client(**options) as client:
+        client.wait_connected(15)
+        client.send_measurement("c8y_T", "T", 1)
+        client.flush(10)
+    # The emulator received it (QoS 1, acknowledged) ...
+    assert any(t == "s/us" and p.startswith(b"200,c8y_T,T,1") for t, p in emulator.publishes())
+    # ... in t2: the default tenant's getters do not see t2's device or data.
+    assert emulator.managed_object("dev-t2") is None
+    assert not emulator.measurements(source="dev-t2")
+
+
 def test_bootstrap_registration(emulator: Emulator, tmp_path: pathlib.Path) -> None:
     emulator.register_device("boot1")
     result = {}

@@ -15,6 +15,9 @@
 //! * [`operations`]: [`ReceivedOperation`] (static, JSON and SmartREST 2.0 operations, once per
 //!   id) with `executing` / `succeed` / `fail`; automatic failing of unsupported operations and
 //!   `507` at start-up.
+//! * [`Client::request_access_token`]: the JWT of a certificate device over MQTT (`s/uat` →
+//!   `71` on `s/dat`, subscribed for certificate credentials); `Client::http` (feature `http`)
+//!   is the platform HTTP client built on it ([`crate::http`]).
 //! * [`smartrest2`]: collections declared in code, created when missing, use lines via
 //!   [`Client::smartrest2`], responses as events; [`smartrest1`] and [`json`] as thin APIs
 //!   ([`Client::smartrest1`], [`Client::json`]).

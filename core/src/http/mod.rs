@@ -25,7 +25,9 @@
 //!   certificate devices); **any other host gets none**. Redirects to another host lose the
 //!   `Authorization` header (reqwest strips it on a cross-origin redirect).
 //! * **Retries**: network errors, 408, 429 and 5xx answers are retried with a doubling delay, up
-//!   to [`HttpOptions::attempts`]; a 401 with a token renews the token once and retries.
+//!   to [`HttpOptions::attempts`]; a 401 with a token renews the token once and retries. A
+//!   download counts its resumes against the same limit, and each resume request has its own
+//!   retries for a connection that cannot be opened.
 //! * Secrets never reach logs or `Debug`: the client's `Debug` shows the base URL and the kind
 //!   of credentials only, and errors show URLs without their query.
 
@@ -203,8 +205,9 @@ impl HttpClient {
         })
     }
 
-    /// A client for tests and tools: password credentials `user` (`<tenant>/<user>`) or a
-    /// token source, on `config`'s base URL, TLS and proxy settings.
+    /// A client whose tokens come from `source` (tests, tools, or a device whose tokens come
+    /// another way), on `config`'s base URL, TLS and proxy settings. Device clients use
+    /// [`Client::http`], whose token source is the MQTT connection.
     pub fn with_token_source(
         config: &crate::client::Config,
         source: impl TokenSource + 'static,

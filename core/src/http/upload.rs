@@ -29,6 +29,9 @@ pub enum UploadSource {
     File(PathBuf),
     /// Bytes in memory.
     Bytes(Bytes),
+    /// A file the SDK removes once the upload ended (successful or not), such as a file a
+    /// workflow handler wrote for it.
+    TemporaryFile(PathBuf),
 }
 
 /// An uploaded binary: its id and the URL to report.
@@ -47,7 +50,7 @@ impl UploadSource {
             Self::Bytes(bytes) => {
                 Part::stream_with_length(reqwest::Body::from(bytes.clone()), bytes.len() as u64)
             }
-            Self::File(path) => {
+            Self::File(path) | Self::TemporaryFile(path) => {
                 let file = std::fs::File::open(path).map_err(|e| HttpError::io(path, e))?;
                 let length = file.metadata().map_err(|e| HttpError::io(path, e))?.len();
                 Part::stream_with_length(reqwest::Body::from(tokio::fs::File::from_std(file)), length)
@@ -59,6 +62,15 @@ impl UploadSource {
                 url: String::new(),
                 reason: format!("content type {content_type:?}: {e}"),
             })
+    }
+}
+
+impl UploadSource {
+    /// Removes a [`UploadSource::TemporaryFile`] (nothing for the others).
+    pub(crate) fn discard(&self) {
+        if let Self::TemporaryFile(path) = self {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

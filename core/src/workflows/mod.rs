@@ -27,6 +27,10 @@
 //!   what it keeps.
 //! * Handlers are async closures returning boxed futures; what a face (C, Python) registers is
 //!   wrapped into them.
+//! * **`527` and `531`**: the platform sends a profile with typed software twice, as `527` and
+//!   then `531` (§5.7). A `531` that repeats the profile of the `527` just run for the same
+//!   device is recognised (same firmware, software names and versions, configurations) and
+//!   handled without sending anything: the profile runs once. A `531` alone runs as usual.
 
 mod handlers;
 
@@ -117,6 +121,8 @@ pub struct DeviceManagementBuilder {
 pub struct DeviceManagement {
     http: HttpClient,
     root: Option<Entity>,
+    /// The last `527` profile run (device, profile), to recognise the `531` sent with it.
+    last_profile: Arc<parking_lot::Mutex<Option<(String, ProfileKey)>>>,
     handlers: Handlers,
     download_dir: PathBuf,
 }
@@ -200,6 +206,7 @@ impl DeviceManagementBuilder {
         DeviceManagement {
             http: self.http,
             root: self.root,
+            last_profile: Arc::default(),
             handlers: self.handlers,
             download_dir: self.download_dir,
         }
@@ -305,6 +312,22 @@ impl DeviceManagement {
     }
 
     async fn run(&self, op: &ReceivedOperation) -> Result<(), WorkflowError> {
+        match op.kind() {
+            Some(OperationKind::DeviceProfile(profile)) => {
+                *self.last_profile.lock() = Some((
+                    op.device.clone(),
+                    ProfileKey::of(profile, |s| (&s.name, &s.version)),
+                ));
+            }
+            Some(OperationKind::AdvancedDeviceProfile(profile)) => {
+                let key = ProfileKey::of(profile, |s| (&s.name, &s.version));
+                if self.last_profile.lock().take() == Some((op.device.clone(), key)) {
+                    tracing::debug!("531 of the profile just run as 527: already done");
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
         acknowledged(op.executing())
             .await
             .map_err(|e| WorkflowError::step("EXECUTING", e))?;
@@ -358,8 +381,9 @@ impl DeviceManagement {
                         &format!("{log_file}.log"),
                         "text/plain",
                     )
-                    .await
-                    .map_err(|e| WorkflowError::step("Log upload", e))?;
+                    .await;
+                content.discard();
+                let upload = upload.map_err(|e| WorkflowError::step("Log upload", e))?;
                 Ok(vec![upload.url])
             }
             OperationKind::UploadConfigFile | OperationKind::UploadConfigFileTyped { .. } => {
@@ -389,8 +413,9 @@ impl DeviceManagement {
                         &file_name(&event_type),
                         "application/octet-stream",
                     )
-                    .await
-                    .map_err(|e| WorkflowError::step("Configuration upload", e))?;
+                    .await;
+                content.discard();
+                let upload = upload.map_err(|e| WorkflowError::step("Configuration upload", e))?;
                 Ok(vec![upload.url])
             }
             OperationKind::DownloadConfigFile { url } => {
@@ -612,6 +637,32 @@ impl DeviceManagement {
                 .await?;
         }
         publish_acknowledged(device, DeviceProfileApplied::new(true), "Reporting the profile").await
+    }
+}
+
+/// What identifies a device profile across its `527` and `531` renderings: the firmware, the
+/// software names and versions, the configurations (the software types only exist in `531`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ProfileKey {
+    firmware: Option<ProfileFirmware>,
+    software: Vec<(String, String)>,
+    configurations: Vec<ProfileConfiguration>,
+}
+
+impl ProfileKey {
+    fn of<S>(profile: &DeviceProfile<S>, item: impl Fn(&S) -> (&String, &String)) -> Self {
+        Self {
+            firmware: profile.firmware.clone(),
+            software: profile
+                .software
+                .iter()
+                .map(|s| {
+                    let (name, version) = item(s);
+                    (name.clone(), version.clone())
+                })
+                .collect(),
+            configurations: profile.configurations.clone(),
+        }
     }
 }
 

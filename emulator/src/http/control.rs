@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::platform::certificates::TrustedCertificates;
 use crate::platform::cumulocity::CumulocityPlatform;
 use crate::platform::request::{ApiError, ApiReader, DeviceRequest as ApiDeviceRequest, Document, Resource};
 use crate::platform::store::{AcceptError, DeviceRequest, parse_id};
@@ -189,6 +190,7 @@ impl SmartRest1Templates for TenantView {
 pub(crate) struct Dispatch {
     pub(crate) platform: Arc<CumulocityPlatform>,
     pub(crate) credentials: Arc<std::sync::Mutex<Credentials>>,
+    pub(crate) trust: Arc<TrustedCertificates>,
     local_addr: Option<SocketAddr>,
     routers: parking_lot::Mutex<HashMap<String, Router>>,
     /// Faults injected into every tenant's REST API.
@@ -302,6 +304,7 @@ impl ControlApi {
         addr: SocketAddr,
         platform: Arc<CumulocityPlatform>,
         credentials: Arc<std::sync::Mutex<Credentials>>,
+        trust: Arc<TrustedCertificates>,
         faults: Arc<HttpFaults>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
@@ -309,6 +312,7 @@ impl ControlApi {
         let dispatch = Arc::new(Dispatch {
             platform,
             credentials,
+            trust,
             local_addr: Some(addr),
             routers: parking_lot::Mutex::new(HashMap::new()),
             faults,

@@ -1,5 +1,6 @@
 //! Tenant and user administration in the shapes of Cumulocity's tenant and user APIs:
-//! `GET/POST /tenant/tenants` and `GET/POST /user/{tenant}/users` (docs/protocol.md §1.3).
+//! `GET/POST /tenant/tenants`, `GET/POST /user/{tenant}/users` and
+//! `/tenant/tenants/{tenant}/trusted-certificates` (docs/protocol.md §1.3).
 //!
 //! Decisions:
 //! * the default (first) tenant plays the management tenant: its administrators (users not named
@@ -18,6 +19,7 @@ use serde_json::{Value, json};
 
 use super::control::{Dispatch, login_tenant};
 use super::rest::RestError;
+use crate::platform::certificates::TrustedCertificate;
 
 /// The largest body read.
 const MAX_BODY: usize = 64 * 1024;
@@ -109,11 +111,102 @@ async fn serve(dispatch: &Dispatch, request: Request) -> Result<Response, RestEr
                 _ => Err(method_not_allowed()),
             }
         }
+        (["tenant", "tenants", tenant, "trusted-certificates", rest @ ..], method)
+            if management || *tenant == caller_tenant =>
+        {
+            trusted_certificates(dispatch, &base, tenant, rest, method, &body)
+        }
+        (["tenant", "tenants", _, "trusted-certificates", ..], _) => {
+            Err(RestError::forbidden(format!("Access is denied for {caller}")))
+        }
         (["tenant", "tenants"] | ["user", _, "users"], Method::GET | Method::POST) => {
             Err(RestError::forbidden(format!("Access is denied for {caller}")))
         }
         (["tenant", "tenants"] | ["user", _, "users"], _) => Err(method_not_allowed()),
         _ => Err(RestError::not_found("tenant", format!("Unknown path /{path}"))),
+    }
+}
+
+/// `/tenant/tenants/{tenant}/trusted-certificates[/{fingerprint}]`: list and add (POST
+/// `{"certInPemFormat", "autoRegistrationEnabled"}`), get, change `autoRegistrationEnabled` (PUT)
+/// and remove (DELETE) a tenant's trusted CA certificates.
+fn trusted_certificates(
+    dispatch: &Dispatch,
+    base: &str,
+    tenant: &str,
+    rest: &[&str],
+    method: Method,
+    body: &[u8],
+) -> Result<Response, RestError> {
+    if !dispatch.platform.tenants().iter().any(|t| t == tenant) {
+        return Err(RestError::not_found(
+            "tenant",
+            format!("Tenant {tenant} not found"),
+        ));
+    }
+    let path = format!("tenant/tenants/{tenant}/trusted-certificates");
+    let document = |c: &TrustedCertificate| {
+        json!({
+            "fingerprint": c.fingerprint,
+            "self": format!("{base}/{path}/{}", c.fingerprint),
+            "certInPemFormat": c.pem(),
+            "autoRegistrationEnabled": c.auto_registration,
+            "status": "ENABLED",
+            "tenantId": c.tenant,
+        })
+    };
+    let not_found = |fp: &str| RestError::not_found("certificate", format!("Certificate {fp} not found"));
+    match (rest, method) {
+        ([], Method::GET) => {
+            let list = dispatch.trust.of_tenant(tenant).iter().map(document).collect();
+            Ok(collection(base, &path, "certificates", list))
+        }
+        ([], Method::POST) => {
+            let body = json_body(body)?;
+            let pem = body["certInPemFormat"]
+                .as_str()
+                .ok_or_else(|| RestError::invalid("certificate", "certInPemFormat is missing"))?;
+            let pem = if pem.contains("-----BEGIN") {
+                pem.to_owned()
+            } else {
+                format!("-----BEGIN CERTIFICATE-----\n{pem}\n-----END CERTIFICATE-----\n")
+            };
+            let auto = body["autoRegistrationEnabled"].as_bool().unwrap_or(false);
+            let ders = crate::mqtt::tls_certs::parse_device_cas(&[pem])
+                .map_err(|e| RestError::invalid("certificate", e.to_string()))?;
+            let mut added = None;
+            for der in ders {
+                added = Some(dispatch.trust.add(tenant, der.to_vec(), auto));
+            }
+            let added = added.ok_or_else(|| RestError::invalid("certificate", "no certificate"))?;
+            Ok(created(document(&added)))
+        }
+        ([fp], Method::GET) => dispatch
+            .trust
+            .of_tenant(tenant)
+            .iter()
+            .find(|c| c.fingerprint == *fp)
+            .map(|c| json_response(StatusCode::OK, &document(c)))
+            .ok_or_else(|| not_found(fp)),
+        ([fp], Method::PUT) => {
+            let body = json_body(body)?;
+            let on = body["autoRegistrationEnabled"]
+                .as_bool()
+                .ok_or_else(|| RestError::invalid("certificate", "autoRegistrationEnabled is missing"))?;
+            dispatch
+                .trust
+                .set_auto_registration(tenant, fp, on)
+                .map(|c| json_response(StatusCode::OK, &document(&c)))
+                .ok_or_else(|| not_found(fp))
+        }
+        ([fp], Method::DELETE) => {
+            if dispatch.trust.remove(tenant, fp) {
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                Err(not_found(fp))
+            }
+        }
+        _ => Err(method_not_allowed()),
     }
 }
 

@@ -10,11 +10,19 @@
 //!    required, and a refusal is more visible to an SDK than silently dropping session state);
 //! 6. MQTT 3.1 with a client id of 24 characters or more → 5 (docs/protocol.md's table says 5, not 2).
 //!
+//! Before the credentials, an address over the wrong-password limit (`login_limit`) → 5.
+//!
 //! After a refusal the connection is closed. Inbound QoS 2 is processed on PUBREL (docs/protocol.md §1.6:
 //! "PUBREL → server processes and sends PUBCOMP"). Retain is ignored on input and never set on
 //! output. Outbound QoS 1/2 are not retransmitted.
+//!
+//! Limits ([`crate::Limits`]): keep-alive is 1.5 × the CONNECT's value counted from the last
+//! complete packet (docs/protocol.md §1.6); a packet whose first byte arrived must complete within
+//! the packet timeout, also with keep-alive 0; more unreleased QoS 2 publishes than allowed
+//! close the connection.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,6 +56,7 @@ pub(crate) async fn serve(
     mut conn: Connection,
     transport: Transport,
     certificate: Option<ClientCertificate>,
+    peer: IpAddr,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut buf = BytesMut::new();
@@ -74,7 +83,7 @@ pub(crate) async fn serve(
             return;
         }
     };
-    let info = match admit(&shared, &connect, protocol, transport, certificate.as_ref()) {
+    let info = match admit(&shared, &connect, protocol, transport, certificate.as_ref(), peer) {
         Ok(info) => info,
         Err(code) => {
             let _ = send_connack(&mut conn, code).await;
@@ -136,6 +145,7 @@ fn admit(
     protocol: ProtocolVersion,
     transport: Transport,
     certificate: Option<&ClientCertificate>,
+    peer: IpAddr,
 ) -> Result<SessionInfo, ConnectReturnCode> {
     if shared.faults.refusing() {
         return Err(ConnectReturnCode::ServiceUnavailable);
@@ -144,6 +154,9 @@ fn admit(
         .client_id
         .parse()
         .map_err(|_| ConnectReturnCode::BadClientId)?;
+    if shared.login_limiter.is_blocked(peer) {
+        return Err(ConnectReturnCode::NotAuthorized);
+    }
     let credentials = lock(&shared.credentials);
     let login = match certificate {
         Some(certificate) => credentials.authenticate_certificate(certificate, identity.device().as_str()),
@@ -154,7 +167,10 @@ fn admit(
     };
     drop(credentials);
     let principal = login.map_err(|e| match e.connack_code() {
-        4 => ConnectReturnCode::BadUserNamePassword,
+        4 => {
+            shared.login_limiter.record_failure(peer);
+            ConnectReturnCode::BadUserNamePassword
+        }
         _ => ConnectReturnCode::NotAuthorized,
     })?;
     if !connect.clean_session {
@@ -215,12 +231,17 @@ impl Session {
     ) -> DisconnectReason {
         let keep_alive =
             (self.info.keep_alive > 0).then(|| Duration::from_millis(u64::from(self.info.keep_alive) * 1500));
+        let packet_timeout = self.shared.config.limits.packet_timeout;
         let mut deadline = keep_alive.map(|k| Instant::now() + k);
+        // When the first byte of a packet not yet complete arrived.
+        let mut partial_since: Option<Instant> = None;
         loop {
             // Handle every complete packet already buffered (CONNECT may arrive with others).
+            let mut completed = false;
             loop {
                 match codec::read_packet(&mut self.buf) {
                     Ok(Some(packet)) => {
+                        completed = true;
                         if let Step::End(reason) = self.on_packet(packet).await {
                             return reason;
                         }
@@ -230,10 +251,37 @@ impl Session {
                     Err(FrameError::Malformed(e)) => return DisconnectReason::ProtocolError(e.to_string()),
                 }
             }
+            // Keep-alive runs from the last complete packet: a byte trickle does not reset it
+            // (docs/protocol.md §1.6), and a started packet must complete within the packet
+            // timeout even with keep-alive 0.
+            if completed {
+                deadline = keep_alive.map(|k| Instant::now() + k);
+            }
+            partial_since = match (self.buf.is_empty(), completed) {
+                (true, _) => None,
+                (false, true) => Some(Instant::now()),
+                (false, false) => partial_since.or_else(|| Some(Instant::now())),
+            };
+            let partial_deadline = partial_since.map(|since| since + packet_timeout);
             let expiry = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
+                match (deadline, partial_deadline) {
+                    (Some(keep), Some(partial)) if partial < keep => {
+                        tokio::time::sleep_until(partial).await;
+                        DisconnectReason::ProtocolError(format!(
+                            "a packet stayed incomplete for {packet_timeout:?}"
+                        ))
+                    }
+                    (Some(keep), _) => {
+                        tokio::time::sleep_until(keep).await;
+                        DisconnectReason::KeepAliveExpired
+                    }
+                    (None, Some(partial)) => {
+                        tokio::time::sleep_until(partial).await;
+                        DisconnectReason::ProtocolError(format!(
+                            "a packet stayed incomplete for {packet_timeout:?}"
+                        ))
+                    }
+                    (None, None) => std::future::pending().await,
                 }
             };
             tokio::select! {
@@ -255,10 +303,10 @@ impl Session {
                             "closed by the client without DISCONNECT".to_owned(),
                         );
                     }
-                    Ok(_) => deadline = keep_alive.map(|k| Instant::now() + k),
+                    Ok(_) => {}
                     Err(e) => return DisconnectReason::ConnectionLost(e.to_string()),
                 },
-                () = expiry => return DisconnectReason::KeepAliveExpired,
+                reason = expiry => return reason,
                 () = crate::mqtt::shared::stopped(&mut shutdown) => return DisconnectReason::Shutdown,
             }
         }
@@ -272,6 +320,16 @@ impl Session {
                     publish.topic
                 )));
             }
+            Packet::Publish(publish)
+                if publish.qos == WireQoS::ExactlyOnce
+                    && !self.pending_qos2.contains_key(&publish.pkid)
+                    && self.pending_qos2.len() >= self.shared.config.limits.max_pending_qos2 =>
+            {
+                return Step::End(DisconnectReason::ProtocolError(format!(
+                    "more than {} QoS 2 publishes without PUBREL",
+                    self.shared.config.limits.max_pending_qos2
+                )));
+            }
             Packet::Publish(publish) => self.on_publish(publish).await,
             Packet::PubRel(PubRel { pkid }) => {
                 if let Some(publish) = self.pending_qos2.remove(&pkid) {
@@ -282,6 +340,7 @@ impl Session {
             Packet::PubAck(PubAck { pkid }) | Packet::PubComp(PubComp { pkid }) => {
                 if let Some((topic, qos)) = self.outbound_inflight.remove(&pkid) {
                     self.shared.journal.record(EmulatorEvent::Acknowledged {
+                        tenant: self.info.tenant().to_owned(),
                         device_id: self.info.device_id.clone(),
                         topic,
                         qos,
@@ -411,6 +470,7 @@ impl Session {
         }
         self.send(Packet::Publish(publish)).await?;
         self.shared.journal.record(EmulatorEvent::Delivered {
+            tenant: self.info.tenant().to_owned(),
             device_id: self.info.device_id.clone(),
             topic,
             payload,

@@ -3,21 +3,30 @@
 //!
 //! Every accept loop and connection task holds a clone of an `alive` sender, so shutdown can
 //! wait until all of them have ended (the receiver sees the channel close).
+//!
+//! The listen backlog is [`Limits::listen_backlog`](crate::Limits::listen_backlog), so a burst of
+//! simultaneous connects is queued by the kernel instead of waiting for a SYN retransmit; a
+//! failed accept (e.g. no file descriptor left) backs off from 10 ms to 1 s instead of spinning.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::handle::ListenerAddrs;
 use crate::mqtt::connection;
 use crate::mqtt::shared::{Shared, stopped};
-use crate::mqtt::transport::tls::ClientCertificate;
+use crate::mqtt::transport::tls::{ClientCertificate, TrustVerifiers};
 use crate::mqtt::transport::{ByteStream, Connection, tls, ws};
 use crate::platform::endpoint::{DisconnectReason, Transport};
+
+/// The first pause after a failed accept; it doubles up to [`ACCEPT_BACKOFF_MAX`].
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+/// The longest pause after failed accepts.
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// How long a TLS or WebSocket handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -98,7 +107,15 @@ async fn spawn(
     shutdown: watch::Receiver<bool>,
     alive: mpsc::Sender<()>,
 ) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind(addr).await?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does on Unix: a restarted emulator rebinds its ports at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(shared.config.limits.listen_backlog)?;
     let local = listener.local_addr()?;
     tokio::spawn(accept_loop(listener, transport, tls, shared, shutdown, alive));
     Ok(local)
@@ -112,26 +129,44 @@ async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
     alive: mpsc::Sender<()>,
 ) {
+    let mut backoff = Duration::ZERO;
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = stopped(&mut shutdown) => return,
         };
-        let Ok((stream, _peer)) = accepted else { continue };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
+                backoff = Duration::ZERO;
+                accepted
+            }
+            Err(_) => {
+                // Out of file descriptors (or another transient failure): the pending connection
+                // stays queued, so retrying at once would spin; back off instead.
+                backoff = (backoff * 2).clamp(ACCEPT_BACKOFF_MIN, ACCEPT_BACKOFF_MAX);
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => continue,
+                    () = stopped(&mut shutdown) => return,
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         let tls = tls.clone();
         let shared = Arc::clone(&shared);
         let mut shutdown = shutdown.clone();
         let alive = alive.clone();
         tokio::spawn(async move {
-            let handshake =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(Box::new(stream), transport, tls));
+            let trust = Arc::clone(&shared.trust_verifiers);
+            let handshake = tokio::time::timeout(
+                HANDSHAKE_TIMEOUT,
+                handshake(Box::new(stream), transport, tls, &trust),
+            );
             let conn = tokio::select! {
                 conn = handshake => conn,
                 () = stopped(&mut shutdown) => return,
             };
             if let Ok(Some((conn, certificate))) = conn {
-                connection::serve(shared, conn, transport, certificate, shutdown).await;
+                connection::serve(shared, conn, transport, certificate, peer.ip(), shutdown).await;
             }
             drop(alive);
         });
@@ -144,9 +179,11 @@ async fn handshake(
     stream: Box<dyn ByteStream>,
     transport: Transport,
     tls: Option<TlsAcceptor>,
+    trust: &TrustVerifiers,
 ) -> Option<(Connection, Option<ClientCertificate>)> {
     let (stream, certificate) = match (&tls, transport) {
-        (Some(acceptor), Transport::Mqtts | Transport::Wss) => tls::accept(acceptor, stream).await.ok()?,
+        (Some(acceptor), Transport::Mqtts) => tls::accept(acceptor, Some(trust), stream).await.ok()?,
+        (Some(acceptor), Transport::Wss) => tls::accept(acceptor, None, stream).await.ok()?,
         _ => (stream, None),
     };
     match transport {

@@ -8,12 +8,13 @@
 //! Modules: `listener` + `transport` (accept and handshakes), `tls_certs` (generated or PEM TLS
 //! material), `codec` (framing on rumqttc's packet codec), `connection` (one connection),
 //! `topics` (subscription rules), `session_table` (one session per device id), `faults` (fault
-//! injection), `shared` (state shared by the listeners, connections and the handle).
+//! injection), `login_limit` (wrong-password rate limit per address), `shared` (state shared by the listeners, connections and the handle).
 
 pub(crate) mod codec;
 pub(crate) mod connection;
 pub(crate) mod faults;
 pub(crate) mod listener;
+pub(crate) mod login_limit;
 pub(crate) mod session_table;
 pub(crate) mod shared;
 pub(crate) mod tls_certs;

@@ -177,6 +177,7 @@ impl Connections for DeviceSessions {
             Ok(()) => Ok(delivered_qos),
             Err(reason) => {
                 self.journal.record(EmulatorEvent::Undelivered {
+                    tenant: tenant.to_owned(),
                     device_id: device_id.to_owned(),
                     topic: topic.to_owned(),
                     payload,

@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 use crate::config::EmulatorConfig;
 use crate::journal::Journal;
 use crate::mqtt::faults::Faults;
+use crate::mqtt::login_limit::LoginLimiter;
 use crate::mqtt::session_table::Registry;
+use crate::mqtt::transport::tls::TrustVerifiers;
+use crate::platform::certificates::TrustedCertificates;
 use crate::platform::endpoint::Platform;
 use crate::platform::users::Credentials;
 
@@ -17,22 +20,37 @@ pub(crate) struct Shared {
     pub(crate) registry: Arc<Registry>,
     pub(crate) journal: Arc<Journal>,
     pub(crate) faults: Faults,
+    pub(crate) login_limiter: LoginLimiter,
+    /// The tenants' trusted CA certificates (X.509 device login).
+    pub(crate) trust: Arc<TrustedCertificates>,
+    /// Verifiers built from `trust` for the MQTT/TLS handshake.
+    pub(crate) trust_verifiers: Arc<TrustVerifiers>,
     pub(crate) platform: Option<Arc<dyn Platform>>,
     next_connection_id: AtomicU64,
 }
 
 impl Shared {
-    pub(crate) fn new(config: EmulatorConfig, platform: Option<Arc<dyn Platform>>) -> Self {
+    pub(crate) fn new(
+        config: EmulatorConfig,
+        platform: Option<Arc<dyn Platform>>,
+        trust: Arc<TrustedCertificates>,
+        trust_verifiers: Arc<TrustVerifiers>,
+    ) -> Self {
         let mut credentials = Credentials::new(&config.tenant, &config.users, &config.bootstrap_password);
         for tenant in &config.more_tenants {
             credentials.add_tenant(tenant);
         }
+        let login_limiter = LoginLimiter::new(config.limits.login_failures);
+        let journal = Journal::new(config.limits.journal_events, config.limits.journal_bytes);
         Self {
             config,
             credentials: Arc::new(Mutex::new(credentials)),
             registry: Arc::default(),
-            journal: Arc::new(Journal::new()),
+            journal: Arc::new(journal),
             faults: Faults::default(),
+            login_limiter,
+            trust,
+            trust_verifiers,
             platform,
             next_connection_id: AtomicU64::new(1),
         }

@@ -35,6 +35,7 @@ use c8y_mqtt::topic::{ProcessingMode, SmartRestChannel, TopicError, UpstreamTopi
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
+use crate::Clock;
 use crate::journal::WaitTimeout;
 use crate::platform::delivery::{OperationRenderer, static_rows};
 use crate::platform::endpoint::{Connections, DevicePublish, DisconnectReason, Platform, SessionInfo};
@@ -48,6 +49,9 @@ use crate::platform::store::{
     AcceptError, DeviceRequest, FIRST_ID, Model, PollOutcome, RecordFilter, parse_id, text,
 };
 use crate::platform::users::{Credentials, Principal};
+
+/// How often availability is checked on the system clock.
+const AVAILABILITY_TICK: Duration = Duration::from_secs(5);
 
 /// The static downstream topic.
 const STATIC_DOWNSTREAM: &str = "s/ds";
@@ -76,6 +80,8 @@ pub struct CumulocityPlatform {
     default_tenant: String,
     /// The id counter every tenant's model draws from.
     ids: Arc<AtomicU64>,
+    /// The time source of availability monitoring.
+    clock: Clock,
     connections: OnceLock<Arc<dyn Connections>>,
     credentials: OnceLock<Arc<std::sync::Mutex<Credentials>>>,
     renderers: Mutex<Vec<Arc<dyn OperationRenderer>>>,
@@ -95,14 +101,21 @@ impl std::fmt::Debug for CumulocityPlatform {
 }
 
 impl CumulocityPlatform {
-    /// An empty platform whose default (first) tenant is `tenant`.
+    /// An empty platform whose default (first) tenant is `tenant`, on the system clock.
     pub fn new(tenant: &str) -> Self {
+        Self::with_clock(tenant, Clock::system())
+    }
+
+    /// An empty platform whose default (first) tenant is `tenant`, with `clock` as the time
+    /// source of availability monitoring (a [`Clock::manual`] in tests).
+    pub fn with_clock(tenant: &str, clock: Clock) -> Self {
         let ids = Arc::new(AtomicU64::new(FIRST_ID));
         Self {
             models: Mutex::new(BTreeMap::from([(
                 tenant.to_owned(),
-                Model::new(tenant, Arc::clone(&ids)),
+                Model::new(tenant, Arc::clone(&ids), clock.clone()),
             )])),
+            clock,
             ids,
             default_tenant: tenant.to_owned(),
             connections: OnceLock::new(),
@@ -148,8 +161,49 @@ impl CumulocityPlatform {
         if models.contains_key(tenant) {
             return false;
         }
-        models.insert(tenant.to_owned(), Model::new(tenant, Arc::clone(&self.ids)));
+        models.insert(
+            tenant.to_owned(),
+            Model::new(tenant, Arc::clone(&self.ids), self.clock.clone()),
+        );
         true
+    }
+
+    /// The time source of availability monitoring.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Checks every tenant's monitored devices against their required interval
+    /// (docs/protocol.md §11.3); returns how many changed status. The emulator runs this after
+    /// every clock advance and every few seconds.
+    pub fn check_availability(&self) -> usize {
+        let tenants = self.tenants();
+        tenants
+            .iter()
+            .filter_map(|t| self.with_tenant(t, Model::check_availability))
+            .sum()
+    }
+
+    /// Runs the availability checks until `platform` is dropped or `stop` turns true.
+    pub(crate) async fn monitor_availability(
+        platform: std::sync::Weak<Self>,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let Some(mut ticks) = platform.upgrade().map(|p| p.clock.ticks()) else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                () = ticks.next(AVAILABILITY_TICK) => {}
+                _ = stop.wait_for(|stop| *stop) => return,
+            }
+            match platform.upgrade() {
+                Some(platform) => {
+                    platform.check_availability();
+                }
+                None => return,
+            }
+        }
     }
 
     /// The tenant ids, sorted.

@@ -5,11 +5,16 @@
 //!
 //! Decisions where docs/protocol.md is open:
 //! * an operation with none of the static fragments (or a malformed one) is not rendered on
-//!   `s/ds`; `c8y_ParameterUpdate` (532) is not rendered yet.
+//!   `s/ds`;
+//! * `c8y_ParameterUpdate` renders as `532,<device>,<path>,<type>,<value>,…`: the operation's
+//!   fragments marked `c8y_ParameterUpdate_<F>` (docs/protocol.md §5.7, §11.6) flattened to
+//!   dotted paths, typed `b` (boolean), `n` (number) or `s` (anything else; the type list is an
+//!   open question, §12); an update with no parameter is not rendered.
 
 use c8y_mqtt::templates::downstream::{
     AdvancedSoftwareUpdateItem, DeviceProfile, DownstreamLine, FirmwareUrl, Operation, OperationKind,
-    ProfileConfiguration, ProfileFirmware, RelayState, SoftwareAction, SoftwareListItem, SoftwareUpdateItem,
+    ParameterChange, ProfileConfiguration, ProfileFirmware, RelayState, SoftwareAction, SoftwareListItem,
+    SoftwareUpdateItem,
 };
 use c8y_mqtt::value::Timestamp;
 use serde_json::Value;
@@ -70,6 +75,14 @@ fn kinds(op: &Document) -> Vec<OperationKind> {
     }
     if let Some(v) = op.get("c8y_DeviceProfile") {
         return device_profile(v);
+    }
+    if op.contains_key("c8y_ParameterUpdate") {
+        let changes = parameter_changes(op);
+        return if changes.is_empty() {
+            Vec::new()
+        } else {
+            vec![OperationKind::ParameterUpdate(changes)]
+        };
     }
     if let Some(v) = op.get("c8y_Firmware") {
         let name = s(Some(v), "name");
@@ -180,6 +193,42 @@ fn kinds(op: &Document) -> Vec<OperationKind> {
         }];
     }
     Vec::new()
+}
+
+/// The parameters of a `c8y_ParameterUpdate` operation, for `532`: every fragment `F` named by a
+/// marker `c8y_ParameterUpdate_F` is flattened into `F.a.b` paths with an abbreviated type (`b`
+/// boolean, `n` number, `s` anything else, arrays as their JSON text). Sorted by path.
+fn parameter_changes(op: &Document) -> Vec<ParameterChange> {
+    fn flatten(path: String, value: &Value, out: &mut Vec<ParameterChange>) {
+        let (value_type, text) = match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    flatten(format!("{path}.{key}"), inner, out);
+                }
+                return;
+            }
+            Value::Null => return,
+            Value::Bool(b) => ("b", b.to_string()),
+            Value::Number(n) => ("n", n.to_string()),
+            Value::String(text) => ("s", text.clone()),
+            Value::Array(_) => ("s", value.to_string()),
+        };
+        out.push(ParameterChange {
+            path,
+            value_type: value_type.to_owned(),
+            value: text,
+        });
+    }
+    let mut out = Vec::new();
+    for key in op.keys() {
+        if let Some(fragment) = key.strip_prefix("c8y_ParameterUpdate_")
+            && let Some(value) = op.get(fragment)
+        {
+            flatten(fragment.to_owned(), value, &mut out);
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
 
 fn field(v: &Value, key: &str) -> String {

@@ -94,7 +94,8 @@ impl Engines {
         }
     }
 
-    /// Renders `operation` for the SmartREST 2.0 and JSON channels the root device's session
+    /// Renders `operation` for the SmartREST 2.0, SmartREST 1.0 (`s/ol/<X-ID>`) and JSON channels
+    /// the root device's session
     /// subscribed to (`subscriptions`, its topics), with `default_xid` from its client id.
     pub(crate) fn render_operation(
         &self,
@@ -122,6 +123,9 @@ impl Engines {
                             channel: Sr2Channel::Default,
                         });
                     }
+                }
+                Ok(DownstreamTopic::LegacyOperations(xid)) => {
+                    replies.extend(self.sr1.render_operation(tenant, xid.as_str(), &op));
                 }
                 Ok(DownstreamTopic::JsonOperations | DownstreamTopic::JsonOperationsLegacy) => {
                     replies.push(Reply::new(

@@ -8,6 +8,7 @@
 //! [`Connections`].
 //!
 //! Modules: [`endpoint`] (the interface to the server), `users` (logins and principals),
+//! [`certificates`] (trusted CA certificates per tenant),
 //! `cumulocity` (the default platform), [`request`] (the REST-shaped requests the engines produce
 //! and the store executes), [`store`] (the in-memory data), `static_templates` (`s/us`),
 //! `delivery` (operation rendering on `s/ds` and the renderer hook), `engines` (routing to the
@@ -16,6 +17,7 @@
 //! of `s/uat`).
 
 pub mod binaries;
+pub mod certificates;
 pub(crate) mod cumulocity;
 pub(crate) mod delivery;
 pub mod endpoint;

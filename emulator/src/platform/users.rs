@@ -11,7 +11,8 @@
 //! * a verified client certificate (MQTT/TLS port only) is tried first, as on Cumulocity, and a
 //!   username/password in the same CONNECT is then ignored. Its Common Name must equal the client
 //!   id's device id, else 5 (every certificate problem is 5, never 4). The login is the tenant's
-//!   user `device_<CN>`; every device of a trusted CA is accepted (auto-registration on).
+//!   user `device_<CN>` of the tenant whose trusted CA issued it; a CA without auto-registration
+//!   accepts only devices whose user is registered in that tenant (else 5).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,6 +23,10 @@ use crate::config::UserCredentials;
 pub struct ClientCertificate {
     /// The subject's Common Name, if the certificate has one.
     pub common_name: Option<String>,
+    /// The tenant whose trusted CA issued it (`None`: the default tenant).
+    pub tenant: Option<String>,
+    /// Whether that CA registers devices on their first login.
+    pub auto_registration: bool,
 }
 
 /// The tenant of the bootstrap user.
@@ -95,6 +100,10 @@ pub enum AuthError {
     /// The client certificate's Common Name differs from the device id: CONNACK 5.
     #[error("the client certificate's Common Name is not the device id")]
     CommonNameMismatch,
+    /// The issuing CA does not auto-register devices and `device_<CN>` is not registered:
+    /// CONNACK 5.
+    #[error("the device is not registered and its CA does not auto-register devices")]
+    CertificateNotRegistered,
 }
 
 impl AuthError {
@@ -107,7 +116,8 @@ impl AuthError {
             | AuthError::NoTenantPrefix
             | AuthError::UnknownTenant
             | AuthError::CertificateWithoutCommonName
-            | AuthError::CommonNameMismatch => 5,
+            | AuthError::CommonNameMismatch
+            | AuthError::CertificateNotRegistered => 5,
         }
     }
 }
@@ -209,10 +219,19 @@ impl Credentials {
         if common_name != device_id {
             return Err(AuthError::CommonNameMismatch);
         }
-        Ok(Principal::Certificate {
-            tenant: self.default_tenant.clone(),
-            user: format!("device_{common_name}"),
-        })
+        let tenant = certificate
+            .tenant
+            .clone()
+            .unwrap_or_else(|| self.default_tenant.clone());
+        let user = format!("device_{common_name}");
+        let registered = self
+            .tenants
+            .get(&tenant)
+            .is_some_and(|users| users.contains_key(&user));
+        if !certificate.auto_registration && !registered {
+            return Err(AuthError::CertificateNotRegistered);
+        }
+        Ok(Principal::Certificate { tenant, user })
     }
 
     /// Checks a CONNECT's username and password.

@@ -1,6 +1,9 @@
 //! The SmartREST 1.0 over MQTT engine (docs/protocol.md §8): collections registered by an API call, and
 //! request rows on `s/ul/<X-ID>` turned into REST requests on our resources, answered on
-//! `s/dl/<X-ID>`.
+//! `s/dl/<X-ID>`; operations delivered to a device that subscribed to `s/ol/<X-ID>` are rendered
+//! there by the same collection's response templates (the MQTT mirror of SmartREST 1.0's
+//! real-time operation notifications, docs/protocol.md §8), one line per matching template with
+//! line number 1.
 //!
 //! A row `<msgId>,<values…>` fills the template's placeholders in order (URI first, then body):
 //! STRING values are JSON-escaped when they land in the body (the body template has the
@@ -54,6 +57,11 @@ pub fn response_topic(xid: &str) -> String {
     format!("s/dl/{xid}")
 }
 
+/// The downstream topic of operations rendered by collection `xid`.
+pub fn operations_topic(xid: &str) -> String {
+    format!("s/ol/{xid}")
+}
+
 impl Sr1Registry {
     /// An empty registry.
     pub fn new() -> Self {
@@ -88,6 +96,19 @@ impl Sr1Registry {
             .lock()
             .remove(&(tenant.to_owned(), xid.to_owned()))
             .is_some()
+    }
+
+    /// An operation rendered by the response templates of collection `xid` of `tenant` for
+    /// `s/ol/<xid>`: one line per template that matches the operation (as on `s/dl`, with line
+    /// number 1); `None` when the collection is unknown or no template matches.
+    pub fn render_operation(&self, tenant: &str, xid: &str, operation: &Value) -> Option<Reply> {
+        let collection = self.collection(tenant, xid)?;
+        let lines: Vec<String> = collection
+            .responses
+            .iter()
+            .filter_map(|template| response_line(template, operation, 1))
+            .collect();
+        (!lines.is_empty()).then(|| Reply::new(operations_topic(xid), join_rows(&lines)))
     }
 
     /// A publish on `s/ul/<xid>` (or `t/ul`, `q/ul`, `c/ul`) by `context`'s device: one reply on

@@ -144,6 +144,8 @@ pub(super) fn apply(
                     "c8y_RequiredAvailability",
                     json!({"responseInterval": t.interval_minutes()}),
                 );
+                // The status follows the new requirement at once (MAINTENANCE for ≤ 0).
+                model.touch_availability(device);
             }
         }
         Upstream::SupportedLogs(t) => model.set_fragment(device, "c8y_SupportedLogs", json!(t.log_types())),

@@ -131,6 +131,7 @@ impl Model {
                     }
                     None => self.scope_device(context)?,
                 };
+                self.touch_availability(source);
                 Ok(Value::Object(self.create_record(
                     resource,
                     source,

@@ -273,15 +273,6 @@ impl Model {
     pub(crate) fn managed_objects(&self) -> Vec<Document> {
         self.objects.values().cloned().collect()
     }
-
-    /// Marks device traffic: `c8y_Availability.lastMessage` = now, status AVAILABLE.
-    pub(crate) fn touch_availability(&mut self, id: u64) {
-        self.set_fragment(
-            id,
-            "c8y_Availability",
-            json!({"status": "AVAILABLE", "lastMessage": now()}),
-        );
-    }
 }
 
 /// The default name of a device created over MQTT.

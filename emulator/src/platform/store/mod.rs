@@ -8,10 +8,11 @@
 //!
 //! Submodules: `inventory` (managed objects, identities, hierarchy), `records` (measurements,
 //! events, alarms with (source, type) de-duplication), `operations` (operations and their status
-//! machine), `requests` (bootstrap: new device requests and device users), `execute` (the
+//! machine), `availability` (required intervals, UNAVAILABLE and its alarm), `requests` (bootstrap: new device requests and device users), `execute` (the
 //! [`ApiExecutor`](crate::platform::request::ApiExecutor) requests on the model), `rights` (which
 //! devices a login may act for), `json` (small JSON helpers).
 
+mod availability;
 mod execute;
 mod inventory;
 mod json;
@@ -26,6 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use c8y_mqtt::value::Timestamp;
 
+use crate::Clock;
 use crate::platform::request::Document;
 
 pub use records::RecordFilter;
@@ -59,13 +61,17 @@ pub(crate) struct Model {
     operations: Vec<Document>,
     requests: BTreeMap<String, DeviceRequest>,
     users: BTreeMap<String, String>,
+    /// When each monitored device last sent something, on `clock`.
+    last_message: HashMap<u64, availability::Seen>,
+    /// The time source of availability monitoring.
+    clock: Clock,
     /// Root devices (`c8y_Serial`) claimed by the device user that first connected with them.
     owners: HashMap<String, String>,
 }
 
 impl Model {
     /// An empty model of `tenant`, drawing ids from `ids` (shared by the platform's tenants).
-    pub(crate) fn new(tenant: &str, ids: Arc<AtomicU64>) -> Self {
+    pub(crate) fn new(tenant: &str, ids: Arc<AtomicU64>, clock: Clock) -> Self {
         Self {
             tenant: tenant.to_owned(),
             base_url: format!("https://{tenant}.emulator.local"),
@@ -81,6 +87,8 @@ impl Model {
             requests: BTreeMap::new(),
             users: BTreeMap::new(),
             owners: HashMap::new(),
+            last_message: HashMap::new(),
+            clock,
         }
     }
 
