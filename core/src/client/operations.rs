@@ -26,7 +26,7 @@
 //!     operation. When both are in one `s/ds` message the `531` (the richer rendering) is
 //!     handed over; when they come apart, the first one is, within [`DUPLICATE_WINDOW`].
 //!   - **Across restarts**, with a persistence directory: the operations this client set
-//!     EXECUTING are recorded ([`operation_journal`](super::operation_journal)); the next
+//!     EXECUTING are recorded (the private module `operation_journal`); the next
 //!     client never hands them over as new. An operation handed over but never set EXECUTING is
 //!     handed over again after a restart: the platform still holds it PENDING, and nothing else
 //!     would ever finish it.
