@@ -54,12 +54,13 @@ bench: deps bench-deps
 
 lint: fmt-check clippy ci-lint
 
-## The library without its optional features (websocket, http-proxy), in the size-optimised
+## The library without its optional features (websocket, http-proxy, http), in the size-optimised
 ## profile firmware builds use: type-checked only (a full LTO build takes minutes).
 features-check:
 	$(CARGO) check -q --profile release-small -p c8y-mqtt-ffi --no-default-features
 	$(CARGO) check -q -p c8y-mqtt --no-default-features --features websocket
 	$(CARGO) check -q -p c8y-mqtt --no-default-features --features http-proxy
+	$(CARGO) check -q -p c8y-mqtt --no-default-features --features http
 
 ## The crates as crates.io would get them: `cargo package` lists, builds and verifies c8y-mqtt,
 ## c8y-mqtt-emulator and c8y-mqtt-ffi together (each unpacked package compiled on its own, the
@@ -229,12 +230,13 @@ PY = $(PY_VENV)/bin/python
 
 .PHONY: python-venv python-wheel python-test
 
-## The virtual environment with the build and test tools (from PyPI).
-python-venv: $(PY_VENV)/.ready
-$(PY_VENV)/.ready:
+## The virtual environment with the build and test tools (from PyPI); c8y-api is Cumulocity's
+## Python REST client, the platform user of python/tests/test_files.py.
+python-venv: $(PY_VENV)/.ready-2
+$(PY_VENV)/.ready-2:
 	$(PY_BASE) -m venv $(PY_VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.9.4,<2" pytest pytest-timeout mypy
+	$(PY) -m pip install -q "maturin>=1.9.4,<2" pytest pytest-timeout mypy "c8y-api>=3,<4"
 	touch $@
 
 ## Development wheels (debug builds, fast to compile, slow to run; what the tests use): both

@@ -163,6 +163,11 @@ enum c8y_result
    */
   C8Y_RESULT_REGISTRATION = 305,
   /**
+   * A platform HTTP call or file transfer failed: an error status, an unexpected answer, or
+   * a download that failed its size or checksum check.
+   */
+  C8Y_RESULT_HTTP = 306,
+  /**
    * The message exceeds Cumulocity's 16 184-byte MQTT packet limit; nothing was queued.
    */
   C8Y_RESULT_MESSAGE_TOO_LARGE = 400,
@@ -344,6 +349,13 @@ enum c8y_event_type
    */
   C8Y_EVENT_KIND_OPERATION_RESUMED = 19,
   /**
+   * The platform refused a row this client sent, tied to its publish:
+   * `c8y_event_delivery_id`, `c8y_event_device_id`, and the `s/e` line as in
+   * `C8Y_EVENT_KIND_SMARTREST_ERROR` (code, text, fields). Its delivery ends
+   * `C8Y_DELIVERY_OUTCOME_REJECTED` unless it had ended before.
+   */
+  C8Y_EVENT_KIND_PUBLISH_REJECTED = 20,
+  /**
    * A kind this version of the header does not know.
    */
   C8Y_EVENT_KIND_OTHER = 99,
@@ -392,6 +404,11 @@ enum c8y_delivery_outcome
    * Dropped for another reason.
    */
   C8Y_DELIVERY_OUTCOME_DROPPED_OTHER = 6,
+  /**
+   * The platform refused the row (`s/e`); the `C8Y_EVENT_KIND_PUBLISH_REJECTED` event with
+   * the same delivery id has the line.
+   */
+  C8Y_DELIVERY_OUTCOME_REJECTED = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -627,6 +644,12 @@ typedef void (*c8y_event_callback)(void *userdata, const c8y_event *event);
  * or in `c8y_client_free`.
  */
 typedef void (*c8y_userdata_free)(void *userdata);
+
+/**
+ * Progress of a download: `bytes` received so far and the `total` (0 when unknown). Called on
+ * an SDK thread while `c8y_client_download` runs; it must not call back into the client.
+ */
+typedef void (*c8y_progress_callback)(void *userdata, uint64_t bytes, uint64_t total);
 
 /**
  * A log callback: `userdata`, the record's level (`c8y_log_level`) and its text (target and
@@ -996,6 +1019,69 @@ c8y_result c8y_event_operation_succeed(const c8y_event *event, const char *const
 c8y_result c8y_event_operation_fail(const c8y_event *event, const char *reason, uint64_t *msg_id_out);
 
 /**
+ * Downloads `url` (absolute, or a path on the platform such as `/inventory/binaries/12`) to
+ * the file `path`: streamed, resumed after a broken connection, written to a private temporary
+ * file next to `path` and renamed over it only when complete and checked. The device's
+ * credentials go only to the platform's host. `expected_size` (0: not checked) and `sha256`
+ * (hex, NULL: not checked) are verified; `progress` (may be NULL) gets the bytes received.
+ * On success `*bytes_out` (may be NULL) receives the size.
+ *
+ * Returns `C8Y_RESULT_OK`, `C8Y_RESULT_HTTP` (an error status, a size or checksum mismatch),
+ * `C8Y_RESULT_NETWORK`, `C8Y_RESULT_AUTH`, `C8Y_RESULT_IO`, `C8Y_RESULT_INVALID_ARGUMENT` (URL)
+ * and the usual argument codes; details in `c8y_last_error_message`.
+ *
+ * Thread: any, but not inside an event callback; blocks until the download ends.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; the strings NULL or NUL-terminated; `progress` and
+ * `userdata` usable from another thread until this call returns; `bytes_out` NULL or writable.
+ */
+c8y_result c8y_client_download(const c8y_client *client, const char *url, const char *path, uint64_t expected_size, const char *sha256, c8y_progress_callback progress, void *userdata, uint64_t *bytes_out);
+
+/**
+ * Uploads the file `path` as the binary of a new event: creates an event of `event_type`
+ * with `text` for the device `device_id` (its external id; NULL: the client's device) over
+ * REST, attaches the file (multipart, named `file_name`, of `content_type`) and copies the
+ * binary's URL, the one to report in `503`, into `url_buf` (`len` bytes, NUL-terminated;
+ * `*url_len_out` gets the size needed, with `C8Y_RESULT_BUFFER_TOO_SMALL` when it does not
+ * fit; the upload is not repeated then, the URL is lost).
+ *
+ * Thread: any, but not inside an event callback; blocks until the upload ends.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; the strings NULL (only `device_id` may be) or
+ * NUL-terminated; `url_buf` NULL or `len` writable bytes; `url_len_out` writable.
+ */
+c8y_result c8y_client_upload_event_binary(const c8y_client *client, const char *device_id, const char *event_type, const char *text, const char *path, const char *file_name, const char *content_type, char *url_buf, size_t len, size_t *url_len_out);
+
+/**
+ * Uploads the file `path` as an inventory binary (`POST /inventory/binaries`, named
+ * `file_name`, of `content_type`) and copies its URL into `url_buf` as
+ * `c8y_client_upload_event_binary` does.
+ *
+ * Thread: any, but not inside an event callback; blocks until the upload ends.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; the strings NULL or NUL-terminated; `url_buf` NULL
+ * or `len` writable bytes; `url_len_out` writable.
+ */
+c8y_result c8y_client_upload_inventory_binary(const c8y_client *client, const char *path, const char *file_name, const char *content_type, char *url_buf, size_t len, size_t *url_len_out);
+
+/**
+ * Copies the device's current access token (the JWT a certificate device gets over MQTT,
+ * cached and renewed before it expires) into `buf` as `c8y_client_upload_event_binary` copies
+ * URLs. A password device has none: `C8Y_RESULT_INVALID_ARGUMENT`. The token is a secret: do
+ * not log it.
+ *
+ * Thread: any, but not inside an event callback; blocks until a token arrives (at most 30 s).
+ *
+ * # Safety
+ * `client` must be NULL or a live client; `buf` NULL or `len` writable bytes; `len_out`
+ * writable.
+ */
+c8y_result c8y_client_access_token(const c8y_client *client, char *buf, size_t len, size_t *len_out);
+
+/**
  * Sends the library's log records up to `level` (a `c8y_log_level`: 1 error ... 5 trace) to
  * `callback` with `userdata`; `C8Y_LOG_LEVEL_OFF` or a NULL callback stops logging.
  * Process-global (not per client): the last call wins. The callback runs on one SDK-owned log
@@ -1154,6 +1240,16 @@ c8y_result c8y_options_set_outbox_limits(c8y_options *options, size_t max_messag
  * NUL-terminated.
  */
 c8y_result c8y_options_set_persistence_dir(c8y_options *options, const char *dir);
+
+/**
+ * The base URL of the platform's REST API (`http://…` or `https://…`) for file transfer and
+ * tokens; default `https://<domain>` for a host `mqtt.<domain>`, else `https://<host>`.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread; `url` NULL or
+ * NUL-terminated.
+ */
+c8y_result c8y_options_set_http_base_url(c8y_options *options, const char *url);
 
 /**
  * Turns on auto-batching: rows queued for the same topic go out as one publish after waiting

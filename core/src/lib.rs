@@ -43,13 +43,18 @@
 //! * [`topic`]: typed topics and validated identifiers.
 //! * [`smartrest2`]: SmartREST 2.0 template collections and use lines.
 //! * [`client`]: the device client (connection, outbox, typed publishing, events).
+//! * [`http`] (feature `http`, on by default): the platform HTTP client (tokens, downloads,
+//!   uploads).
+//! * [`workflows`] (feature `http`): log, configuration, firmware, software and device-profile
+//!   operations driven end to end, with the device-specific step supplied by the application.
 //!
 //! ## Features
 //!
 //! * `websocket` (default): MQTT over WebSocket (`TransportKind::Ws`, `Wss`).
 //! * `http-proxy` (default): the explicit HTTP CONNECT proxy (`ConfigBuilder::http_proxy`).
+//! * `http` (default): the platform HTTP client and the operation workflows.
 //!
-//! Firmware builds may turn both off (`default-features = false`); a configuration that asks for
+//! Firmware builds may turn them off (`default-features = false`); a configuration that asks for
 //! a missing one is then refused when it is built. The protocol facts the crate relies on are
 //! in the repository's `docs/protocol.md`.
 #![forbid(unsafe_code)]
@@ -60,6 +65,11 @@ pub mod smartrest2;
 pub mod templates;
 pub mod topic;
 pub mod value;
+
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "http")]
+pub mod workflows;
 
 pub use smartrest::QoS;
 

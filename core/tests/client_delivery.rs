@@ -295,3 +295,85 @@ fn blocking_client_from_a_plain_thread() {
     client.close();
     emulator.shutdown();
 }
+
+/// A row the platform refuses on `s/e` is tied to its publish when its template id names one
+/// row: the event carries the delivery id and device, and with a rejection window the delivery
+/// ends rejected (docs/protocol.md §6.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_row_names_its_delivery_and_ends_rejected() {
+    use c8y_mqtt::templates::upstream::SetSuccessful;
+
+    let emulator = emulator().await;
+    let client =
+        connected_client(config(&emulator, TransportKind::Tcp).rejection_window(Duration::from_secs(5)))
+            .await;
+    // No c8y_Restart is EXECUTING: the platform refuses the status.
+    let refused = client
+        .publish(SetSuccessful::new("c8y_Restart").unwrap())
+        .unwrap();
+    let fine = client.publish(Temperature::new(3)).unwrap();
+    let event = expect_event(&client, |e| matches!(e, Event::PublishRejected { .. })).await;
+    let Event::PublishRejected { id, device, line } = event else {
+        unreachable!()
+    };
+    assert_eq!((id, device.as_str()), (refused.id(), DEVICE));
+    assert_eq!((line.code, line.template.as_str()), (50, "503"), "{line:?}");
+    assert_eq!(refused.await, DeliveryOutcome::Rejected { code: 50 });
+    assert_eq!(fine.await, DeliveryOutcome::Acknowledged);
+
+    // For a child: the device named is the child.
+    let (child, created) = client
+        .device()
+        .create_child("dev1_lamp", "Lamp", "c8y_Lamp")
+        .unwrap();
+    created.unwrap().await;
+    let refused = child.publish(SetSuccessful::new("c8y_Restart").unwrap()).unwrap();
+    let event = expect_event(&client, |e| matches!(e, Event::PublishRejected { .. })).await;
+    let Event::PublishRejected { id, device, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!((id, device.as_str()), (refused.id(), "dev1_lamp"));
+    assert_eq!(refused.await, DeliveryOutcome::Rejected { code: 50 });
+
+    // Two rows of one template in the window: which one was refused cannot be told.
+    let first = client
+        .publish(SetSuccessful::new("c8y_Restart").unwrap())
+        .unwrap();
+    let second = client
+        .publish(SetSuccessful::new("c8y_Restart").unwrap())
+        .unwrap();
+    for _ in 0..2 {
+        let event = expect_event(&client, |e| {
+            matches!(e, Event::SmartRestError(_) | Event::PublishRejected { .. })
+        })
+        .await;
+        assert!(matches!(event, Event::SmartRestError(_)), "{event:?}");
+    }
+    assert_eq!(first.await, DeliveryOutcome::Acknowledged);
+    assert_eq!(second.await, DeliveryOutcome::Acknowledged);
+    client.close().await;
+}
+
+/// Without a rejection window the refusal still names its delivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_window_a_refusal_still_names_its_delivery() {
+    use c8y_mqtt::templates::upstream::SetSuccessful;
+
+    let emulator = emulator().await;
+    let client = connected_client(config(&emulator, TransportKind::Tcp)).await;
+    let refused = client
+        .publish(SetSuccessful::new("c8y_Command").unwrap())
+        .unwrap();
+    let event = expect_event(&client, |e| matches!(e, Event::PublishRejected { .. })).await;
+    let Event::PublishRejected { id, line, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(id, refused.id());
+    assert_eq!(line.code, 50);
+    // Acknowledged or rejected, depending on whether the line came before the PUBACK.
+    assert!(matches!(
+        refused.await,
+        DeliveryOutcome::Acknowledged | DeliveryOutcome::Rejected { code: 50 }
+    ));
+    client.close().await;
+}

@@ -6,7 +6,7 @@
 mod client_support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use c8y_mqtt::client::{Client, Config, Event, NextEvent, TransportKind};
 use c8y_mqtt::templates::upstream::DeviceCreation;
@@ -56,16 +56,6 @@ fn device_process_before_reboot() {
         println!("started");
         std::future::pending::<()>().await;
     });
-}
-
-/// Kills and reaps the process when dropped, also when the test fails.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn status_of(emulator: &c8y_mqtt_emulator::EmulatorHandle, id: &str) -> String {

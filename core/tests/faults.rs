@@ -343,16 +343,6 @@ fn crash_child() {
     });
 }
 
-/// Kills (SIGKILL) and reaps the child when dropped, also when the test fails.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Reads accepted sequence numbers from the child until `count` were seen.
 async fn take_until(
     lines: &mut mpsc::UnboundedReceiver<usize>,

@@ -1,4 +1,4 @@
-//! The emulator's configuration: tenant, users, bootstrap password, listeners and TLS material.
+//! The emulator's configuration: tenants, users, bootstrap password, listeners and TLS material.
 
 use std::net::IpAddr;
 use std::net::Ipv4Addr;
@@ -48,9 +48,13 @@ pub enum TlsSource {
     },
 }
 
-/// A device or platform user of the tenant: logs in as `<tenant>/<name>`.
+/// A device or platform user of a tenant: logs in as `<tenant>/<name>`. Users named
+/// `device_*` are device users (rights on their own devices); the others administer their
+/// tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserCredentials {
+    /// The user's tenant; `None` for the default (first) tenant.
+    pub tenant: Option<String>,
     /// User name without the tenant prefix (e.g. `device_1234`).
     pub name: String,
     /// Password.
@@ -68,8 +72,12 @@ pub struct EmulatorConfig {
     pub http_port: Option<u16>,
     /// TLS server certificate.
     pub tls: TlsSource,
-    /// The tenant id (e.g. `t12345`).
+    /// The default tenant's id (e.g. `t12345`): the first tenant, the one users without a
+    /// tenant belong to and the handle's getters read.
     pub tenant: String,
+    /// Further tenants, each isolated from the others (users, devices, SmartREST collections,
+    /// bootstrap requests, REST results).
+    pub more_tenants: Vec<String>,
     /// CA certificates (PEM) the tenant trusts for X.509 device login on the MQTT/TLS port.
     pub trusted_device_cas: Vec<String>,
     /// Users of the tenant.
@@ -88,6 +96,7 @@ impl Default for EmulatorConfig {
             http_port: None,
             tls: TlsSource::Generate,
             tenant: "t12345".to_owned(),
+            more_tenants: Vec::new(),
             trusted_device_cas: Vec::new(),
             users: Vec::new(),
             bootstrap_password: "bootstrap-secret".to_owned(),

@@ -72,15 +72,37 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Sets the tenant id.
+    /// Sets the default (first) tenant's id.
     pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
         self.config.tenant = tenant.into();
         self
     }
 
-    /// Adds a user of the tenant (logs in as `<tenant>/<name>`).
+    /// Adds a further tenant, isolated from the others.
+    pub fn add_tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.config.more_tenants.push(tenant.into());
+        self
+    }
+
+    /// Adds a user of the default tenant (logs in as `<tenant>/<name>`).
     pub fn user(mut self, name: impl Into<String>, password: impl Into<String>) -> Self {
         self.config.users.push(UserCredentials {
+            tenant: None,
+            name: name.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// Adds a user of `tenant` (added as by [`EmulatorBuilder::add_tenant`] when new).
+    pub fn tenant_user(
+        mut self,
+        tenant: impl Into<String>,
+        name: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.config.users.push(UserCredentials {
+            tenant: Some(tenant.into()),
             name: name.into(),
             password: password.into(),
         });
@@ -177,16 +199,25 @@ impl EmulatorBuilder {
         let http_addr = self.config.http_port.map(|port| SocketAddr::new(bind, port));
         let shared = Arc::new(Shared::new(self.config, Some(platform)));
         if let Some(cumulocity) = &cumulocity {
+            for tenant in crate::lock(&shared.credentials).tenants() {
+                cumulocity.add_tenant(&tenant);
+            }
             cumulocity.bind_credentials(Arc::clone(&shared.credentials));
         }
         let (addrs, listeners) = Listeners::start(&shared, &plan, &acceptors)
             .await
             .map_err(|(addr, source)| StartError::Bind { addr, source })?;
+        let http_faults = Arc::new(crate::http::rest::HttpFaults::default());
         let control_api = match (http_addr, &cumulocity) {
             (Some(addr), Some(platform)) => Some(
-                ControlApi::start(addr, Arc::clone(platform), Arc::clone(&shared.credentials))
-                    .await
-                    .map_err(|source| StartError::Bind { addr, source })?,
+                ControlApi::start(
+                    addr,
+                    Arc::clone(platform),
+                    Arc::clone(&shared.credentials),
+                    Arc::clone(&http_faults),
+                )
+                .await
+                .map_err(|source| StartError::Bind { addr, source })?,
             ),
             _ => None,
         };
@@ -197,7 +228,7 @@ impl EmulatorBuilder {
             acceptors,
             listeners,
             cumulocity,
-            control_api,
+            (control_api, http_faults),
         );
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.connections());

@@ -12,6 +12,7 @@ use c8y_mqtt::QoS;
 
 use crate::config::UserCredentials;
 use crate::http::control::ControlApi;
+use crate::http::rest::HttpFaults;
 use crate::journal::{EmulatorEvent, WaitTimeout};
 use crate::lock;
 use crate::mqtt::session_table::DeviceSessions;
@@ -89,6 +90,8 @@ pub struct EmulatorHandle {
     http_addr: Option<SocketAddr>,
     /// The running HTTP control API; `None` after shutdown.
     control_api: tokio::sync::Mutex<Option<ControlApi>>,
+    /// Faults injected into the REST API.
+    http_faults: Arc<HttpFaults>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -107,7 +110,7 @@ impl EmulatorHandle {
         acceptors: Acceptors,
         listeners: Listeners,
         cumulocity: Option<Arc<CumulocityPlatform>>,
-        control_api: Option<ControlApi>,
+        (control_api, http_faults): (Option<ControlApi>, Arc<HttpFaults>),
     ) -> Self {
         Self {
             shared,
@@ -118,7 +121,14 @@ impl EmulatorHandle {
             cumulocity,
             http_addr: control_api.as_ref().map(|api| api.addr),
             control_api: tokio::sync::Mutex::new(control_api),
+            http_faults,
         }
+    }
+
+    /// The faults injected into the REST API (401s, 5xx, cut and slow binary downloads); also
+    /// armed with `POST /emulator/faults`.
+    pub fn http_faults(&self) -> &HttpFaults {
+        &self.http_faults
     }
 
     /// The address of the HTTP control API (Cumulocity's REST API shapes), when it is served
@@ -171,6 +181,32 @@ impl EmulatorHandle {
     /// The users of the tenant, sorted by name.
     pub fn users(&self) -> Vec<UserCredentials> {
         lock(&self.shared.credentials).users()
+    }
+
+    /// Every tenant id, sorted.
+    pub fn tenants(&self) -> Vec<String> {
+        lock(&self.shared.credentials).tenants()
+    }
+
+    /// The users of `tenant` (empty for an unknown tenant).
+    pub fn users_of(&self, tenant: &str) -> Vec<UserCredentials> {
+        lock(&self.shared.credentials)
+            .users_of(tenant)
+            .unwrap_or_default()
+    }
+
+    /// Adds a tenant at run time (users, devices and data isolated from the others); returns
+    /// whether it is new.
+    pub fn add_tenant(&self, tenant: &str) -> bool {
+        if let Some(platform) = &self.cumulocity {
+            platform.add_tenant(tenant);
+        }
+        lock(&self.shared.credentials).add_tenant(tenant)
+    }
+
+    /// Adds or replaces a user of `tenant`; returns `false` for an unknown tenant.
+    pub fn set_tenant_user(&self, tenant: &str, name: &str, password: &str) -> bool {
+        lock(&self.shared.credentials).set_tenant_user(tenant, name, password)
     }
 
     /// The MQTT username of a tenant user: `<tenant>/<user>`.

@@ -6,6 +6,7 @@ use std::ffi::{CStr, c_char};
 use std::fmt;
 
 use c8y_mqtt::client::{ClientError, ConnectError, RegistrationError};
+use c8y_mqtt::http::HttpError;
 use c8y_mqtt::templates::TemplateError;
 
 /// The result of every fallible function: `C8Y_RESULT_OK` (0) or an error code, grouped by
@@ -62,6 +63,9 @@ pub enum c8y_result {
     Io = 304,
     /// Bootstrap registration failed or timed out.
     Registration = 305,
+    /// A platform HTTP call or file transfer failed: an error status, an unexpected answer, or
+    /// a download that failed its size or checksum check.
+    Http = 306,
     /// The message exceeds Cumulocity's 16 184-byte MQTT packet limit; nothing was queued.
     MessageTooLarge = 400,
     /// The platform rejected a SmartREST message.
@@ -101,6 +105,7 @@ pub(crate) const RESULTS: &[(c8y_result, &CStr)] = &[
     (c8y_result::Proxy, c"proxy error"),
     (c8y_result::Io, c"file error"),
     (c8y_result::Registration, c"bootstrap registration failed"),
+    (c8y_result::Http, c"HTTP request or file transfer failed"),
     (c8y_result::MessageTooLarge, c"message too large"),
     (c8y_result::SmartrestRejected, c"SmartREST message rejected"),
     (c8y_result::InvalidTemplate, c"invalid template values"),
@@ -185,6 +190,23 @@ impl From<ClientError> for Error {
 impl From<TemplateError> for Error {
     fn from(error: TemplateError) -> Self {
         ClientError::from(error).into()
+    }
+}
+
+impl From<HttpError> for Error {
+    fn from(error: HttpError) -> Self {
+        let code = match &error {
+            HttpError::Config(_) => c8y_result::InvalidConfig,
+            HttpError::Url { .. } => c8y_result::InvalidArgument,
+            HttpError::Network { .. } => c8y_result::Network,
+            HttpError::Unauthorized { .. } => c8y_result::Auth,
+            HttpError::TokenTimeout(_) => c8y_result::Timeout,
+            HttpError::Token(client) => return client.clone().into(),
+            HttpError::Io { .. } => c8y_result::Io,
+            HttpError::Closed => c8y_result::Closed,
+            _ => c8y_result::Http,
+        };
+        Self::chain(code, &error)
     }
 }
 

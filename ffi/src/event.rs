@@ -74,6 +74,11 @@ pub enum c8y_event_type {
     /// (`c8y_Restart`, `c8y_Firmware`, ...), handed back after the first connect (needs a
     /// persistence directory): read and answer it like `C8Y_EVENT_KIND_OPERATION`.
     C8yEventKindOperationResumed = 19,
+    /// The platform refused a row this client sent, tied to its publish:
+    /// `c8y_event_delivery_id`, `c8y_event_device_id`, and the `s/e` line as in
+    /// `C8Y_EVENT_KIND_SMARTREST_ERROR` (code, text, fields). Its delivery ends
+    /// `C8Y_DELIVERY_OUTCOME_REJECTED` unless it had ended before.
+    C8yEventKindPublishRejected = 20,
     /// A kind this version of the header does not know.
     C8yEventKindOther = 99,
 }
@@ -96,6 +101,9 @@ pub enum c8y_delivery_outcome {
     DroppedStopped = 5,
     /// Dropped for another reason.
     DroppedOther = 6,
+    /// The platform refused the row (`s/e`); the `C8Y_EVENT_KIND_PUBLISH_REJECTED` event with
+    /// the same delivery id has the line.
+    Rejected = 7,
 }
 
 /// One event. Take it from `c8y_client_next_event` (yours: free with `c8y_event_free`) or
@@ -203,15 +211,14 @@ impl c8y_event {
                     e.text = Some(c_string(format!("unknown template {id}")));
                 }
             }
+            Event::PublishRejected { device, line, .. } => {
+                e.kind = c8y_event_type::C8yEventKindPublishRejected;
+                e.device = Some(c_string(device.as_str()));
+                e.set_error_line(line);
+            }
             Event::SmartRestError(line) => {
                 e.kind = c8y_event_type::C8yEventKindSmartrestError;
-                e.code = u32::from(line.code);
-                e.text = Some(c_string(line.text.as_str()));
-                e.fields = [line.template.clone(), line.text.clone()]
-                    .iter()
-                    .chain(&line.extra)
-                    .map(|s| c_string(s.as_str()))
-                    .collect();
+                e.set_error_line(line);
             }
             Event::TemplateStatus(status) => {
                 e.kind = c8y_event_type::C8yEventKindTemplateStatus;
@@ -300,6 +307,17 @@ impl c8y_event {
         }
         e.event = event;
         e
+    }
+
+    /// Code, text and fields `[template, text, extra...]` of an `s/e` line.
+    fn set_error_line(&mut self, line: &c8y_mqtt::templates::downstream::ErrorLine) {
+        self.code = u32::from(line.code);
+        self.text = Some(c_string(line.text.as_str()));
+        self.fields = [line.template.as_str(), line.text.as_str()]
+            .into_iter()
+            .chain(line.extra.iter().map(String::as_str))
+            .map(c_string)
+            .collect();
     }
 
     /// The Rust event.
@@ -473,7 +491,7 @@ pub unsafe extern "C" fn c8y_event_payload(event: *const c8y_event, len_out: *mu
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_event_delivery_id(event: *const c8y_event) -> u64 {
     get(event, 0, |e| match &e.event {
-        Event::Delivery { id, .. } => Some(c_delivery_id(*id)),
+        Event::Delivery { id, .. } | Event::PublishRejected { id, .. } => Some(c_delivery_id(*id)),
         _ => None,
     })
 }
@@ -491,6 +509,7 @@ pub unsafe extern "C" fn c8y_event_delivery_outcome(event: *const c8y_event) -> 
             DeliveryOutcome::Dropped(DropReason::Overflow) => c8y_delivery_outcome::DroppedOverflow,
             DeliveryOutcome::Dropped(DropReason::Closed) => c8y_delivery_outcome::DroppedClosed,
             DeliveryOutcome::Dropped(DropReason::Stopped) => c8y_delivery_outcome::DroppedStopped,
+            DeliveryOutcome::Rejected { .. } => c8y_delivery_outcome::Rejected,
             _ => c8y_delivery_outcome::DroppedOther,
         }),
         _ => None,

@@ -9,6 +9,8 @@
 //! * [`publish`]: typed template functions, the generic `c8y_client_send_static`, SmartREST 2.0
 //!   use lines, JSON over MQTT and raw publishes, each returning a delivery id.
 //! * [`event`]: the opaque `c8y_event`, its getters and the operation lifecycle calls.
+//! * [`http`]: downloads, event and inventory binary uploads, the access token (the core's
+//!   platform HTTP client).
 //! * [`log`]: `c8y_set_log_callback`, the library's logs to a C callback on one log thread.
 //! * [`version`]: the runtime version string, `c8y_version`.
 //!
@@ -21,6 +23,7 @@ pub mod boundary;
 pub mod client;
 pub mod error;
 pub mod event;
+pub mod http;
 pub mod log;
 pub mod options;
 pub mod publish;

@@ -441,6 +441,25 @@ pub unsafe extern "C" fn c8y_options_set_persistence_dir(
     })
 }
 
+/// The base URL of the platform's REST API (`http://…` or `https://…`) for file transfer and
+/// tokens; default `https://<domain>` for a host `mqtt.<domain>`, else `https://<host>`.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `url` NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_http_base_url(
+    options: *mut c8y_options,
+    url: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: a valid string or NULL per the contract.
+        let url = unsafe { str_arg(url, "url") }?;
+        o.update(|b| b.http_base_url(url));
+        Ok(())
+    })
+}
+
 /// Turns on auto-batching: rows queued for the same topic go out as one publish after waiting
 /// at most `linger_ms` for more. Off by default.
 ///

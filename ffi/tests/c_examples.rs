@@ -230,3 +230,71 @@ fn bench_pub_prints_the_peer_format() {
     assert_eq!(measurements(&emulator, "bench-c8y-c"), 300);
     emulator.shutdown();
 }
+
+#[test]
+fn files_download_and_upload_binaries() {
+    use sha2::{Digest, Sha256};
+    const DEVICE: &str = "c-files-1";
+    let binary = build("files");
+    let emulator = Emulator::builder()
+        .tenant("t100")
+        .user("device_c-files-1", "secret")
+        .http_port(Some(0))
+        .start_blocking()
+        .expect("emulator starts");
+    let handle = emulator.handle();
+    let base = format!("http://{}", handle.http_addr().expect("http served"));
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+    let platform = handle.cumulocity().expect("default platform");
+    platform.binaries().put_inventory(
+        "900",
+        c8y_mqtt_emulator::platform::binaries::StoredBinary {
+            name: "fw.bin".to_owned(),
+            content_type: "application/octet-stream".to_owned(),
+            data: content.clone().into(),
+        },
+    );
+    // The connection breaks half way: the library resumes.
+    handle.http_faults().cut_next_download(150_000);
+    let sha: String = Sha256::digest(&content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = lib_dir().join(format!("../../c-examples/files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("work dir");
+    let mut args = endpoint(&emulator);
+    args.extend([
+        base.clone(),
+        format!("{base}/inventory/binaries/900"),
+        sha,
+        dir.display().to_string(),
+    ]);
+    let stdout = finish(spawn(&binary, &args), "files");
+    assert!(stdout.contains("files: done"), "{stdout}");
+    assert!(
+        stdout.contains("downloaded 300000 bytes (progress saw 300000)"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("firmware.bin")).expect("downloaded"),
+        content
+    );
+    let event_url = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("files: event binary "))
+        .expect("event binary URL");
+    let event_id = event_url.rsplit('/').nth(1).expect("event id");
+    assert_eq!(
+        platform.binaries().event(event_id).expect("attached").data,
+        content
+    );
+    let inventory_url = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("files: inventory binary "))
+        .expect("inventory binary URL");
+    let id = inventory_url.rsplit('/').next().expect("binary id");
+    assert_eq!(platform.binaries().inventory(id).expect("stored").data, content);
+    assert!(handle.managed_object_by_external_id(DEVICE).is_some());
+    std::fs::remove_dir_all(dir).expect("cleanup");
+    emulator.shutdown();
+}

@@ -61,7 +61,10 @@ impl Emulator {
         password: &str,
         bootstrap_password: Option<&str>,
     ) -> PyResult<Self> {
-        let mut builder = CoreEmulator::builder().tenant(tenant).user(user, password);
+        let mut builder = CoreEmulator::builder()
+            .tenant(tenant)
+            .user(user, password)
+            .http_port(Some(0));
         if let Some(p) = bootstrap_password {
             builder = builder.bootstrap_password(p);
         }
@@ -92,6 +95,14 @@ impl Emulator {
     #[getter]
     fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The base URL of the emulator's REST API (``http://127.0.0.1:<port>``), Cumulocity's
+    /// resource shapes with the device user's basic auth.
+    #[getter]
+    fn http_url(&self) -> PyResult<String> {
+        self.with(|e| e.handle().http_addr().map(|a| format!("http://{a}")))?
+            .ok_or_else(|| C8yError::new_err("emulator has no HTTP listener"))
     }
 
     /// The tenant id.
@@ -137,6 +148,7 @@ impl Emulator {
         d.set_item("password", &self.password)?;
         d.set_item("create_device", true)?;
         d.set_item("reconnect_delay", 0.05)?;
+        d.set_item("http_base_url", self.http_url()?)?;
         Ok(d)
     }
 
@@ -279,6 +291,11 @@ impl Emulator {
             .into_iter()
             .map(|r| (r.id, status_name(r.status)))
             .collect())
+    }
+
+    /// Breaks the connection of the next binary download after ``after_bytes`` bytes.
+    fn cut_next_download(&self, after_bytes: u64) -> PyResult<()> {
+        self.with(|e| e.handle().http_faults().cut_next_download(after_bytes))
     }
 
     /// Closes the device's connection as a network failure would; returns whether it was

@@ -691,6 +691,7 @@ const OPTION_NAMES: &[&str] = &[
     "not_authorized_retries",
     "last_will",
     "resumable_operations",
+    "rejection_window",
     "device_name",
     "device_type",
     "batching",
@@ -705,6 +706,7 @@ const OPTION_NAMES: &[&str] = &[
     "collections",
     "operation_responses",
     "reconnect_delay",
+    "http_base_url",
 ];
 
 fn get<'py, T: FromPyObjectOwned<'py>>(
@@ -841,11 +843,17 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     if let Some(on) = get::<bool>(options, "delivery_events")? {
         builder = builder.delivery_events(on);
     }
+    if let Some(url) = get::<String>(options, "http_base_url")? {
+        builder = builder.http_base_url(url);
+    }
     if let Some(dir) = get::<std::path::PathBuf>(options, "persistence_dir")? {
         builder = builder.persistence_dir(dir);
     }
     if let Some(list) = get::<Vec<String>>(options, "fail_unsupported")? {
         builder = builder.fail_unsupported(list);
+    }
+    if let Some(s) = get::<f64>(options, "rejection_window")? {
+        builder = builder.rejection_window(convert::seconds("rejection_window", s)?);
     }
     if let Some(list) = get::<Vec<String>>(options, "resumable_operations")? {
         builder = builder.resumable_operations(list);
@@ -892,12 +900,15 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
 /// once; use ``wait_connected()`` to wait. Options (keyword only): ``port``, ``transport``
 /// ("tls" default, "tcp", "ws", "wss"), ``tenant``/``user``/``password`` or
 /// ``cert_pem``/``key_pem``, ``ca_pem``, ``xid``, ``keep_alive`` (s), ``connect_timeout`` (s),
-/// ``qos`` (default 1), ``processing_mode`` ("s", "t", "q", "c"), ``create_device``,
+/// ``qos`` (default 1), ``processing_mode`` ("s", "t", "q", "c"; measurements and events
+/// only), ``create_device`` (default True: ``100`` after every connect; False turns it off),
 /// ``device_name``, ``device_type``, ``batching`` (linger in s), ``max_inflight``,
-/// ``max_queued``, ``delivery_events``, ``persistence_dir``, ``fail_unsupported`` (list of
-/// fragments), ``fail_executing_on_start``, ``json_operations``, ``json_errors``,
-/// ``collections`` ({X-ID: creation rows}), ``operation_responses`` ([(X-ID, msg id)]),
-/// ``reconnect_delay`` (s).
+/// ``max_queued``, ``delivery_events``, ``persistence_dir``, ``http_base_url``, ``fail_unsupported`` (list of
+/// fragments), ``fail_executing_on_start`` (default True), ``resumable_operations`` (list of
+/// fragments), ``json_operations``, ``json_errors``, ``collections`` ({X-ID: creation rows}),
+/// ``operation_responses`` ([(X-ID, msg id)]), ``reconnect_delay`` (s), ``last_will``
+/// ((template id, fields)), ``request_managed_object_id``, ``not_authorized_retries``,
+/// ``rejection_window`` (s).
 ///
 /// The client is also the device's ``Device`` handle: ``client.send_measurement(...)``.
 /// Use it as a context manager: leaving the block flushes (up to 10 s) and closes.
@@ -908,6 +919,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// The blocking core client (for the workflows); fails once closed.
+    pub(crate) fn blocking(&self) -> PyResult<Arc<BlockingClient>> {
+        self.inner.client()
+    }
+
     fn start(config: Config) -> PyResult<PyClassInitializer<Self>> {
         let device_id = config.device_id().to_string();
         let client = BlockingClient::connect(config).map_err(client_error)?;
@@ -987,6 +1003,79 @@ impl Client {
         self.inner.check_not_in_callback("flush()")?;
         let client = self.inner.client()?;
         py.detach(|| client.flush(timeout)).map_err(errors::flush_timeout)
+    }
+
+    /// Downloads ``url`` (absolute, or a path on the platform such as
+    /// ``/inventory/binaries/12``) to ``path`` (GIL released): streamed, resumed after a broken
+    /// connection, checked against ``size`` and ``sha256`` (hex) when given, written to a
+    /// private temporary file and renamed when complete. The device's credentials go only to
+    /// the platform's host. ``progress(bytes, total)`` (total None when unknown) is called from
+    /// an SDK thread. Returns the number of bytes. Raises ``HttpError`` (status, size or
+    /// checksum), ``ConnectError`` (network), ``AuthError``.
+    #[pyo3(signature = (url, path, *, size = None, sha256 = None, progress = None))]
+    fn download(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        path: std::path::PathBuf,
+        size: Option<u64>,
+        sha256: Option<String>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<u64> {
+        self.inner.check_not_in_callback("download()")?;
+        let client = self.inner.client()?;
+        crate::http::download(py, &client, url, path, size, sha256, progress)
+    }
+
+    /// Uploads the file ``path`` as the binary of a new event of ``event_type`` (created over
+    /// REST for ``device``, default the client's device) and returns the binary's URL, the one
+    /// to report for a log request.
+    #[pyo3(signature = (path, *, event_type = "c8y_Logfile", text = "", file_name = None, content_type = "text/plain", device = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn upload_event_binary(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        event_type: &str,
+        text: &str,
+        file_name: Option<String>,
+        content_type: &str,
+        device: Option<String>,
+    ) -> PyResult<String> {
+        self.inner.check_not_in_callback("upload_event_binary()")?;
+        let client = self.inner.client()?;
+        crate::http::upload_event_binary(
+            py,
+            &client,
+            path,
+            event_type,
+            text,
+            file_name,
+            content_type,
+            device,
+        )
+    }
+
+    /// Uploads the file ``path`` as an inventory binary and returns its URL.
+    #[pyo3(signature = (path, *, file_name = None, content_type = "application/octet-stream"))]
+    fn upload_inventory_binary(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        file_name: Option<String>,
+        content_type: &str,
+    ) -> PyResult<String> {
+        self.inner.check_not_in_callback("upload_inventory_binary()")?;
+        let client = self.inner.client()?;
+        crate::http::upload_inventory_binary(py, &client, path, file_name, content_type)
+    }
+
+    /// The current access token (JWT) of a certificate device, asked for over MQTT when needed
+    /// and renewed before it expires; None for a password device. A secret: do not log it.
+    fn access_token(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.inner.check_not_in_callback("access_token()")?;
+        let client = self.inner.client()?;
+        crate::http::access_token(py, &client)
     }
 
     /// Number of publishes not yet completed (acknowledged or dropped).

@@ -163,6 +163,23 @@ fn complete(future: Py<PyAny>, outcome: DeliveryOutcome) {
                 };
                 future.call_method1("set_exception", (error.value(py),))
             }
+            DeliveryOutcome::Rejected { code } => {
+                let error = PyErr::from_value(
+                    match py
+                        .import("c8y_mqtt.errors")
+                        .and_then(|m| m.getattr("SmartRestError"))
+                        .and_then(|class| {
+                            class.call1(("", format!("refused by the platform (s/e code {code})"), code))
+                        }) {
+                        Ok(error) => error,
+                        Err(error) => {
+                            error.write_unraisable(py, Some(future));
+                            return;
+                        }
+                    },
+                );
+                future.call_method1("set_exception", (error.value(py),))
+            }
             _ => future.call_method1("set_result", (format!("{outcome:?}").to_lowercase(),)),
         };
         if let Err(error) = result {

@@ -16,6 +16,7 @@ pyo3::import_exception!(c8y_mqtt.errors, QueueFullError);
 pyo3::import_exception!(c8y_mqtt.errors, InCallbackError);
 pyo3::import_exception!(c8y_mqtt.errors, ForkedError);
 pyo3::import_exception!(c8y_mqtt.errors, MessageTooLargeError);
+pyo3::import_exception!(c8y_mqtt.errors, HttpError);
 
 /// `ConnectError` under another name (the core has a type of that name).
 mod connect {
@@ -105,4 +106,21 @@ pub(crate) fn in_callback(what: &str) -> PyErr {
 /// The client is closed.
 pub(crate) fn closed() -> PyErr {
     ClientClosedError::new_err("client closed")
+}
+
+/// The Python exception for a failed HTTP call or file transfer: `HttpError` for error statuses
+/// and failed checks, `ConnectError` for the network, `AuthError` for refused credentials.
+pub(crate) fn http_error(error: c8y_mqtt::http::HttpError) -> PyErr {
+    use c8y_mqtt::http::HttpError as E;
+    let message = error.to_string();
+    match error {
+        E::Config(_) => ConfigError::new_err(message),
+        E::Url { .. } => PyValueError::new_err(message),
+        E::Network { .. } => PyConnectError::new_err(message),
+        E::Unauthorized { .. } => AuthError::new_err(message),
+        E::TokenTimeout(_) => DeadlineExceededError::new_err(message),
+        E::Token(error) => client_error(error),
+        E::Closed => ClientClosedError::new_err(message),
+        _ => HttpError::new_err(message),
+    }
 }

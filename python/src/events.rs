@@ -118,7 +118,7 @@ impl Event {
     /// For "smartrest_error" events: the ``SmartRestError`` exception describing the rejection
     /// (to raise or log); None for other kinds.
     fn exception(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        if self.kind != "smartrest_error" {
+        if self.kind != "smartrest_error" && self.kind != "publish_rejected" {
             return Ok(None);
         }
         let class = py.import("c8y_mqtt.errors")?.getattr("SmartRestError")?;
@@ -205,6 +205,11 @@ impl Operation {
             template,
             values,
         }
+    }
+
+    /// The core's operation (for the workflows).
+    pub(crate) fn received(&self) -> &ReceivedOperation {
+        &self.op
     }
 
     fn source_name(&self) -> &'static str {
@@ -348,6 +353,7 @@ fn outcome_name(outcome: DeliveryOutcome) -> &'static str {
         DeliveryOutcome::Dropped(DropReason::Closed) => "dropped_closed",
         DeliveryOutcome::Dropped(DropReason::Stopped) => "dropped_stopped",
         DeliveryOutcome::Dropped(DropReason::CollectionFailed) => "dropped_collection_failed",
+        DeliveryOutcome::Rejected { .. } => "rejected",
         _ => "dropped",
     }
 }
@@ -494,6 +500,15 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
         CoreEvent::EventsLost { count } => {
             let mut e = Event::of("events_lost");
             e.count = Some(count);
+            e
+        }
+        CoreEvent::PublishRejected { id, device, line } => {
+            let mut e = Event::of("publish_rejected");
+            e.delivery_id = Some(id.0);
+            e.code = Some(i64::from(line.code));
+            e.template = Some(line.template);
+            e.text = Some(line.text);
+            e.values = vec![device];
             e
         }
         CoreEvent::ManagedObjectId { device, id } => {

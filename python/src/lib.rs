@@ -17,8 +17,10 @@ mod convert;
 mod dispatch;
 mod errors;
 mod events;
+mod http;
 mod operation_kind;
 mod registration;
+mod workflows;
 
 use pyo3::prelude::*;
 
@@ -53,6 +55,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::Operation>()?;
     m.add_class::<events::EventIterator>()?;
     m.add_class::<registration::DeviceCredentials>()?;
+    m.add_class::<workflows::DeviceManagement>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;
     m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;

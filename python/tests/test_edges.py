@@ -4,12 +4,14 @@ the last will."""
 
 from __future__ import annotations
 
+import pathlib
+import threading
 from typing import Any, Dict, List
 
 import pytest
 
 import c8y_mqtt
-from c8y_mqtt.errors import ConnectError, DeadlineExceededError
+from c8y_mqtt.errors import ConnectError, DeadlineExceededError, SmartRestError
 from c8y_mqtt.testing import Emulator, wait_until
 
 from .conftest import DEVICE
@@ -129,3 +131,79 @@ def test_the_last_will_runs_when_the_connection_is_cut(emulator: Emulator) -> No
         wait_until(lambda: emulator.events(source=DEVICE, type="c8y_ConnectionEvent"))
         [event] = emulator.events(source=DEVICE, type="c8y_ConnectionEvent")
         assert event["text"] == "Device connection was lost."
+
+
+def test_a_refused_row_fails_its_future_and_names_its_delivery(emulator: Emulator) -> None:
+    with c8y_mqtt.Client(**options(emulator, rejection_window=2.0)) as client:
+        client.wait_connected(15)
+        future = client.send_static(503, ["c8y_Restart"], future=True)
+        with pytest.raises(SmartRestError) as caught:
+            future.result(timeout=10)
+        assert caught.value.smartrest_code == 50
+        [event] = events_of(client, "publish_rejected")
+        assert (event.code, event.template, event.values) == (50, "503", [DEVICE])
+        assert event.delivery_id is not None
+        assert isinstance(event.exception(), SmartRestError)
+
+
+def test_credentials_are_never_written_through_a_symbolic_link(emulator: Emulator, tmp_path: pathlib.Path) -> None:
+    emulator.register_device("boot2")
+    target = tmp_path / "elsewhere"
+    link = tmp_path / "credentials"
+    link.symlink_to(target)
+    planted = tmp_path / "credentials.tmp"
+    planted.write_text("planted")
+    outcome: Dict[str, Any] = {}
+
+    def register() -> None:
+        try:
+            c8y_mqtt.register(
+                emulator.host, "boot2", emulator.bootstrap_password, link,
+                port=emulator.port, transport="tcp", bootstrap_user=emulator.bootstrap_user,
+                poll_interval=0.1, timeout=15,
+            )
+        except c8y_mqtt.C8yError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=register)
+    thread.start()
+    wait_until(lambda: ("boot2", "PENDING_ACCEPTANCE") in emulator.device_requests())
+    emulator.accept_device_request("boot2")
+    thread.join(20)
+    assert "symbolic link" in str(outcome.get("error")), outcome
+    assert not target.exists(), "nothing written through the link"
+    assert planted.read_text() == "planted"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials", "credentials.tmp"]
+
+
+def test_with_persistence_a_restart_hands_back_the_restart_and_fails_the_rest(
+    emulator: Emulator, tmp_path: pathlib.Path
+) -> None:
+    store = str(tmp_path / "store")
+    with c8y_mqtt.Client(**options(emulator, persistence_dir=store)) as client:
+        client.wait_connected(15)
+        wait_until(lambda: ("s/us", b"500") in emulator.publishes())
+        ids = []
+        for fragment in ({"c8y_Restart": {}}, {"c8y_Command": {"text": "reboot"}}):
+            ids.append(emulator.create_operation(DEVICE, fragment)["id"])
+            op = next(iter(client.operations(timeout=10)))
+            assert isinstance(op, c8y_mqtt.Operation)
+            op.executing()
+            emulator.wait_for_operation_status(ids[-1], "EXECUTING")
+    restart, command = ids
+    # The next run on the same directory: the restart comes back, the command is failed.
+    with c8y_mqtt.Client(**options(emulator, persistence_dir=store)) as client:
+        client.wait_connected(15)
+        [resumed] = events_of(client, "operation_resumed")
+        op = resumed.operation
+        assert op is not None and (op.fragment, op.device) == ("c8y_Restart", DEVICE)
+        op.succeed()
+        emulator.wait_for_operation_status(restart, "SUCCESSFUL")
+        failed = emulator.wait_for_operation_status(command, "FAILED")
+        assert failed["failureReason"] == REASON
+    # Once only.
+    with c8y_mqtt.Client(**options(emulator, persistence_dir=store)) as client:
+        client.wait_connected(15)
+        client.flush(10)
+        kinds = [e.kind for e in client.events(timeout=0.5) if isinstance(e, c8y_mqtt.Event)]
+        assert "operation_resumed" not in kinds

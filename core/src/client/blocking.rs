@@ -70,6 +70,18 @@ impl BlockingClient {
         self.runtime.as_ref().map(|rt| rt.block_on(future))
     }
 
+    /// [`Client::request_access_token`], blocking.
+    pub fn request_access_token(&self, timeout: Duration) -> Result<super::Secret, ClientError> {
+        self.block_on(self.client.request_access_token(timeout))
+            .unwrap_or(Err(ClientError::Closed))
+    }
+
+    /// Runs `future` to completion on the client's runtime (for the HTTP client and workflows
+    /// from plain threads); `None` once the client was closed.
+    pub fn run<F: Future>(&self, future: F) -> Option<F::Output> {
+        self.block_on(future)
+    }
+
     /// The async client inside.
     pub fn as_async(&self) -> &Client {
         &self.client

@@ -289,10 +289,12 @@ pub struct Config {
     pub(crate) device_creation: Option<DeviceCreation>,
     pub(crate) last_will: Option<LastWill>,
     pub(crate) request_managed_object_id: bool,
+    pub(crate) rejection_window: Duration,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
     pub(crate) operations: OperationOptions,
     pub(crate) smartrest: SmartRestOptions,
+    pub(crate) http_base_url: Option<String>,
 }
 
 impl Config {
@@ -386,6 +388,38 @@ impl Config {
     pub fn http_proxy(&self) -> Option<&HttpProxy> {
         self.proxy.as_ref()
     }
+
+    /// The base URL of the platform's REST API: the one set with
+    /// [`ConfigBuilder::http_base_url`], else `https://<domain>` for an MQTT host
+    /// `mqtt.<domain>` and `https://<host>` for a tenant domain (docs/protocol.md §1.2: both name the
+    /// same instance).
+    ///
+    /// ```
+    /// use c8y_mqtt::client::Config;
+    /// let config = Config::builder("mqtt.eu-latest.cumulocity.com", "1234")
+    ///     .password("t1", "device_1234", "pw")
+    ///     .build()?;
+    /// assert_eq!(config.http_base_url(), "https://eu-latest.cumulocity.com");
+    /// let config = Config::builder("t1.cumulocity.com", "1234")
+    ///     .password("t1", "device_1234", "pw")
+    ///     .http_base_url("http://127.0.0.1:8111/")
+    ///     .build()?;
+    /// assert_eq!(config.http_base_url(), "http://127.0.0.1:8111");
+    /// # Ok::<(), c8y_mqtt::client::ConfigError>(())
+    /// ```
+    pub fn http_base_url(&self) -> String {
+        match &self.http_base_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let domain = self.host.strip_prefix("mqtt.").unwrap_or(&self.host);
+                if domain.contains(':') {
+                    format!("https://[{domain}]")
+                } else {
+                    format!("https://{domain}")
+                }
+            }
+        }
+    }
 }
 
 /// The last will as sent in CONNECT.
@@ -476,8 +510,10 @@ pub struct ConfigBuilder {
     device_creation: DeviceCreationSetting,
     last_will: Option<Upstream>,
     pub(super) request_managed_object_id: bool,
+    rejection_window: Duration,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
+    http_base_url: Option<String>,
 }
 
 impl ConfigBuilder {
@@ -507,9 +543,19 @@ impl ConfigBuilder {
             device_creation: DeviceCreationSetting::Default,
             last_will: None,
             request_managed_object_id: false,
+            rejection_window: Duration::ZERO,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
+            http_base_url: None,
         }
+    }
+
+    /// The base URL of the platform's REST API (`http://` or `https://`, no path), for file
+    /// transfer and tokens; default derived from the host ([`Config::http_base_url`]). Set it
+    /// for an endpoint whose REST port differs from the default, such as the emulator's.
+    pub fn http_base_url(mut self, url: impl Into<String>) -> Self {
+        self.http_base_url = Some(url.into());
+        self
     }
 
     /// The device creation (template 100) sent after every accepted CONNACK, before
@@ -533,6 +579,18 @@ impl ConfigBuilder {
     /// CONNECT packet with the client id and credentials (checked by [`ConfigBuilder::build`]).
     pub fn last_will(mut self, template: impl Into<Upstream>) -> Self {
         self.last_will = Some(template.into());
+        self
+    }
+
+    /// Holds the outcome of each single-row static publish for `window` after its PUBACK, so
+    /// that a refusal on `s/e` ends it as [`DeliveryOutcome::Rejected`](super::DeliveryOutcome::Rejected)
+    /// instead of acknowledged. The platform processes a row after acknowledging it, so its
+    /// error line usually comes after the PUBACK; without a window (the default) such a
+    /// refusal is still reported as [`Event::PublishRejected`](super::Event::PublishRejected)
+    /// with the delivery id, but the outcome already said acknowledged. The cost: outcomes
+    /// come `window` later.
+    pub fn rejection_window(mut self, window: Duration) -> Self {
+        self.rejection_window = window;
         self
     }
 
@@ -772,6 +830,14 @@ impl ConfigBuilder {
         }
         self.reconnect.validate()?;
         check_connect_size(&client_id, &credentials, last_will.as_ref())?;
+        if let Some(url) = &self.http_base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "http_base_url".to_owned(),
+                reason: "must start with http:// or https://".to_owned(),
+            });
+        }
         Ok(Config {
             port: self.port.unwrap_or(self.transport.default_port()),
             host: self.host,
@@ -795,10 +861,12 @@ impl ConfigBuilder {
             device_creation,
             last_will,
             request_managed_object_id: self.request_managed_object_id,
+            rejection_window: self.rejection_window,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
             operations: self.operations,
             smartrest: self.smartrest,
+            http_base_url: self.http_base_url,
         })
     }
 }

@@ -15,6 +15,20 @@
 //!   backoff (after sending `100` again when configured), until granted. The outbox flows
 //!   meanwhile: data does not need subscriptions, and publishing it may be what creates the
 //!   device. `500` goes out once `s/ds` is granted.
+//! * **`s/e` lines are tied to the row that caused them** where that is unambiguous
+//!   (docs/protocol.md §6.1): the line names the template id of the offending row, and the
+//!   platform answers the rows of one connection in order. A single-row publish of a typed
+//!   static template is remembered with its template id from when it is handed over until
+//!   [`CORRELATION_WINDOW`] after its PUBACK; an error line whose template id matches exactly one
+//!   remembered row is that row's: the client reports [`Event::PublishRejected`] with the
+//!   delivery id and device, and the delivery ends [`DeliveryOutcome::Rejected`] if it has not
+//!   ended yet (the line came before the PUBACK, or the outcome is held for
+//!   [`ConfigBuilder::rejection_window`](super::ConfigBuilder::rejection_window) after it).
+//!   Not tied, and reported as a plain [`Event::SmartRestError`]: a line whose template id
+//!   matches several rows in the window (the same template sent often), raw publishes
+//!   ([`Client::publish_raw`](super::Client::publish_raw)), rows of lists split over several
+//!   packets, and SmartREST 2.0 and JSON messages (the JSON `error` topic reports them on its
+//!   own, see [`json`](super::json)).
 //! * **CONNACK inside a session** is a broken connection: the session ends and the client
 //!   reconnects (a refusal then shows on the next CONNACK).
 //! * **CONNACK 5 (not authorized)** is documented as sometimes transient (overload during
@@ -66,7 +80,7 @@ use super::backoff::Backoff;
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
 use super::inflight::Inflight;
-use super::outbox::{DeliveryOutcome, DropReason};
+use super::outbox::{AckedRow, DeliveryOutcome, DropReason};
 use super::transport::mqtt_options;
 use super::{Entity, Shared};
 
@@ -227,6 +241,7 @@ async fn session(
         if let Some(delay) = relay.retry_requested.take() {
             resubscribe = Some(Box::pin(tokio::time::sleep(delay)));
         }
+        let release_at = relay.next_release();
         let uptime = || Some(connected_at.elapsed());
         tokio::select! {
             // Close first, so that a busy connection cannot delay it.
@@ -255,6 +270,11 @@ async fn session(
                 linger = None;
                 relay.submit();
             }
+            () = async {
+                if let Some(at) = release_at {
+                    tokio::time::sleep_until(at.into()).await;
+                }
+            }, if release_at.is_some() => relay.release_due(Instant::now()),
             () = async { if let Some(timer) = resubscribe.as_mut() { timer.await } }, if resubscribe.is_some() => {
                 resubscribe = None;
                 if let Err(error) = relay.retry_subscriptions() {
@@ -268,6 +288,12 @@ async fn session(
 fn failed(error: ConnectError, uptime: Option<Duration>) -> SessionEnd {
     SessionEnd::Failed { error, uptime }
 }
+
+/// How long after its PUBACK an acknowledged row can still be named by an `s/e` line.
+pub const CORRELATION_WINDOW: Duration = Duration::from_secs(10);
+
+/// Most acknowledged rows remembered for naming by `s/e` lines (the oldest are forgotten).
+const CORRELATION_ROWS: usize = 4096;
 
 /// The SUBACK return code of a refused filter in MQTT 3.1.1.
 const SUBACK_FAILURE: u8 = 0x80;
@@ -316,6 +342,23 @@ struct Relay<'a> {
     awaiting_pkid: VecDeque<Tag>,
     /// Publishes awaiting PUBACK/PUBCOMP by packet id.
     inflight: Inflight<Tag>,
+    /// Acknowledged rows of known template, oldest first, with when they were acknowledged.
+    acked: VecDeque<(AckedRow, Instant)>,
+    /// Reused buffer for [`Outbox::acknowledge`](super::outbox::Outbox::acknowledge).
+    acked_scratch: Vec<AckedRow>,
+}
+
+impl Drop for Relay<'_> {
+    /// Deliveries still held for a possible rejection end as acknowledged: the platform
+    /// acknowledged them and the connection that could reject them is gone.
+    fn drop(&mut self) {
+        let finished: Vec<_> = self
+            .acked
+            .iter_mut()
+            .filter_map(|(row, _)| row.finish(DeliveryOutcome::Acknowledged))
+            .collect();
+        self.shared.report(finished);
+    }
 }
 
 impl<'a> Relay<'a> {
@@ -332,6 +375,8 @@ impl<'a> Relay<'a> {
             sent_creation: false,
             awaiting_pkid: VecDeque::new(),
             inflight: Inflight::new(),
+            acked: VecDeque::new(),
+            acked_scratch: Vec::new(),
         }
     }
 
@@ -543,11 +588,27 @@ impl<'a> Relay<'a> {
     fn acknowledged(&mut self, pkid: u16) -> Result<(), ConnectError> {
         match self.inflight.remove(pkid) {
             Some(Tag::Outbox(entries)) => {
-                let finished = self
-                    .shared
-                    .outbox
-                    .complete(&entries, DeliveryOutcome::Acknowledged);
-                self.shared.report(finished);
+                let config = &self.shared.config;
+                if config.subscriptions.errors {
+                    let hold = !config.rejection_window.is_zero();
+                    let finished = self
+                        .shared
+                        .outbox
+                        .acknowledge(&entries, hold, &mut self.acked_scratch);
+                    self.shared.report(finished);
+                    if !self.acked_scratch.is_empty() {
+                        let now = Instant::now();
+                        self.acked
+                            .extend(self.acked_scratch.drain(..).map(|row| (row, now)));
+                        self.release_due(now);
+                    }
+                } else {
+                    let finished = self
+                        .shared
+                        .outbox
+                        .complete(&entries, DeliveryOutcome::Acknowledged);
+                    self.shared.report(finished);
+                }
             }
             Some(Tag::Creation) => self.created()?,
             Some(Tag::PendingOperations) | None => {}
@@ -556,7 +617,85 @@ impl<'a> Relay<'a> {
         Ok(())
     }
 
-    fn downstream(&self, topic: &str, payload: bytes::Bytes) {
+    /// Ends held deliveries whose rejection window passed (as acknowledged) and forgets rows
+    /// past the correlation window.
+    fn release_due(&mut self, now: Instant) {
+        let window = self.shared.config.rejection_window;
+        let mut finished = Vec::new();
+        for (row, at) in &mut self.acked {
+            if now.duration_since(*at) < window {
+                break;
+            }
+            finished.extend(row.finish(DeliveryOutcome::Acknowledged));
+        }
+        let keep_for = CORRELATION_WINDOW.max(window);
+        while let Some((_, at)) = self.acked.front() {
+            if now.duration_since(*at) < keep_for && self.acked.len() <= CORRELATION_ROWS {
+                break;
+            }
+            if let Some((mut row, _)) = self.acked.pop_front() {
+                finished.extend(row.finish(DeliveryOutcome::Acknowledged));
+            }
+        }
+        self.shared.report(finished);
+    }
+
+    /// When the oldest held delivery's rejection window ends.
+    fn next_release(&self) -> Option<Instant> {
+        let window = self.shared.config.rejection_window;
+        self.acked
+            .iter()
+            .find(|(row, _)| row.is_held())
+            .map(|(_, at)| *at + window)
+    }
+
+    /// An `s/e` line arrived: tied to the one row it can name, or reported as it is.
+    fn error_line(&mut self, line: ErrorLine) {
+        let shared = self.shared;
+        let Ok(template) = line.template.parse::<u16>() else {
+            shared.push(Event::SmartRestError(line));
+            return;
+        };
+        self.release_due(Instant::now());
+        let acked: Vec<usize> = self
+            .acked
+            .iter()
+            .enumerate()
+            .filter(|(_, (row, _))| row.template == template)
+            .map(|(index, _)| index)
+            .collect();
+        let in_flight = shared.outbox.submitted_rows(template);
+        let outcome = DeliveryOutcome::Rejected { code: line.code };
+        let (delivery, topic) = match (acked.as_slice(), in_flight.as_slice()) {
+            ([index], []) => {
+                let Some((mut row, _)) = self.acked.remove(*index) else {
+                    return;
+                };
+                shared.report(row.finish(outcome).into_iter().collect());
+                (row.delivery, row.topic)
+            }
+            ([], [(key, delivery, topic)]) => {
+                shared.report(shared.outbox.complete(&[*key], outcome));
+                (*delivery, topic.clone())
+            }
+            _ => {
+                shared.push(Event::SmartRestError(line));
+                return;
+            }
+        };
+        let device = match topic.parse::<UpstreamTopic>() {
+            Ok(UpstreamTopic::SmartRest(topic)) => topic.leaf().map(|id| id.as_str().to_owned()),
+            _ => None,
+        }
+        .unwrap_or_else(|| shared.config.device_id().as_str().to_owned());
+        shared.push(Event::PublishRejected {
+            id: delivery,
+            device,
+            line,
+        });
+    }
+
+    fn downstream(&mut self, topic: &str, payload: bytes::Bytes) {
         tracing::debug!(topic, bytes = payload.len(), "downstream message");
         let shared = self.shared;
         match topic.parse::<DownstreamTopic>() {
@@ -583,14 +722,13 @@ impl<'a> Relay<'a> {
             }
             Ok(DownstreamTopic::Error) => {
                 for row in parse_errors(&payload) {
-                    if self.sent_creation
-                        && let Ok(line) = &row
-                        && *line == ErrorLine::device_already_existing()
-                    {
-                        tracing::debug!("device exists (41,100): expected answer to the creation");
-                        continue;
+                    match row {
+                        Ok(line) if self.sent_creation && line == ErrorLine::device_already_existing() => {
+                            tracing::debug!("device exists (41,100): expected answer to the creation");
+                        }
+                        Ok(line) => self.error_line(line),
+                        Err(error) => shared.push(Event::Malformed(error)),
                     }
-                    shared.push(row.map_or_else(Event::Malformed, Event::SmartRestError));
                 }
             }
             Ok(DownstreamTopic::Template) => {
@@ -601,6 +739,7 @@ impl<'a> Relay<'a> {
                     shared.push(row.map_or_else(Event::Malformed, Event::TemplateStatus));
                 }
             }
+            Ok(DownstreamTopic::Token) => super::access_token::on_token(shared, &payload),
             Ok(DownstreamTopic::JsonOperations) => super::operations::on_json(shared, topic, &payload),
             Ok(DownstreamTopic::JsonError) => super::json::on_error(shared, topic, &payload),
             Ok(DownstreamTopic::Legacy(xid)) => {
@@ -755,6 +894,7 @@ mod tests {
                 qos: QoS::AtLeastOnce,
                 batchable: true,
                 gate: None,
+                template: None,
             })
             .unwrap();
         supervise(Arc::clone(&shared), async { panic!("relay state broken") }).await;

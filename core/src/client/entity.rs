@@ -139,7 +139,9 @@ impl Entity {
         let mode = options.mode.unwrap_or(self.shared.config.mode);
         let topic = self.topic(mode.for_template(template.template_id()));
         let payloads = template.to_payloads(&topic, qos)?;
-        publish_payloads(&self.shared, topic, payloads, qos, true)
+        // A single row can be tied to an `s/e` line naming its template.
+        let template_id = (payloads.len() == 1).then(|| template.template_id());
+        enqueue(&self.shared, topic, payloads, qos, true, None, template_id)
     }
 
     /// Creates the child device `id` below this entity (template 101 on this entity's topic)
@@ -196,17 +198,19 @@ pub(crate) fn publish_payloads(
     qos: QoS,
     batchable: bool,
 ) -> Result<Delivery, ClientError> {
-    publish_gated(shared, topic, payloads, qos, batchable, None)
+    enqueue(shared, topic, payloads, qos, batchable, None, None)
 }
 
-/// [`publish_payloads`] held back while `gate` is closed (see [`Message::gate`]).
-pub(crate) fn publish_gated(
+/// Checks the payloads against the size limit and queues them, held back while `gate` is
+/// closed (see [`Message::gate`]) and tagged with the row's `template` id.
+pub(crate) fn enqueue(
     shared: &Shared,
     topic: String,
     payloads: Vec<String>,
     qos: QoS,
     batchable: bool,
     gate: Option<String>,
+    template: Option<u16>,
 ) -> Result<Delivery, ClientError> {
     shared.check_running()?;
     for payload in &payloads {
@@ -223,6 +227,7 @@ pub(crate) fn publish_gated(
         qos,
         batchable,
         gate,
+        template,
     })?;
     shared.report(dropped);
     Ok(delivery)

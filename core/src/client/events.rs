@@ -108,7 +108,18 @@ pub enum Event {
         /// Its managed object id.
         id: String,
     },
-    /// An error line arrived on `s/e`.
+    /// The platform refused a row this client sent: the `s/e` line, tied to the publish that
+    /// caused it (see [the connection's rules](super) for when that is possible). Its delivery
+    /// ends [`DeliveryOutcome::Rejected`] unless it had already ended.
+    PublishRejected {
+        /// The publish call's delivery id.
+        id: DeliveryId,
+        /// The external id of the device (or child) the row was for.
+        device: String,
+        /// The platform's line.
+        line: ErrorLine,
+    },
+    /// An error line arrived on `s/e` that could not be tied to one publish.
     SmartRestError(ErrorLine),
     /// A template collection status arrived on `s/dt`.
     TemplateStatus(TemplateStatus),

@@ -19,10 +19,13 @@
 //!   [`Client::smartrest2`], responses as events; [`smartrest1`] and [`json`] as thin APIs
 //!   ([`Client::smartrest1`], [`Client::json`]).
 //!
-//! After every (re)connect the client subscribes the configured downstream topics, waits for
-//! SUBACK, publishes `500` (pending operations), then replays its outbox: QoS ≥ 1 messages stay
-//! in the SDK's outbox until PUBACK, so a dropped connection loses none of them (they may arrive
-//! twice). CONNACK refusals other than "server unavailable" stop the client instead of retrying.
+//! After every (re)connect the client creates the device (`100`, unless turned off), subscribes
+//! the configured downstream topics, waits for SUBACK (refused topics are reported and retried
+//! with backoff), publishes `500` (pending operations), then replays its outbox: QoS ≥ 1
+//! messages stay in the SDK's outbox until PUBACK, so a dropped connection loses none of them
+//! (they may arrive twice). CONNACK refusals other than "server unavailable" stop the client
+//! instead of retrying (CONNACK 5 after a few retries), and so does an untrusted server
+//! certificate. See the README's table of defaults.
 //! Logging goes through `tracing` and is silent unless the application installs a subscriber.
 //!
 //! Threading: every method may be called from any thread; internal locks are never held while
@@ -46,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod access_token;
 pub mod backoff;
 mod blocking;
 pub mod config;
@@ -64,7 +68,7 @@ pub mod persistence;
 mod registration;
 pub mod smartrest1;
 pub mod smartrest2;
-mod transport;
+pub(crate) mod transport;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -74,6 +78,8 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+#[cfg(feature = "http")]
+pub(crate) use access_token::request as request_access_token;
 pub use backoff::ReconnectPolicy;
 pub use blocking::BlockingClient;
 pub use config::{
@@ -119,6 +125,11 @@ pub(crate) struct Shared {
     pub(crate) collections: smartrest2::CollectionStates,
     /// Managed object ids asked for and learnt.
     pub(crate) identities: identity::Identities,
+    /// The latest access token received on `s/dat`.
+    pub(crate) access_token: access_token::AccessTokenSlot,
+    /// The device's platform HTTP client, made on first use.
+    #[cfg(feature = "http")]
+    pub(crate) http: std::sync::OnceLock<crate::http::HttpClient>,
 }
 
 impl Shared {
@@ -136,6 +147,9 @@ impl Shared {
             operations: operations::OperationState::new(config.persistence_dir.as_deref()),
             collections: smartrest2::CollectionStates::default(),
             identities: identity::Identities::default(),
+            access_token: access_token::AccessTokenSlot::default(),
+            #[cfg(feature = "http")]
+            http: std::sync::OnceLock::new(),
             config,
         }
     }

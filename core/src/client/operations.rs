@@ -26,7 +26,7 @@
 //!     operation. When both are in one `s/ds` message the `531` (the richer rendering) is
 //!     handed over; when they come apart, the first one is, within [`DUPLICATE_WINDOW`].
 //!   - **Across restarts**, with a persistence directory: the operations this client set
-//!     EXECUTING are recorded (the private module `operation_journal`); the next
+//!     EXECUTING are recorded in the persistence directory (`operations.json`); the next
 //!     client never hands them over as new. An operation handed over but never set EXECUTING is
 //!     handed over again after a restart: the platform still holds it PENDING, and nothing else
 //!     would ever finish it.
@@ -324,6 +324,12 @@ impl ReceivedOperation {
             OperationSource::Static(kind) if self.id.is_none() => Some(static_key(&self.device, kind)),
             _ => None,
         }
+    }
+
+    /// The target device as an [`Entity`] (the client's device or a child), for publishing
+    /// what the operation changed, such as the firmware (`115`) after an update.
+    pub fn target_device(&self) -> Result<Entity, ClientError> {
+        self.target()
     }
 
     /// The entity whose topic addresses the target device.

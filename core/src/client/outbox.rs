@@ -54,6 +54,13 @@ pub enum DeliveryOutcome {
     Sent,
     /// The message was given up.
     Dropped(DropReason),
+    /// The platform refused the row with an `s/e` line of this code (for example 45 for a bad
+    /// value, 50 for an operation status without a matching operation); the line itself is in
+    /// the [`Event::PublishRejected`](super::Event::PublishRejected) naming this delivery.
+    Rejected {
+        /// The `s/e` code.
+        code: u16,
+    },
 }
 
 impl DeliveryOutcome {
@@ -195,9 +202,39 @@ struct Entry {
     submitted: bool,
     /// Held back until this gate opens (a SmartREST 2.0 collection not confirmed yet).
     gate: Option<Arc<str>>,
+    /// The static template id of the row, for tying an `s/e` line to it.
+    template: Option<u16>,
     completion: Arc<Completion>,
     /// The entry's file in the persistence directory.
     file: Option<PathBuf>,
+}
+
+/// A row of known template the platform acknowledged, kept a while to tie an `s/e` line to it.
+#[derive(Debug)]
+pub(crate) struct AckedRow {
+    /// The static template id.
+    pub(crate) template: u16,
+    /// Its delivery.
+    pub(crate) delivery: DeliveryId,
+    /// Its topic (names the device or child).
+    pub(crate) topic: String,
+    /// The delivery's completion while it is held.
+    completion: Option<Arc<Completion>>,
+}
+
+impl AckedRow {
+    /// Whether its delivery is still held.
+    pub(crate) fn is_held(&self) -> bool {
+        self.completion.is_some()
+    }
+
+    /// Finishes a held delivery with `outcome`; the finished delivery, if this ended it.
+    pub(crate) fn finish(&mut self, outcome: DeliveryOutcome) -> Option<Finished> {
+        let completion = self.completion.take()?;
+        completion
+            .part_done(outcome)
+            .map(|outcome| (self.delivery, outcome))
+    }
 }
 
 /// A packet (one or several batched entries) to hand to the MQTT layer.
@@ -231,6 +268,9 @@ pub struct Message {
     /// Held back while this gate is closed ([`Outbox::close_gate`]): the X-ID of a SmartREST
     /// 2.0 collection whose existence is not confirmed yet.
     pub gate: Option<String>,
+    /// The static template id of a single-row message, so that an `s/e` line naming it can be
+    /// tied to this delivery.
+    pub template: Option<u16>,
 }
 
 #[derive(Debug, Default)]
@@ -343,6 +383,7 @@ impl Outbox {
                             batchable: m.batchable,
                             submitted: false,
                             gate: None,
+                            template: None,
                             completion: Arc::clone(&completion),
                             file,
                         },
@@ -457,6 +498,7 @@ impl Outbox {
                         batchable: message.batchable,
                         submitted: false,
                         gate: gate.clone(),
+                        template: message.template,
                         completion: Arc::clone(&completion),
                         file,
                     },
@@ -599,35 +641,18 @@ impl Outbox {
     /// Gives up the entries held by `gate` ([`DropReason::CollectionFailed`]); later entries
     /// are not held. Returns the finished deliveries.
     pub fn fail_gate(&self, gate: &str) -> Vec<Finished> {
-        let mut finished = Vec::new();
-        let mut files = Vec::new();
-        {
+        let keys: Vec<u64> = {
             let mut inner = self.inner.lock();
             inner.closed_gates.retain(|g| &**g != gate);
-            let keys: Vec<u64> = inner
+            inner
                 .entries
                 .iter()
                 .filter(|(_, e)| e.gate.as_deref() == Some(gate))
                 .map(|(key, _)| key)
-                .collect();
-            for key in keys {
-                if let Some(entry) = inner.entries.remove(key) {
-                    inner.bytes -= entry.payload.len();
-                    files.extend(entry.file);
-                    if let Some(outcome) = entry
-                        .completion
-                        .part_done(DeliveryOutcome::Dropped(DropReason::CollectionFailed))
-                    {
-                        finished.push((entry.delivery, outcome));
-                    }
-                }
-            }
-        }
-        persistence::remove_files(&files);
-        if !finished.is_empty() && self.is_empty() {
-            self.emptied.notify_waiters();
-        }
-        finished
+                .collect()
+        };
+        let outcome = DeliveryOutcome::Dropped(DropReason::CollectionFailed);
+        self.remove_entries(&keys, |entry| entry.completion.part_done(outcome))
     }
 
     /// Hands entries back that could not be passed on after [`Outbox::take_submissions`]: they
@@ -647,17 +672,51 @@ impl Outbox {
 
     /// Completes entries (acknowledged or sent); returns the deliveries this finished.
     pub fn complete(&self, entries: &[u64], outcome: DeliveryOutcome) -> Vec<Finished> {
+        self.remove_entries(entries, |entry| entry.completion.part_done(outcome))
+    }
+
+    /// Completes acknowledged entries like [`Outbox::complete`] with
+    /// [`DeliveryOutcome::Acknowledged`], and records the rows of known template in `rows` so
+    /// that a later `s/e` line can be tied to them. With `hold`, those rows' deliveries are not
+    /// finished yet: the caller finishes them ([`AckedRow::finish`]) when no rejection came in
+    /// time.
+    pub(crate) fn acknowledge(&self, entries: &[u64], hold: bool, rows: &mut Vec<AckedRow>) -> Vec<Finished> {
+        self.remove_entries(entries, |entry| {
+            if let Some(template) = entry.template {
+                rows.push(AckedRow {
+                    template,
+                    delivery: entry.delivery,
+                    topic: entry.topic,
+                    completion: hold.then(|| Arc::clone(&entry.completion)),
+                });
+                if hold {
+                    return None;
+                }
+            }
+            entry.completion.part_done(DeliveryOutcome::Acknowledged)
+        })
+    }
+
+    /// Removes these entries (those still queued), ending each with `end`; deletes their files
+    /// outside the lock and wakes a waiting flush when the outbox is settled.
+    fn remove_entries(
+        &self,
+        entries: &[u64],
+        mut end: impl FnMut(Entry) -> Option<DeliveryOutcome>,
+    ) -> Vec<Finished> {
         let mut finished = Vec::new();
         let mut files = Vec::new();
         let mut emptied = {
             let mut inner = self.inner.lock();
             for key in entries {
-                if let Some(entry) = inner.entries.remove(*key) {
-                    inner.bytes -= entry.payload.len();
-                    files.extend(entry.file);
-                    if let Some(outcome) = entry.completion.part_done(outcome) {
-                        finished.push((entry.delivery, outcome));
-                    }
+                let Some(mut entry) = inner.entries.remove(*key) else {
+                    continue;
+                };
+                inner.bytes -= entry.payload.len();
+                files.extend(entry.file.take());
+                let delivery = entry.delivery;
+                if let Some(outcome) = end(entry) {
+                    finished.push((delivery, outcome));
                 }
             }
             if !files.is_empty() {
@@ -676,6 +735,17 @@ impl Outbox {
             self.emptied.notify_waiters();
         }
         finished
+    }
+
+    /// Handed-over rows of `template` not acknowledged yet: (entry key, delivery, topic).
+    pub(crate) fn submitted_rows(&self, template: u16) -> Vec<(u64, DeliveryId, String)> {
+        let inner = self.inner.lock();
+        inner
+            .entries
+            .iter()
+            .filter(|(_, e)| e.submitted && e.template == Some(template))
+            .map(|(key, e)| (key, e.delivery, e.topic.clone()))
+            .collect()
     }
 
     /// After a connection ended: every entry not completed is sent again on the next one.
@@ -758,6 +828,7 @@ mod tests {
             qos: QoS::AtLeastOnce,
             batchable: true,
             gate: None,
+            template: None,
         }
     }
 

@@ -31,7 +31,7 @@ use crate::smartrest2::{ResponseTemplate, TemplateCollection};
 use crate::templates::downstream::TemplateStatus;
 use crate::topic::{DownstreamTopic, ExternalId, UpstreamTopic, XId};
 
-use super::entity::{publish_gated, publish_payloads};
+use super::entity::{enqueue, publish_payloads};
 use super::error::ClientError;
 use super::events::Event;
 use super::operations::{self, OperationSource, ReceivedOperation};
@@ -106,6 +106,9 @@ impl Config {
         }
         if self.smartrest.json_errors {
             extra.push(DownstreamTopic::JsonError);
+        }
+        if super::access_token::subscribes_token(self) {
+            extra.push(DownstreamTopic::Token);
         }
         for topic in extra {
             let topic = topic.to_string();
@@ -416,13 +419,14 @@ impl SmartRest2 {
                 msg_id: msg_id.to_owned(),
             })?;
         let line = template.use_line(values).map_err(ClientError::UseLine)?;
-        publish_gated(
+        enqueue(
             &self.shared,
             self.topic(),
             vec![line.to_row()],
             self.shared.config.default_qos,
             false,
             Some(self.collection.xid().to_string()),
+            None,
         )
     }
 }

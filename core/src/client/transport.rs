@@ -4,6 +4,8 @@
 //! (ring provider; trust roots from the system store and/or a given CA PEM), so no process-wide
 //! crypto provider is installed or needed. WebSocket and the proxy are compiled only with the
 //! `websocket` and `http-proxy` features (both on by default; firmware builds may drop them).
+//! The platform HTTP client (`http` feature) gets its rustls configuration from here too, with
+//! the same provider and trust roots.
 
 use std::sync::Arc;
 
@@ -100,20 +102,7 @@ pub(crate) fn tls_config(config: &Config) -> Result<Option<Arc<ClientConfig>>, C
     if !config.transport.is_secure() {
         return Ok(None);
     }
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ConfigError::Invalid {
-            name: "tls".to_owned(),
-            reason: e.to_string(),
-        })?;
-    let builder = match &config.trust {
-        TrustRoots::InsecureNoVerification => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider()))),
-        TrustRoots::System => builder.with_root_certificates(system_roots()?),
-        TrustRoots::CaPem(pem) => builder.with_root_certificates(pem_roots(RootCertStore::empty(), pem)?),
-        TrustRoots::SystemAndCaPem(pem) => builder.with_root_certificates(pem_roots(system_roots()?, pem)?),
-    };
+    let builder = trusting(&config.trust)?;
     let tls = match &config.credentials {
         Credentials::Password { .. } => builder.with_no_client_auth(),
         Credentials::Certificate { chain_pem, key_pem } => {
@@ -131,6 +120,50 @@ pub(crate) fn tls_config(config: &Config) -> Result<Option<Arc<ClientConfig>>, C
         }
     };
     Ok(Some(Arc::new(tls)))
+}
+
+/// A rustls builder with the ring provider and the configured trust roots, before client
+/// authentication: shared by the MQTT and the HTTP configuration.
+fn trusting(
+    trust: &TrustRoots,
+) -> Result<rustls::ConfigBuilder<ClientConfig, rustls::client::WantsClientCert>, ConfigError> {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::Invalid {
+            name: "tls".to_owned(),
+            reason: e.to_string(),
+        })?;
+    Ok(match trust {
+        TrustRoots::InsecureNoVerification => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider()))),
+        TrustRoots::System => builder.with_root_certificates(system_roots()?),
+        TrustRoots::CaPem(pem) => builder.with_root_certificates(pem_roots(RootCertStore::empty(), pem)?),
+        TrustRoots::SystemAndCaPem(pem) => builder.with_root_certificates(pem_roots(system_roots()?, pem)?),
+    })
+}
+
+/// The rustls configuration of the platform HTTP client: the same provider and trust roots as
+/// MQTT, HTTP/1.1 by ALPN, and no client certificate (HTTP authenticates with the password or
+/// the token from `s/uat`, docs/protocol.md §1.3 and §3). With `lenient_roots` a trust store
+/// that cannot be loaded gives an empty one instead of an error (for a plain `http://` base
+/// URL, where TLS only matters for other hosts).
+#[cfg(feature = "http")]
+pub(crate) fn http_tls_config(config: &Config, lenient_roots: bool) -> Result<ClientConfig, ConfigError> {
+    let builder = match trusting(&config.trust) {
+        Ok(builder) => builder,
+        Err(_) if lenient_roots => ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ConfigError::Invalid {
+                name: "tls".to_owned(),
+                reason: e.to_string(),
+            })?
+            .with_root_certificates(RootCertStore::empty()),
+        Err(error) => return Err(error),
+    };
+    let mut tls = builder.with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 fn pem_error(what: &'static str, reason: impl ToString) -> ConfigError {

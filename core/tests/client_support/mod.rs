@@ -125,3 +125,13 @@ pub fn connect_attempts(emulator: &EmulatorHandle) -> usize {
 pub fn is_connected(event: &Event) -> bool {
     matches!(event, Event::ConnectionState(ConnectionState::Connected))
 }
+
+/// A child process that is killed (SIGKILL) and reaped when dropped, also when the test fails.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -1,7 +1,8 @@
 //! `c8y-emulator`: runs the Cumulocity MQTT endpoint emulator from the command line.
 //!
 //! Prints one line per listener (`mqtt 127.0.0.1:PORT`, `mqtts …`, `ws ws://…/mqtt`,
-//! `wss wss://…/mqtt`), then `tenant <id>`, one `user <tenant>/<name> <password>` line per user
+//! `wss wss://…/mqtt`), then `tenant <id>` (the default tenant), one
+//! `user <tenant>/<name> <password>` line per user of every tenant
 //! and `bootstrap management/devicebootstrap <password>`, and runs until SIGINT or SIGTERM.
 //! With `--http-port N` the HTTP control API (Cumulocity's REST shapes) is served too and printed
 //! as `http http://127.0.0.1:PORT` after the MQTT listeners.
@@ -31,12 +32,13 @@ struct Args {
     /// HTTP control API port (0 = a free port; not served when absent).
     #[arg(long)]
     http_port: Option<u16>,
-    /// Tenant id.
-    #[arg(long, default_value = "t12345")]
-    tenant: String,
-    /// A user of the tenant as NAME:PASSWORD (repeatable).
-    #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
-    users: Vec<(String, String)>,
+    /// Tenant id (repeatable: the first is the default tenant; default t12345).
+    #[arg(long = "tenant", value_name = "ID")]
+    tenants: Vec<String>,
+    /// A user as [TENANT/]NAME:PASSWORD, of the default tenant when TENANT is absent
+    /// (repeatable). Users named device_* are device users, the others administrators.
+    #[arg(long = "user", value_name = "[TENANT/]NAME:PASSWORD", value_parser = parse_user)]
+    users: Vec<(Option<String>, String, String)>,
     /// Password of management/devicebootstrap.
     #[arg(long, default_value = "bootstrap-secret")]
     bootstrap_password: String,
@@ -58,12 +60,17 @@ struct Args {
     write_ca: Option<PathBuf>,
 }
 
-fn parse_user(text: &str) -> Result<(String, String), String> {
-    match text.split_once(':') {
-        Some((name, password)) if !name.is_empty() && !password.is_empty() => {
-            Ok((name.to_owned(), password.to_owned()))
+fn parse_user(text: &str) -> Result<(Option<String>, String, String), String> {
+    let (login, password) = text
+        .split_once(':')
+        .filter(|(login, password)| !login.is_empty() && !password.is_empty())
+        .ok_or_else(|| "expected [TENANT/]NAME:PASSWORD".to_owned())?;
+    match login.split_once('/') {
+        Some((tenant, name)) if !tenant.is_empty() && !name.is_empty() => {
+            Ok((Some(tenant.to_owned()), name.to_owned(), password.to_owned()))
         }
-        _ => Err("expected NAME:PASSWORD".to_owned()),
+        Some(_) => Err("expected [TENANT/]NAME:PASSWORD".to_owned()),
+        None => Ok((None, login.to_owned(), password.to_owned())),
     }
 }
 
@@ -77,16 +84,23 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut tenants = args.tenants.into_iter();
     let mut builder = Emulator::builder()
-        .tenant(args.tenant)
+        .tenant(tenants.next().unwrap_or_else(|| "t12345".to_owned()))
         .bootstrap_password(args.bootstrap_password)
         .port(Transport::Mqtt, Some(args.mqtt_port))
         .port(Transport::Mqtts, Some(args.mqtts_port))
         .port(Transport::Ws, Some(args.ws_port))
         .port(Transport::Wss, Some(args.wss_port))
         .http_port(args.http_port);
-    for (name, password) in args.users {
-        builder = builder.user(name, password);
+    for tenant in tenants {
+        builder = builder.add_tenant(tenant);
+    }
+    for (tenant, name, password) in args.users {
+        builder = match tenant {
+            Some(tenant) => builder.tenant_user(tenant, name, password),
+            None => builder.user(name, password),
+        };
     }
     for path in &args.device_cas {
         match std::fs::read_to_string(path) {
@@ -124,8 +138,10 @@ async fn main() -> ExitCode {
         println!("http http://{addr}");
     }
     println!("tenant {}", emulator.tenant());
-    for user in emulator.users() {
-        println!("user {} {}", emulator.username(&user.name), user.password);
+    for tenant in emulator.tenants() {
+        for user in emulator.users_of(&tenant) {
+            println!("user {tenant}/{} {}", user.name, user.password);
+        }
     }
     println!(
         "bootstrap {} {}",

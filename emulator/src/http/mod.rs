@@ -2,7 +2,9 @@
 //! the Cumulocity-shaped REST resources (`inventory`, `identity`, `measurement`, `event`,
 //! `alarm`, `devicecontrol`), served on one loopback port.
 //!
-//! Modules: `control` (the control API over the platform), [`rest`] (the REST routes).
+//! Modules: `control` (one REST API per tenant, chosen by the login), [`rest`] (the REST
+//! routes), `tenants` (tenant and user administration).
 
 pub(crate) mod control;
 pub mod rest;
+pub(crate) mod tenants;

@@ -23,7 +23,10 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig, platform: Option<Arc<dyn Platform>>) -> Self {
-        let credentials = Credentials::new(&config.tenant, &config.users, &config.bootstrap_password);
+        let mut credentials = Credentials::new(&config.tenant, &config.users, &config.bootstrap_password);
+        for tenant in &config.more_tenants {
+            credentials.add_tenant(tenant);
+        }
         Self {
             config,
             credentials: Arc::new(Mutex::new(credentials)),

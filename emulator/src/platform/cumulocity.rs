@@ -20,14 +20,17 @@
 //! * `c8y_Connection.status` is CONNECTED while a session of the device is connected, if the
 //!   device exists.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use crate::platform::binaries::BinaryStore;
+use crate::platform::tokens::TokenIssuer;
 use c8y_mqtt::QoS;
 use c8y_mqtt::smartrest::{join_rows, with_backslash_escapes};
-use c8y_mqtt::templates::downstream::{Credentials as CredentialsLine, DownstreamLine};
+use c8y_mqtt::templates::downstream::{AccessToken, Credentials as CredentialsLine, DownstreamLine};
 use c8y_mqtt::topic::{ProcessingMode, SmartRestChannel, TopicError, UpstreamTopic};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
@@ -41,7 +44,9 @@ use crate::platform::request::{
     ApiError, ApiExecutor, ApiRequest, Document, Reply, RequestContext, Resource,
 };
 use crate::platform::static_templates::{StaticTarget, process};
-use crate::platform::store::{AcceptError, DeviceRequest, Model, PollOutcome, RecordFilter, parse_id, text};
+use crate::platform::store::{
+    AcceptError, DeviceRequest, FIRST_ID, Model, PollOutcome, RecordFilter, parse_id, text,
+};
 use crate::platform::users::{Credentials, Principal};
 
 /// The static downstream topic.
@@ -50,47 +55,80 @@ const STATIC_DOWNSTREAM: &str = "s/ds";
 const ERRORS: &str = "s/e";
 /// The bootstrap credentials topic.
 const CREDENTIALS: &str = "s/dcr";
+/// The access-token topic.
+const ACCESS_TOKEN: &str = "s/dat";
 
 /// What to send to a device session, computed under the model lock and sent after it.
 #[derive(Debug)]
 enum Outgoing {
     /// A reply to the session of this device id in this tenant.
     Reply(String, String, Reply),
-    /// An operation to deliver to the session of this root device.
-    Operation(String, Document),
+    /// An operation to deliver to the session of this root device in this tenant.
+    Operation(String, String, Document),
 }
 
-/// The emulated Cumulocity tenant behind the MQTT layer (see the module documentation).
+/// The emulated Cumulocity platform behind the MQTT layer: one model per tenant (see the module
+/// documentation).
 pub struct CumulocityPlatform {
-    model: Mutex<Model>,
+    /// The tenants' models, by tenant id; each is isolated from the others.
+    models: Mutex<BTreeMap<String, Model>>,
+    /// The default tenant (the first): the one the handle's getters read.
+    default_tenant: String,
+    /// The id counter every tenant's model draws from.
+    ids: Arc<AtomicU64>,
     connections: OnceLock<Arc<dyn Connections>>,
     credentials: OnceLock<Arc<std::sync::Mutex<Credentials>>>,
     renderers: Mutex<Vec<Arc<dyn OperationRenderer>>>,
     engines: Engines,
     deliver_twice: AtomicBool,
     changes: tokio::sync::watch::Sender<u64>,
+    tokens: TokenIssuer,
+    binaries: Arc<BinaryStore>,
 }
 
 impl std::fmt::Debug for CumulocityPlatform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CumulocityPlatform")
-            .field("tenant", &self.model.lock().tenant())
+            .field("tenants", &self.tenants())
             .finish_non_exhaustive()
     }
 }
 
 impl CumulocityPlatform {
-    /// An empty platform for `tenant`.
+    /// An empty platform whose default (first) tenant is `tenant`.
     pub fn new(tenant: &str) -> Self {
+        let ids = Arc::new(AtomicU64::new(FIRST_ID));
         Self {
-            model: Mutex::new(Model::new(tenant)),
+            models: Mutex::new(BTreeMap::from([(
+                tenant.to_owned(),
+                Model::new(tenant, Arc::clone(&ids)),
+            )])),
+            ids,
+            default_tenant: tenant.to_owned(),
             connections: OnceLock::new(),
             credentials: OnceLock::new(),
             renderers: Mutex::new(Vec::new()),
             engines: Engines::default(),
             deliver_twice: AtomicBool::new(false),
             changes: tokio::sync::watch::Sender::new(0),
+            tokens: TokenIssuer::new(),
+            binaries: Arc::new(BinaryStore::default()),
         }
+    }
+
+    /// The device tokens of the tenant (`s/uat` → `71,<jwt>` on `s/dat`, `Bearer` on REST).
+    pub fn tokens(&self) -> &TokenIssuer {
+        &self.tokens
+    }
+
+    /// The stored binaries.
+    pub fn binaries(&self) -> &BinaryStore {
+        &self.binaries
+    }
+
+    /// The stored binaries, shared with the REST API.
+    pub(crate) fn binaries_handle(&self) -> Arc<BinaryStore> {
+        Arc::clone(&self.binaries)
     }
 
     /// The SmartREST 2.0 and 1.0 registries (e.g. to register a SmartREST 1.0 collection, which
@@ -104,16 +142,52 @@ impl CumulocityPlatform {
         let _ = self.credentials.set(credentials);
     }
 
-    /// Runs `f` on the model under the lock, then wakes the waits.
+    /// Adds an empty tenant (no-op when it exists); returns whether it was added.
+    pub fn add_tenant(&self, tenant: &str) -> bool {
+        let mut models = self.models.lock();
+        if models.contains_key(tenant) {
+            return false;
+        }
+        models.insert(tenant.to_owned(), Model::new(tenant, Arc::clone(&self.ids)));
+        true
+    }
+
+    /// The tenant ids, sorted.
+    pub fn tenants(&self) -> Vec<String> {
+        self.models.lock().keys().cloned().collect()
+    }
+
+    /// Runs `f` on the model of `tenant` under the lock, then wakes the waits; `None` when the
+    /// tenant does not exist.
+    pub(crate) fn with_tenant<T>(&self, tenant: &str, f: impl FnOnce(&mut Model) -> T) -> Option<T> {
+        let result = f(self.models.lock().get_mut(tenant)?);
+        self.changes.send_modify(|v| *v += 1);
+        Some(result)
+    }
+
+    /// Reads the model of `tenant` under the lock; `None` when the tenant does not exist.
+    pub(crate) fn read_tenant<T>(&self, tenant: &str, f: impl FnOnce(&Model) -> T) -> Option<T> {
+        self.models.lock().get(tenant).map(f)
+    }
+
+    /// Runs `f` on the default tenant's model under the lock, then wakes the waits.
     pub(crate) fn with_model<T>(&self, f: impl FnOnce(&mut Model) -> T) -> T {
-        let result = f(&mut self.model.lock());
+        let mut models = self.models.lock();
+        let model = models
+            .get_mut(&self.default_tenant)
+            .expect("the default tenant is never removed");
+        let result = f(model);
+        drop(models);
         self.changes.send_modify(|v| *v += 1);
         result
     }
 
-    /// Reads the model under the lock.
+    /// Reads the default tenant's model under the lock.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Model) -> T) -> T {
-        f(&self.model.lock())
+        let models = self.models.lock();
+        f(models
+            .get(&self.default_tenant)
+            .expect("the default tenant is never removed"))
     }
 
     // ---- operation delivery ----
@@ -145,7 +219,11 @@ impl CumulocityPlatform {
             if let Some(id) = text(op, "id") {
                 model.log_delivery(id);
             }
-            out.push(Outgoing::Operation(root_serial, op.clone()));
+            out.push(Outgoing::Operation(
+                model.tenant().to_owned(),
+                root_serial,
+                op.clone(),
+            ));
         }
         out
     }
@@ -162,11 +240,10 @@ impl CumulocityPlatform {
         } else {
             1
         };
-        let tenant = self.tenant();
         for item in outgoing {
             let (tenant, device, replies) = match item {
                 Outgoing::Reply(tenant, device, reply) => (tenant, device, vec![reply]),
-                Outgoing::Operation(root, op) => {
+                Outgoing::Operation(tenant, root, op) => {
                     let mut replies = Vec::new();
                     let rows = static_rows(&op);
                     if !rows.is_empty() {
@@ -187,7 +264,7 @@ impl CumulocityPlatform {
                         replies.extend(renderer.render(&root, &op));
                     }
                     let replies = std::iter::repeat_n(replies, copies).flatten().collect();
-                    (tenant.clone(), root, replies)
+                    (tenant, root, replies)
                 }
             };
             for reply in replies {
@@ -211,9 +288,9 @@ impl CumulocityPlatform {
 
     // ---- handle API ----
 
-    /// The tenant id.
+    /// The default tenant's id.
     pub fn tenant(&self) -> String {
-        self.read(|m| m.tenant().to_owned())
+        self.default_tenant.clone()
     }
 
     /// The managed object with this `c8y_Serial`.
@@ -233,6 +310,28 @@ impl CumulocityPlatform {
             m.find_serial(external_id)
                 .is_some_and(|id| m.delete_managed_object(id))
         })
+    }
+
+    /// The managed object with this `c8y_Serial` in `tenant`.
+    pub fn managed_object_in(&self, tenant: &str, external_id: &str) -> Option<Value> {
+        self.read_tenant(tenant, |m| {
+            m.find_serial(external_id)
+                .and_then(|id| m.managed_object(id))
+                .cloned()
+                .map(Value::Object)
+        })
+        .flatten()
+    }
+
+    /// Stored measurements of `tenant` that `filter` selects, oldest first.
+    pub fn measurements_in(&self, tenant: &str, filter: &RecordFilter) -> Vec<Value> {
+        self.read_tenant(tenant, |m| {
+            m.filtered(Resource::Measurement, filter)
+                .into_iter()
+                .map(Value::Object)
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     /// The managed object with this id.
@@ -464,14 +563,24 @@ impl CumulocityPlatform {
 
     // ---- MQTT processing ----
 
+    /// A bootstrap poll: the request lives in the tenant that registered the device id (the
+    /// first such tenant), else an unknown id waits in the default tenant.
     fn on_bootstrap_poll(&self, session: &SessionInfo) {
-        let outcome = self.with_model(|m| m.poll_request(&session.device_id));
-        let PollOutcome::Credentials(user, password) = outcome else {
+        let id = &session.device_id;
+        let tenant = {
+            let models = self.models.lock();
+            models
+                .values()
+                .find(|m| m.requests().iter().any(|r| r.id == *id))
+                .map_or_else(|| self.default_tenant.clone(), |m| m.tenant().to_owned())
+        };
+        let Some(PollOutcome::Credentials(user, password)) =
+            self.with_tenant(&tenant, |m| m.poll_request(id))
+        else {
             return;
         };
-        let tenant = self.tenant();
         if let Some(credentials) = self.credentials.get() {
-            crate::lock(credentials).set_user(&user, &password);
+            crate::lock(credentials).set_tenant_user(&tenant, &user, &password);
         }
         let line = CredentialsLine::new(tenant, user, password).to_row();
         self.send(vec![Outgoing::Reply(
@@ -487,24 +596,26 @@ impl CumulocityPlatform {
             children,
             mode,
         };
-        let outgoing = self.with_model(|m| {
-            let mut outcome = process(m, &target, payload);
-            let root = session.device_id.clone();
-            let tenant = session.tenant().to_owned();
-            let mut outgoing: Vec<Outgoing> = Vec::new();
-            outgoing.extend(outcome.downstream.into_iter().map(|row| {
-                Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(STATIC_DOWNSTREAM, row))
-            }));
-            let operations = std::mem::take(&mut outcome.deliver);
-            outgoing.extend(self.deliveries(m, &operations));
-            outgoing.extend(
-                outcome
-                    .errors
-                    .into_iter()
-                    .map(|row| Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(ERRORS, row))),
-            );
-            outgoing
-        });
+        let outgoing = self
+            .with_tenant(session.tenant(), |m| {
+                let mut outcome = process(m, &target, payload);
+                let root = session.device_id.clone();
+                let tenant = session.tenant().to_owned();
+                let mut outgoing: Vec<Outgoing> = Vec::new();
+                outgoing.extend(outcome.downstream.into_iter().map(|row| {
+                    Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(STATIC_DOWNSTREAM, row))
+                }));
+                let operations = std::mem::take(&mut outcome.deliver);
+                outgoing.extend(self.deliveries(m, &operations));
+                outgoing.extend(
+                    outcome
+                        .errors
+                        .into_iter()
+                        .map(|row| Outgoing::Reply(tenant.clone(), root.clone(), Reply::new(ERRORS, row))),
+                );
+                outgoing
+            })
+            .unwrap_or_default();
         self.send(outgoing);
     }
 
@@ -512,7 +623,7 @@ impl CumulocityPlatform {
         if matches!(session.principal, Principal::Bootstrap) {
             return;
         }
-        self.with_model(|m| {
+        self.with_tenant(session.tenant(), |m| {
             if let Some(id) = m.find_serial(&session.device_id) {
                 m.set_fragment(id, "c8y_Connection", json!({"status": status}));
             }
@@ -546,6 +657,17 @@ impl Platform for CumulocityPlatform {
         match (&session.principal, topic) {
             (Principal::Bootstrap, UpstreamTopic::CredentialsRequest) => self.on_bootstrap_poll(session),
             (Principal::Bootstrap, _) => {}
+            (
+                Principal::User { tenant, user } | Principal::Certificate { tenant, user },
+                UpstreamTopic::TokenRequest,
+            ) => {
+                let row = AccessToken::new(self.tokens.issue(tenant, user)).to_row();
+                self.send(vec![Outgoing::Reply(
+                    tenant.clone(),
+                    session.device_id.clone(),
+                    Reply::new(ACCESS_TOKEN, row),
+                )]);
+            }
             (_, UpstreamTopic::SmartRest(topic)) if topic.channel == SmartRestChannel::Static => {
                 let children: Vec<String> = topic.children.iter().map(|c| c.as_str().to_owned()).collect();
                 self.on_static(session, topic.mode, &children, &publish.payload);
@@ -568,9 +690,9 @@ impl Platform for CumulocityPlatform {
     fn authorize_connect(&self, session: &SessionInfo) -> bool {
         match &session.principal {
             Principal::Bootstrap => true,
-            Principal::User { tenant, user } | Principal::Certificate { tenant, user } => {
-                *tenant == self.tenant() && self.with_model(|m| m.claim_device(user, &session.device_id))
-            }
+            Principal::User { tenant, user } | Principal::Certificate { tenant, user } => self
+                .with_tenant(tenant, |m| m.claim_device(user, &session.device_id))
+                .unwrap_or(false),
         }
     }
 
@@ -578,7 +700,9 @@ impl Platform for CumulocityPlatform {
         match session.principal {
             // The bootstrap user receives its credentials and nothing else (docs/protocol.md §3).
             Principal::Bootstrap => topic == CREDENTIALS,
-            _ => self.read(|m| m.find_serial(&session.device_id).is_some()),
+            _ => self
+                .read_tenant(session.tenant(), |m| m.find_serial(&session.device_id).is_some())
+                .unwrap_or(false),
         }
     }
 
@@ -601,7 +725,7 @@ impl ApiExecutor for CumulocityPlatform {
                 ..
             }
         );
-        let (result, outgoing) = self.with_model(|m| {
+        let Some((result, outgoing)) = self.with_tenant(&context.tenant, |m| {
             let result = m.execute(context, request);
             let mut outgoing = Vec::new();
             if creates_operations && let Ok(value) = &result {
@@ -612,7 +736,9 @@ impl ApiExecutor for CumulocityPlatform {
                 outgoing = self.deliveries(m, &created);
             }
             (result, outgoing)
-        });
+        }) else {
+            return Err(ApiError::NotFound(format!("Tenant {} not found", context.tenant)));
+        };
         self.send(outgoing);
         result
     }

@@ -11,8 +11,11 @@
 //! `cumulocity` (the default platform), [`request`] (the REST-shaped requests the engines produce
 //! and the store executes), [`store`] (the in-memory data), `static_templates` (`s/us`),
 //! `delivery` (operation rendering on `s/ds` and the renderer hook), `engines` (routing to the
-//! SmartREST 2.0, 1.0 and JSON engines), [`sr2`], [`sr1`], [`json_mqtt`].
+//! SmartREST 2.0, 1.0 and JSON engines), [`sr2`], [`sr1`], [`json_mqtt`], [`binaries`] (files
+//! behind `/inventory/binaries` and `/event/events/{id}/binaries`), [`tokens`] (the device JWTs
+//! of `s/uat`).
 
+pub mod binaries;
 pub(crate) mod cumulocity;
 pub(crate) mod delivery;
 pub mod endpoint;
@@ -23,6 +26,7 @@ pub mod sr1;
 pub mod sr2;
 pub(crate) mod static_templates;
 pub mod store;
+pub mod tokens;
 pub(crate) mod users;
 
 pub use endpoint::{

@@ -4,7 +4,7 @@
 //! Decisions where docs/protocol.md is ambiguous:
 //! * no username, or an empty password → 5 (the table says 4 is "not used for empty password");
 //! * a username without the `<tenant>/` prefix → 5;
-//! * an unknown tenant → 5 (not this endpoint's tenant: "not authorized");
+//! * an unknown tenant → 5 (no tenant of this endpoint: "not authorized");
 //! * an unknown user of the tenant, or a wrong password → 4;
 //! * `management/devicebootstrap` with the configured bootstrap password → the bootstrap
 //!   principal; with any other non-empty password → 4.
@@ -13,7 +13,7 @@
 //!   id's device id, else 5 (every certificate problem is 5, never 4). The login is the tenant's
 //!   user `device_<CN>`; every device of a trusted CA is accepted (auto-registration on).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::config::UserCredentials;
 
@@ -112,49 +112,88 @@ impl AuthError {
     }
 }
 
-/// The credentials store of the emulated tenant.
+/// The credentials store: the users of every tenant, and the bootstrap password.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    tenant: String,
-    users: HashMap<String, String>,
+    default_tenant: String,
+    tenants: BTreeMap<String, HashMap<String, String>>,
     bootstrap_password: String,
 }
 
 impl Credentials {
-    /// A store for `tenant` with `users` and the bootstrap password.
+    /// A store whose default tenant is `tenant`, with `users` (each in its own tenant, the
+    /// default one when it names none; a named tenant is created) and the bootstrap password.
     pub fn new(tenant: &str, users: &[UserCredentials], bootstrap_password: &str) -> Self {
-        Self {
-            tenant: tenant.to_owned(),
-            users: users
-                .iter()
-                .map(|u| (u.name.clone(), u.password.clone()))
-                .collect(),
+        let mut store = Self {
+            default_tenant: tenant.to_owned(),
+            tenants: BTreeMap::from([(tenant.to_owned(), HashMap::new())]),
             bootstrap_password: bootstrap_password.to_owned(),
+        };
+        for user in users {
+            let tenant = user.tenant.as_deref().unwrap_or(tenant).to_owned();
+            store.add_tenant(&tenant);
+            store.set_tenant_user(&tenant, &user.name, &user.password);
+        }
+        store
+    }
+
+    /// Adds a tenant without users; returns whether it is new.
+    pub fn add_tenant(&mut self, tenant: &str) -> bool {
+        if self.tenants.contains_key(tenant) {
+            return false;
+        }
+        self.tenants.insert(tenant.to_owned(), HashMap::new());
+        true
+    }
+
+    /// The tenant ids, sorted.
+    pub fn tenants(&self) -> Vec<String> {
+        self.tenants.keys().cloned().collect()
+    }
+
+    /// Adds or replaces a user of the default tenant (as bootstrap does).
+    pub fn set_user(&mut self, name: &str, password: &str) {
+        let tenant = self.default_tenant.clone();
+        self.set_tenant_user(&tenant, name, password);
+    }
+
+    /// Adds or replaces a user of `tenant`; returns `false` when the tenant does not exist.
+    pub fn set_tenant_user(&mut self, tenant: &str, name: &str, password: &str) -> bool {
+        match self.tenants.get_mut(tenant) {
+            Some(users) => {
+                users.insert(name.to_owned(), password.to_owned());
+                true
+            }
+            None => false,
         }
     }
 
-    /// Adds or replaces a user (as the bootstrap registration flow does).
-    pub fn set_user(&mut self, name: &str, password: &str) {
-        self.users.insert(name.to_owned(), password.to_owned());
-    }
-
-    /// The tenant id.
+    /// The default tenant's id.
     pub fn tenant(&self) -> &str {
-        &self.tenant
+        &self.default_tenant
     }
 
-    /// Users as `(name, password)`, sorted by name.
+    /// The default tenant's users as `(name, password)`, sorted by name.
     pub fn users(&self) -> Vec<UserCredentials> {
+        self.users_of(&self.default_tenant).unwrap_or_default()
+    }
+
+    /// The users of `tenant`, sorted by name (`tenant` set unless it is the default tenant);
+    /// `None` when the tenant does not exist.
+    pub fn users_of(&self, tenant: &str) -> Option<Vec<UserCredentials>> {
+        let named = (tenant != self.default_tenant).then(|| tenant.to_owned());
         let mut users: Vec<_> = self
-            .users
+            .tenants
+            .get(tenant)?
             .iter()
             .map(|(name, password)| UserCredentials {
+                tenant: named.clone(),
                 name: name.clone(),
                 password: password.clone(),
             })
             .collect();
         users.sort_by(|a, b| a.name.cmp(&b.name));
-        users
+        Some(users)
     }
 
     /// Checks a verified client certificate against the client id's device id.
@@ -171,7 +210,7 @@ impl Credentials {
             return Err(AuthError::CommonNameMismatch);
         }
         Ok(Principal::Certificate {
-            tenant: self.tenant.clone(),
+            tenant: self.default_tenant.clone(),
             user: format!("device_{common_name}"),
         })
     }
@@ -190,10 +229,8 @@ impl Credentials {
                 Err(AuthError::WrongPassword)
             };
         }
-        if tenant != self.tenant {
-            return Err(AuthError::UnknownTenant);
-        }
-        match self.users.get(user) {
+        let users = self.tenants.get(tenant).ok_or(AuthError::UnknownTenant)?;
+        match users.get(user) {
             None => Err(AuthError::UnknownUser),
             Some(expected) if expected != password => Err(AuthError::WrongPassword),
             Some(_) => Ok(Principal::User {
@@ -210,6 +247,7 @@ mod tests {
 
     fn store() -> Credentials {
         let users = [UserCredentials {
+            tenant: None,
             name: "device_1".to_owned(),
             password: "pw".to_owned(),
         }];

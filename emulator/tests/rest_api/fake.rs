@@ -241,6 +241,9 @@ pub async fn start_with(with_writer: bool) -> Server {
         users: Arc::new(|user, password| user == "admin" && password == "secret"),
         external_ids: if with_writer { Some(model.clone()) } else { None },
         smartrest1: None,
+        tokens: None,
+        binaries: None,
+        faults: Arc::default(),
         rights: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -35,6 +35,11 @@ class Emulator:
     def bootstrap_password(self) -> str: ...
     @property
     def stopped(self) -> bool: ...
+    @property
+    def http_url(self) -> str:
+        """The base URL of the emulator's REST API (``http://127.0.0.1:<port>``)."""
+    def cut_next_download(self, after_bytes: int) -> None:
+        """Breaks the connection of the next binary download after ``after_bytes`` bytes."""
     def client_options(self, device_id: str) -> Dict[str, Any]:
         """Keyword arguments for ``Client(**emulator.client_options("dev1"))``."""
     def create_operation(self, device_id: str, fragments: Dict[str, Any]) -> Dict[str, Any]:

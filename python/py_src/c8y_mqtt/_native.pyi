@@ -19,6 +19,7 @@ __all__ = [
     "Operation",
     "EventIterator",
     "DeviceCredentials",
+    "DeviceManagement",
     "register",
     "_live_clients",
     "reset_log_cache",
@@ -301,6 +302,38 @@ class Client(Device):
         """Waits until connected."""
     def flush(self, timeout: float = 30.0) -> None:
         """Waits until every queued message was acknowledged."""
+    def download(
+        self,
+        url: str,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        size: Optional[int] = None,
+        sha256: Optional[str] = None,
+        progress: Optional[Any] = None,
+    ) -> int:
+        """Downloads ``url`` to ``path`` (resumed, checked, renamed when complete); returns the
+        number of bytes."""
+    def upload_event_binary(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        event_type: str = "c8y_Logfile",
+        text: str = "",
+        file_name: Optional[str] = None,
+        content_type: str = "text/plain",
+        device: Optional[str] = None,
+    ) -> str:
+        """Uploads ``path`` as the binary of a new event; returns the binary's URL."""
+    def upload_inventory_binary(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        file_name: Optional[str] = None,
+        content_type: str = "application/octet-stream",
+    ) -> str:
+        """Uploads ``path`` as an inventory binary; returns its URL."""
+    def access_token(self) -> Optional[str]:
+        """The access token of a certificate device; None for a password device."""
     def pending_count(self) -> int:
         """Number of publishes not yet completed."""
     def wait_pending(self, count: int, timeout: float = 30.0) -> bool:
@@ -450,3 +483,32 @@ def reset_log_cache() -> None:
 
 def _live_clients() -> int:
     """The number of native clients not yet closed."""
+
+@final
+class DeviceManagement:
+    """Runs device-management operations (log, configuration, firmware, software, device
+    profile) end to end with the application's handlers."""
+
+    def __new__(
+        cls,
+        client: Client,
+        *,
+        log_types: Optional[Sequence[str]] = None,
+        log: Optional[Any] = None,
+        config_types: Optional[Sequence[str]] = None,
+        config_upload: Optional[Any] = None,
+        config_apply: Optional[Any] = None,
+        firmware: Optional[Any] = None,
+        software: Optional[Any] = None,
+        software_list: Optional[Any] = None,
+        download_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ) -> DeviceManagement: ...
+    def supported_operations(self) -> List[str]:
+        """The operation fragments the registered handlers cover."""
+    def declare(self) -> None:
+        """Publishes the supported log (118) and configuration (119) types."""
+    def supports(self, op: Operation) -> bool:
+        """Whether a workflow handles ``op``."""
+    def handle(self, op: Operation) -> Optional[Tuple[str, Optional[str]]]:
+        """Runs ``op`` to its end: None when no workflow handles it, else (status, reason)."""
+

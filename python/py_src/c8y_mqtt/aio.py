@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 from typing import Any, AsyncIterator, Optional, Union
 
 from ._native import Client, Device, Event, Operation
@@ -88,6 +89,29 @@ class AsyncClient:
         """Waits until every queued message was acknowledged."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._client.flush, timeout)
+
+    async def download(self, url: str, path: Any, **options: Any) -> int:
+        """Downloads ``url`` to ``path`` (see :meth:`c8y_mqtt.Client.download`)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(self._client.download, url, path, **options))
+
+    async def upload_event_binary(self, path: Any, **options: Any) -> str:
+        """Uploads ``path`` as an event binary (see :meth:`c8y_mqtt.Client.upload_event_binary`)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(self._client.upload_event_binary, path, **options))
+
+    async def upload_inventory_binary(self, path: Any, **options: Any) -> str:
+        """Uploads ``path`` as an inventory binary (see
+        :meth:`c8y_mqtt.Client.upload_inventory_binary`)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, functools.partial(self._client.upload_inventory_binary, path, **options)
+        )
+
+    async def access_token(self) -> Optional[str]:
+        """The access token of a certificate device (see :meth:`c8y_mqtt.Client.access_token`)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self._client.access_token)
 
     async def next_event(self, timeout: Optional[float] = None) -> Optional[Union[Event, Operation]]:
         """The next event, or None after ``timeout`` seconds (never when None). Raises

@@ -28,6 +28,7 @@ __all__ = [
     "ForkedError",
     "MessageTooLargeError",
     "SmartRestError",
+    "HttpError",
 ]
 
 #: The C ABI's result codes (``C8Y_RESULT_<NAME>``), by name.
@@ -49,6 +50,7 @@ RESULT_CODES: Dict[str, int] = {
     "CONNECT_FAILED": 300,
     "TLS": 301,
     "AUTH": 302,
+    "HTTP": 306,
     # 4xx: protocol
     "MESSAGE_TOO_LARGE": 400,
     "SMARTREST_REJECTED": 401,
@@ -153,3 +155,10 @@ class SmartRestError(C8yError):
         self.template = template
         self.text = text
         self.smartrest_code = smartrest_code
+
+
+class HttpError(C8yError):
+    """A platform HTTP call or file transfer failed: an error status, an unexpected answer, or
+    a download that failed its size or checksum check."""
+
+    code: ClassVar[int] = RESULT_CODES["HTTP"]

@@ -1,5 +1,7 @@
 //! Basic authentication with the tenant's users, as Cumulocity accepts it on a tenant domain:
-//! `<tenant>/<user>:<password>` or `<user>:<password>`.
+//! `<tenant>/<user>:<password>` or `<user>:<password>`; and device tokens (`Bearer <jwt>`, from
+//! `s/uat`), checked by the platform's token issuer (expired, revoked or forged: 401). A token's
+//! user has the same rights as that user logging in with a password.
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -50,7 +52,14 @@ pub(crate) fn check(
     }
 }
 
-/// Middleware: answers 401 with `WWW-Authenticate` unless the request carries valid basic auth,
+/// The token of an `Authorization: Bearer <jwt>` header.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+/// Middleware: answers 401 with `WWW-Authenticate` unless the request carries valid basic auth
+/// or a valid device token,
 /// and 403 when a device user reaches beyond its own devices ([`rights`](super::rights)).
 pub(crate) async fn require_basic_auth(
     State(shared): State<AppState>,
@@ -61,7 +70,17 @@ pub(crate) async fn require_basic_auth(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match check(authorization, &shared.state.tenant, shared.state.users.as_ref()) {
+    let login = match authorization.and_then(bearer) {
+        Some(token) => match shared.state.tokens.as_ref().and_then(|verify| verify(token)) {
+            Some(user) => Ok(user),
+            None => {
+                return RestError::unauthorized("Invalid credentials! : token expired or invalid")
+                    .into_response();
+            }
+        },
+        None => check(authorization, &shared.state.tenant, shared.state.users.as_ref()),
+    };
+    match login {
         Ok(user) if super::rights::is_device_user(&user) => {
             match super::rights::check(&shared, &user, request).await {
                 Ok(request) => next.run(request).await,

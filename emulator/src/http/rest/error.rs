@@ -25,7 +25,7 @@ pub(crate) struct RestError {
 }
 
 impl RestError {
-    fn new(status: StatusCode, error: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             status,
             error: error.into(),
@@ -56,6 +56,11 @@ impl RestError {
     /// 404 in `domain`.
     pub(crate) fn not_found(domain: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, format!("{domain}/Not Found"), message)
+    }
+
+    /// 409 in `domain`: the target is in a state that refuses the request.
+    pub(crate) fn conflict(domain: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, format!("{domain}/Conflict"), message)
     }
 
     /// 422 in `domain`: a body or query parameter the API cannot process.

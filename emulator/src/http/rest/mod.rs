@@ -18,12 +18,16 @@
 //! `request` (the request's base URL and query), `resource` (a model resource on the wire),
 //! `links` (absolute `self` links), `paging` (collections), `filters` (query filters and order),
 //! and one module per API: `inventory`, `identity`, `data` (measurements, events, alarms),
-//! `devicecontrol` (operations, new device requests).
+//! `devicecontrol` (operations, new device requests), `binaries` (inventory and event binaries,
+//! with `Range`), `faults` (injected 401s, 5xx, cut and slow downloads). Device tokens
+//! (`Authorization: Bearer <jwt>` from `s/uat`) are accepted beside basic auth.
 
 mod auth;
+mod binaries;
 mod data;
 mod devicecontrol;
 mod error;
+pub mod faults;
 mod filters;
 mod identity;
 mod inventory;
@@ -42,7 +46,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{MethodRouter, get};
 
+use crate::platform::binaries::BinaryStore;
 use crate::platform::request::{ApiError, ApiExecutor, ApiReader, RequestContext};
+pub use faults::{FaultRequest, HttpFaults};
+
+pub(crate) use auth::check as check_basic_auth;
+pub(crate) use error::RestError;
+pub(crate) use rights::is_device_user;
 
 /// Checks a user's password: `(user, password) -> accepted`. The user name comes without the
 /// tenant prefix.
@@ -78,6 +88,14 @@ pub struct RestState {
     pub external_ids: Option<Arc<dyn ExternalIdWriter>>,
     /// SmartREST 1.0 template collections (`POST /s`), if the platform has them.
     pub smartrest1: Option<Arc<dyn SmartRest1Templates>>,
+    /// Checks a device token (`Authorization: Bearer <jwt>`) and returns its user, if the
+    /// platform issues tokens.
+    pub tokens: Option<TokenCheck>,
+    /// The stored binaries (`/inventory/binaries`, `/event/events/{id}/binaries`), if the
+    /// platform has them.
+    pub binaries: Option<Arc<BinaryStore>>,
+    /// Faults injected into REST requests.
+    pub faults: Arc<HttpFaults>,
     /// Which devices device users (`device_*`) own; without it every user has full rights.
     pub rights: Option<Arc<dyn DeviceRights>>,
 }
@@ -88,6 +106,9 @@ pub trait DeviceRights: Send + Sync {
     /// or the root device above it.
     fn owns(&self, user: &str, managed_object_id: &str) -> bool;
 }
+
+/// Checks a device token: the user it was issued to, `None` when it is not valid.
+pub type TokenCheck = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// SmartREST 1.0 template collections, registered over HTTP (`POST /s` with `X-Id`).
 pub trait SmartRest1Templates: Send + Sync {
@@ -197,6 +218,30 @@ pub fn router(state: RestState, local_addr: Option<SocketAddr>) -> Router {
             with_405(get(devicecontrol::get_device_request).put(devicecontrol::update_device_request)),
         )
         .route("/s", with_405(axum::routing::post(smartrest1::post)))
+        .route(
+            "/inventory/binaries",
+            with_405(axum::routing::post(binaries::create_inventory)),
+        )
+        .route(
+            "/inventory/binaries/{id}",
+            with_405(
+                get(binaries::get_inventory)
+                    .put(binaries::replace_inventory)
+                    .delete(binaries::delete_inventory),
+            ),
+        )
+        .route(
+            "/event/events/{id}/binaries",
+            with_405(
+                get(binaries::get_event)
+                    .post(binaries::attach_event)
+                    .delete(binaries::delete_event),
+            ),
+        )
+        .route(
+            "/emulator/faults",
+            with_405(axum::routing::post(post_faults).delete(clear_faults)),
+        )
         .fallback(error::unknown_path);
     routes
         .layer(axum::middleware::from_fn(media::omit_body_without_accept))
@@ -204,7 +249,32 @@ pub fn router(state: RestState, local_addr: Option<SocketAddr>) -> Router {
             shared.clone(),
             auth::require_basic_auth,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            faults::inject,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(binaries::MAX_UPLOAD))
         .with_state(shared)
+}
+
+/// `POST /emulator/faults`: arms REST faults ([`FaultRequest`]); the emulator's own control
+/// route, not a Cumulocity resource.
+async fn post_faults(
+    axum::extract::State(shared): axum::extract::State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, RestError> {
+    let request: FaultRequest =
+        serde_json::from_slice(&body).map_err(|e| RestError::bad_json(e.to_string()))?;
+    shared.state.faults.apply(&request);
+    Ok(media::no_content())
+}
+
+/// `DELETE /emulator/faults`: clears every armed REST fault.
+async fn clear_faults(
+    axum::extract::State(shared): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    shared.state.faults.clear();
+    media::no_content()
 }
 
 /// Answers methods a path does not support with Cumulocity's 405 error document.

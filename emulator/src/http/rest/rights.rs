@@ -6,7 +6,8 @@
 //!
 //! Decisions where the platform filters instead: a device user's listings must name one of its
 //! devices (`source`, or `deviceId` for operations); an unfiltered listing, listing the
-//! inventory, device registrations and SmartREST 1.0 collections are 403.
+//! inventory, device registrations and SmartREST 1.0 collections are 403. Binaries: see
+//! `binary_rights`.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
@@ -31,6 +32,13 @@ pub(crate) async fn check(shared: &Shared, user: &str, request: Request) -> Resu
     let Some(rights) = shared.state.rights.as_ref() else {
         return Ok(request);
     };
+    if let Some(allowed) = binary_rights(shared, rights.as_ref(), user, &request) {
+        return if allowed {
+            Ok(request)
+        } else {
+            Err(RestError::forbidden("Access is denied"))
+        };
+    }
     let (parts, body) = request.into_parts();
     let bytes = to_bytes(body, MAX_BODY)
         .await
@@ -113,6 +121,40 @@ pub(crate) async fn check(shared: &Shared, user: &str, request: Request) -> Resu
         return Err(RestError::forbidden("Access is denied"));
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Rights on binaries, decided without reading the body (uploads can be large); `None` for any
+/// other path. A device user may upload inventory binaries and read any (firmware, software
+/// and configuration files are shared by the devices of a tenant), but not replace or delete
+/// them; it reaches the binary of an event only when the event's source is one of its devices.
+fn binary_rights(
+    shared: &Shared,
+    rights: &dyn super::DeviceRights,
+    user: &str,
+    request: &Request,
+) -> Option<bool> {
+    let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["inventory", "binaries"] => Some(request.method() == Method::POST),
+        ["inventory", "binaries", _] => Some(request.method() == Method::GET),
+        ["event", "events", id, "binaries"] => {
+            let id = percent_decode_str(id).decode_utf8_lossy();
+            let source = shared
+                .state
+                .reader
+                .all(Resource::Event)
+                .into_iter()
+                .find(|r| r.get("id").and_then(Value::as_str) == Some(id.as_ref()))
+                .and_then(|r| {
+                    Value::Object(r)
+                        .pointer("/source/id")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+            Some(source.is_none_or(|device| rights.owns(user, &device)))
+        }
+        _ => None,
+    }
 }
 
 /// The resource of a data or device-control collection path.

@@ -21,6 +21,8 @@ mod requests;
 mod rights;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use c8y_mqtt::value::Timestamp;
 
@@ -34,6 +36,9 @@ pub(crate) use json::{number, object, opt_str, text};
 pub(crate) use operations::OperationSelector;
 pub(crate) use requests::PollOutcome;
 
+/// The first id handed out is one more than this.
+pub(crate) const FIRST_ID: u64 = 1000;
+
 /// The external id type of devices, children and services created over MQTT.
 pub const SERIAL: &str = "c8y_Serial";
 
@@ -42,7 +47,8 @@ pub const SERIAL: &str = "c8y_Serial";
 pub(crate) struct Model {
     tenant: String,
     base_url: String,
-    next_id: u64,
+    /// Ids are unique across the platform's tenants, as on Cumulocity: one counter, shared.
+    next_id: Arc<AtomicU64>,
     objects: BTreeMap<u64, Document>,
     identities: HashMap<(String, String), u64>,
     serials: HashMap<u64, String>,
@@ -58,12 +64,12 @@ pub(crate) struct Model {
 }
 
 impl Model {
-    /// An empty model of `tenant`.
-    pub(crate) fn new(tenant: &str) -> Self {
+    /// An empty model of `tenant`, drawing ids from `ids` (shared by the platform's tenants).
+    pub(crate) fn new(tenant: &str, ids: Arc<AtomicU64>) -> Self {
         Self {
             tenant: tenant.to_owned(),
             base_url: format!("https://{tenant}.emulator.local"),
-            next_id: 1000,
+            next_id: ids,
             objects: BTreeMap::new(),
             identities: HashMap::new(),
             serials: HashMap::new(),
@@ -85,8 +91,7 @@ impl Model {
 
     /// A fresh id.
     fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
+        self.next_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// The `self` link of an object of `collection` (e.g. `inventory/managedObjects`).
