@@ -67,7 +67,13 @@ features-check:
 ## emulator and ffi against the packaged core through cargo's local overlay; only crates.io is
 ## reached, for the dependencies).
 PACKAGE_CRATES = -p c8y-mqtt -p c8y-mqtt-emulator -p c8y-mqtt-ffi
+# cargo unpacks the overlay's crates under registry/src/-<hash of the overlay path>/ and reuses
+# that copy on the next run when the version is unchanged, so a verify would build stale
+# sources: drop those unpacked copies of our own crates first (the crates.io copies are in the
+# index.crates.io-* folders and stay).
+CARGO_HOME_DIR = $(or $(CARGO_HOME),$(HOME)/.cargo)
 package-check:
+	rm -rf $(CARGO_HOME_DIR)/registry/src/-*/c8y-mqtt-[0-9]* $(CARGO_HOME_DIR)/registry/src/-*/c8y-mqtt-emulator-[0-9]*
 	$(CARGO) package -q --allow-dirty $(PACKAGE_CRATES)
 	@for crate in c8y-mqtt c8y-mqtt-emulator c8y-mqtt-ffi; do \
 		list=$$($(CARGO) package -q --allow-dirty --list -p $$crate) || exit 1; \
