@@ -56,19 +56,26 @@ bench: deps bench-deps
 
 lint: fmt-check clippy ci-lint
 
-## The library without its optional features (websocket, http-proxy), in the size-optimised
+## The library without its optional features (websocket, http-proxy, http), in the size-optimised
 ## profile firmware builds use: type-checked only (a full LTO build takes minutes).
 features-check:
 	$(CARGO) check -q --profile release-small -p c8y-mqtt-ffi --no-default-features
 	$(CARGO) check -q -p c8y-mqtt --no-default-features --features websocket
 	$(CARGO) check -q -p c8y-mqtt --no-default-features --features http-proxy
+	$(CARGO) check -q -p c8y-mqtt --no-default-features --features http
 
 ## The crates as crates.io would get them: `cargo package` lists, builds and verifies c8y-mqtt,
 ## c8y-mqtt-emulator and c8y-mqtt-ffi together (each unpacked package compiled on its own, the
 ## emulator and ffi against the packaged core through cargo's local overlay; only crates.io is
 ## reached, for the dependencies).
 PACKAGE_CRATES = -p c8y-mqtt -p c8y-mqtt-emulator -p c8y-mqtt-ffi
+# cargo unpacks the overlay's crates under registry/src/-<hash of the overlay path>/ and reuses
+# that copy on the next run when the version is unchanged, so a verify would build stale
+# sources: drop those unpacked copies of our own crates first (the crates.io copies are in the
+# index.crates.io-* folders and stay).
+CARGO_HOME_DIR = $(or $(CARGO_HOME),$(HOME)/.cargo)
 package-check:
+	rm -rf $(CARGO_HOME_DIR)/registry/src/-*/c8y-mqtt-[0-9]* $(CARGO_HOME_DIR)/registry/src/-*/c8y-mqtt-emulator-[0-9]*
 	$(CARGO) package -q --allow-dirty $(PACKAGE_CRATES)
 	@for crate in c8y-mqtt c8y-mqtt-emulator c8y-mqtt-ffi; do \
 		list=$$($(CARGO) package -q --allow-dirty --list -p $$crate) || exit 1; \

@@ -391,7 +391,7 @@ impl Config {
 
     /// The base URL of the platform's REST API: the one set with
     /// [`ConfigBuilder::http_base_url`], else `https://<domain>` for an MQTT host
-    /// `mqtt.<domain>` and `https://<host>` for a tenant domain (reference §1.2: both name the
+    /// `mqtt.<domain>` and `https://<host>` for a tenant domain (docs/protocol.md §1.2: both name the
     /// same instance).
     ///
     /// ```
