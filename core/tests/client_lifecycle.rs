@@ -578,3 +578,60 @@ fn blocking_client_runs_an_operation() {
     client.close();
     emulator.shutdown();
 }
+
+/// The collection `XID` as a later firmware declares it: template 999's value typed as text,
+/// while the platform keeps the definition it has (a number): a collection cannot be changed
+/// over MQTT (docs/protocol.md §7.4).
+fn collection_with_text_value() -> TemplateCollection {
+    let measurement = RequestTemplate::new(
+        "999",
+        Request::MeasurementPost {
+            measurement_type: Slot::text("c8y_MyMeasurement"),
+            time: Slot::AtUse,
+        },
+    )
+    .unwrap()
+    .with_custom_value(CustomValue::at_use(
+        "c8y_MyMeasurement.M.value",
+        ValueType::String,
+    ))
+    .unwrap();
+    TemplateCollection::new(XID)
+        .unwrap()
+        .with_request(measurement)
+        .unwrap()
+}
+
+/// A use line the platform refuses on `s/e` names its request template's message id
+/// (docs/protocol.md §6.1): it is tied to its delivery like a static row, the delivery ends
+/// rejected and the event names the device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_use_line_names_its_delivery_and_ends_rejected() {
+    let emulator = emulator().await;
+    // The device's first firmware creates the collection with a numeric value.
+    let first = connected_client(config(&emulator, TransportKind::Tcp).collection(collection())).await;
+    let created = first.smartrest2(XID).unwrap().send("999", ["", "1"]).unwrap();
+    assert_eq!(created.await, DeliveryOutcome::Acknowledged);
+    first.close().await;
+
+    // A later firmware declares it with a text value; the platform keeps its own definition.
+    let second = connected_client(
+        config(&emulator, TransportKind::Tcp)
+            .collection(collection_with_text_value())
+            .rejection_window(std::time::Duration::from_secs(2)),
+    )
+    .await;
+    let sr2 = second.smartrest2(XID).unwrap();
+    let refused = sr2.send("999", ["", "warm"]).unwrap();
+    let event = expect_event(&second, |e| matches!(e, Event::PublishRejected { .. })).await;
+    let Event::PublishRejected { id, device, line } = event else {
+        unreachable!()
+    };
+    assert_eq!((id, device.as_str()), (refused.id(), DEVICE));
+    assert_eq!((line.code, line.template.as_str()), (45, "999"), "{line:?}");
+    assert_eq!(refused.await, DeliveryOutcome::Rejected { code: 45 });
+    // A line the platform takes is acknowledged as before.
+    let fine = sr2.send("999", ["", "2"]).unwrap();
+    assert_eq!(fine.await, DeliveryOutcome::Acknowledged);
+    second.close().await;
+}

@@ -16,19 +16,22 @@
 //!   meanwhile: data does not need subscriptions, and publishing it may be what creates the
 //!   device. `500` goes out once `s/ds` is granted.
 //! * **`s/e` lines are tied to the row that caused them** where that is unambiguous
-//!   (docs/protocol.md §6.1): the line names the template id of the offending row, and the
-//!   platform answers the rows of one connection in order. A single-row publish of a typed
-//!   static template is remembered with its template id from when it is handed over until
+//!   (docs/protocol.md §6.1): the line names the template id of the offending row (for a
+//!   SmartREST 2.0 use line, its request template's message id), and the platform answers the
+//!   rows of one connection in order. A single-row publish of a typed static template, and each
+//!   SmartREST 2.0 use line, is remembered with that id from when it is handed over until
 //!   [`CORRELATION_WINDOW`] after its PUBACK; an error line whose template id matches exactly one
 //!   remembered row is that row's: the client reports [`Event::PublishRejected`] with the
 //!   delivery id and device, and the delivery ends [`DeliveryOutcome::Rejected`] if it has not
 //!   ended yet (the line came before the PUBACK, or the outcome is held for
 //!   [`ConfigBuilder::rejection_window`](super::ConfigBuilder::rejection_window) after it).
-//!   Not tied, and reported as a plain [`Event::SmartRestError`]: a line whose template id
-//!   matches several rows in the window (the same template sent often), raw publishes
+//!   Not tied, and reported as a plain [`Event::SmartRestError`]: a line whose id matches
+//!   several rows in the window (the same template sent often, or a use line whose message id
+//!   equals a static template id in flight), raw publishes
 //!   ([`Client::publish_raw`](super::Client::publish_raw)), rows of lists split over several
-//!   packets, and SmartREST 2.0 and JSON messages (the JSON `error` topic reports them on its
-//!   own, see [`json`](super::json)).
+//!   packets. JSON messages are not tied either: the `messageId` of the JSON `error` topic is
+//!   not documented as naming anything the device sent, so those errors arrive as
+//!   [`Event::JsonError`] (see [`json`](super::json)).
 //! * **CONNACK inside a session** is a broken connection: the session ends and the client
 //!   reconnects (a refusal then shows on the next CONNACK).
 //! * **CONNACK 5 (not authorized)** is documented as sometimes transient (overload during
@@ -652,19 +655,15 @@ impl<'a> Relay<'a> {
     /// An `s/e` line arrived: tied to the one row it can name, or reported as it is.
     fn error_line(&mut self, line: ErrorLine) {
         let shared = self.shared;
-        let Ok(template) = line.template.parse::<u16>() else {
-            shared.push(Event::SmartRestError(line));
-            return;
-        };
         self.release_due(Instant::now());
         let acked: Vec<usize> = self
             .acked
             .iter()
             .enumerate()
-            .filter(|(_, (row, _))| row.template == template)
+            .filter(|(_, (row, _))| row.row_id.is_named_by(&line.template))
             .map(|(index, _)| index)
             .collect();
-        let in_flight = shared.outbox.submitted_rows(template);
+        let in_flight = shared.outbox.submitted_rows(&line.template);
         let outcome = DeliveryOutcome::Rejected { code: line.code };
         let (delivery, topic) = match (acked.as_slice(), in_flight.as_slice()) {
             ([index], []) => {
@@ -894,7 +893,7 @@ mod tests {
                 qos: QoS::AtLeastOnce,
                 batchable: true,
                 gate: None,
-                template: None,
+                row_id: None,
             })
             .unwrap();
         supervise(Arc::clone(&shared), async { panic!("relay state broken") }).await;

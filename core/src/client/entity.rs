@@ -13,7 +13,7 @@ use crate::templates::upstream::{ChildDeviceCreation, GetManagedObjectId, Servic
 use crate::topic::{ExternalId, ProcessingMode, static_topic_text};
 
 use super::error::ClientError;
-use super::outbox::{Delivery, Message};
+use super::outbox::{Delivery, Message, RowId};
 use super::{Shared, external_id};
 
 /// Per-publish settings; `None` keeps the configured default.
@@ -140,8 +140,8 @@ impl Entity {
         let topic = self.topic(mode.for_template(template.template_id()));
         let payloads = template.to_payloads(&topic, qos)?;
         // A single row can be tied to an `s/e` line naming its template.
-        let template_id = (payloads.len() == 1).then(|| template.template_id());
-        enqueue(&self.shared, topic, payloads, qos, true, None, template_id)
+        let row_id = (payloads.len() == 1).then(|| RowId::Template(template.template_id()));
+        enqueue(&self.shared, topic, payloads, qos, true, None, row_id)
     }
 
     /// Creates the child device `id` below this entity (template 101 on this entity's topic)
@@ -202,7 +202,7 @@ pub(crate) fn publish_payloads(
 }
 
 /// Checks the payloads against the size limit and queues them, held back while `gate` is
-/// closed (see [`Message::gate`]) and tagged with the row's `template` id.
+/// closed (see [`Message::gate`]) and tagged with the id an `s/e` line would name for its row.
 pub(crate) fn enqueue(
     shared: &Shared,
     topic: String,
@@ -210,7 +210,7 @@ pub(crate) fn enqueue(
     qos: QoS,
     batchable: bool,
     gate: Option<String>,
-    template: Option<u16>,
+    row_id: Option<RowId>,
 ) -> Result<Delivery, ClientError> {
     shared.check_running()?;
     for payload in &payloads {
@@ -227,7 +227,7 @@ pub(crate) fn enqueue(
         qos,
         batchable,
         gate,
-        template,
+        row_id,
     })?;
     shared.report(dropped);
     Ok(delivery)

@@ -202,18 +202,39 @@ struct Entry {
     submitted: bool,
     /// Held back until this gate opens (a SmartREST 2.0 collection not confirmed yet).
     gate: Option<Arc<str>>,
-    /// The static template id of the row, for tying an `s/e` line to it.
-    template: Option<u16>,
+    /// What an `s/e` line names to point at this row, for tying the line to it.
+    row_id: Option<RowId>,
     completion: Arc<Completion>,
     /// The entry's file in the persistence directory.
     file: Option<PathBuf>,
 }
 
-/// A row of known template the platform acknowledged, kept a while to tie an `s/e` line to it.
+/// What an `s/e` line names to point at the row that caused it (docs/protocol.md §6.1: the
+/// second field is the template id of the offending row): the id of a static template, or the
+/// message id of a SmartREST 2.0 use line (its request template).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RowId {
+    /// A static template (`200`, `400`, …).
+    Template(u16),
+    /// A SmartREST 2.0 request template's message id.
+    UseLine(Arc<str>),
+}
+
+impl RowId {
+    /// Whether an `s/e` line naming `named` points at a row with this id.
+    pub(crate) fn is_named_by(&self, named: &str) -> bool {
+        match self {
+            RowId::Template(id) => named.parse::<u16>() == Ok(*id),
+            RowId::UseLine(id) => **id == *named,
+        }
+    }
+}
+
+/// A row of known id the platform acknowledged, kept a while to tie an `s/e` line to it.
 #[derive(Debug)]
 pub(crate) struct AckedRow {
-    /// The static template id.
-    pub(crate) template: u16,
+    /// What an `s/e` line names to point at it.
+    pub(crate) row_id: RowId,
     /// Its delivery.
     pub(crate) delivery: DeliveryId,
     /// Its topic (names the device or child).
@@ -268,9 +289,9 @@ pub struct Message {
     /// Held back while this gate is closed ([`Outbox::close_gate`]): the X-ID of a SmartREST
     /// 2.0 collection whose existence is not confirmed yet.
     pub gate: Option<String>,
-    /// The static template id of a single-row message, so that an `s/e` line naming it can be
-    /// tied to this delivery.
-    pub template: Option<u16>,
+    /// The id of a single-row message's template (static, or a SmartREST 2.0 use line's), so
+    /// that an `s/e` line naming it can be tied to this delivery.
+    pub(crate) row_id: Option<RowId>,
 }
 
 #[derive(Debug, Default)]
@@ -383,7 +404,7 @@ impl Outbox {
                             batchable: m.batchable,
                             submitted: false,
                             gate: None,
-                            template: None,
+                            row_id: None,
                             completion: Arc::clone(&completion),
                             file,
                         },
@@ -498,7 +519,7 @@ impl Outbox {
                         batchable: message.batchable,
                         submitted: false,
                         gate: gate.clone(),
-                        template: message.template,
+                        row_id: message.row_id.clone(),
                         completion: Arc::clone(&completion),
                         file,
                     },
@@ -682,9 +703,9 @@ impl Outbox {
     /// time.
     pub(crate) fn acknowledge(&self, entries: &[u64], hold: bool, rows: &mut Vec<AckedRow>) -> Vec<Finished> {
         self.remove_entries(entries, |entry| {
-            if let Some(template) = entry.template {
+            if let Some(row_id) = entry.row_id {
                 rows.push(AckedRow {
-                    template,
+                    row_id,
                     delivery: entry.delivery,
                     topic: entry.topic,
                     completion: hold.then(|| Arc::clone(&entry.completion)),
@@ -737,13 +758,14 @@ impl Outbox {
         finished
     }
 
-    /// Handed-over rows of `template` not acknowledged yet: (entry key, delivery, topic).
-    pub(crate) fn submitted_rows(&self, template: u16) -> Vec<(u64, DeliveryId, String)> {
+    /// Handed-over rows an `s/e` line naming `named` points at, not acknowledged yet: (entry
+    /// key, delivery, topic).
+    pub(crate) fn submitted_rows(&self, named: &str) -> Vec<(u64, DeliveryId, String)> {
         let inner = self.inner.lock();
         inner
             .entries
             .iter()
-            .filter(|(_, e)| e.submitted && e.template == Some(template))
+            .filter(|(_, e)| e.submitted && e.row_id.as_ref().is_some_and(|id| id.is_named_by(named)))
             .map(|(key, e)| (key, e.delivery, e.topic.clone()))
             .collect()
     }
@@ -828,7 +850,7 @@ mod tests {
             qos: QoS::AtLeastOnce,
             batchable: true,
             gate: None,
-            template: None,
+            row_id: None,
         }
     }
 

@@ -35,7 +35,7 @@ use super::entity::{enqueue, publish_payloads};
 use super::error::ClientError;
 use super::events::Event;
 use super::operations::{self, OperationSource, ReceivedOperation};
-use super::outbox::Delivery;
+use super::outbox::{Delivery, RowId};
 use super::{Client, Config, ConfigBuilder, Shared};
 
 /// SmartREST 2.0 / 1.0 and JSON error settings of a configuration.
@@ -405,7 +405,10 @@ impl SmartRest2 {
     /// template's columns. Until the platform confirmed the collection (`20` on `s/dt`) the
     /// line waits in the outbox, so that nothing is sent that the platform would reject for a
     /// missing collection; if the collection cannot be created, its delivery ends
-    /// [`DropReason::CollectionFailed`](super::DropReason::CollectionFailed).
+    /// [`DropReason::CollectionFailed`](super::DropReason::CollectionFailed). A line the
+    /// platform refuses on `s/e` (naming this message id) is tied to its delivery as described
+    /// in the connection's documentation: [`Event::PublishRejected`] and
+    /// [`DeliveryOutcome::Rejected`](super::DeliveryOutcome::Rejected).
     pub fn send<S: AsRef<str>>(
         &self,
         msg_id: &str,
@@ -426,7 +429,7 @@ impl SmartRest2 {
             self.shared.config.default_qos,
             false,
             Some(self.collection.xid().to_string()),
-            None,
+            Some(RowId::UseLine(msg_id.into())),
         )
     }
 }
