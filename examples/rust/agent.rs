@@ -178,8 +178,17 @@ fn device_management(client: &BlockingClient, state: &Shared) -> Result<DeviceMa
             },
         )
         .firmware(move |install| {
-            let size = install.path.as_ref().and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len());
-            let line = format!("firmware {} {} ({} bytes)", install.name, install.version, size.unwrap_or(0));
+            let size = install
+                .path
+                .as_ref()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len());
+            let line = format!(
+                "firmware {} {} ({} bytes)",
+                install.name,
+                install.version,
+                size.unwrap_or(0)
+            );
             log(&firmware, line);
             async move { size.map(|_| ()).ok_or_else(|| "no firmware image".to_owned()) }
         })

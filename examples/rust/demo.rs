@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 use c8y_mqtt::client::{
     BlockingClient, BootstrapConfig, Config, Event, NextEvent, TransportKind, TrustRoots, register_blocking,
 };
+use c8y_mqtt::http::UploadSource;
 use c8y_mqtt::templates::upstream::{
     CriticalAlarm, CustomMeasurement, DeviceCreation, SupportedOperations, Temperature,
 };
-use c8y_mqtt::http::UploadSource;
 use c8y_mqtt::value::Number;
 use c8y_mqtt::workflows::DeviceManagement;
 use c8y_mqtt_emulator::model::{DeviceRequestStatus, RecordFilter};

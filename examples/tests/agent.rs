@@ -26,9 +26,7 @@ fn agent_binary() -> PathBuf {
         if profile_dir.ends_with("release") {
             build.arg("--release");
         }
-        let status = build
-            .status()
-            .expect("cargo runs");
+        let status = build.status().expect("cargo runs");
         assert!(status.success(), "building the agent example failed");
     }
     binary
@@ -82,7 +80,13 @@ fn the_agent_runs_commands_and_every_workflow() {
         .expect("the agent declares its log");
     let device = handle.managed_object_by_external_id(DEVICE).expect("device");
     let supported = device["c8y_SupportedOperations"].as_array().expect("114 sent");
-    for fragment in ["c8y_Restart", "c8y_Command", "c8y_LogfileRequest", "c8y_Firmware", "c8y_SoftwareUpdate"] {
+    for fragment in [
+        "c8y_Restart",
+        "c8y_Command",
+        "c8y_LogfileRequest",
+        "c8y_Firmware",
+        "c8y_SoftwareUpdate",
+    ] {
         assert!(supported.contains(&json!(fragment)), "{fragment}: {supported:?}");
     }
 

@@ -469,7 +469,10 @@ fn agent_runs_commands_and_workflows_until_its_operation_count() {
     assert_eq!(done[0]["c8y_Command"]["result"], "hello from C");
     let device = handle.managed_object_by_external_id(DEVICE).expect("device");
     assert_eq!(
-        (&device["c8y_Firmware"]["name"], &device["c8y_Firmware"]["version"]),
+        (
+            &device["c8y_Firmware"]["name"],
+            &device["c8y_Firmware"]["version"]
+        ),
         (&json!("core"), &json!("3.1"))
     );
     let uploaded = |op: &serde_json::Value, url: &str| {
@@ -527,10 +530,7 @@ fn quickstart_in_two_tenants_keeps_each_tenants_data_apart() {
         ]);
         let child = spawn(&binary, &args);
         emulator
-            .block_on(platform.wait_for(
-                |p| p.managed_object_in(tenant, DEVICE).map(|_| ()),
-                WAIT,
-            ))
+            .block_on(platform.wait_for(|p| p.managed_object_in(tenant, DEVICE).map(|_| ()), WAIT))
             .unwrap_or_else(|_| panic!("the example creates its device in {tenant}"));
         let op = platform
             .create_operation_in(tenant, DEVICE, json!({"c8y_Restart": {}}))
