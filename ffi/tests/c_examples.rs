@@ -377,3 +377,181 @@ fn workflows_upload_a_log_and_install_firmware() {
     std::fs::remove_dir_all(dir).expect("cleanup");
     emulator.shutdown();
 }
+
+#[test]
+fn agent_runs_commands_and_workflows_until_its_operation_count() {
+    const DEVICE: &str = "c-agent-1";
+    let binary = build("agent");
+    let emulator = Emulator::builder()
+        .tenant("t100")
+        .user("device_c-agent-1", "secret")
+        .http_port(Some(0))
+        .start_blocking()
+        .expect("emulator starts");
+    let handle = emulator.handle();
+    let base = format!("http://{}", handle.http_addr().expect("http served"));
+    let platform = handle.cumulocity().expect("default platform");
+    let stored = |data: &[u8]| c8y_mqtt_emulator::platform::binaries::StoredBinary {
+        name: "blob.bin".to_owned(),
+        content_type: "application/octet-stream".to_owned(),
+        data: data.to_vec().into(),
+    };
+    let image: Vec<u8> = (0..70_000u32).map(|i| (i % 211) as u8).collect();
+    platform.binaries().put_inventory("fw", stored(&image));
+    platform.binaries().put_inventory("pkg", stored(b"package"));
+    platform.binaries().put_inventory("cfg", stored(b"interval=5\n"));
+
+    // The agent reads its settings from C8Y_* variables; the argument is the operation count.
+    let mut command = match std::env::var("VALGRIND") {
+        Ok(valgrind) if !valgrind.is_empty() => {
+            let mut c = Command::new(valgrind);
+            c.args([
+                "--error-exitcode=1",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+                "--quiet",
+            ])
+            .arg(&binary);
+            c
+        }
+        _ => Command::new(&binary),
+    };
+    let port = handle.mqtt_addr().expect("mqtt listener").port();
+    let child = command
+        .arg("7")
+        .env("C8Y_HOST", "127.0.0.1")
+        .env("C8Y_PORT", port.to_string())
+        .env("C8Y_TRANSPORT", "tcp")
+        .env("C8Y_DEVICE_ID", DEVICE)
+        .env("C8Y_TENANT", "t100")
+        .env("C8Y_USER", "device_c-agent-1")
+        .env("C8Y_PASSWORD", "secret")
+        .env("C8Y_HTTP_URL", &base)
+        .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("agent starts");
+    emulator
+        .block_on(handle.wait_for_managed_object(
+            DEVICE,
+            |mo| mo["c8y_SupportedConfigurations"] == json!(["agent.conf"]),
+            WAIT,
+        ))
+        .expect("the agent declares its configuration");
+    let ids: Vec<String> = [
+        json!({"c8y_Command": {"text": "echo hello from C"}}),
+        json!({"c8y_Restart": {}}),
+        json!({"c8y_Firmware": {"name": "core", "version": "3.1", "url": format!("{base}/inventory/binaries/fw")}}),
+        json!({"c8y_SoftwareUpdate": [{"name": "nginx", "version": "1.2",
+            "url": format!("{base}/inventory/binaries/pkg"), "action": "install"}]}),
+        json!({"c8y_DownloadConfigFile": {"type": "agent.conf", "url": format!("{base}/inventory/binaries/cfg")}}),
+        json!({"c8y_UploadConfigFile": {"type": "agent.conf"}}),
+        json!({"c8y_LogfileRequest": {"logFile": "agent", "dateFrom": "2021-09-21T11:40:27+0200",
+            "dateTo": "2036-09-22T11:40:27+0200", "searchText": "", "maximumLines": 100}}),
+    ]
+    .into_iter()
+    .map(|fragments| {
+        let op = handle.create_operation(DEVICE, fragments).expect("operation");
+        op["id"].as_str().expect("id").to_owned()
+    })
+    .collect();
+    let stdout = finish(child, "agent");
+    assert!(stdout.contains("agent: stopped"), "{stdout}");
+    let done: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| {
+            emulator
+                .block_on(handle.wait_for_operation_status(id, "SUCCESSFUL", Duration::from_secs(5)))
+                .unwrap_or_else(|_| panic!("operation {id} not SUCCESSFUL: {:?}", handle.operation(id)))
+        })
+        .collect();
+    assert_eq!(done[0]["c8y_Command"]["result"], "hello from C");
+    let device = handle.managed_object_by_external_id(DEVICE).expect("device");
+    assert_eq!(
+        (
+            &device["c8y_Firmware"]["name"],
+            &device["c8y_Firmware"]["version"]
+        ),
+        (&json!("core"), &json!("3.1"))
+    );
+    let uploaded = |op: &serde_json::Value, url: &str| {
+        let event = url.rsplit('/').nth(1).expect("event id").to_owned();
+        let data = platform.binaries().event(&event);
+        data.unwrap_or_else(|| panic!("nothing attached for {op}")).data
+    };
+    // The configuration upload returns what the download applied.
+    let config_url = handle
+        .publishes()
+        .into_iter()
+        .map(|p| String::from_utf8_lossy(&p.publish.payload).into_owned())
+        .find_map(|p| p.strip_prefix("503,c8y_UploadConfigFile,").map(str::to_owned))
+        .expect("configuration URL reported");
+    assert_eq!(uploaded(&done[5], &config_url), b"interval=5\n".as_slice());
+    let log_url = done[6]["c8y_LogfileRequest"]["file"].as_str().expect("log URL");
+    let log = String::from_utf8_lossy(&uploaded(&done[6], log_url)).into_owned();
+    for line in [
+        "started",
+        "c8y_Command SUCCESSFUL",
+        "c8y_Restart SUCCESSFUL",
+        "firmware core 3.1 (70000 bytes)",
+        "software install nginx 1.2",
+        "configuration agent.conf applied (11 bytes)",
+        "c8y_UploadConfigFile SUCCESSFUL",
+        "operation c8y_LogfileRequest (c-agent-1)",
+    ] {
+        assert!(log.lines().any(|l| l == line), "{line:?} not in the log:\n{log}");
+    }
+    emulator.shutdown();
+}
+
+#[test]
+fn quickstart_in_two_tenants_keeps_each_tenants_data_apart() {
+    const DEVICE: &str = "c-quickstart-1";
+    const USER: &str = "device_c-quickstart-1";
+    let binary = build("quickstart");
+    let emulator = Emulator::builder()
+        .tenant("t100")
+        .add_tenant("t200")
+        .user(USER, "secret-100")
+        .tenant_user("t200", USER, "secret-200")
+        .start_blocking()
+        .expect("emulator starts");
+    let handle = emulator.handle();
+    let platform = handle.cumulocity().expect("default platform");
+    for tenant in ["t100", "t200"] {
+        // The same device id and user name in both tenants, each with its tenant's password.
+        let mut args = endpoint(&emulator);
+        args.extend([
+            DEVICE.to_owned(),
+            tenant.to_owned(),
+            USER.to_owned(),
+            format!("secret-{}", &tenant[1..]),
+        ]);
+        let child = spawn(&binary, &args);
+        emulator
+            .block_on(platform.wait_for(|p| p.managed_object_in(tenant, DEVICE).map(|_| ()), WAIT))
+            .unwrap_or_else(|_| panic!("the example creates its device in {tenant}"));
+        let op = platform
+            .create_operation_in(tenant, DEVICE, json!({"c8y_Restart": {}}))
+            .expect("operation");
+        let id = op["id"].as_str().expect("operation id").to_owned();
+        let stdout = finish(child, "quickstart");
+        assert!(stdout.contains("quickstart: done"), "{tenant}: {stdout}");
+        let op = platform.operation_in(tenant, &id).expect("operation stored");
+        assert_eq!(op["status"], "SUCCESSFUL", "{tenant}: {op}");
+    }
+    // Each tenant holds its own device with its own three measurements, and nothing else.
+    let t100 = platform.managed_object_in("t100", DEVICE).expect("t100 device");
+    let t200 = platform.managed_object_in("t200", DEVICE).expect("t200 device");
+    for (tenant, device) in [("t100", &t100), ("t200", &t200)] {
+        let measurements = platform.measurements_in(tenant, &RecordFilter::all());
+        assert_eq!(measurements.len(), 3, "{tenant}: {measurements:?}");
+        assert!(
+            measurements.iter().all(|m| m["source"]["id"] == device["id"]),
+            "{tenant} holds only its device's measurements: {measurements:?}"
+        );
+    }
+    assert_ne!(t100["id"], t200["id"]);
+    emulator.shutdown();
+}

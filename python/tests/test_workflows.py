@@ -4,6 +4,7 @@ reads back the uploaded log."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import pathlib
 from typing import Any, Dict, List
@@ -11,7 +12,8 @@ from typing import Any, Dict, List
 from c8y_api import CumulocityApi
 
 import c8y_mqtt
-from c8y_mqtt.testing import Emulator
+from c8y_mqtt.aio import AsyncClient
+from c8y_mqtt.testing import Emulator, wait_until
 
 from .conftest import DEVICE, device_publishes
 
@@ -102,3 +104,47 @@ def test_log_and_firmware_workflows(emulator: Emulator, client: c8y_mqtt.Client,
     op = next_operation(client)
     assert not management.supports(op)
     assert management.handle(op) is None
+
+
+def test_a_workflow_from_asyncio(emulator: Emulator) -> None:
+    """With the asyncio face: ``DeviceManagement`` on the ``AsyncClient``'s native client, its
+    blocking ``handle`` in the loop's executor, and a handler that hands its work to a coroutine
+    on the event loop (handlers run on SDK threads, so the loop stays free meanwhile)."""
+    api = CumulocityApi(emulator.http_url, emulator.tenant, emulator.user, emulator.password)
+    log_request = {
+        "logFile": "syslog",
+        "dateFrom": "2021-09-21T11:40:27+0200",
+        "dateTo": "2021-09-22T11:40:27+0200",
+        "searchText": "",
+        "maximumLines": 10,
+    }
+
+    async def main() -> Dict[str, Any]:
+        loop = asyncio.get_running_loop()
+
+        async def read_log(log_type: str) -> str:
+            await asyncio.sleep(0)  # e.g. an asyncio subprocess or file read
+            return f"{log_type}: read by a coroutine\n"
+
+        def log(request: Dict[str, Any]) -> str:
+            return asyncio.run_coroutine_threadsafe(read_log(request["log_type"]), loop).result(10)
+
+        async with await AsyncClient.connect(**emulator.client_options(DEVICE)) as client:
+            management = c8y_mqtt.DeviceManagement(client.client, log_types=["syslog"], log=log)
+            await loop.run_in_executor(None, management.declare)
+            # The platform re-sends pending operations on 500: create the operation after it.
+            await loop.run_in_executor(None, wait_until, lambda: ("s/us", b"500") in emulator.publishes())
+            created = emulator.create_operation(DEVICE, {"c8y_LogfileRequest": log_request})
+            outcome = None
+            async for op in client.operations(timeout=10):
+                assert management.supports(op)
+                outcome = await loop.run_in_executor(None, management.handle, op)
+                break
+            assert outcome == ("SUCCESSFUL", None)
+            return await loop.run_in_executor(
+                None, emulator.wait_for_operation_status, created["id"], "SUCCESSFUL"
+            )
+
+    stored = asyncio.run(main())
+    url = stored["c8y_LogfileRequest"]["file"]
+    assert api.events.download_attachment(url.split("/")[-2]) == b"syslog: read by a coroutine\n"

@@ -37,6 +37,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("C8Y_KEEP_ALIVE", "keep-alive in seconds (default 60)"),
     ("C8Y_QOS", "default QoS 0, 1 (default) or 2"),
     ("C8Y_PROCESSING_MODE", "s (default), t, q or c"),
+    (
+        "C8Y_HTTP_URL",
+        "REST base URL for file transfer (default: https://<domain of C8Y_HOST>)",
+    ),
 ];
 
 impl Config {
@@ -105,6 +109,9 @@ impl Config {
                 .map_err(|_| invalid("C8Y_PROCESSING_MODE", "expected s, t, q or c"))?;
             builder = builder.processing_mode(mode);
         }
+        if let Some(url) = get("C8Y_HTTP_URL") {
+            builder = builder.http_base_url(url);
+        }
         Ok(builder)
     }
 }
@@ -147,6 +154,7 @@ mod tests {
             ("C8Y_KEEP_ALIVE", "20"),
             ("C8Y_QOS", "0"),
             ("C8Y_PROCESSING_MODE", "t"),
+            ("C8Y_HTTP_URL", "http://127.0.0.1:8111/"),
         ]))
         .unwrap()
         .build()
@@ -162,6 +170,7 @@ mod tests {
         assert_eq!(config.default_qos(), QoS::AtMostOnce);
         assert_eq!(config.processing_mode(), ProcessingMode::Transient);
         assert_eq!(config.keep_alive, Duration::from_secs(20));
+        assert_eq!(config.http_base_url(), "http://127.0.0.1:8111");
     }
 
     #[test]

@@ -451,6 +451,12 @@ impl CumulocityPlatform {
         self.read(|m| m.operation(id).cloned().map(Value::Object))
     }
 
+    /// The operation with this id in `tenant`.
+    pub fn operation_in(&self, tenant: &str, id: &str) -> Option<Value> {
+        self.read_tenant(tenant, |m| m.operation(id).cloned().map(Value::Object))
+            .flatten()
+    }
+
     /// The PENDING operations of the device with this `c8y_Serial` and every device below it,
     /// oldest first (what `500` re-sends).
     pub fn pending_operations(&self, root_external_id: &str) -> Vec<Value> {
@@ -466,19 +472,31 @@ impl CumulocityPlatform {
     /// `description`) and delivers it to the root device's session. Returns the stored
     /// operation.
     pub fn create_operation(&self, device_external_id: &str, fragments: Value) -> Result<Value, ApiError> {
+        self.create_operation_in(&self.default_tenant, device_external_id, fragments)
+    }
+
+    /// [`CumulocityPlatform::create_operation`] in `tenant`.
+    pub fn create_operation_in(
+        &self,
+        tenant: &str,
+        device_external_id: &str,
+        fragments: Value,
+    ) -> Result<Value, ApiError> {
         let Value::Object(body) = fragments else {
             return Err(ApiError::Invalid(
                 "operation fragments must be a JSON object".into(),
             ));
         };
-        let (op, outgoing) = self.with_model(|m| {
-            let device = m
-                .find_serial(device_external_id)
-                .ok_or_else(|| ApiError::NotFound(format!("Device {device_external_id} not found")))?;
-            let op = m.create_operation(device, body);
-            let outgoing = self.deliveries(m, std::slice::from_ref(&op));
-            Ok::<_, ApiError>((op, outgoing))
-        })?;
+        let (op, outgoing) = self
+            .with_tenant(tenant, |m| {
+                let device = m
+                    .find_serial(device_external_id)
+                    .ok_or_else(|| ApiError::NotFound(format!("Device {device_external_id} not found")))?;
+                let op = m.create_operation(device, body);
+                let outgoing = self.deliveries(m, std::slice::from_ref(&op));
+                Ok::<_, ApiError>((op, outgoing))
+            })
+            .ok_or_else(|| ApiError::NotFound(format!("Tenant {tenant} not found")))??;
         self.send(outgoing);
         Ok(Value::Object(op))
     }
