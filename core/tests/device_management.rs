@@ -643,6 +643,8 @@ async fn foreign_hosts_get_no_device_credentials() {
     client.close().await;
 }
 
+/// A device profile with typed software comes as `527` and `531` in one message: one
+/// operation reaches the workflow, which runs the profile once (docs/protocol.md §5.7).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_sent_as_527_and_531_runs_once() {
     let emulator = emulator_with_http(None).await;
@@ -660,22 +662,23 @@ async fn a_profile_sent_as_527_and_531_runs_once() {
         .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     let before = emulator.publishes().len();
-    let first = next_operation(&client).await;
-    assert!(matches!(
-        first.kind(),
-        Some(c8y_mqtt::templates::downstream::OperationKind::DeviceProfile(_))
-    ));
-    assert_eq!(management.handle(&first).await, Some(Ok(())));
-    let second = next_operation(&client).await;
-    assert!(matches!(
-        second.kind(),
-        Some(c8y_mqtt::templates::downstream::OperationKind::AdvancedDeviceProfile(_))
-    ));
-    assert_eq!(
-        management.handle(&second).await,
-        Some(Ok(())),
-        "recognised, nothing sent"
+    // The platform renders the profile as 527 and, its software being typed, as 531 in the same
+    // message: the client hands it over once, as the richer 531.
+    let profile = next_operation(&client).await;
+    assert!(
+        matches!(
+            profile.kind(),
+            Some(c8y_mqtt::templates::downstream::OperationKind::AdvancedDeviceProfile(_))
+        ),
+        "{profile:?}"
     );
+    assert_eq!(management.handle(&profile).await, Some(Ok(())));
+    // Nothing else was handed over for it: the next operation is the next one created.
+    emulator
+        .create_operation(DEVICE, json!({"c8y_Restart": {}}))
+        .unwrap();
+    let next = next_operation(&client).await;
+    assert_eq!(next.fragment, "c8y_Restart", "{next:?}");
     client.flush(WAIT).await.unwrap();
     let op = emulator.operation(&id).unwrap();
     assert_eq!(op["status"], "SUCCESSFUL", "{op}");
@@ -689,7 +692,7 @@ async fn a_profile_sent_as_527_and_531_runs_once() {
         [
             "501,c8y_DeviceProfile",
             "121,false",
-            "116,nginx,1.2",
+            "140,nginx,1.2",
             "121,true",
             "503,c8y_DeviceProfile"
         ]
