@@ -8,6 +8,8 @@
 //!   --leak-check=full --errors-for-leak-kinds=definite`.
 //! * `C8Y_ASAN=1`: the C side is compiled with `-fsanitize=address,undefined`.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -34,8 +36,21 @@ fn asan() -> bool {
     std::env::var_os("C8Y_ASAN").is_some_and(|v| v == "1")
 }
 
-/// Compiles `examples/c/<name>.c` into `target/c-examples/<variant>/<name>`.
+/// Compiles `examples/c/<name>.c` into `target/c-examples/<variant>/<name>`, once per test
+/// process: tests running in parallel share the binary, and rewriting it while another test
+/// runs it fails with "text file busy".
 fn build(name: &str) -> PathBuf {
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(binary) = built.get(name) {
+        return binary.clone();
+    }
+    let binary = compile(name);
+    built.insert(name.to_owned(), binary.clone());
+    binary
+}
+
+fn compile(name: &str) -> PathBuf {
     let lib = lib_dir().join("libc8ymqtt.a");
     assert!(
         lib.exists(),

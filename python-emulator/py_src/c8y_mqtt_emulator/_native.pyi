@@ -40,6 +40,11 @@ class Emulator:
         """The base URL of the emulator's REST API (``http://127.0.0.1:<port>``)."""
     def cut_next_download(self, after_bytes: int) -> None:
         """Breaks the connection of the next binary download after ``after_bytes`` bytes."""
+    def add_tenant(self, tenant: str) -> bool:
+        """Adds a tenant, isolated from the others (users, devices, data); returns whether it is new."""
+    def add_user(self, name: str, password: str, tenant: Optional[str] = None) -> bool:
+        """Adds or replaces a user of ``tenant`` (default: the emulator's tenant); ``device_*``
+        users are device users, the others administrators. False for an unknown tenant."""
     def client_options(self, device_id: str) -> Dict[str, Any]:
         """Keyword arguments for ``Client(**emulator.client_options("dev1"))``."""
     def create_operation(self, device_id: str, fragments: Dict[str, Any]) -> Dict[str, Any]:
