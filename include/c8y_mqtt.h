@@ -63,7 +63,8 @@
 /**
  * The result of every fallible function: `C8Y_RESULT_OK` (0) or an error code, grouped by
  * family in hundreds: 1xx arguments, 2xx state, 3xx network, TLS, authentication and files,
- * 4xx Cumulocity protocol, 9xx internal. Codes are never renumbered nor reused. The detail of
+ * 4xx Cumulocity protocol, 9xx internal. Codes are never renumbered nor reused, and are the
+ * same numbers the Python package reports (`c8y_mqtt.errors.RESULT_CODES`). The detail of
  * the last failure on this thread is read with `c8y_last_error_message`.
  */
 enum c8y_result
@@ -122,7 +123,8 @@ enum c8y_result
    */
   C8Y_RESULT_FORKED = 205,
   /**
-   * The client stopped on a fatal connection error (bad credentials, not authorized).
+   * The client stopped on a fatal connection error other than a refused login (which is
+   * `C8Y_RESULT_AUTH`): an untrusted server certificate, a refused client id or protocol.
    */
   C8Y_RESULT_STOPPED = 206,
   /**
@@ -185,7 +187,8 @@ enum c8y_result
    */
   C8Y_RESULT_UNKNOWN_TEMPLATE = 403,
   /**
-   * A panic was caught at the C boundary (a bug in the library).
+   * A panic was caught (a bug in the library), at the C boundary or in the client's
+   * background task.
    */
   C8Y_RESULT_PANIC = 900,
   /**
@@ -781,8 +784,9 @@ c8y_result c8y_client_new(const c8y_options *options, c8y_client **client_out);
 
 /**
  * Blocks up to `timeout_ms` until the client is connected (subscribed, pending operations
- * requested). `C8Y_RESULT_TIMEOUT`, `C8Y_RESULT_STOPPED` (fatal refusal; the message says
- * why), `C8Y_RESULT_CLOSED`, or `C8Y_RESULT_IN_CALLBACK`.
+ * requested). `C8Y_RESULT_TIMEOUT`, `C8Y_RESULT_AUTH` (the login was refused),
+ * `C8Y_RESULT_STOPPED` (another fatal error; the message says why), `C8Y_RESULT_CLOSED`, or
+ * `C8Y_RESULT_IN_CALLBACK`.
  *
  * Thread: any, but not inside an event callback.
  *

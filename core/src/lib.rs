@@ -43,6 +43,8 @@
 //! * [`topic`]: typed topics and validated identifiers.
 //! * [`smartrest2`]: SmartREST 2.0 template collections and use lines.
 //! * [`client`]: the device client (connection, outbox, typed publishing, events).
+//! * [`result_code`]: the result codes every face reports errors with (C `c8y_result`,
+//!   Python `RESULT_CODES`), and which error gets which.
 //! * [`http`] (feature `http`, on by default): the platform HTTP client (tokens, downloads,
 //!   uploads).
 //! * [`workflows`] (feature `http`): log, configuration, firmware, software and device-profile
@@ -60,6 +62,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod result_code;
 pub mod smartrest;
 pub mod smartrest2;
 pub mod templates;

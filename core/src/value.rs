@@ -315,6 +315,27 @@ word_enum!(
     }
 );
 
+impl Severity {
+    /// The severity's number in the C ABI's `c8y_severity`: 1 critical, 2 major, 3 minor,
+    /// 4 warning (in the order of their templates 301-304).
+    pub fn number(self) -> u32 {
+        match self {
+            Self::Critical => 1,
+            Self::Major => 2,
+            Self::Minor => 3,
+            Self::Warning => 4,
+        }
+    }
+
+    /// The severity of a [`number`](Self::number), if it is one.
+    pub fn from_number(number: u32) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|severity| severity.number() == number)
+    }
+}
+
 word_enum!(
     /// Alarm status.
     AlarmStatus, "alarm status" {
@@ -426,6 +447,13 @@ mod tests {
     fn words_parse_in_any_case() {
         assert_eq!("major".parse::<Severity>().unwrap(), Severity::Major);
         assert_eq!(Severity::Critical.to_string(), "CRITICAL");
+        assert_eq!("Warning".parse::<Severity>().unwrap(), Severity::Warning);
+        for (number, severity) in (1..).zip(Severity::ALL) {
+            assert_eq!(Severity::from_number(number), Some(*severity));
+            assert_eq!(severity.number(), number);
+        }
+        assert_eq!(Severity::from_number(0), None);
+        assert_eq!(Severity::from_number(5), None);
         assert_eq!("CLEARED".parse::<AlarmStatus>().unwrap(), AlarmStatus::Cleared);
         assert_eq!(OperationStatus::ALL.len(), 4);
         assert_eq!(

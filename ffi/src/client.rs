@@ -18,7 +18,7 @@ use c8y_mqtt::client::{BlockingClient, ConnectionState, NextEvent};
 use parking_lot::{Condvar, Mutex};
 
 use crate::boundary::{copy_to_buffer, guard, guard_or, opt_str_arg, out_arg, write_out};
-use crate::error::{Error, c8y_result, connect_code};
+use crate::error::{Error, c8y_result};
 use crate::event::c8y_event;
 use crate::options::c8y_options;
 
@@ -240,8 +240,9 @@ pub unsafe extern "C" fn c8y_client_new(
 }
 
 /// Blocks up to `timeout_ms` until the client is connected (subscribed, pending operations
-/// requested). `C8Y_RESULT_TIMEOUT`, `C8Y_RESULT_STOPPED` (fatal refusal; the message says
-/// why), `C8Y_RESULT_CLOSED`, or `C8Y_RESULT_IN_CALLBACK`.
+/// requested). `C8Y_RESULT_TIMEOUT`, `C8Y_RESULT_AUTH` (the login was refused),
+/// `C8Y_RESULT_STOPPED` (another fatal error; the message says why), `C8Y_RESULT_CLOSED`, or
+/// `C8Y_RESULT_IN_CALLBACK`.
 ///
 /// Thread: any, but not inside an event callback.
 ///
@@ -255,18 +256,7 @@ pub unsafe extern "C" fn c8y_client_wait_connected(client: *const c8y_client, ti
         client
             .client()
             .wait_connected(Duration::from_millis(u64::from(timeout_ms)))
-            .map_err(|e| match &e {
-                c8y_mqtt::client::ClientError::Stopped(cause) => {
-                    let mut error = Error::from(e.clone());
-                    error.code = if connect_code(cause) == c8y_result::Auth {
-                        c8y_result::Auth
-                    } else {
-                        c8y_result::Stopped
-                    };
-                    error
-                }
-                _ => Error::from(e),
-            })
+            .map_err(Error::from)
     })
 }
 
@@ -396,7 +386,7 @@ pub unsafe extern "C" fn c8y_client_flush(client: *const c8y_client, timeout_ms:
         client
             .client()
             .flush(Duration::from_millis(u64::from(timeout_ms)))
-            .map_err(|e| Error::chain(c8y_result::Timeout, &e))
+            .map_err(Error::from)
     })
 }
 

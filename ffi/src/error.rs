@@ -2,17 +2,19 @@
 //! (`c8y_last_error_message`) and static code names (`c8y_result_str`).
 
 use std::cell::RefCell;
-use std::ffi::{CStr, c_char};
+use std::ffi::c_char;
 use std::fmt;
 
-use c8y_mqtt::client::{ClientError, ConnectError, RegistrationError};
+use c8y_mqtt::client::{ClientError, ConfigError, FlushTimeout, RegistrationError};
 #[cfg(feature = "http")]
 use c8y_mqtt::http::HttpError;
+use c8y_mqtt::result_code::ResultCode;
 use c8y_mqtt::templates::TemplateError;
 
 /// The result of every fallible function: `C8Y_RESULT_OK` (0) or an error code, grouped by
 /// family in hundreds: 1xx arguments, 2xx state, 3xx network, TLS, authentication and files,
-/// 4xx Cumulocity protocol, 9xx internal. Codes are never renumbered nor reused. The detail of
+/// 4xx Cumulocity protocol, 9xx internal. Codes are never renumbered nor reused, and are the
+/// same numbers the Python package reports (`c8y_mqtt.errors.RESULT_CODES`). The detail of
 /// the last failure on this thread is read with `c8y_last_error_message`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +45,8 @@ pub enum c8y_result {
     InCallback = 204,
     /// The client was created in another process: this process is a fork child.
     Forked = 205,
-    /// The client stopped on a fatal connection error (bad credentials, not authorized).
+    /// The client stopped on a fatal connection error other than a refused login (which is
+    /// `C8Y_RESULT_AUTH`): an untrusted server certificate, a refused client id or protocol.
     Stopped = 206,
     /// `c8y_client_next_event` was called while an event callback is installed.
     CallbackInstalled = 207,
@@ -76,44 +79,56 @@ pub enum c8y_result {
     InvalidTemplate = 402,
     /// No SmartREST 2.0 collection or request template with this id is registered.
     UnknownTemplate = 403,
-    /// A panic was caught at the C boundary (a bug in the library).
+    /// A panic was caught (a bug in the library), at the C boundary or in the client's
+    /// background task.
     Panic = 900,
     /// An internal error (the runtime could not start, ...).
     Internal = 901,
 }
 
-/// Every code with its static name, for `c8y_result_str` and the tests.
-pub(crate) const RESULTS: &[(c8y_result, &CStr)] = &[
-    (c8y_result::Ok, c"OK"),
-    (c8y_result::NullParameter, c"NULL parameter"),
-    (c8y_result::InvalidUtf8, c"invalid UTF-8"),
-    (c8y_result::InvalidArgument, c"invalid argument"),
-    (c8y_result::BufferTooSmall, c"buffer too small"),
-    (c8y_result::InvalidConfig, c"invalid configuration"),
-    (c8y_result::NotConnected, c"not connected"),
-    (c8y_result::Closed, c"client closed"),
-    (c8y_result::Timeout, c"timeout"),
-    (c8y_result::QueueFull, c"outbox full"),
-    (c8y_result::InCallback, c"blocking call inside an event callback"),
-    (c8y_result::Forked, c"client used in a forked child process"),
-    (c8y_result::Stopped, c"client stopped on a fatal connection error"),
-    (c8y_result::CallbackInstalled, c"an event callback is installed"),
-    (c8y_result::WrongEventKind, c"wrong event kind"),
-    (c8y_result::LoggerInstalled, c"another logger is installed"),
-    (c8y_result::Network, c"network error"),
-    (c8y_result::Tls, c"TLS error"),
-    (c8y_result::Auth, c"authentication refused"),
-    (c8y_result::Proxy, c"proxy error"),
-    (c8y_result::Io, c"file error"),
-    (c8y_result::Registration, c"bootstrap registration failed"),
-    (c8y_result::Http, c"HTTP request or file transfer failed"),
-    (c8y_result::MessageTooLarge, c"message too large"),
-    (c8y_result::SmartrestRejected, c"SmartREST message rejected"),
-    (c8y_result::InvalidTemplate, c"invalid template values"),
-    (c8y_result::UnknownTemplate, c"unknown template"),
-    (c8y_result::Panic, c"panic"),
-    (c8y_result::Internal, c"internal error"),
+/// Every code, for the conversion from the core's [`ResultCode`] and the tests.
+pub(crate) const RESULTS: &[c8y_result] = &[
+    c8y_result::Ok,
+    c8y_result::NullParameter,
+    c8y_result::InvalidUtf8,
+    c8y_result::InvalidArgument,
+    c8y_result::BufferTooSmall,
+    c8y_result::InvalidConfig,
+    c8y_result::NotConnected,
+    c8y_result::Closed,
+    c8y_result::Timeout,
+    c8y_result::QueueFull,
+    c8y_result::InCallback,
+    c8y_result::Forked,
+    c8y_result::Stopped,
+    c8y_result::CallbackInstalled,
+    c8y_result::WrongEventKind,
+    c8y_result::LoggerInstalled,
+    c8y_result::Network,
+    c8y_result::Tls,
+    c8y_result::Auth,
+    c8y_result::Proxy,
+    c8y_result::Io,
+    c8y_result::Registration,
+    c8y_result::Http,
+    c8y_result::MessageTooLarge,
+    c8y_result::SmartrestRejected,
+    c8y_result::InvalidTemplate,
+    c8y_result::UnknownTemplate,
+    c8y_result::Panic,
+    c8y_result::Internal,
 ];
+
+impl From<ResultCode> for c8y_result {
+    /// The C value of a core code: the same number (checked for every code by the tests).
+    fn from(code: ResultCode) -> Self {
+        RESULTS
+            .iter()
+            .copied()
+            .find(|result| *result as u32 == code.number())
+            .unwrap_or(c8y_result::Internal)
+    }
+}
 
 /// An error of one call: its code and the detail message stored as the thread's last error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,35 +171,9 @@ impl Error {
     }
 }
 
-/// The code for a connection error.
-pub(crate) fn connect_code(error: &ConnectError) -> c8y_result {
-    match error {
-        ConnectError::Refused { .. } => c8y_result::Auth,
-        ConnectError::Tls(_) | ConnectError::TlsUntrusted(_) => c8y_result::Tls,
-        ConnectError::Proxy(_) => c8y_result::Proxy,
-        ConnectError::Timeout(_) => c8y_result::Timeout,
-        _ => c8y_result::Network,
-    }
-}
-
 impl From<ClientError> for Error {
     fn from(error: ClientError) -> Self {
-        let code = match &error {
-            ClientError::MessageTooLarge { .. } => c8y_result::MessageTooLarge,
-            ClientError::Template(_) | ClientError::UseLine(_) => c8y_result::InvalidTemplate,
-            ClientError::OutboxFull { .. } => c8y_result::QueueFull,
-            ClientError::Id(_) | ClientError::Topic(_) | ClientError::Json(_) => c8y_result::InvalidArgument,
-            ClientError::Closed => c8y_result::Closed,
-            // A panic in the background task: the convention's PANIC code on the next call.
-            ClientError::Stopped(ConnectError::Internal(_)) => c8y_result::Panic,
-            ClientError::Stopped(_) => c8y_result::Stopped,
-            ClientError::Config(_) => c8y_result::InvalidConfig,
-            ClientError::Timeout(_) | ClientError::ConnectTimeout { .. } => c8y_result::Timeout,
-            ClientError::Persistence(_) => c8y_result::Io,
-            ClientError::UnknownTemplate { .. } => c8y_result::UnknownTemplate,
-            _ => c8y_result::Internal,
-        };
-        Self::chain(code, &error)
+        Self::chain(error.result_code().into(), &error)
     }
 }
 
@@ -197,24 +186,28 @@ impl From<TemplateError> for Error {
 #[cfg(feature = "http")]
 impl From<HttpError> for Error {
     fn from(error: HttpError) -> Self {
-        let code = match &error {
-            HttpError::Config(_) => c8y_result::InvalidConfig,
-            HttpError::Url { .. } => c8y_result::InvalidArgument,
-            HttpError::Network { .. } => c8y_result::Network,
-            HttpError::Unauthorized { .. } => c8y_result::Auth,
-            HttpError::TokenTimeout(_) => c8y_result::Timeout,
-            HttpError::Token(client) => return client.clone().into(),
-            HttpError::Io { .. } => c8y_result::Io,
-            HttpError::Closed => c8y_result::Closed,
-            _ => c8y_result::Http,
-        };
-        Self::chain(code, &error)
+        match error {
+            HttpError::Token(client) => client.into(),
+            error => Self::chain(error.result_code().into(), &error),
+        }
     }
 }
 
 impl From<RegistrationError> for Error {
     fn from(error: RegistrationError) -> Self {
-        Self::chain(c8y_result::Registration, &error)
+        Self::chain(error.result_code().into(), &error)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(error: ConfigError) -> Self {
+        Self::chain(error.result_code().into(), &error)
+    }
+}
+
+impl From<FlushTimeout> for Error {
+    fn from(error: FlushTimeout) -> Self {
+        Self::chain(error.result_code().into(), &error)
     }
 }
 
@@ -278,31 +271,68 @@ pub unsafe extern "C" fn c8y_last_error_message(buf: *mut c_char, len: usize) ->
 pub unsafe extern "C" fn c8y_result_str(code: u32) -> *const c_char {
     let unknown = c"unknown result code".as_ptr();
     crate::boundary::guard_or(unknown, || {
-        Some(
-            RESULTS
-                .iter()
-                .find(|(result, _)| *result as u32 == code)
-                .map_or(unknown, |(_, name)| name.as_ptr()),
-        )
+        Some(ResultCode::from_number(code).map_or(unknown, |code| code.c_description().as_ptr()))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::CStr;
 
     #[test]
     fn codes_are_unique_and_grouped() {
         let mut seen = std::collections::HashSet::new();
-        for (code, name) in RESULTS {
+        for code in RESULTS {
             assert!(seen.insert(*code as u32), "{code:?} twice");
             // SAFETY: any value is accepted.
             let text = unsafe { CStr::from_ptr(c8y_result_str(*code as u32)) };
-            assert_eq!(text, *name);
+            assert_ne!(text, c"unknown result code", "{code:?}");
         }
         assert_eq!(c8y_result::Ok as u32, 0);
         assert_eq!(c8y_result::Timeout as u32, 202);
         assert_eq!(c8y_result::Panic as u32, 900);
+    }
+
+    /// The C enum is the core's table: the same numbers under the same names (read from the
+    /// generated header), and every core code converts to the C value of its number.
+    #[test]
+    fn the_c_enum_is_the_core_table() {
+        let core: Vec<(String, u32)> = ResultCode::ALL
+            .iter()
+            .map(|code| (code.c_name().to_owned(), code.number()))
+            .collect();
+        let header = include_str!("../../include/c8y_mqtt.h");
+        let enum_body = header
+            .split("enum c8y_result\n")
+            .nth(1)
+            .and_then(|rest| rest.split("};").next())
+            .expect("the c8y_result enum in the header");
+        let c: Vec<(String, u32)> = enum_body
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("C8Y_RESULT_"))
+            .map(|line| {
+                let (name, number) = line
+                    .trim_end_matches(',')
+                    .split_once(" = ")
+                    .expect("NAME = number");
+                (name.to_owned(), number.parse().expect("a number"))
+            })
+            .collect();
+        assert_eq!(
+            c, core,
+            "the header's c8y_result and the core's ResultCode differ"
+        );
+        let numbers: Vec<u32> = RESULTS.iter().map(|result| *result as u32).collect();
+        let core_numbers: Vec<u32> = ResultCode::ALL.iter().map(|code| code.number()).collect();
+        assert_eq!(numbers, core_numbers);
+        for &code in ResultCode::ALL {
+            assert_eq!(c8y_result::from(code) as u32, code.number(), "{code:?}");
+            // SAFETY: any value is accepted.
+            let text = unsafe { CStr::from_ptr(c8y_result_str(code.number())) };
+            assert_eq!(text, code.c_description());
+        }
     }
 
     #[test]

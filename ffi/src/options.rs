@@ -55,12 +55,7 @@ pub enum c8y_qos {
 
 /// Reads a QoS given as `uint32_t`.
 pub(crate) fn qos_from(value: u32) -> Result<QoS, Error> {
-    match value {
-        0 => Ok(QoS::AtMostOnce),
-        1 => Ok(QoS::AtLeastOnce),
-        2 => Ok(QoS::ExactlyOnce),
-        other => Err(Error::invalid("qos", format!("{other} is not 0, 1 or 2"))),
-    }
+    QoS::try_from(value).map_err(|e| Error::invalid("qos", e))
 }
 
 /// The client options: an opaque builder. Create with `c8y_options_new`, adjust with the
@@ -97,9 +92,7 @@ impl c8y_options {
         if let Some(proxy) = &self.proxy {
             builder = builder.http_proxy(&proxy.host, proxy.port, proxy.basic_auth.clone());
         }
-        builder
-            .build()
-            .map_err(|e| Error::chain(c8y_result::InvalidConfig, &e))
+        builder.build().map_err(Error::from)
     }
 }
 

@@ -16,10 +16,10 @@ use std::ffi::c_char;
 use c8y_mqtt::client::{Delivery, Entity};
 use c8y_mqtt::smartrest::Record;
 use c8y_mqtt::templates::upstream::{
-    ClearAlarm, CriticalAlarm, CustomMeasurement, Event, MajorAlarm, MeasurementSeries, MinorAlarm,
-    MultiSeriesMeasurement, Upstream, WarningAlarm,
+    ClearAlarm, CustomMeasurement, Event, Firmware, Hardware, MeasurementSeries, MultiSeriesMeasurement,
+    RequiredAvailability, SupportedOperations, Upstream, raise_alarm,
 };
-use c8y_mqtt::value::{Number, Timestamp};
+use c8y_mqtt::value::{Number, Severity, Timestamp};
 
 use crate::boundary::{guard, opt_str_arg, str_arg, str_array, write_out};
 use crate::client::{c8y_client, client_ref};
@@ -98,7 +98,7 @@ pub(crate) fn static_template(template_id: u32, fields: &[&str]) -> Result<Upstr
     let record: Record = std::iter::once(template_id.to_string())
         .chain(fields.iter().map(|f| (*f).to_owned()))
         .collect();
-    Upstream::parse(&record).map_err(|e| Error::chain(c8y_result::InvalidTemplate, &e))
+    Ok(Upstream::parse(&record)?)
 }
 
 /// The common shape of a publish: checked client, the body's delivery, its id written out.
@@ -333,24 +333,9 @@ pub unsafe extern "C" fn c8y_client_send_alarm(
                 opt_str_arg(time_iso, "time")?,
             )
         };
-        let text = text.unwrap_or("");
-        let time = time(time_iso)?;
-        macro_rules! alarm {
-            ($t:ty) => {{
-                let mut alarm = <$t>::new(alarm_type)?.with_text(text);
-                if let Some(time) = time {
-                    alarm = alarm.with_time(time);
-                }
-                Upstream::from(alarm)
-            }};
-        }
-        let template = match severity {
-            1 => alarm!(CriticalAlarm),
-            2 => alarm!(MajorAlarm),
-            3 => alarm!(MinorAlarm),
-            4 => alarm!(WarningAlarm),
-            other => return Err(Error::invalid("severity", format!("{other} is no c8y_severity"))),
-        };
+        let severity = Severity::from_number(severity)
+            .ok_or_else(|| Error::invalid("severity", format!("{severity} is no c8y_severity")))?;
+        let template = raise_alarm(severity, alarm_type, text, time(time_iso)?)?;
         Ok(entity(client, child)?.publish(template)?)
     })
 }
@@ -403,8 +388,11 @@ pub unsafe extern "C" fn c8y_client_set_hardware(
                 opt_str_arg(revision, "revision")?,
             )
         };
-        let fields = [serial, model, revision].map(|f| f.unwrap_or(""));
-        Ok(entity(client, child)?.publish(static_template(110, &fields)?)?)
+        let hardware = Hardware::new()
+            .with_serial_number(serial.unwrap_or(""))
+            .with_model(model.unwrap_or(""))
+            .with_revision(revision.unwrap_or(""));
+        Ok(entity(client, child)?.publish(hardware)?)
     })
 }
 
@@ -434,8 +422,11 @@ pub unsafe extern "C" fn c8y_client_set_firmware(
                 opt_str_arg(url, "url")?,
             )
         };
-        let fields = [name, version, url].map(|f| f.unwrap_or(""));
-        Ok(entity(client, child)?.publish(static_template(115, &fields)?)?)
+        let firmware = Firmware::new()
+            .with_name(name.unwrap_or(""))
+            .with_version(version.unwrap_or(""))
+            .with_url(url.unwrap_or(""));
+        Ok(entity(client, child)?.publish(firmware)?)
     })
 }
 
@@ -464,7 +455,7 @@ pub unsafe extern "C" fn c8y_client_set_supported_operations(
                 str_array(fragments, n, "fragments")?,
             )
         };
-        Ok(entity(client, child)?.publish(static_template(114, &fragments)?)?)
+        Ok(entity(client, child)?.publish(SupportedOperations::new(fragments)?)?)
     })
 }
 
@@ -485,8 +476,7 @@ pub unsafe extern "C" fn c8y_client_set_required_interval(
     publish(client, msg_id_out, |client| {
         // SAFETY: per the contract.
         let child = unsafe { opt_str_arg(child, "child") }?;
-        let minutes = minutes.to_string();
-        Ok(entity(client, child)?.publish(static_template(117, &[minutes.as_str()])?)?)
+        Ok(entity(client, child)?.publish(RequiredAvailability::new(minutes))?)
     })
 }
 
@@ -628,6 +618,21 @@ pub unsafe extern "C" fn c8y_client_publish_raw(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_severities_are_the_cores() {
+        let c = [
+            c8y_severity::Critical,
+            c8y_severity::Major,
+            c8y_severity::Minor,
+            c8y_severity::Warning,
+        ];
+        assert_eq!(c.len(), Severity::ALL.len());
+        for (c, core) in c.into_iter().zip(Severity::ALL) {
+            assert_eq!(Severity::from_number(c as u32), Some(*core), "{c:?}");
+        }
+        assert_eq!(Severity::from_number(0), None);
+    }
 
     #[test]
     fn static_templates_are_validated_by_the_codec() {

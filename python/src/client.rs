@@ -8,20 +8,21 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use c8y_mqtt::client::{
     BlockingClient, Config, ConfigBuilder, Delivery, Entity, NextEvent, OutboxLimits, PublishOptions,
-    ReconnectPolicy, Subscriptions, TransportKind, TrustRoots,
+    ReconnectPolicy, Subscriptions, TrustRoots,
 };
 use c8y_mqtt::smartrest::Record;
 use c8y_mqtt::smartrest2::TemplateCollection;
 use c8y_mqtt::templates::upstream::{
-    Battery, ClearAlarm, CriticalAlarm, CustomMeasurement, DeviceCreation, Event as EventTemplate,
-    LocationUpdate, MajorAlarm, MeasurementSeries, MinorAlarm, MultiSeriesMeasurement, SetExecuting,
-    SetFailed, SetSuccessful, Temperature, Upstream, WarningAlarm,
+    Battery, ClearAlarm, CustomMeasurement, DeviceCreation, Event as EventTemplate, LocationUpdate,
+    MeasurementSeries, MultiSeriesMeasurement, SetExecuting, SetFailed, SetSuccessful, Temperature, Upstream,
+    raise_alarm,
 };
 use c8y_mqtt::topic::ProcessingMode;
+use c8y_mqtt::value::Severity;
 use parking_lot::Mutex;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -34,9 +35,6 @@ use crate::events::{self, EventIterator};
 
 /// Native clients not yet closed (tests check that none leaks).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-/// How long `close` waits for other threads to leave their calls before the runtime stops.
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// The number of native clients not yet closed (explicitly, or by being freed); for leak
 /// checks in tests.
@@ -101,7 +99,7 @@ impl Inner {
         let mut slot = self.dispatcher.lock();
         if slot.is_none() {
             let started = Dispatcher::start(client, self.weak.clone(), Arc::clone(&self.callback))
-                .map_err(|e| errors::C8yError::new_err(format!("cannot start the dispatcher: {e}")))?;
+                .map_err(|e| errors::internal(format!("cannot start the dispatcher: {e}")))?;
             *slot = Some(started);
         }
         match slot.as_ref() {
@@ -129,27 +127,23 @@ impl Inner {
         Ok(fut)
     }
 
-    /// Closes the client (call with the GIL released): wakes every waiting call, ends the
-    /// dispatcher once every watched future completed, then stops the runtime.
+    /// Closes the client (call with the GIL released) through the core's close: DISCONNECT,
+    /// queued messages dropped, every waiting call woken; then ends the dispatcher once every
+    /// watched future completed. The last reference to the core client stops its runtime: this
+    /// one when no other call holds it, otherwise that call's when it returns.
     fn shutdown(&self) {
         let Some(client) = self.client.lock().take() else {
             return;
         };
         LIVE.fetch_sub(1, Ordering::SeqCst);
-        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            runtime.block_on(async {
-                let _ = tokio::time::timeout(CLOSE_GRACE, client.as_async().close()).await;
-            });
-        }
+        client.close_shared();
         self.callback.changed.notify_one();
         if let Some(dispatcher) = self.dispatcher.lock().take() {
             dispatcher.finish();
         }
-        let deadline = Instant::now() + CLOSE_GRACE;
-        while Arc::strong_count(&client) > 1 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
+        if let Ok(client) = Arc::try_unwrap(client) {
+            client.close();
         }
-        drop(client); // the last reference stops the runtime and its threads
     }
 
     /// Closes with the GIL released; refused on the dispatcher thread.
@@ -488,31 +482,11 @@ impl Device {
         qos: Option<u8>,
         future: bool,
     ) -> PyResult<Py<PyAny>> {
-        let time = timestamp(time)?;
-        let invalid = |e: c8y_mqtt::templates::TemplateError| PyValueError::new_err(e.to_string());
-        macro_rules! alarm {
-            ($t:ty) => {{
-                let mut a = <$t>::new(alarm_type).map_err(invalid)?;
-                if let Some(text) = text {
-                    a = a.with_text(text);
-                }
-                if let Some(time) = time {
-                    a = a.with_time(time);
-                }
-                Upstream::from(a)
-            }};
-        }
-        let template = match severity.to_ascii_lowercase().as_str() {
-            "critical" => alarm!(CriticalAlarm),
-            "major" => alarm!(MajorAlarm),
-            "minor" => alarm!(MinorAlarm),
-            "warning" => alarm!(WarningAlarm),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "severity must be critical, major, minor or warning, not {other:?}"
-                )));
-            }
-        };
+        let severity = severity
+            .parse::<Severity>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let template = raise_alarm(severity, alarm_type, text, timestamp(time)?)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         self.publish(py, template, qos, future)
     }
 
@@ -740,17 +714,7 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
         builder = builder.port(port);
     }
     if let Some(transport) = get::<String>(options, "transport")? {
-        builder = builder.transport(match transport.to_ascii_lowercase().as_str() {
-            "tcp" => TransportKind::Tcp,
-            "tls" => TransportKind::Tls,
-            "ws" => TransportKind::Ws,
-            "wss" => TransportKind::Wss,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "transport must be tcp, tls, ws or wss, not {other:?}"
-                )));
-            }
-        });
+        builder = builder.transport(convert::transport(&transport)?);
     }
     let tenant = get::<String>(options, "tenant")?;
     let user = get::<String>(options, "user")?;
@@ -985,8 +949,8 @@ impl Client {
     }
 
     /// Waits (GIL released) until connected. Raises ``DeadlineExceededError`` after
-    /// ``timeout`` seconds, ``AuthError``/``TlsError``/``ConnectError`` when the client stopped
-    /// on a fatal error, ``ClientClosedError`` when closed.
+    /// ``timeout`` seconds, ``AuthError`` when the login was refused, ``StoppedError`` when the
+    /// client stopped on another fatal error, ``ClientClosedError`` when closed.
     #[pyo3(signature = (timeout = 30.0))]
     fn wait_connected(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
         let timeout = convert::seconds("timeout", timeout)?;
@@ -1090,18 +1054,7 @@ impl Client {
         let timeout = convert::seconds("timeout", timeout)?;
         self.inner.check_not_in_callback("wait_pending()")?;
         let client = self.inner.client()?;
-        Ok(py.detach(|| {
-            let deadline = Instant::now() + timeout;
-            loop {
-                if client.pending().len() <= count {
-                    return true;
-                }
-                if Instant::now() >= deadline {
-                    return false;
-                }
-                std::thread::sleep(Duration::from_micros(200));
-            }
-        }))
+        Ok(py.detach(|| client.wait_pending(count, timeout)))
     }
 
     /// Publishes a payload as it is on a Cumulocity upstream topic (``s/uc/<X-ID>``, JSON

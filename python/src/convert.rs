@@ -82,14 +82,13 @@ pub(crate) fn timestamp(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Tim
 
 /// A QoS from 0, 1 or 2.
 pub(crate) fn qos(value: u8) -> PyResult<QoS> {
-    match value {
-        0 => Ok(QoS::AtMostOnce),
-        1 => Ok(QoS::AtLeastOnce),
-        2 => Ok(QoS::ExactlyOnce),
-        other => Err(PyValueError::new_err(format!(
-            "qos must be 0, 1 or 2, not {other}"
-        ))),
-    }
+    QoS::try_from(u32::from(value)).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// A transport name (the core's names: `tcp`/`mqtt`, `tls`/`mqtts`, `ws`, `wss`, any case).
+pub(crate) fn transport(name: &str) -> PyResult<c8y_mqtt::client::TransportKind> {
+    name.parse()
+        .map_err(|e: c8y_mqtt::client::ParseTransportError| PyValueError::new_err(format!("transport: {e}")))
 }
 
 /// A non-negative, finite duration in seconds.

@@ -9,14 +9,13 @@ use std::sync::{Arc, Weak};
 use std::thread::{JoinHandle, ThreadId};
 
 use c8y_mqtt::client::Delivery;
-use c8y_mqtt::client::{BlockingClient, DeliveryOutcome, DropReason, NextEvent};
+use c8y_mqtt::client::{BlockingClient, DeliveryOutcome, NextEvent};
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tokio::sync::{Notify, mpsc};
 
 use crate::client::Inner;
-use crate::errors::{C8yError, ClientClosedError, PyConnectError, QueueFullError};
 use crate::events;
 
 /// Name of the dispatcher thread (`/proc/self/task/*/comm` shows its first 15 bytes).
@@ -151,16 +150,7 @@ fn complete(future: Py<PyAny>, outcome: DeliveryOutcome) {
             DeliveryOutcome::Acknowledged => future.call_method1("set_result", ("acknowledged",)),
             DeliveryOutcome::Sent => future.call_method1("set_result", ("sent",)),
             DeliveryOutcome::Dropped(reason) => {
-                let error = match reason {
-                    DropReason::Closed => ClientClosedError::new_err("dropped: the client was closed"),
-                    DropReason::Overflow => {
-                        QueueFullError::new_err("dropped to make room in the full outbox")
-                    }
-                    DropReason::Stopped => {
-                        PyConnectError::new_err("dropped: the client stopped on a fatal error")
-                    }
-                    _ => C8yError::new_err(format!("dropped: {reason:?}")),
-                };
+                let error = crate::errors::dropped(reason);
                 future.call_method1("set_exception", (error.value(py),))
             }
             DeliveryOutcome::Rejected { code } => {

@@ -1,126 +1,148 @@
-//! The exception classes (defined in `c8y_mqtt/errors.py`, imported here) and the one mapping
-//! from the core's errors to them. Bad arguments become `ValueError`; everything else a
-//! subclass of `C8yError` whose class attribute `code` is the C result code.
+//! The exception classes (defined in `c8y_mqtt/errors.py`) and the conversion from the core's
+//! errors to them. The core decides each error's result code
+//! ([`c8y_mqtt::result_code::ResultCode`]) and names the Python class of each code; this module
+//! only looks that class up and raises it. Bad arguments become `ValueError`; everything else a
+//! subclass of `C8yError` whose class attribute `code` is the result code.
 
-use c8y_mqtt::client::{ClientError, ConnackRefusal, ConnectError, FlushTimeout, RegistrationError};
-use pyo3::PyErr;
-use pyo3::exceptions::PyValueError;
+use c8y_mqtt::client::{ClientError, ConnectError, DropReason, FlushTimeout, RegistrationError};
+use c8y_mqtt::result_code::ResultCode;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
 
-pyo3::import_exception!(c8y_mqtt.errors, C8yError);
-pyo3::import_exception!(c8y_mqtt.errors, ConfigError);
-pyo3::import_exception!(c8y_mqtt.errors, TlsError);
-pyo3::import_exception!(c8y_mqtt.errors, AuthError);
-pyo3::import_exception!(c8y_mqtt.errors, ClientClosedError);
-pyo3::import_exception!(c8y_mqtt.errors, DeadlineExceededError);
-pyo3::import_exception!(c8y_mqtt.errors, QueueFullError);
-pyo3::import_exception!(c8y_mqtt.errors, InCallbackError);
-pyo3::import_exception!(c8y_mqtt.errors, ForkedError);
-pyo3::import_exception!(c8y_mqtt.errors, MessageTooLargeError);
-pyo3::import_exception!(c8y_mqtt.errors, HttpError);
-
-/// `ConnectError` under another name (the core has a type of that name).
-mod connect {
-    pyo3::import_exception!(c8y_mqtt.errors, ConnectError);
+/// The Python class the core names for `code`: a class of `c8y_mqtt.errors`, `ValueError`, or
+/// `C8yError` (the base class) for codes only the C ABI returns.
+fn exception_class(py: Python<'_>, code: ResultCode) -> PyResult<Bound<'_, PyAny>> {
+    let errors = py.import("c8y_mqtt.errors")?;
+    match code.python_exception() {
+        Some("ValueError") => Ok(py.get_type::<PyValueError>().into_any()),
+        Some(name) => errors.getattr(name),
+        None => errors.getattr("C8yError"),
+    }
 }
-pub(crate) use connect::ConnectError as PyConnectError;
 
-/// The Python exception for an error returned at a call.
-pub(crate) fn client_error(error: ClientError) -> PyErr {
-    let message = error.to_string();
-    match error {
-        ClientError::MessageTooLarge { .. } => MessageTooLargeError::new_err(message),
-        ClientError::Template(_)
-        | ClientError::Id(_)
-        | ClientError::Topic(_)
-        | ClientError::UseLine(_)
-        | ClientError::UnknownTemplate { .. }
-        | ClientError::Json(_) => PyValueError::new_err(message),
-        ClientError::OutboxFull { .. } => QueueFullError::new_err(message),
-        ClientError::Closed => ClientClosedError::new_err(message),
-        ClientError::Stopped(error) => connect_error(&error),
-        ClientError::Timeout(_) => DeadlineExceededError::new_err(message),
-        ClientError::ConnectTimeout { last_error, .. } => {
-            // The last connection error becomes `__cause__`.
-            let error = DeadlineExceededError::new_err(message);
-            if let Some(cause) = last_error {
-                let cause = PyConnectError::new_err(cause.to_string());
-                pyo3::Python::attach(|py| error.set_cause(py, Some(cause)));
-            }
-            error
+/// The exception for `code` with this message (and `cause` as its `__cause__`).
+fn exception(code: ResultCode, message: String, cause: Option<PyErr>) -> PyErr {
+    Python::attach(|py| {
+        let error = match exception_class(py, code).and_then(|class| class.call1((message.clone(),))) {
+            Ok(value) => PyErr::from_value(value),
+            Err(error) => PyRuntimeError::new_err(format!("{message} (no exception class: {error})")),
+        };
+        if cause.is_some() {
+            error.set_cause(py, cause);
         }
-        ClientError::Config(_) => ConfigError::new_err(message),
-        _ => C8yError::new_err(message),
-    }
+        error
+    })
 }
 
-/// The Python exception for a connection failure: `AuthError` for a refused login, `TlsError`
-/// for TLS, `ConnectError` otherwise.
+/// The Python exception for an error returned at a call. A stopped client's connection error
+/// and a connect timeout's last error become `__cause__`.
+pub(crate) fn client_error(error: ClientError) -> PyErr {
+    let cause = match &error {
+        ClientError::Stopped(cause)
+        | ClientError::ConnectTimeout {
+            last_error: Some(cause),
+            ..
+        } => Some(connect_error(cause)),
+        _ => None,
+    };
+    exception(error.result_code(), error.to_string(), cause)
+}
+
+/// The Python exception for a connection error: `AuthError` for a refused login, `TlsError`,
+/// `ProxyError`, `ConnectError` otherwise (the core's codes).
 pub(crate) fn connect_error(error: &ConnectError) -> PyErr {
-    let message = format!("client stopped: {error}");
-    match error {
-        ConnectError::Refused {
-            refusal: ConnackRefusal::BadCredentials | ConnackRefusal::NotAuthorized,
-        } => AuthError::new_err(message),
-        ConnectError::Tls(_) | ConnectError::TlsUntrusted(_) => TlsError::new_err(message),
-        // A panic in the SDK's background task: the base class, whose code is PANIC (900).
-        ConnectError::Internal(_) => C8yError::new_err(message),
-        _ => PyConnectError::new_err(message),
-    }
+    exception(error.result_code(), error.to_string(), None)
 }
 
 /// A flush that did not finish.
 pub(crate) fn flush_timeout(error: FlushTimeout) -> PyErr {
-    DeadlineExceededError::new_err(error.to_string())
+    exception(error.result_code(), error.to_string(), None)
 }
 
-/// A configuration error.
+/// A configuration error (the core's [`ConfigError`](c8y_mqtt::client::ConfigError), or an
+/// option of the Python face that cannot be converted to a setting).
 pub(crate) fn config_error(error: impl std::fmt::Display) -> PyErr {
-    ConfigError::new_err(error.to_string())
+    exception(ResultCode::InvalidConfig, error.to_string(), None)
 }
 
 /// A failed bootstrap registration.
 pub(crate) fn registration_error(error: RegistrationError) -> PyErr {
-    let message = error.to_string();
-    match error {
-        RegistrationError::Timeout { .. } => DeadlineExceededError::new_err(message),
-        RegistrationError::BootstrapRefused(_) => AuthError::new_err(message),
-        RegistrationError::Config(_) => ConfigError::new_err(message),
-        _ => C8yError::new_err(message),
-    }
+    exception(error.result_code(), error.to_string(), None)
+}
+
+/// A delivery given up for this reason.
+pub(crate) fn dropped(reason: DropReason) -> PyErr {
+    let message = match reason {
+        DropReason::Closed => "dropped: the client was closed".to_owned(),
+        DropReason::Overflow => "dropped to make room in the full outbox".to_owned(),
+        DropReason::Stopped => "dropped: the client stopped on a fatal error".to_owned(),
+        other => format!("dropped: {other:?}"),
+    };
+    exception(reason.result_code(), message, None)
 }
 
 /// Raised when a client is used in a process other than the one that created it.
 pub(crate) fn forked() -> PyErr {
-    ForkedError::new_err(
-        "this client was created in another process (before fork()); create a new client in this process",
+    exception(
+        ResultCode::Forked,
+        "this client was created in another process (before fork()); create a new client in this process"
+            .to_owned(),
+        None,
     )
 }
 
 /// Raised by blocking calls made from an event callback.
 pub(crate) fn in_callback(what: &str) -> PyErr {
-    InCallbackError::new_err(format!(
-        "{what} blocks and cannot be called from an event callback (the SDK's dispatcher thread)"
-    ))
+    exception(
+        ResultCode::InCallback,
+        format!("{what} blocks and cannot be called from an event callback (the SDK's dispatcher thread)"),
+        None,
+    )
 }
 
 /// The client is closed.
 pub(crate) fn closed() -> PyErr {
-    ClientClosedError::new_err("client closed")
+    exception(ResultCode::Closed, "client closed".to_owned(), None)
 }
 
-/// The Python exception for a failed HTTP call or file transfer: `HttpError` for error statuses
-/// and failed checks, `ConnectError` for the network, `AuthError` for refused credentials.
+/// An internal failure (a thread that cannot start).
+pub(crate) fn internal(message: String) -> PyErr {
+    exception(ResultCode::Internal, message, None)
+}
+
+/// The Python exception for a failed HTTP call or file transfer (the core's codes; a token that
+/// could not be had over MQTT raises as the client error it is).
 pub(crate) fn http_error(error: c8y_mqtt::http::HttpError) -> PyErr {
-    use c8y_mqtt::http::HttpError as E;
-    let message = error.to_string();
     match error {
-        E::Config(_) => ConfigError::new_err(message),
-        E::Url { .. } => PyValueError::new_err(message),
-        E::Network { .. } => PyConnectError::new_err(message),
-        E::Unauthorized { .. } => AuthError::new_err(message),
-        E::TokenTimeout(_) => DeadlineExceededError::new_err(message),
-        E::Token(error) => client_error(error),
-        E::Closed => ClientClosedError::new_err(message),
-        _ => HttpError::new_err(message),
+        c8y_mqtt::http::HttpError::Token(error) => client_error(error),
+        error => exception(error.result_code(), error.to_string(), None),
     }
+}
+
+/// The core's result codes as `(number, name, exception class name or None)` rows, increasing
+/// (`c8y_mqtt.errors.RESULT_CODES` is built from it).
+pub(crate) fn result_code_table(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let rows = ResultCode::ALL
+        .iter()
+        .map(|code| {
+            PyTuple::new(
+                py,
+                [
+                    code.number().into_pyobject(py)?.into_any(),
+                    code.name().into_pyobject(py)?.into_any(),
+                    code.python_exception().into_pyobject(py)?,
+                ],
+            )
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, rows)
+}
+
+/// The exception class raised for the result code `code` (for the tests of the table).
+#[pyfunction]
+pub(crate) fn _exception_class(py: Python<'_>, code: u32) -> PyResult<Bound<'_, PyAny>> {
+    let code = ResultCode::from_number(code)
+        .ok_or_else(|| PyValueError::new_err(format!("no result code {code}")))?;
+    exception_class(py, code)
 }

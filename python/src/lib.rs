@@ -59,6 +59,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;
     m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;
+    m.add("RESULT_CODE_TABLE", errors::result_code_table(m.py())?)?;
+    m.add_function(wrap_pyfunction!(errors::_exception_class, m)?)?;
     m.add("PanicException", m.py().get_type::<pyo3::panic::PanicException>())?;
     Ok(())
 }

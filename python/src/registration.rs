@@ -1,8 +1,7 @@
 //! `register()`: bootstrap registration (the device polls with the bootstrap user until an
 //! operator accepts it, then keeps its credentials in a file) and `DeviceCredentials`.
 
-use c8y_mqtt::client::{BootstrapConfig, TransportKind, TrustRoots, register_blocking};
-use pyo3::exceptions::PyValueError;
+use c8y_mqtt::client::{BootstrapConfig, TrustRoots, register_blocking};
 use pyo3::prelude::*;
 
 use crate::errors::registration_error;
@@ -45,8 +44,9 @@ impl DeviceCredentials {
 /// Registers the device by bootstrap and returns its credentials (GIL released while
 /// waiting). When ``credentials_file`` already holds credentials they are returned at once;
 /// otherwise the device polls (every ``poll_interval`` s) until an operator accepts it, and
-/// the credentials are written to the file (mode 0600). Raises ``DeadlineExceededError`` after
-/// ``timeout`` seconds, ``AuthError`` when the bootstrap login is refused.
+/// the credentials are written to the file (mode 0600). Raises ``RegistrationError`` (code 305,
+/// as C's ``c8y_register``) after ``timeout`` seconds, when the bootstrap login is refused or
+/// the file cannot be written; ``ConfigError`` for an unusable configuration.
 #[pyfunction]
 #[pyo3(signature = (host, device_id, bootstrap_password, credentials_file, *, port = None, transport = "tls", ca_pem = None, bootstrap_user = None, poll_interval = 5.0, timeout = 600.0))]
 #[allow(clippy::too_many_arguments)]
@@ -65,17 +65,7 @@ pub(crate) fn register(
 ) -> PyResult<DeviceCredentials> {
     let mut config = BootstrapConfig::new(host, device_id, bootstrap_password, credentials_file);
     config.port = port;
-    config.transport = match transport {
-        "tcp" => TransportKind::Tcp,
-        "tls" => TransportKind::Tls,
-        "ws" => TransportKind::Ws,
-        "wss" => TransportKind::Wss,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "transport must be tcp, tls, ws or wss, not {other:?}"
-            )));
-        }
-    };
+    config.transport = crate::convert::transport(transport)?;
     if let Some(ca) = ca_pem {
         config.trust = TrustRoots::CaPem(ca);
     }

@@ -103,6 +103,6 @@ def test_bad_options(emulator: Emulator, options: dict, error: type) -> None:
 def test_bad_config_raises_config_error() -> None:
     with pytest.raises(c8y_mqtt.ConfigError) as info:
         Client("", "dev1", tenant="t", user="u", password="p")
-    assert info.value.code == 102
+    assert info.value.code == 104
     with pytest.raises(c8y_mqtt.ConfigError):
         Client("localhost", "bad:id", tenant="t", user="u", password="p")

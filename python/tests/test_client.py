@@ -85,6 +85,31 @@ def test_events_alarms_location(client: Client, emulator: Emulator) -> None:
     assert alarm["severity"] == "CRITICAL"
 
 
+def test_severities_are_the_cores_names_in_any_case(client: Client, emulator: Emulator) -> None:
+    # The core's Severity words (as C8Y names them), in any case, pick templates 301-304.
+    for severity in ["CRITICAL", "Major", "minor", "wArNiNg"]:
+        client.send_alarm("c8y_" + severity.lower(), severity=severity)
+    client.flush(10)
+    assert device_publishes(emulator) == ["301,c8y_critical", "302,c8y_major", "303,c8y_minor", "304,c8y_warning"]
+
+
+@pytest.mark.parametrize("transport", ["TCP", "mqtt", "Mqtt"])
+def test_transport_names_are_the_cores(emulator: Emulator, transport: str) -> None:
+    # The names C8Y_TRANSPORT accepts (the core's parser): aliases, any case.
+    opts = emulator.client_options(DEVICE)
+    opts["transport"] = transport
+    with Client(**opts) as client:
+        client.wait_connected(15)
+
+
+def test_wait_pending_wakes_on_acknowledgements(client: Client) -> None:
+    for i in range(20):
+        client.send_measurement("c8y_T", "T", i)
+    assert client.wait_pending(0, 10)
+    assert client.pending_count() == 0
+    assert client.wait_pending(0, 0)
+
+
 def test_inventory_fragments_and_operation_status(client: Client, emulator: Emulator) -> None:
     client.update_hardware(serial_number="SN1", model="M1", revision="r2")
     client.set_supported_operations(["c8y_Restart", "c8y_Command"])

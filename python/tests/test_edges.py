@@ -56,7 +56,8 @@ def test_refused_subscriptions_are_events_and_the_cause_of_a_timeout(emulator: E
     with c8y_mqtt.Client(**options(emulator, create_device=False)) as client:
         [refused, _] = events_of(client, "subscription_refused", count=2)
         assert (refused.topic, refused.code) == ("s/ds", 0x80)
-        assert client.state == "subscriptions_refused"
+        # The state follows the refusal events (set right after them, on the connection task).
+        wait_until(lambda: client.state == "subscriptions_refused")
         with pytest.raises(DeadlineExceededError) as caught:
             client.wait_connected(0.3)
         cause = caught.value.__cause__

@@ -81,12 +81,13 @@ def test_bootstrap_registration(emulator: Emulator, tmp_path: pathlib.Path) -> N
 
 
 def test_bootstrap_timeout(emulator: Emulator, tmp_path: pathlib.Path) -> None:
-    with pytest.raises(c8y_mqtt.DeadlineExceededError):
+    with pytest.raises(c8y_mqtt.RegistrationError) as info:
         c8y_mqtt.register(
             emulator.host, "nobody", emulator.bootstrap_password, tmp_path / "c",
             port=emulator.port, transport="tcp", bootstrap_user=emulator.bootstrap_user,
             poll_interval=0.1, timeout=0.5,
         )
+    assert info.value.code == 305  # C8Y_RESULT_REGISTRATION, as the C ABI returns
 
 
 def test_smartrest2_collection(emulator: Emulator) -> None:

@@ -165,6 +165,13 @@ impl BlockingClient {
         self.client.pending()
     }
 
+    /// Blocks until at most `count` deliveries are pending, or `timeout`; see
+    /// [`Client::wait_pending`]. True at once for a closed client (nothing is pending then).
+    pub fn wait_pending(&self, count: usize, timeout: Duration) -> bool {
+        self.block_on(self.client.wait_pending(count, timeout))
+            .unwrap_or(true)
+    }
+
     /// Closes the client (see [`Client::close`]) and shuts its runtime down; no SDK thread
     /// outlives this call (bounded by a 5 s grace period).
     pub fn close(mut self) {
@@ -204,6 +211,37 @@ mod tests {
     use crate::client::{ConnectionState, Event};
     use std::sync::Arc;
     use std::time::Instant;
+
+    /// `wait_pending` is woken by finished deliveries: here the drop of everything queued when
+    /// the client closes.
+    #[test]
+    fn wait_pending_wakes_when_deliveries_finish() {
+        let config = Config::builder("127.0.0.1", "dev1")
+            .port(1)
+            .transport(crate::client::TransportKind::Tcp)
+            .password("t1", "u", "p")
+            .build()
+            .unwrap();
+        let client = Arc::new(BlockingClient::connect(config).unwrap());
+        for _ in 0..3 {
+            client
+                .publish(crate::templates::upstream::Temperature::new(
+                    crate::value::Number::from(1),
+                ))
+                .unwrap();
+        }
+        assert!(client.wait_pending(3, Duration::from_millis(10)));
+        assert!(!client.wait_pending(2, Duration::from_millis(50)));
+        let waiter = {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || client.wait_pending(0, Duration::from_secs(30)))
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        client.close_shared();
+        assert!(waiter.join().unwrap());
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
 
     /// `close_shared` wakes a thread blocked in `next_event` (the C API's close-before-free).
     #[test]

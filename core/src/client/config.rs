@@ -87,6 +87,27 @@ impl TransportKind {
     }
 }
 
+/// A transport name that is none of `tcp` (or `mqtt`), `tls` (or `mqtts`), `ws`, `wss`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected tcp (or mqtt), tls (or mqtts), ws or wss, not {0:?}")]
+pub struct ParseTransportError(pub String);
+
+impl std::str::FromStr for TransportKind {
+    type Err = ParseTransportError;
+
+    /// The transport of a name, in any case: `tcp` or `mqtt`, `tls` or `mqtts`, `ws`, `wss`.
+    /// Every face (environment variables, the C and Python options) names transports this way.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.to_ascii_lowercase().as_str() {
+            "tcp" | "mqtt" => Ok(Self::Tcp),
+            "tls" | "mqtts" => Ok(Self::Tls),
+            "ws" => Ok(Self::Ws),
+            "wss" => Ok(Self::Wss),
+            _ => Err(ParseTransportError(name.to_owned())),
+        }
+    }
+}
+
 /// How the device logs in (docs/protocol.md §1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -874,6 +895,26 @@ impl ConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transports_parse_from_every_alias_in_any_case() {
+        for (names, kind) in [
+            (&["tcp", "TCP", "mqtt", "Mqtt"][..], TransportKind::Tcp),
+            (&["tls", "TLS", "mqtts", "MQTTS"][..], TransportKind::Tls),
+            (&["ws", "WS"][..], TransportKind::Ws),
+            (&["wss", "Wss"][..], TransportKind::Wss),
+        ] {
+            for name in names {
+                assert_eq!(name.parse::<TransportKind>(), Ok(kind), "{name}");
+            }
+        }
+        for bad in ["", "udp", " tcp", "https"] {
+            assert_eq!(
+                bad.parse::<TransportKind>(),
+                Err(ParseTransportError(bad.to_owned()))
+            );
+        }
+    }
 
     fn base() -> ConfigBuilder {
         Config::builder("example.com", "dev1").password("t1", "device_dev1", "hunter2")

@@ -58,13 +58,8 @@ impl Config {
         let mut builder = Config::builder(host, device);
 
         if let Some(transport) = get("C8Y_TRANSPORT") {
-            builder = builder.transport(match transport.to_ascii_lowercase().as_str() {
-                "tcp" | "mqtt" => TransportKind::Tcp,
-                "tls" | "mqtts" => TransportKind::Tls,
-                "ws" => TransportKind::Ws,
-                "wss" => TransportKind::Wss,
-                _ => return Err(invalid("C8Y_TRANSPORT", "expected tcp, tls, ws or wss")),
-            });
+            let kind = transport.parse::<TransportKind>();
+            builder = builder.transport(kind.map_err(|e| invalid("C8Y_TRANSPORT", &e.to_string()))?);
         }
         if let Some(port) = get("C8Y_PORT") {
             builder = builder.port(
@@ -100,8 +95,10 @@ impl Config {
             builder = builder.keep_alive(Duration::from_secs(secs));
         }
         if let Some(qos) = get("C8Y_QOS") {
-            let qos = qos.parse().ok().and_then(QoS::from_u8);
-            builder = builder.default_qos(qos.ok_or_else(|| invalid("C8Y_QOS", "expected 0, 1 or 2"))?);
+            let qos = qos
+                .parse::<QoS>()
+                .map_err(|e| invalid("C8Y_QOS", &e.to_string()))?;
+            builder = builder.default_qos(qos);
         }
         if let Some(mode) = get("C8Y_PROCESSING_MODE") {
             let mode: ProcessingMode = mode

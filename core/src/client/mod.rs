@@ -87,7 +87,7 @@ pub use backoff::ReconnectPolicy;
 pub use blocking::BlockingClient;
 pub use config::{
     Config, ConfigBuilder, Credentials, DEFAULT_DEVICE_TYPE, DEFAULT_NOT_AUTHORIZED_RETRIES, HttpProxy,
-    OutboxLimits, OverflowPolicy, Secret, Subscriptions, TransportKind, TrustRoots,
+    OutboxLimits, OverflowPolicy, ParseTransportError, Secret, Subscriptions, TransportKind, TrustRoots,
 };
 pub use entity::{Entity, PublishOptions};
 pub use env::ENV_VARS;
@@ -115,6 +115,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) outbox: Outbox,
     pub(crate) events: EventQueue,
+    /// Wakes [`Client::wait_pending`] whenever deliveries finish.
+    finished: tokio::sync::Notify,
     /// The latest connection state (also sent as events).
     state: watch::Sender<ConnectionState>,
     /// Children and services whose creation was already published (by topic path + id).
@@ -144,6 +146,7 @@ impl Shared {
         Self {
             outbox,
             events: EventQueue::new(config.event_capacity),
+            finished: tokio::sync::Notify::new(),
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
             last_error: Mutex::new(None),
@@ -162,12 +165,17 @@ impl Shared {
     }
 
     /// Reports finished deliveries as events (when configured).
+    /// Every finished delivery passes here, which also wakes [`Client::wait_pending`].
     pub(crate) fn report(&self, finished: Vec<Finished>) {
+        if finished.is_empty() {
+            return;
+        }
         if self.config.delivery_events {
             for (id, outcome) in finished {
                 self.events.push(Event::Delivery { id, outcome });
             }
         }
+        self.finished.notify_waiters();
     }
 
     pub(crate) fn set_state(&self, state: ConnectionState) {
@@ -390,6 +398,24 @@ impl Client {
     /// Deliveries not yet completed, oldest first.
     pub fn pending(&self) -> Vec<DeliveryId> {
         self.shared.outbox.pending()
+    }
+
+    /// Waits up to `timeout` until at most `count` deliveries are pending (woken each time
+    /// deliveries finish, never polling); returns whether that happened in time.
+    pub async fn wait_pending(&self, count: usize, timeout: Duration) -> bool {
+        let shared = &self.shared;
+        let wait = async {
+            loop {
+                let finished = shared.finished.notified();
+                tokio::pin!(finished);
+                finished.as_mut().enable();
+                if shared.outbox.pending().len() <= count {
+                    return;
+                }
+                finished.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.is_ok()
     }
 
     /// Closes the client: sends DISCONNECT when connected, drops what is still queued (their

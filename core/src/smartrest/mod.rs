@@ -24,7 +24,7 @@ pub use encode::{
 };
 pub use fields::{FieldError, FieldErrorKind, FieldReader};
 pub use packet::{
-    MAX_PACKET_SIZE, MessageTooLarge, QoS, RowTooLarge, check_packet_size, max_payload_len, pack_rows,
-    publish_packet_size,
+    InvalidQoS, MAX_PACKET_SIZE, MessageTooLarge, QoS, RowTooLarge, check_packet_size, max_payload_len,
+    pack_rows, publish_packet_size,
 };
 pub use truncate::{truncate_field, truncate_field_with_marker};

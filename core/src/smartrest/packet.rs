@@ -30,6 +30,33 @@ impl QoS {
     }
 }
 
+/// A QoS given as a number (or text) that is not 0, 1 or 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("QoS must be 0, 1 or 2, not {0}")]
+pub struct InvalidQoS(pub String);
+
+impl TryFrom<u32> for QoS {
+    type Error = InvalidQoS;
+
+    /// The QoS of a number 0, 1 or 2, the one conversion every face (C, Python) uses.
+    fn try_from(value: u32) -> Result<Self, Self::Error> {
+        u8::try_from(value)
+            .ok()
+            .and_then(Self::from_u8)
+            .ok_or_else(|| InvalidQoS(value.to_string()))
+    }
+}
+
+impl std::str::FromStr for QoS {
+    type Err = InvalidQoS;
+
+    /// The QoS of a decimal `0`, `1` or `2` (surrounding blanks ignored).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = || InvalidQoS(format!("{text:?}"));
+        Self::try_from(text.trim().parse::<u32>().map_err(|_| invalid())?).map_err(|_| invalid())
+    }
+}
+
 /// A message that does not fit in one MQTT packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("message of {size} bytes exceeds Cumulocity's MQTT packet limit of {limit} bytes")]
@@ -127,6 +154,16 @@ pub fn pack_rows<S: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qos_from_numbers_and_text() {
+        assert_eq!(QoS::try_from(0), Ok(QoS::AtMostOnce));
+        assert_eq!(QoS::try_from(2), Ok(QoS::ExactlyOnce));
+        assert!(QoS::try_from(3).is_err());
+        assert!(QoS::try_from(256 + 1).is_err(), "no wrap-around to 1");
+        assert_eq!(" 1".parse::<QoS>(), Ok(QoS::AtLeastOnce));
+        assert!("x".parse::<QoS>().is_err() && "-1".parse::<QoS>().is_err());
+    }
 
     #[test]
     fn packet_size_counts_header_topic_and_packet_id() {

@@ -24,10 +24,14 @@ __all__ = [
     "_live_clients",
     "reset_log_cache",
     "PanicException",
+    "RESULT_CODE_TABLE",
+    "_exception_class",
 ]
 
 __version__: str
 DISPATCHER_THREAD_NAME: str
+#: The core's result codes: ``(number, name, exception class name or None)``, increasing.
+RESULT_CODE_TABLE: List[Tuple[int, str, Optional[str]]]
 
 class PanicException(BaseException):
     """A bug in the SDK (a Rust panic); never raised for bad input."""
@@ -483,6 +487,9 @@ def reset_log_cache() -> None:
 
 def _live_clients() -> int:
     """The number of native clients not yet closed."""
+
+def _exception_class(code: int) -> type:
+    """The exception class raised for the result code ``code``."""
 
 @final
 class DeviceManagement:

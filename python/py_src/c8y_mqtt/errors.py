@@ -1,9 +1,10 @@
-"""The exceptions of c8y_mqtt and the C result codes they correspond to.
+"""The exceptions of c8y_mqtt and the result codes they correspond to.
 
-Every class carries a class attribute ``code`` equal to the ``c8y_result`` value of the C ABI, so
-that logs of the Python and the C face of the SDK correlate. :data:`RESULT_CODES` is the one table
-of those values (grouped: 1xx arguments, 2xx state, 3xx network/TLS/auth, 4xx protocol, 9xx
-internal).
+Every class carries a class attribute ``code`` equal to the ``c8y_result`` value the C ABI
+returns for the same error, so that logs of the Python and the C face of the SDK correlate.
+:data:`RESULT_CODES` is the table of those values (grouped: 1xx arguments, 2xx state, 3xx
+network/TLS/auth/files, 4xx protocol, 9xx internal), read from the SDK's core, which also
+decides which error gets which code.
 
 Bad arguments (wrong types, ``None`` where a value is needed, invalid ids or template values)
 raise the built-in :class:`TypeError` or :class:`ValueError`, never a :class:`C8yError`.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Dict, Optional
 
+from ._native import RESULT_CODE_TABLE as _RESULT_CODE_TABLE
+
 __all__ = [
     "RESULT_CODES",
     "C8yError",
@@ -20,52 +23,32 @@ __all__ = [
     "ConnectError",
     "TlsError",
     "AuthError",
+    "ProxyError",
+    "StoppedError",
     "NotConnectedError",
     "ClientClosedError",
     "DeadlineExceededError",
     "QueueFullError",
     "InCallbackError",
     "ForkedError",
+    "FileError",
+    "RegistrationError",
     "MessageTooLargeError",
     "SmartRestError",
     "HttpError",
+    "InternalError",
 ]
 
-#: The C ABI's result codes (``C8Y_RESULT_<NAME>``), by name.
-RESULT_CODES: Dict[str, int] = {
-    "OK": 0,
-    # 1xx: arguments
-    "NULL_PARAMETER": 100,
-    "INVALID_UTF8": 101,
-    "INVALID_ARGUMENT": 102,
-    "BUFFER_TOO_SMALL": 103,
-    # 2xx: state
-    "NOT_CONNECTED": 200,
-    "CLOSED": 201,
-    "TIMEOUT": 202,
-    "QUEUE_FULL": 203,
-    "IN_CALLBACK": 204,
-    "FORKED": 205,
-    # 3xx: network, TLS, authentication
-    "CONNECT_FAILED": 300,
-    "TLS": 301,
-    "AUTH": 302,
-    "HTTP": 306,
-    # 4xx: protocol
-    "MESSAGE_TOO_LARGE": 400,
-    "SMARTREST_REJECTED": 401,
-    # 9xx: internal
-    "PANIC": 900,
-}
+#: The result codes (``C8Y_RESULT_<NAME>`` in C), by name: ``RESULT_CODES["NETWORK"] == 300``.
+RESULT_CODES: Dict[str, int] = {name: number for number, name, _ in _RESULT_CODE_TABLE}
 
 
 class C8yError(Exception):
     """Base class of every error the SDK raises (other than TypeError/ValueError for bad
     arguments and PanicException for a bug in the SDK).
 
-    ``code`` is the C result code of the class. A plain ``C8yError`` is raised only for internal
-    failures without a more specific class (the runtime cannot start, the persistence directory
-    cannot be used); its code is 900 (``PANIC``, the C ABI's code for internal failures).
+    ``code`` is the result code of the class. A plain ``C8yError`` is raised only for a panic in
+    the SDK's background task; its code is 900 (``PANIC``).
     """
 
     code: ClassVar[int] = RESULT_CODES["PANIC"]
@@ -74,13 +57,14 @@ class C8yError(Exception):
 class ConfigError(C8yError):
     """The configuration cannot be used (missing or invalid setting, unreadable PEM, ...)."""
 
-    code: ClassVar[int] = RESULT_CODES["INVALID_ARGUMENT"]
+    code: ClassVar[int] = RESULT_CODES["INVALID_CONFIG"]
 
 
 class ConnectError(C8yError):
-    """Connecting failed, or the client stopped on a fatal connection error."""
+    """Connecting failed (a network error), or the client stopped on a fatal connection error
+    (the subclasses)."""
 
-    code: ClassVar[int] = RESULT_CODES["CONNECT_FAILED"]
+    code: ClassVar[int] = RESULT_CODES["NETWORK"]
 
 
 class TlsError(ConnectError):
@@ -93,6 +77,20 @@ class AuthError(ConnectError):
     """The platform refused the login (bad credentials, not authorized)."""
 
     code: ClassVar[int] = RESULT_CODES["AUTH"]
+
+
+class ProxyError(ConnectError):
+    """The HTTP CONNECT proxy could not be reached or refused the tunnel."""
+
+    code: ClassVar[int] = RESULT_CODES["PROXY"]
+
+
+class StoppedError(ConnectError):
+    """The client stopped on a fatal connection error other than a refused login (which raises
+    :class:`AuthError`): an untrusted server certificate, a refused client id. The connection
+    error is the ``__cause__``."""
+
+    code: ClassVar[int] = RESULT_CODES["STOPPED"]
 
 
 class NotConnectedError(C8yError):
@@ -132,6 +130,19 @@ class ForkedError(C8yError):
     code: ClassVar[int] = RESULT_CODES["FORKED"]
 
 
+class FileError(C8yError):
+    """A file could not be read or written (the persistence directory, a credentials file)."""
+
+    code: ClassVar[int] = RESULT_CODES["IO"]
+
+
+class RegistrationError(C8yError):
+    """Bootstrap registration failed: no credentials in time, the bootstrap login was refused,
+    or the credentials file could not be written."""
+
+    code: ClassVar[int] = RESULT_CODES["REGISTRATION"]
+
+
 class MessageTooLargeError(C8yError):
     """The message does not fit one MQTT packet (Cumulocity's 16184-byte limit); nothing was
     queued."""
@@ -162,3 +173,9 @@ class HttpError(C8yError):
     a download that failed its size or checksum check."""
 
     code: ClassVar[int] = RESULT_CODES["HTTP"]
+
+
+class InternalError(C8yError):
+    """An internal failure of the SDK (a thread or the runtime cannot start)."""
+
+    code: ClassVar[int] = RESULT_CODES["INTERNAL"]

@@ -105,6 +105,34 @@ alarm_template! {
     WarningAlarm = 304, Warning
 }
 
+/// Raises an alarm of `severity`: the template of that severity (301-304) with `alarm_type`, the
+/// optional text and time. Fails when `alarm_type` is empty.
+pub fn raise_alarm(
+    severity: Severity,
+    alarm_type: impl Into<String>,
+    text: Option<&str>,
+    time: Option<Timestamp>,
+) -> Result<super::Upstream, TemplateError> {
+    macro_rules! alarm {
+        ($t:ty) => {{
+            let mut alarm = <$t>::new(alarm_type)?;
+            if let Some(text) = text {
+                alarm = alarm.with_text(text);
+            }
+            if let Some(time) = time {
+                alarm = alarm.with_time(time);
+            }
+            super::Upstream::from(alarm)
+        }};
+    }
+    Ok(match severity {
+        Severity::Critical => alarm!(CriticalAlarm),
+        Severity::Major => alarm!(MajorAlarm),
+        Severity::Minor => alarm!(MinorAlarm),
+        Severity::Warning => alarm!(WarningAlarm),
+    })
+}
+
 /// Template 305: changes the severity of the device's existing alarm of a type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AlarmSeverityUpdate {
@@ -251,6 +279,26 @@ mod tests {
     use super::*;
     use crate::smartrest::FieldErrorKind;
     use crate::templates::upstream::test_support::{record, round_trip, time};
+
+    #[test]
+    fn raise_alarm_picks_the_template_of_the_severity() {
+        for (severity, row) in [
+            (Severity::Critical, "301,t,hot"),
+            (Severity::Major, "302,t,hot"),
+            (Severity::Minor, "303,t,hot"),
+            (Severity::Warning, "304,t,hot"),
+        ] {
+            assert_eq!(
+                raise_alarm(severity, "t", Some("hot"), None).unwrap().to_row(),
+                row
+            );
+        }
+        assert_eq!(
+            raise_alarm(Severity::Major, "t", None, None).unwrap().to_row(),
+            "302,t"
+        );
+        assert!(raise_alarm(Severity::Major, "", None, None).is_err());
+    }
 
     #[test]
     fn alarms_of_every_severity_render_exactly() {

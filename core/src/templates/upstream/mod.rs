@@ -64,7 +64,8 @@ mod split;
 mod test_support;
 
 pub use alarm::{
-    AlarmSeverityUpdate, ClearAlarm, ClearAlarmFragments, CriticalAlarm, MajorAlarm, MinorAlarm, WarningAlarm,
+    AlarmSeverityUpdate, ClearAlarm, ClearAlarmFragments, CriticalAlarm, MajorAlarm, MinorAlarm,
+    WarningAlarm, raise_alarm,
 };
 pub use device::{
     ChildDeviceCreation, ClearDeviceFragments, DeviceCreation, GetChildDevices, GetManagedObjectId,
