@@ -33,6 +33,8 @@
  *   c8y_client_free. Functions taking const pointers never mutate. Blocking calls made from
  *   inside an event callback return C8Y_RESULT_IN_CALLBACK. After fork(), a client from the
  *   parent returns C8Y_RESULT_FORKED.
+ * - Delivery ids ("msg_id_out") start at 1 and are the numbers the Rust and Python faces show
+ *   for the same publish; 0 means "no delivery".
  * - No ABI stability before 1.0: link statically or pin the exact version.
  */
 

@@ -69,9 +69,9 @@ pub struct c8y_measurement_series {
     pub unit: *const c_char,
 }
 
-/// The delivery id C sees: the core's id + 1, so that 0 is never a delivery id.
+/// The delivery id C sees: the core's id, the number Rust and Python show too (never 0).
 pub(crate) fn c_delivery_id(id: c8y_mqtt::client::DeliveryId) -> u64 {
-    id.0.wrapping_add(1)
+    id.0
 }
 
 /// The target entity: the device, or its child `child`.

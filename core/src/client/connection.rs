@@ -455,7 +455,8 @@ impl<'a> Relay<'a> {
         self.subscribe(topics)
     }
 
-    /// A SUBACK for the pending SUBSCRIBE: report each refusal, then settle.
+    /// A SUBACK for the pending SUBSCRIBE: settle (the state first, so that an application
+    /// woken by a refusal reads the state that goes with it), then report each refusal.
     fn subscribed(&mut self, codes: &[SubscribeReasonCode]) {
         let topics = std::mem::take(&mut self.subscribing);
         let mut refused = Vec::new();
@@ -464,14 +465,16 @@ impl<'a> Relay<'a> {
             let granted = matches!(codes.get(index), Some(SubscribeReasonCode::Success(_)));
             if !granted {
                 tracing::warn!(topic, "subscription refused");
-                self.shared.push(Event::SubscriptionRefused {
-                    topic: topic.clone(),
-                    return_code: SUBACK_FAILURE,
-                });
                 refused.push(topic);
             }
         }
-        self.settle(refused);
+        self.settle(refused.clone());
+        for topic in refused {
+            self.shared.push(Event::SubscriptionRefused {
+                topic,
+                return_code: SUBACK_FAILURE,
+            });
+        }
     }
 
     /// After a SUBACK: fully subscribed (`500`, connected) or a retry scheduled; the outbox

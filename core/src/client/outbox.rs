@@ -26,7 +26,8 @@ use super::persistence::{self, SkippedFile, Store, StoredMessage};
 mod queue;
 use queue::EntryQueue;
 
-/// Identifies one publish call; unique within a client, increasing.
+/// Identifies one publish call; unique within a client, increasing, starting at 1 (0 is never
+/// a delivery id, so the C face can use it for "none"). Every face shows the same number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DeliveryId(pub u64);
 
@@ -345,7 +346,10 @@ impl Outbox {
     pub fn new(limits: OutboxLimits) -> Self {
         Self {
             limits,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                next_delivery: 1,
+                ..Inner::default()
+            }),
             added: Notify::new(),
             emptied: Notify::new(),
         }
@@ -834,6 +838,22 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_ids_start_at_1() {
+        let outbox = Outbox::new(OutboxLimits::default());
+        let message = || Message {
+            topic: "s/us".to_owned(),
+            payloads: vec!["211,20".to_owned()],
+            qos: QoS::AtLeastOnce,
+            batchable: false,
+            gate: None,
+            row_id: None,
+        };
+        let (first, _) = outbox.enqueue(message()).unwrap();
+        let (second, _) = outbox.enqueue(message()).unwrap();
+        assert_eq!((first.id(), second.id()), (DeliveryId(1), DeliveryId(2)));
+    }
 
     fn limits(max_messages: usize, overflow: OverflowPolicy) -> OutboxLimits {
         OutboxLimits {

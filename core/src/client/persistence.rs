@@ -160,7 +160,8 @@ impl Store {
             .collect();
         names.sort();
         let mut recovered = Recovered::default();
-        let mut next = 0u64;
+        // Delivery ids start at 1 (see `DeliveryId`).
+        let mut next = 1u64;
         let mut reserved_until = 0u64;
         for path in names {
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
