@@ -550,7 +550,7 @@ mod tests {
     fn open_loads_in_order_skips_corrupt_and_keeps_ids_increasing() {
         let dir = tempdir("open");
         let (mut store, next, recovered) = Store::open(&dir).unwrap();
-        assert_eq!(next, 0);
+        assert_eq!(next, 1, "delivery ids start at 1");
         assert!(recovered.messages.is_empty());
         store.write(&[message(3, 0, "b"), message(1, 0, "a")]).unwrap();
         fs::write(dir.join("00000000000000000002-00000.msg"), b"garbage").unwrap();
@@ -567,7 +567,7 @@ mod tests {
                 .ends_with("00000000000000000002-00000.corrupt")
         );
         assert!(!dir.join("00000000000000000009-00000.msg.tmp").exists());
-        assert_eq!(next, ID_BLOCK, "the first block was reserved on the first open");
+        assert_eq!(next, 1 + ID_BLOCK, "the first block was reserved on the first open");
 
         for m in recovered.messages {
             fs::remove_file(dir.join(format!("{:020}-{:05}.msg", m.delivery, m.part))).unwrap();
