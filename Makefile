@@ -73,9 +73,14 @@ PACKAGE_CRATES = -p c8y-mqtt -p c8y-mqtt-emulator -p c8y-mqtt-ffi
 # that copy on the next run when the version is unchanged, so a verify would build stale
 # sources: drop those unpacked copies of our own crates first (the crates.io copies are in the
 # index.crates.io-* folders and stay).
+# cargo also takes a registry crate's compiled artefacts as final for its version, so the
+# fingerprints of the packaged core and emulator go too (`c8y-mqtt-<16 hex digits>`: the ffi's
+# and the emulator's own longer names are matched only by the emulator's pattern).
 CARGO_HOME_DIR = $(or $(CARGO_HOME),$(HOME)/.cargo)
+PACKAGE_FINGERPRINTS = $(or $(CARGO_TARGET_DIR),target)/debug/.fingerprint
 package-check:
 	rm -rf $(CARGO_HOME_DIR)/registry/src/-*/c8y-mqtt-[0-9]* $(CARGO_HOME_DIR)/registry/src/-*/c8y-mqtt-emulator-[0-9]*
+	rm -rf $(PACKAGE_FINGERPRINTS)/c8y-mqtt-???????????????? $(PACKAGE_FINGERPRINTS)/c8y-mqtt-emulator-????????????????
 	$(CARGO) package -q --allow-dirty $(PACKAGE_CRATES)
 	@for crate in c8y-mqtt c8y-mqtt-emulator c8y-mqtt-ffi; do \
 		list=$$($(CARGO) package -q --allow-dirty --list -p $$crate) || exit 1; \

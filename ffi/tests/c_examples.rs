@@ -9,9 +9,9 @@
 //! * `C8Y_ASAN=1`: the C side is compiled with `-fsanitize=address,undefined`.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use c8y_mqtt_emulator::model::RecordFilter;

@@ -567,7 +567,11 @@ mod tests {
                 .ends_with("00000000000000000002-00000.corrupt")
         );
         assert!(!dir.join("00000000000000000009-00000.msg.tmp").exists());
-        assert_eq!(next, 1 + ID_BLOCK, "the first block was reserved on the first open");
+        assert_eq!(
+            next,
+            1 + ID_BLOCK,
+            "the first block was reserved on the first open"
+        );
 
         for m in recovered.messages {
             fs::remove_file(dir.join(format!("{:020}-{:05}.msg", m.delivery, m.part))).unwrap();
