@@ -1,0 +1,41 @@
+//! What `simulate` measures about its own process: resident memory (`VmRSS` in
+//! `/proc/self/status`), CPU time (utime + stime in `/proc/self/stat`), and the open-file
+//! limit it raises so that one process holds thousands of sessions (one socket each).
+
+use std::process::Command;
+
+/// Resident memory of this process in KiB; `None` where `/proc` is not there.
+pub(crate) fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// CPU time of this process (user + system) in clock ticks.
+pub(crate) fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which ends at the last ')'): state is the first,
+    // utime the twelfth, stime the thirteenth (fields 3, 14 and 15 of proc(5)).
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux when it cannot be asked).
+pub(crate) fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Raises the soft open-file limit to the hard limit; returns the limit now in force.
+pub(crate) fn raise_open_files_limit() -> std::io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
+}
