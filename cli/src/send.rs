@@ -4,7 +4,7 @@
 //! templates; a static template line is read by the SmartREST codec and checked by the
 //! template's parser before it is sent.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use c8y_mqtt::client::{BlockingClient, DeliveryOutcome, Event, NextEvent};
 use c8y_mqtt::smartrest::decode;
@@ -15,6 +15,9 @@ use c8y_mqtt::value::Number;
 
 use crate::Error;
 use crate::connection::ConnectionArgs;
+
+/// How long the refusal's line may follow the refused outcome.
+const EVENT_WAIT: Duration = Duration::from_secs(1);
 
 /// `send` flags.
 #[derive(Debug, clap::Args)]
@@ -181,7 +184,10 @@ fn send(
         DeliveryOutcome::Rejected { code } => {
             // The refusal's text comes with the event naming this delivery.
             let mut text = String::new();
-            while let NextEvent::Event(event) = client.next_event(Duration::ZERO) {
+            let deadline = Instant::now() + EVENT_WAIT;
+            while let NextEvent::Event(event) =
+                client.next_event(deadline.saturating_duration_since(Instant::now()))
+            {
                 if let Event::PublishRejected { id, line, .. } = event
                     && id == delivery.id()
                 {
