@@ -58,7 +58,6 @@ pub(crate) fn run(connection: &ConnectionArgs, args: ListenArgs) -> Result<(), E
 
 fn listen(client: &BlockingClient, args: &ListenArgs) -> Result<(), Error> {
     client.wait_connected(Duration::from_secs(args.timeout))?;
-    print(args, "connected", json!({}), "connected, waiting for operations".to_owned());
     let mut operations = 0;
     loop {
         let event = match client.next_event(Duration::from_secs(1)) {
@@ -122,9 +121,13 @@ fn listen(client: &BlockingClient, args: &ListenArgs) -> Result<(), Error> {
                 json!({"reason": error.to_string(), "retryInMs": retry_in.as_millis() as u64}),
                 format!("disconnected: {error}; retrying in {retry_in:?}"),
             ),
-            Event::ConnectionState(ConnectionState::Connected) => {
-                print(args, "connected", json!({}), "connected again".to_owned())
-            }
+            // Every connection, the first included (its event is still queued).
+            Event::ConnectionState(ConnectionState::Connected) => print(
+                args,
+                "connected",
+                json!({}),
+                "connected, waiting for operations".to_owned(),
+            ),
             Event::ConnectionState(ConnectionState::Stopped { error }) => {
                 return Err(format!("stopped: {error}").into());
             }
@@ -208,7 +211,10 @@ impl OperationDetails {
             (None, Some(json)) => json.to_string(),
             (None, None) => self.values.join(" "),
         };
-        format!("operation {} for {} (id {id}): {what}", self.fragment, self.device)
+        format!(
+            "operation {} for {} (id {id}): {what}",
+            self.fragment, self.device
+        )
     }
 }
 
@@ -236,7 +242,11 @@ fn answer(args: &ListenArgs, op: &ReceivedOperation, details: &OperationDetails)
             "answered {} for {}: {status}{}{}",
             op.fragment,
             op.device,
-            if text.is_empty() { String::new() } else { format!(" ({text})") },
+            if text.is_empty() {
+                String::new()
+            } else {
+                format!(" ({text})")
+            },
             if acknowledged { "" } else { " (not acknowledged)" }
         ),
     );
@@ -270,8 +280,10 @@ fn run_script(script: &PathBuf, details: &OperationDetails) -> Result<Vec<String
     } else {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-        Err(format!("{} exited with {}: {last}", script.display(), output.status)
-            .trim_end_matches(": ")
-            .to_owned())
+        Err(
+            format!("{} exited with {}: {last}", script.display(), output.status)
+                .trim_end_matches(": ")
+                .to_owned(),
+        )
     }
 }

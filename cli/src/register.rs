@@ -43,9 +43,8 @@ pub(crate) fn run(connection: &ConnectionArgs, args: RegisterArgs) -> Result<(),
         .or_else(|| std::env::var("C8Y_BOOTSTRAP_USER").ok())
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| BOOTSTRAP_USER.to_owned());
-    let (bootstrap_tenant, bootstrap_name) = user
-        .split_once('/')
-        .ok_or("the bootstrap user is TENANT/USER")?;
+    let (bootstrap_tenant, bootstrap_name) =
+        user.split_once('/').ok_or("the bootstrap user is TENANT/USER")?;
     // Host, device id, transport and port as the SDK reads them, logged in as the bootstrap
     // user for the occasion.
     let config = connection

@@ -102,16 +102,16 @@ impl What {
                 value,
                 unit,
             } => {
-                let value: Number = value
-                    .parse()
-                    .map_err(|e| format!("value {value:?}: {e}"))?;
+                let value: Number = value.parse().map_err(|e| format!("value {value:?}: {e}"))?;
                 let mut measurement = CustomMeasurement::new(fragment.as_str(), series.as_str(), value)?;
                 if let Some(unit) = unit {
                     measurement = measurement.with_unit(unit.as_str());
                 }
                 measurement.into()
             }
-            What::Event { event_type, text } => PlatformEvent::new(event_type.as_str(), text.as_str())?.into(),
+            What::Event { event_type, text } => {
+                PlatformEvent::new(event_type.as_str(), text.as_str())?.into()
+            }
             What::Alarm {
                 alarm_type,
                 severity,

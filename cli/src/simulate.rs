@@ -126,8 +126,8 @@ pub(crate) fn run(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
     if !(rate > 0.0) || !(args.duration >= 0.0) {
         return Err("--rate must be positive and --duration not negative".into());
     }
-    let open_files = proc_stats::raise_open_files_limit()
-        .map_err(|e| format!("cannot raise the open-file limit: {e}"))?;
+    let open_files =
+        proc_stats::raise_open_files_limit().map_err(|e| format!("cannot raise the open-file limit: {e}"))?;
     if !args.children && open_files < args.devices + 64 {
         eprintln!(
             "warning: the open-file limit is {open_files}, too low for {} sessions",
@@ -233,7 +233,11 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
         .filter(|c| c.state() == ConnectionState::Connected)
         .count() as u64;
     let devices_connected = if args.children {
-        if connected_now == 1 { devices.len() as u64 } else { 0 }
+        if connected_now == 1 {
+            devices.len() as u64
+        } else {
+            0
+        }
     } else {
         connected_now
     };
@@ -267,7 +271,11 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
     };
     let kib_per_device = match (rss_before, rss_connected) {
         (Some(before), Some(after)) => {
-            let sessions = if args.children { devices.len() } else { clients.len() };
+            let sessions = if args.children {
+                devices.len()
+            } else {
+                clients.len()
+            };
             json!((after.saturating_sub(before) as f64 / sessions as f64 * 10.0).round() / 10.0)
         }
         _ => Value::Null,
@@ -285,7 +293,11 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
         _ => Value::Null,
     };
     let errors = stats.errors.load(Ordering::SeqCst);
-    let first_errors = stats.first_errors.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let first_errors = stats
+        .first_errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     let summary = json!({
         "devices": ids.len(),
         "sessions": clients.len(),
@@ -368,9 +380,7 @@ async fn create_children(
     let mut devices = Vec::with_capacity(ids.len());
     let mut creations = Vec::new();
     for id in ids {
-        let (child, delivery) = gateway
-            .device()
-            .create_child(id, id, "c8y_SimulatedDevice")?;
+        let (child, delivery) = gateway.device().create_child(id, id, "c8y_SimulatedDevice")?;
         creations.extend(delivery);
         devices.push(device(id, child));
     }
@@ -431,8 +441,16 @@ fn publish(devices: &Arc<Vec<Device>>, index: usize, stats: &Arc<Stats>) {
         match outcome {
             DeliveryOutcome::Acknowledged | DeliveryOutcome::Sent => {
                 let us = published.elapsed().as_micros() as u64;
-                stats.latencies_us.lock().unwrap_or_else(|e| e.into_inner()).push(us);
-                device.acknowledged.lock().unwrap_or_else(|e| e.into_inner()).push(seq);
+                stats
+                    .latencies_us
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(us);
+                device
+                    .acknowledged
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(seq);
                 stats.acknowledged.fetch_add(1, Ordering::Relaxed);
             }
             other => stats.error(format!("{} measurement {seq}: {other:?}", device.id)),
@@ -487,7 +505,10 @@ fn compare(emulator: &EmulatorHandle, devices: &[Device]) -> (u64, u64, u64) {
     let mut stored: Vec<Vec<u64>> = vec![Vec::new(); devices.len()];
     let mut total = 0;
     for measurement in emulator.measurements(&RecordFilter::all().of_type(FRAGMENT)) {
-        let Some(index) = measurement["source"]["id"].as_str().and_then(|id| by_object.get(id)) else {
+        let Some(index) = measurement["source"]["id"]
+            .as_str()
+            .and_then(|id| by_object.get(id))
+        else {
             continue;
         };
         if let Some(seq) = measurement[FRAGMENT][SERIES]["value"].as_u64() {
@@ -566,7 +587,11 @@ impl Progress {
                     .count();
                 let line = format!(
                     "{} {connected}/{}, sent {}, acknowledged {}, errors {}",
-                    if children { "gateway connected" } else { "connected" },
+                    if children {
+                        "gateway connected"
+                    } else {
+                        "connected"
+                    },
                     if children { 1 } else { devices },
                     stats.sent.load(Ordering::Relaxed),
                     stats.acknowledged.load(Ordering::Relaxed),
@@ -583,7 +608,10 @@ impl Progress {
                 }
             }
         });
-        Self { stop, task: Some(task) }
+        Self {
+            stop,
+            task: Some(task),
+        }
     }
 
     fn stop(mut self) {

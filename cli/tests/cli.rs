@@ -127,7 +127,15 @@ fn send_stores_a_measurement_and_flags_override_the_environment() {
     let output = as_device(&emulator)
         .env("C8Y_DEVICE_ID", "not-this-one")
         .args(["--device-id", DEVICE])
-        .args(["send", "measurement", "c8y_Temperature", "T", "21.5", "--unit", "C"])
+        .args([
+            "send",
+            "measurement",
+            "c8y_Temperature",
+            "T",
+            "21.5",
+            "--unit",
+            "C",
+        ])
         .output()
         .expect("runs");
     assert!(output.status.success(), "{}", text(&output));
@@ -159,7 +167,11 @@ fn send_stores_a_measurement_and_flags_override_the_environment() {
         .output()
         .expect("runs");
     assert!(!output.status.success(), "{}", text(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("211"), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("211"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
@@ -198,7 +210,15 @@ fn listen_answers_operations_and_prints_them() {
     make_executable(&script);
     let mut listen = KillOnDrop::new(
         as_device(&emulator)
-            .args(["listen", "--json", "--succeed", "c8y_Restart", "--count", "3", "--exec"])
+            .args([
+                "listen",
+                "--json",
+                "--succeed",
+                "c8y_Restart",
+                "--count",
+                "3",
+                "--exec",
+            ])
             .arg(&script)
             .stdout(Stdio::piped())
             .spawn()
@@ -225,13 +245,12 @@ fn listen_answers_operations_and_prints_them() {
         .create_operation(DEVICE, json!({"c8y_Command": {"text": "hello"}}))
         .expect("operation created");
     let done = emulator
-        .block_on(handle.wait_for_operation_status(
-            command["id"].as_str().expect("id"),
-            "SUCCESSFUL",
-            WAIT,
-        ))
+        .block_on(handle.wait_for_operation_status(command["id"].as_str().expect("id"), "SUCCESSFUL", WAIT))
         .expect("command SUCCESSFUL");
-    assert_eq!(done["c8y_Command"]["result"], "ran c8y_Command for cli-dev1: hello");
+    assert_eq!(
+        done["c8y_Command"]["result"],
+        "ran c8y_Command for cli-dev1: hello"
+    );
     let failing = handle
         .create_operation(DEVICE, json!({"c8y_Command": {"text": "fail"}}))
         .expect("operation created");
@@ -277,12 +296,19 @@ fn register_writes_the_credentials_file_with_mode_0600() {
     handle.accept_device_request("cli-reg1").expect("accepted");
     let output = register.take().wait_with_output().expect("register exits");
     assert!(output.status.success(), "{}", text(&output));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("registered cli-reg1"), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("registered cli-reg1"),
+        "{}",
+        text(&output)
+    );
 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&file).expect("file written").permissions().mode();
+        let mode = std::fs::metadata(&file)
+            .expect("file written")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
     }
 
