@@ -35,7 +35,13 @@ pub(crate) fn ticks_per_second() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// Raises the soft open-file limit to the hard limit; returns the limit now in force.
-pub(crate) fn raise_open_files_limit() -> std::io::Result<u64> {
+/// Raises the soft open-file limit to the hard limit, after raising the hard limit to `needed`
+/// where the process may (root, `CAP_SYS_RESOURCE`); returns the limit now in force.
+pub(crate) fn raise_open_files_limit(needed: u64) -> std::io::Result<u64> {
+    let (_, hard) = rlimit::Resource::NOFILE.get()?;
+    if hard < needed {
+        // Without the privilege this fails and the hard limit stays: the caller warns.
+        let _ = rlimit::Resource::NOFILE.set(needed, needed);
+    }
     rlimit::increase_nofile_limit(u64::MAX)
 }

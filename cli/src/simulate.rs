@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use c8y_mqtt::client::{
-    Client, Config, ConfigBuilder, ConnectionState, DeliveryOutcome, Entity, Event, NextEvent, TransportKind,
+    Client, ClientError, Config, ConfigBuilder, ConnectionState, DeliveryOutcome, Entity, Event, NextEvent,
+    TransportKind,
 };
 use c8y_mqtt::templates::upstream::{CustomMeasurement, DeviceCreation};
 use c8y_mqtt_emulator::model::RecordFilter;
@@ -126,12 +127,17 @@ pub(crate) fn run(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
     if !(rate > 0.0) || !(args.duration >= 0.0) {
         return Err("--rate must be positive and --duration not negative".into());
     }
-    let open_files =
-        proc_stats::raise_open_files_limit().map_err(|e| format!("cannot raise the open-file limit: {e}"))?;
-    if !args.children && open_files < args.devices + 64 {
+    // One descriptor per session, two with the emulator in this process (its end of each
+    // connection), and a margin for the runtime, listeners and /proc reads.
+    let sessions = if args.children { 1 } else { args.devices };
+    let needed = sessions * if args.emulator { 2 } else { 1 } + 256;
+    let open_files = proc_stats::raise_open_files_limit(needed)
+        .map_err(|e| format!("cannot raise the open-file limit: {e}"))?;
+    if open_files < needed {
         eprintln!(
-            "warning: the open-file limit is {open_files}, too low for {} sessions",
-            args.devices
+            "warning: the open-file limit is {open_files}; {} sessions{} need about {needed}",
+            args.devices,
+            if args.emulator { " with the emulator" } else { "" }
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -191,7 +197,13 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
     for client in &clients {
         let left = deadline.saturating_duration_since(Instant::now());
         if let Err(error) = client.wait_connected(left).await {
-            stats.error(format!("{}: {error}", client.config().device_id()));
+            let id = client.config().device_id();
+            match error {
+                ClientError::ConnectTimeout { .. } => {
+                    stats.error(format!("{id}: not connected within {timeout:?}"));
+                }
+                error => stats.error(format!("{id}: {error}")),
+            }
         }
     }
     let connect_seconds = started.elapsed().as_secs_f64();
@@ -243,9 +255,19 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
     };
     progress.stop();
 
+    // What was acknowledged up to here is what the summary reports and compares (later
+    // acknowledgements of reconnected sessions are left out of both).
+    let acknowledged: Vec<Vec<u64>> = devices
+        .iter()
+        .map(|d| d.acknowledged.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        .collect();
+    let sent = stats.sent.load(Ordering::SeqCst);
+    let acknowledged_total: u64 = acknowledged.iter().map(|a| a.len() as u64).sum();
     let (lost, duplicated, stored) = match &emulator {
         Some(emulator) => {
-            let (lost, duplicated, stored) = compare(emulator, &devices);
+            // Read after the acknowledgements: the emulator stores a measurement before it
+            // acknowledges it, so everything acknowledged so far is in what is read now.
+            let (lost, duplicated, stored) = compare(emulator, &devices, &acknowledged);
             (json!(lost), json!(duplicated), json!(stored))
         }
         None => (Value::Null, Value::Null, Value::Null),
@@ -257,8 +279,7 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
         emulator.shutdown().await;
     }
 
-    let sent = stats.sent.load(Ordering::SeqCst);
-    let acknowledged = stats.acknowledged.load(Ordering::SeqCst);
+    let acknowledged = acknowledged_total;
     let mut latencies = std::mem::take(&mut *stats.latencies_us.lock().unwrap_or_else(|e| e.into_inner()));
     latencies.sort_unstable();
     let percentile = |p: f64| -> Value {
@@ -490,9 +511,9 @@ async fn answer_operations(client: Arc<Client>, stats: Arc<Stats>) {
     }
 }
 
-/// Per device, the acknowledged sequence numbers the emulator did not store (lost) and the
+/// Per device, the `acknowledged` sequence numbers the emulator did not store (lost) and the
 /// stored ones beyond the first of each number (duplicated); also the total stored.
-fn compare(emulator: &EmulatorHandle, devices: &[Device]) -> (u64, u64, u64) {
+fn compare(emulator: &EmulatorHandle, devices: &[Device], acknowledged: &[Vec<u64>]) -> (u64, u64, u64) {
     // Managed object id → device index, then one pass over the stored measurements.
     let mut by_object = HashMap::new();
     for (index, device) in devices.iter().enumerate() {
@@ -517,10 +538,9 @@ fn compare(emulator: &EmulatorHandle, devices: &[Device]) -> (u64, u64, u64) {
         }
     }
     let (mut lost, mut duplicated) = (0, 0);
-    for (device, stored) in devices.iter().zip(stored) {
+    for (stored, acknowledged) in stored.iter().zip(acknowledged) {
         let distinct: HashSet<u64> = stored.iter().copied().collect();
         duplicated += (stored.len() - distinct.len()) as u64;
-        let acknowledged = device.acknowledged.lock().unwrap_or_else(|e| e.into_inner());
         lost += acknowledged.iter().filter(|seq| !distinct.contains(seq)).count() as u64;
     }
     (lost, duplicated, total)
