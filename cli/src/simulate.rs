@@ -25,7 +25,7 @@ use c8y_mqtt::client::{
 };
 use c8y_mqtt::templates::upstream::{CustomMeasurement, DeviceCreation};
 use c8y_mqtt_emulator::model::RecordFilter;
-use c8y_mqtt_emulator::{Emulator, EmulatorHandle, Limits};
+use c8y_mqtt_emulator::{Emulator, EmulatorHandle, Limits, Transport};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -173,9 +173,12 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
         .map(|id| session_config(connection, emulator.as_ref(), id))
         .collect::<Result<Vec<_>, _>>()?;
 
+    // Opened before the sessions take the descriptors: read again and again, they keep
+    // working when the sessions use up the open-file limit.
+    let proc = proc_stats::ProcFiles::open();
     let stats = Arc::new(Stats::default());
-    let rss_before = proc_stats::rss_kib();
-    let cpu_before = proc_stats::cpu_ticks();
+    let rss_before = proc.rss_kib();
+    let cpu_before = proc.cpu_ticks();
     let started = Instant::now();
 
     // Connect every session (at --connect-rate), each with a task answering its operations.
@@ -218,11 +221,11 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
             .collect()
     };
     let devices: Arc<Vec<Device>> = Arc::new(devices);
-    let rss_connected = proc_stats::rss_kib();
+    let rss_connected = proc.rss_kib();
 
     // Send for --duration at --rate, round robin over the devices.
     let sending = Instant::now();
-    let send_cpu_before = proc_stats::cpu_ticks();
+    let send_cpu_before = proc.cpu_ticks();
     send(&args, &devices, &stats).await;
     let send_seconds = sending.elapsed().as_secs_f64();
 
@@ -239,7 +242,7 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
             break;
         }
     }
-    let cpu_after = proc_stats::cpu_ticks();
+    let cpu_after = proc.cpu_ticks();
     let connected_now = clients
         .iter()
         .filter(|c| c.state() == ConnectionState::Connected)
@@ -357,10 +360,16 @@ fn device(id: &str, entity: Entity) -> Device {
 /// The emulator for `--emulator`: loopback listeners on free ports, one device user
 /// (`device_<id>`) per session, no limit on failed logins.
 async fn start_emulator(session_ids: &[String]) -> Result<EmulatorHandle, Error> {
-    let mut builder = Emulator::builder().tenant(EMULATOR_TENANT).limits(Limits {
-        login_failures: None,
-        ..Limits::default()
-    });
+    // Plain MQTT only: the other listeners would only take descriptors the sessions need.
+    let mut builder = Emulator::builder()
+        .tenant(EMULATOR_TENANT)
+        .port(Transport::Mqtts, None)
+        .port(Transport::Ws, None)
+        .port(Transport::Wss, None)
+        .limits(Limits {
+            login_failures: None,
+            ..Limits::default()
+        });
     for id in session_ids {
         builder = builder.user(format!("device_{id}"), EMULATOR_PASSWORD);
     }
