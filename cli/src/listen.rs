@@ -220,7 +220,7 @@ impl OperationDetails {
 
 /// Answers the operation when a flag asks for it; waits until the answer is acknowledged.
 fn answer(args: &ListenArgs, op: &ReceivedOperation, details: &OperationDetails) -> Result<(), Error> {
-    let outcome = if args.succeed.iter().any(|f| *f == op.fragment) {
+    let outcome = if args.succeed.contains(&op.fragment) {
         op.executing()?;
         Ok(Vec::new())
     } else if let Some(script) = &args.exec {

@@ -124,7 +124,7 @@ pub(crate) fn run(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
         return Err("--devices must be at least 1".into());
     }
     let rate = args.rate.unwrap_or(args.devices as f64);
-    if !(rate > 0.0) || !(args.duration >= 0.0) {
+    if !rate.is_finite() || rate <= 0.0 || !args.duration.is_finite() || args.duration < 0.0 {
         return Err("--rate must be positive and --duration not negative".into());
     }
     // One descriptor per session, two with the emulator in this process (its end of each
