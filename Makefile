@@ -7,7 +7,7 @@ BENCH_N ?= 50000
 BENCH_DOWNLOAD_MIB ?= 256
 
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz \
-	bench-deps bench-scale bench-footprint features-check package-check ci-lint readme-check
+	bench-deps bench-scale bench-simulate bench-footprint features-check package-check ci-lint readme-check
 
 ## Everything CI checks: formatting, lints, docs, all tests.
 test: deps fmt-check clippy doc features-check demo-check unit c-check python-test package-check \
@@ -353,6 +353,16 @@ bench-scale: deps bench-deps
 	$(CARGO) build --release -q -p c8y-mqtt-emulator --bin c8y-emulator
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example scale -- $(SCALE_N) $(SCALE_IDLE) \
 		target/release/c8y-emulator $(BENCH_PY) examples/bench/scale_paho.py
+
+## 10 000 device sessions in one process (`c8y-mqtt simulate`, release build) against the
+## emulator in the same process for 20 s: the summary as one JSON object on the last line
+## (connected, sent, acknowledged, lost, duplicated, KiB per device, CPU, latency percentiles).
+## Both ends of every session are in the process: it needs an open-file hard limit above 20 000.
+SIMULATE_DEVICES ?= 10000
+SIMULATE_SECONDS ?= 20
+bench-simulate:
+	$(CARGO) run --release -q -p c8y-mqtt-cli -- simulate --emulator --devices $(SIMULATE_DEVICES) \
+		--duration $(SIMULATE_SECONDS) --json
 
 ## Sizes: libc8ymqtt.a (release, LTO) and a stripped, statically linked C quick start, next to
 ## Paho C with OpenSSL. Needs ffi/ (crate c8y-mqtt-ffi) and examples/c/quickstart.c.
