@@ -11,8 +11,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use c8y_mqtt::client::{
-    BlockingClient, Config, ConfigBuilder, Delivery, Entity, NextEvent, OutboxLimits, PublishOptions,
-    ReconnectPolicy, Subscriptions, TrustRoots,
+    BlockingClient, Config, ConfigBuilder, Delivery, Entity, NextEvent, OutboxLimits, OverflowPolicy,
+    PublishOptions, ReconnectPolicy, Subscriptions, TrustRoots,
 };
 use c8y_mqtt::smartrest::Record;
 use c8y_mqtt::smartrest2::TemplateCollection;
@@ -31,7 +31,7 @@ use pyo3::types::{PyDict, PyTuple};
 use crate::convert::{self, number, optional_number, timestamp};
 use crate::dispatch::{Callback, Dispatcher, Job, new_future};
 use crate::errors::{self, client_error, config_error};
-use crate::events::{self, EventIterator};
+use crate::events::{self, EventIterator, OperationIterator};
 
 /// Native clients not yet closed (tests check that none leaks).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -655,6 +655,7 @@ const OPTION_NAMES: &[&str] = &[
     "cert_pem",
     "key_pem",
     "ca_pem",
+    "insecure",
     "xid",
     "keep_alive",
     "connect_timeout",
@@ -671,6 +672,8 @@ const OPTION_NAMES: &[&str] = &[
     "batching",
     "max_inflight",
     "max_queued",
+    "max_queued_bytes",
+    "overflow",
     "delivery_events",
     "persistence_dir",
     "fail_unsupported",
@@ -741,8 +744,18 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
         (None, None) => {}
         _ => return Err(PyValueError::new_err("cert_pem and key_pem are given together")),
     }
-    if let Some(ca) = get::<String>(options, "ca_pem")? {
-        builder = builder.trust(TrustRoots::CaPem(ca));
+    match (
+        get::<String>(options, "ca_pem")?,
+        get::<bool>(options, "insecure")?,
+    ) {
+        (Some(_), Some(true)) => {
+            return Err(PyValueError::new_err(
+                "ca_pem and insecure=True are not given together",
+            ));
+        }
+        (Some(ca), _) => builder = builder.trust(TrustRoots::CaPem(ca)),
+        (None, Some(true)) => builder = builder.trust(TrustRoots::InsecureNoVerification),
+        (None, _) => {}
     }
     if let Some(xid) = get::<String>(options, "xid")? {
         builder = builder.default_xid(xid);
@@ -798,10 +811,18 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     if let Some(n) = get::<u16>(options, "max_inflight")? {
         builder = builder.max_inflight(n);
     }
-    if let Some(n) = get::<usize>(options, "max_queued")? {
+    let max_messages = get::<usize>(options, "max_queued")?;
+    let max_bytes = get::<usize>(options, "max_queued_bytes")?;
+    let overflow = get::<String>(options, "overflow")?
+        .map(|name| name.parse::<OverflowPolicy>())
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("overflow: {e}")))?;
+    if max_messages.is_some() || max_bytes.is_some() || overflow.is_some() {
+        let default = OutboxLimits::default();
         builder = builder.outbox(OutboxLimits {
-            max_messages: n,
-            ..OutboxLimits::default()
+            max_messages: max_messages.unwrap_or(default.max_messages),
+            max_bytes: max_bytes.unwrap_or(default.max_bytes),
+            overflow: overflow.unwrap_or(default.overflow),
         });
     }
     if let Some(on) = get::<bool>(options, "delivery_events")? {
@@ -861,13 +882,16 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
 /// ``c8y_mqtt.aio.AsyncClient`` for asyncio).
 ///
 /// ``Client(host, device_id, **options)`` starts connecting in the background and returns at
-/// once; use ``wait_connected()`` to wait. Options (keyword only): ``port``, ``transport``
-/// ("tls" default, "tcp", "ws", "wss"), ``tenant``/``user``/``password`` or
-/// ``cert_pem``/``key_pem``, ``ca_pem``, ``xid``, ``keep_alive`` (s), ``connect_timeout`` (s),
-/// ``qos`` (default 1), ``processing_mode`` ("s", "t", "q", "c"; measurements and events
-/// only), ``create_device`` (default True: ``100`` after every connect; False turns it off),
-/// ``device_name``, ``device_type``, ``batching`` (linger in s), ``max_inflight``,
-/// ``max_queued``, ``delivery_events``, ``persistence_dir``, ``http_base_url``, ``fail_unsupported`` (list of
+/// once; use ``wait_connected()`` to wait. Options (keyword only; their types and defaults are
+/// in the type stub): ``port``, ``transport`` ("tls" default, "tcp", "ws", "wss"),
+/// ``tenant``/``user``/``password`` or ``cert_pem``/``key_pem``, ``ca_pem``, ``insecure``
+/// (default False; True accepts any server certificate, for a local test endpoint only, and
+/// logs a warning), ``xid``, ``keep_alive`` (s), ``connect_timeout`` (s), ``qos`` (default 1),
+/// ``processing_mode`` ("s", "t", "q", "c"; measurements and events only), ``create_device``
+/// (default True: ``100`` after every connect; False turns it off), ``device_name``,
+/// ``device_type``, ``batching`` (linger in s), ``max_inflight``, ``max_queued``,
+/// ``max_queued_bytes``, ``overflow`` ("reject" default, or "drop_oldest"),
+/// ``delivery_events``, ``persistence_dir``, ``http_base_url``, ``fail_unsupported`` (list of
 /// fragments), ``fail_executing_on_start`` (default True), ``resumable_operations`` (list of
 /// fragments), ``json_operations``, ``json_errors``, ``collections`` ({X-ID: creation rows}),
 /// ``operation_responses`` ([(X-ID, msg id)]), ``reconnect_delay`` (s), ``last_will``
@@ -1057,17 +1081,19 @@ impl Client {
         Ok(py.detach(|| client.wait_pending(count, timeout)))
     }
 
-    /// Publishes a payload as it is on a Cumulocity upstream topic (``s/uc/<X-ID>``, JSON
-    /// topics, ...). Returns the delivery id, or a future with ``future=True``.
+    /// Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity
+    /// upstream topic (``s/uc/<X-ID>``, JSON topics, ...). Returns the delivery id, or a future
+    /// with ``future=True``.
     #[pyo3(signature = (topic, payload, *, qos = None, future = false))]
     fn publish(
         &self,
         py: Python<'_>,
         topic: &str,
-        payload: &str,
+        payload: &Bound<'_, PyAny>,
         qos: Option<u8>,
         future: bool,
     ) -> PyResult<Py<PyAny>> {
+        let payload = convert::text_payload(payload)?;
         let client = self.inner.client()?;
         let qos = match qos {
             Some(q) => convert::qos(q)?,
@@ -1078,19 +1104,25 @@ impl Client {
     }
 
     /// Sends a JSON document over MQTT: ``kind`` is "measurement", "event", "alarm" or
-    /// "inventory" (the latter needs the managed object ``id``).
-    #[pyo3(signature = (kind, document, *, id = None, future = false))]
+    /// "inventory" (the latter needs the managed object ``id``); ``qos`` overrides the client's
+    /// default QoS.
+    #[pyo3(signature = (kind, document, *, id = None, qos = None, future = false))]
+    #[allow(clippy::too_many_arguments)]
     fn send_json(
         &self,
         py: Python<'_>,
         kind: &str,
         document: &Bound<'_, PyAny>,
         id: Option<&str>,
+        qos: Option<u8>,
         future: bool,
     ) -> PyResult<Py<PyAny>> {
         let client = self.inner.client()?;
         let value = convert::to_json(document)?;
-        let json = client.json();
+        let json = match qos {
+            Some(q) => client.json().with_qos(convert::qos(q)?),
+            None => client.json(),
+        };
         let delivery = match (kind, id) {
             ("measurement", None) => json.create_measurement(&value),
             ("event", None) => json.create_event(&value),
@@ -1110,18 +1142,24 @@ impl Client {
     }
 
     /// Sends a SmartREST 2.0 use line of request template ``msg_id`` of the registered
-    /// collection ``xid`` (see the ``collections`` option), values checked against the template.
-    #[pyo3(signature = (xid, msg_id, values, *, future = false))]
+    /// collection ``xid`` (see the ``collections`` option), values checked against the template;
+    /// ``qos`` overrides the client's default QoS.
+    #[pyo3(signature = (xid, msg_id, values, *, qos = None, future = false))]
     fn send_smartrest2(
         &self,
         py: Python<'_>,
         xid: &str,
         msg_id: &str,
         values: Vec<String>,
+        qos: Option<u8>,
         future: bool,
     ) -> PyResult<Py<PyAny>> {
+        let qos = qos.map(convert::qos).transpose()?;
         let client = self.inner.client()?;
-        let delivery = client.smartrest2(xid).and_then(|sr| sr.send(msg_id, values));
+        let delivery = client.smartrest2(xid).and_then(|sr| match qos {
+            Some(qos) => sr.with_qos(qos).send(msg_id, values),
+            None => sr.send(msg_id, values),
+        });
         self.inner.delivered(py, delivery, future)
     }
 
@@ -1142,15 +1180,15 @@ impl Client {
     #[pyo3(signature = (timeout = None))]
     fn events(&self, timeout: Option<f64>) -> PyResult<EventIterator> {
         self.inner.check_fork()?;
-        EventIterator::new(&self.inner, timeout, false)
+        EventIterator::new(&self.inner, timeout)
     }
 
     /// Iterates over the operations (other events are skipped); ends after ``timeout`` seconds
     /// without one (never when None) or when the client is closed.
     #[pyo3(signature = (timeout = None))]
-    fn operations(&self, timeout: Option<f64>) -> PyResult<EventIterator> {
+    fn operations(&self, timeout: Option<f64>) -> PyResult<OperationIterator> {
         self.inner.check_fork()?;
-        EventIterator::new(&self.inner, timeout, true)
+        OperationIterator::new(&self.inner, timeout)
     }
 
     /// Sets (or, with None, removes) the event callback: ``callback(event)`` then runs for every
@@ -1199,14 +1237,13 @@ impl Client {
         exc_type: Option<&Bound<'_, PyAny>>,
         _exc: Option<&Bound<'_, PyAny>>,
         _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
+    ) -> PyResult<()> {
         if exc_type.is_none_or(|t| t.is_none())
             && let Ok(client) = self.inner.client()
         {
             let _ = py.detach(|| client.flush(Duration::from_secs(10)));
         }
-        self.inner.close(py)?;
-        Ok(false)
+        self.inner.close(py)
     }
 
     fn __repr__(&self) -> PyResult<String> {

@@ -571,24 +571,22 @@ pub(crate) fn next(
     }
 }
 
-/// The iterator of ``client.events()`` / ``client.operations()``: yields until ``timeout``
-/// seconds pass without an item (never when None) or the client is closed.
+/// The iterator of ``client.events()``: yields every ``Event`` until ``timeout`` seconds pass
+/// without one (never when None) or the client is closed.
 #[pyclass(frozen, module = "c8y_mqtt._native")]
 pub struct EventIterator {
     inner: Arc<Inner>,
     timeout: Option<f64>,
-    operations: bool,
 }
 
 impl EventIterator {
-    pub(crate) fn new(inner: &Arc<Inner>, timeout: Option<f64>, operations: bool) -> PyResult<Self> {
+    pub(crate) fn new(inner: &Arc<Inner>, timeout: Option<f64>) -> PyResult<Self> {
         if let Some(t) = timeout {
             convert::seconds("timeout", t)?;
         }
         Ok(Self {
             inner: Arc::clone(inner),
             timeout,
-            operations,
         })
     }
 }
@@ -600,7 +598,42 @@ impl EventIterator {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        match next(py, &self.inner, self.timeout, self.operations)? {
+        match next(py, &self.inner, self.timeout, false)? {
+            Next::Item(item) => Ok(Some(item)),
+            Next::Timeout | Next::Closed => Ok(None),
+        }
+    }
+}
+
+/// The iterator of ``client.operations()``: yields every ``Operation`` (other events are
+/// skipped) until ``timeout`` seconds pass without one (never when None) or the client is
+/// closed.
+#[pyclass(frozen, module = "c8y_mqtt._native")]
+pub struct OperationIterator {
+    inner: Arc<Inner>,
+    timeout: Option<f64>,
+}
+
+impl OperationIterator {
+    pub(crate) fn new(inner: &Arc<Inner>, timeout: Option<f64>) -> PyResult<Self> {
+        if let Some(t) = timeout {
+            convert::seconds("timeout", t)?;
+        }
+        Ok(Self {
+            inner: Arc::clone(inner),
+            timeout,
+        })
+    }
+}
+
+#[pymethods]
+impl OperationIterator {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        match next(py, &self.inner, self.timeout, true)? {
             Next::Item(item) => Ok(Some(item)),
             Next::Timeout | Next::Closed => Ok(None),
         }

@@ -54,6 +54,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::Event>()?;
     m.add_class::<events::Operation>()?;
     m.add_class::<events::EventIterator>()?;
+    m.add_class::<events::OperationIterator>()?;
     m.add_class::<registration::DeviceCredentials>()?;
     m.add_class::<workflows::DeviceManagement>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;

@@ -10,6 +10,8 @@ Python face).
   ``op.succeed(...)`` or ``op.fail(reason)``; every event with ``client.events(...)``.
   ``op.kind`` holds a static operation's typed parameters as a dataclass of
   :mod:`c8y_mqtt.operations` (``Command(text=...)``, ``Restart()``, ...).
+* Typing: the stubs are precise (``mypy --strict`` checks option names, kinds and states);
+  :mod:`c8y_mqtt.literals` names the ``Literal`` types (``EventKind``, ``ConnectionState``, ...).
 * Errors: :mod:`c8y_mqtt.errors` (``C8yError`` and subclasses, each with the C result code).
 * Tests without a tenant: :mod:`c8y_mqtt.testing` (the emulator and pytest fixtures of the
   ``c8y-mqtt-emulator`` distribution, installed by ``pip install c8y-mqtt[testing]``).
@@ -20,7 +22,7 @@ so call :func:`reset_log_cache` after changing them.
 
 from __future__ import annotations
 
-from . import errors, operations
+from . import errors, literals, operations
 from ._native import (
     Client,
     Device,
@@ -29,10 +31,26 @@ from ._native import (
     Event,
     EventIterator,
     Operation,
+    OperationIterator,
     PanicException,
     __version__,
     register,
     reset_log_cache,
+)
+from .literals import (
+    CollectionState,
+    ConnectionState,
+    DeliveryOutcome,
+    EventKind,
+    EventState,
+    JsonKind,
+    OperationSource,
+    OverflowPolicy,
+    ProcessingMode,
+    QoS,
+    Severity,
+    TemplateStatus,
+    Transport,
 )
 from .operations import (
     Restart,
@@ -90,11 +108,26 @@ __all__ = [
     "Event",
     "EventIterator",
     "Operation",
+    "OperationIterator",
     "PanicException",
     "register",
     "reset_log_cache",
     "errors",
+    "literals",
     "operations",
+    "CollectionState",
+    "ConnectionState",
+    "DeliveryOutcome",
+    "EventKind",
+    "EventState",
+    "JsonKind",
+    "OperationSource",
+    "OverflowPolicy",
+    "ProcessingMode",
+    "QoS",
+    "Severity",
+    "TemplateStatus",
+    "Transport",
     "Restart",
     "Command",
     "Configuration",
