@@ -46,3 +46,22 @@ def test_async_connect_failure_closes(emulator: Emulator) -> None:
             await AsyncClient.connect(**opts, wait=10)
 
     asyncio.run(main())
+
+
+def test_async_client_is_exported_and_forwards_the_options_given(emulator: Emulator) -> None:
+    assert c8y_mqtt.AsyncClient is AsyncClient
+    assert "__getattr__" not in vars(AsyncClient)
+
+    async def main() -> None:
+        async with await AsyncClient.connect(**emulator.client_options(DEVICE), qos=0) as client:
+            assert client.state == "connected" and client.device_id == DEVICE
+            assert await client.send_event("c8y_E", "qos 0", future=True) == "sent"
+            assert await client.send_event("c8y_E", "qos 1", qos=1, future=True) == "acknowledged"
+            assert await client.publish("s/us", b"200,c8y_B,B,1", future=True) == "sent"
+            child = client.create_child(f"{DEVICE}:c", "Child")
+            assert isinstance(child.send_temperature(20), int)
+            assert await client.wait_pending(0, 10)
+
+    asyncio.run(main())
+    with pytest.raises(TypeError):
+        asyncio.run(AsyncClient.connect(**emulator.client_options(DEVICE), pasword="x"))  # type: ignore[call-arg]

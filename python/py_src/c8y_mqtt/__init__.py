@@ -1,7 +1,8 @@
 """c8y_mqtt: the device SDK for Cumulocity IoT's MQTT protocol (a Rust core with a typed
 Python face).
 
-* :class:`Client` (blocking) and :class:`c8y_mqtt.aio.AsyncClient` (asyncio) connect a device;
+* :class:`Client` (blocking) and :class:`AsyncClient` (asyncio, :mod:`c8y_mqtt.aio`) connect a
+  device;
   the client is also the device's :class:`Device` handle (``client.send_measurement(...)``),
   ``client.child(id)`` / ``client.create_child(...)`` give child handles.
 * Publishes only queue and return a delivery id (``int``); ``future=True`` returns a
@@ -37,6 +38,7 @@ from ._native import (
     register,
     reset_log_cache,
 )
+from .aio import AsyncClient
 from .literals import (
     CollectionState,
     ConnectionState,
@@ -101,6 +103,7 @@ from .errors import (
 
 __all__ = [
     "__version__",
+    "AsyncClient",
     "Client",
     "Device",
     "DeviceCredentials",
