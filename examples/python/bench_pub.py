@@ -10,8 +10,8 @@ waits for every acknowledgement with `flush`, and prints
     c8y-py qos<Q> n=<N> <rate> msg/s
     import_to_connected_ms=<ms from `import c8y_mqtt` to connected>
 
-The send path is the cheap one: `send_measurement` queues and returns the delivery id (no
-per-message Future).
+The send path is the cheap one: `send_measurement` queues and returns its `Delivery`, whose
+Future is never asked for.
 """
 
 import sys

@@ -14,7 +14,7 @@ use c8y_mqtt::templates::downstream::{DownstreamLine, Operation as StaticOperati
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::client::{Inner, next_core};
+use crate::client::{Delivery, Inner, next_core};
 use crate::convert;
 use crate::operation_kind;
 
@@ -169,7 +169,7 @@ impl Event {
 
 /// An operation for the device or one of its children, delivered once. Move it to EXECUTING
 /// as soon as it arrives (``executing()``), then ``succeed(...)`` or ``fail(reason)``; each
-/// returns the delivery id (or a future with ``future=True``).
+/// returns the ``Delivery`` of the status update.
 ///
 /// Attributes: ``id`` (the platform's operation id when the rendering carries it: JSON and
 /// SmartREST 2.0 operations), ``device`` (target external id), ``fragment`` (``c8y_Restart``,
@@ -319,24 +319,23 @@ impl Operation {
     }
 
     /// Sets the operation EXECUTING (504 by id, or 501 by fragment).
-    #[pyo3(signature = (*, future = false))]
-    fn executing(&self, py: Python<'_>, future: bool) -> PyResult<Py<PyAny>> {
+    fn executing(&self) -> PyResult<Delivery> {
         self.inner.check_fork()?;
-        self.inner.delivered(py, self.op.executing(), future)
+        self.inner.delivered(self.op.executing())
     }
 
     /// Sets the operation SUCCESSFUL with optional result parameters (506 / 503).
-    #[pyo3(signature = (*parameters, future = false))]
-    fn succeed(&self, py: Python<'_>, parameters: Vec<String>, future: bool) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (*parameters))]
+    fn succeed(&self, parameters: Vec<String>) -> PyResult<Delivery> {
         self.inner.check_fork()?;
-        self.inner.delivered(py, self.op.succeed(parameters), future)
+        self.inner.delivered(self.op.succeed(parameters))
     }
 
     /// Sets the operation FAILED with ``reason`` (cut to 500 bytes; 505 / 502).
-    #[pyo3(signature = (reason, *, future = false))]
-    fn fail(&self, py: Python<'_>, reason: &str, future: bool) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (reason, *))]
+    fn fail(&self, reason: &str) -> PyResult<Delivery> {
         self.inner.check_fork()?;
-        self.inner.delivered(py, self.op.fail(reason), future)
+        self.inner.delivered(self.op.fail(reason))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

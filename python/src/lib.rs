@@ -51,6 +51,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DISPATCHER_THREAD_NAME", dispatch::THREAD_NAME)?;
     m.add_class::<client::Device>()?;
     m.add_class::<client::Client>()?;
+    m.add_class::<client::Delivery>()?;
     m.add_class::<events::Event>()?;
     m.add_class::<events::Operation>()?;
     m.add_class::<events::EventIterator>()?;

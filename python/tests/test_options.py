@@ -51,7 +51,7 @@ def test_outbox_rejects_when_full_by_default() -> None:
 
 def test_outbox_drop_oldest_makes_room() -> None:
     with Client(**offline(max_queued=2, overflow="drop_oldest")) as client:
-        first = client.send_event("c8y_E", "1", future=True)
+        first = client.send_event("c8y_E", "1").future()
         client.send_event("c8y_E", "2")
         client.send_event("c8y_E", "3")
         with pytest.raises(c8y_mqtt.QueueFullError):
@@ -97,8 +97,8 @@ def test_publish_takes_bytes(client: Client, emulator: Emulator) -> None:
 
 
 def test_send_json_takes_qos(client: Client, emulator: Emulator) -> None:
-    assert client.send_json("event", {"type": "c8y_Q0", "text": "q0"}, qos=0, future=True).result(10) == "sent"
-    ack = client.send_json("event", {"type": "c8y_Q1", "text": "q1"}, future=True).result(10)
+    assert client.send_json("event", {"type": "c8y_Q0", "text": "q0"}, qos=0).future().result(10) == "sent"
+    ack = client.send_json("event", {"type": "c8y_Q1", "text": "q1"}).future().result(10)
     assert ack == "acknowledged"
 
 
@@ -106,7 +106,7 @@ def test_send_smartrest2_takes_qos(emulator: Emulator) -> None:
     rows = "10,999,POST,MEASUREMENT,,c8y_MyMeasurement,,c8y_MyMeasurement.M.value,NUMBER,"
     with Client(**emulator.client_options(DEVICE), collections={"myCommon_10": rows}) as client:
         client.wait_connected(15)
-        assert client.send_smartrest2("myCommon_10", "999", ["", "1"], qos=0, future=True).result(15) == "sent"
-        assert client.send_smartrest2("myCommon_10", "999", ["", "2"], future=True).result(15) == "acknowledged"
+        assert client.send_smartrest2("myCommon_10", "999", ["", "1"], qos=0).future().result(15) == "sent"
+        assert client.send_smartrest2("myCommon_10", "999", ["", "2"]).future().result(15) == "acknowledged"
         with pytest.raises(ValueError):
             client.send_smartrest2("myCommon_10", "999", ["", "3"], qos=3)

@@ -5,8 +5,9 @@ Python face).
   device;
   the client is also the device's :class:`Device` handle (``client.send_measurement(...)``),
   ``client.child(id)`` / ``client.create_child(...)`` give child handles.
-* Publishes only queue and return a delivery id (``int``); ``future=True`` returns a
-  ``concurrent.futures.Future`` that completes on PUBACK. ``client.flush()`` waits for all.
+* Publishes only queue and return a :class:`Delivery`: ``.id`` is the delivery id,
+  ``.future()`` a ``concurrent.futures.Future`` that completes on PUBACK, and ``await delivery``
+  the same outcome in asyncio. ``client.flush()`` waits for all.
 * Operations: ``for op in client.operations(timeout=...)`` then ``op.executing()``,
   ``op.succeed(...)`` or ``op.fail(reason)``; every event with ``client.events(...)``.
   ``op.kind`` holds a static operation's typed parameters as a dataclass of
@@ -26,6 +27,7 @@ from __future__ import annotations
 from . import errors, literals, operations
 from ._native import (
     Client,
+    Delivery,
     Device,
     DeviceCredentials,
     DeviceManagement,
@@ -105,6 +107,7 @@ __all__ = [
     "__version__",
     "AsyncClient",
     "Client",
+    "Delivery",
     "Device",
     "DeviceCredentials",
     "DeviceManagement",

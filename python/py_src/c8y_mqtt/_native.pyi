@@ -4,7 +4,7 @@
 import concurrent.futures
 import datetime
 import os
-from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, final, overload
+from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -28,6 +28,7 @@ __all__ = [
     "DISPATCHER_THREAD_NAME",
     "Device",
     "Client",
+    "Delivery",
     "Event",
     "Operation",
     "EventIterator",
@@ -53,6 +54,20 @@ class PanicException(BaseException):
 Number = Union[int, float, str]
 Time = Union[datetime.datetime, str, None]
 
+@final
+class Delivery:
+    """A queued publish: its delivery id, and its outcome as a ``concurrent.futures.Future``
+    (``future()``) or by ``await`` (asyncio), created on demand."""
+
+    @property
+    def id(self) -> int:
+        """The delivery id (increasing from 1 per client; "delivery" events name it)."""
+    def future(self) -> concurrent.futures.Future[str]:
+        """The outcome (the same future on every call): ``"acknowledged"`` on PUBACK, ``"sent"``
+        at QoS 0; it fails with the reason the message was dropped or refused."""
+    def __await__(self) -> Generator[Any, None, str]:
+        """``await delivery``: the outcome of ``future()``, in asyncio."""
+
 @disjoint_base
 class Device:
     """The device, or a child device or service of it: typed publishes go to its topic."""
@@ -72,12 +87,8 @@ class Device:
     @property
     def managed_object_id(self) -> Optional[str]:
         """This entity's managed object id, once the platform told it; None before."""
-    @overload
-    def request_managed_object_id(self, *, future: Literal[False] = False) -> int:
+    def request_managed_object_id(self) -> Delivery:
         """Asks the platform for this entity's managed object id (``123``)."""
-    @overload
-    def request_managed_object_id(self, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_measurement(
         self,
         fragment: str,
@@ -87,22 +98,8 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
-        """Sends one measurement value (template 200); returns the delivery id (or a Future)."""
-    @overload
-    def send_measurement(
-        self,
-        fragment: str,
-        series: str,
-        value: Number,
-        unit: Optional[str] = None,
-        time: Time = None,
-        *,
-        qos: Optional[QoS] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
+    ) -> Delivery:
+        """Sends one measurement value (template 200); returns its ``Delivery``."""
     def send_measurements(
         self,
         measurement_type: str,
@@ -110,39 +107,16 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
+    ) -> Delivery:
         """Sends a multi-series measurement (template 201)."""
-    @overload
-    def send_measurements(
-        self,
-        measurement_type: str,
-        series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]],
-        time: Time = None,
-        *,
-        qos: Optional[QoS] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int:
+    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a temperature (template 211)."""
-    @overload
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int:
+    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a battery level (template 212)."""
-    @overload
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_event(
-        self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False
-    ) -> int:
+        self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends an event (template 400)."""
-    @overload
-    def send_event(
-        self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_location(
         self,
         latitude: Number,
@@ -152,22 +126,8 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
+    ) -> Delivery:
         """Sends a location update (template 401)."""
-    @overload
-    def send_location(
-        self,
-        latitude: Number,
-        longitude: Number,
-        altitude: Optional[Number] = None,
-        accuracy: Optional[Number] = None,
-        time: Time = None,
-        *,
-        qos: Optional[QoS] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_alarm(
         self,
         alarm_type: str,
@@ -176,26 +136,10 @@ class Device:
         time: Time = None,
         *,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
+    ) -> Delivery:
         """Raises an alarm (templates 301-304)."""
-    @overload
-    def send_alarm(
-        self,
-        alarm_type: str,
-        text: Optional[str] = None,
-        severity: Severity = "major",
-        time: Time = None,
-        *,
-        qos: Optional[QoS] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int:
+    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Clears an alarm (template 306)."""
-    @overload
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def update_hardware(
         self,
         serial_number: Optional[str] = None,
@@ -203,20 +147,8 @@ class Device:
         revision: Optional[str] = None,
         *,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
+    ) -> Delivery:
         """Updates the hardware fragment (template 110)."""
-    @overload
-    def update_hardware(
-        self,
-        serial_number: Optional[str] = None,
-        model: Optional[str] = None,
-        revision: Optional[str] = None,
-        *,
-        qos: Optional[QoS] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def update_firmware(
         self,
         name: Optional[str] = None,
@@ -224,75 +156,32 @@ class Device:
         url: Optional[str] = None,
         *,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
+    ) -> Delivery:
         """Updates the firmware fragment (template 115)."""
-    @overload
-    def update_firmware(
-        self,
-        name: Optional[str] = None,
-        version: Optional[str] = None,
-        url: Optional[str] = None,
-        *,
-        qos: Optional[QoS] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int:
+    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the required interval (template 117)."""
-    @overload
-    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def set_supported_operations(
-        self, fragments: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[False] = False
-    ) -> int:
+        self, fragments: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sets the supported operations (template 114)."""
-    @overload
-    def set_supported_operations(
-        self, fragments: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int:
+    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the operation of ``fragment`` EXECUTING (template 501)."""
-    @overload
-    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def set_operation_failed(
-        self, fragment: str, reason: str, *, qos: Optional[QoS] = None, future: Literal[False] = False
-    ) -> int:
+        self, fragment: str, reason: str, *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sets the operation of ``fragment`` FAILED (template 502)."""
-    @overload
-    def set_operation_failed(
-        self, fragment: str, reason: str, *, qos: Optional[QoS] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def set_operation_successful(
-        self, fragment: str, *parameters: str, qos: Optional[QoS] = None, future: Literal[False] = False
-    ) -> int:
+        self, fragment: str, *parameters: str, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sets the operation of ``fragment`` SUCCESSFUL (template 503)."""
-    @overload
-    def set_operation_successful(
-        self, fragment: str, *parameters: str, qos: Optional[QoS] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_static(
         self,
         template_id: Union[int, str],
         fields: Sequence[Union[str, int, float, None]],
         *,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
+    ) -> Delivery:
         """Sends any static template by id with its fields, validated by the core codec."""
-    @overload
-    def send_static(
-        self,
-        template_id: Union[int, str],
-        fields: Sequence[Union[str, int, float, None]],
-        *,
-        qos: Optional[QoS] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
 
 @final
 class Client(Device):
@@ -440,15 +329,11 @@ class Client(Device):
         """Number of publishes not yet completed."""
     def wait_pending(self, count: int, timeout: float = 30.0) -> bool:
         """Waits until at most ``count`` publishes are pending."""
-    @overload
     def publish(
-        self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None, future: Literal[False] = False
-    ) -> int:
+        self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity
         upstream topic."""
-    @overload
-    def publish(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_json(
         self,
         kind: JsonKind,
@@ -456,22 +341,12 @@ class Client(Device):
         *,
         id: Optional[str] = None,
         qos: Optional[QoS] = None,
-        future: Literal[False] = False,
-    ) -> int:
+    ) -> Delivery:
         """Sends a JSON document over MQTT."""
-    @overload
-    def send_json(
-        self, kind: JsonKind, document: Any, *, id: Optional[str] = None, qos: Optional[QoS] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_smartrest2(
-        self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[False] = False
-    ) -> int:
+        self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends a SmartREST 2.0 use line of a registered collection."""
-    @overload
-    def send_smartrest2(
-        self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event, or None after ``timeout`` seconds."""
     def events(self, timeout: Optional[float] = None) -> EventIterator:
@@ -567,21 +442,12 @@ class Operation:
     @property
     def json(self) -> Optional[Dict[str, Any]]:
         """The operation document of a JSON operation; None otherwise."""
-    @overload
-    def executing(self, *, future: Literal[False] = False) -> int:
+    def executing(self) -> Delivery:
         """Sets the operation EXECUTING."""
-    @overload
-    def executing(self, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
-    def succeed(self, *parameters: str, future: Literal[False] = False) -> int:
+    def succeed(self, *parameters: str) -> Delivery:
         """Sets the operation SUCCESSFUL."""
-    @overload
-    def succeed(self, *parameters: str, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
-    def fail(self, reason: str, *, future: Literal[False] = False) -> int:
+    def fail(self, reason: str) -> Delivery:
         """Sets the operation FAILED."""
-    @overload
-    def fail(self, reason: str, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
 
 @final
 class EventIterator:

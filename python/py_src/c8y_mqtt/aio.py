@@ -1,9 +1,8 @@
 """asyncio face of the SDK: :class:`AsyncClient`, pure Python over the same native
 :class:`c8y_mqtt.Client` (one runtime, one code path).
 
-Publishing never blocks, so the ``send_*`` methods call the native ones and return the delivery
-id at once; ``future=True`` and the ``*_acked`` helpers give awaitables that complete on PUBACK
-(``asyncio.wrap_future`` of the native future). Waits (connect, flush, events, close) run the
+Publishing never blocks, so the ``send_*`` methods call the native ones and return the
+:class:`c8y_mqtt.Delivery` at once; ``await`` it for the outcome (PUBACK), or ignore it. Waits (connect, flush, events, close) run the
 native blocking call in the event loop's default executor, with the GIL released inside.
 """
 
@@ -19,16 +18,14 @@ from typing import (
     AsyncIterator,
     Callable,
     Dict,
-    Literal,
     Mapping,
     Optional,
     Sequence,
     Tuple,
     Union,
-    overload,
 )
 
-from ._native import Client, Device, Event, Operation
+from ._native import Client, Delivery, Device, Event, Operation
 from .literals import ConnectionState, JsonKind, OverflowPolicy, ProcessingMode, QoS, Severity, Transport
 
 if TYPE_CHECKING:
@@ -44,8 +41,8 @@ class AsyncClient:
     """An asyncio device client. Create it with ``await AsyncClient.connect(host, device_id,
     **options)`` (the options of :class:`c8y_mqtt.Client`) and use it as ``async with``.
 
-    The publishing methods are those of :class:`c8y_mqtt.Client`; with ``future=True`` they
-    return an ``asyncio.Future`` of the outcome. ``client`` is the native blocking client.
+    The publishing methods are those of :class:`c8y_mqtt.Client`: each returns a
+    :class:`c8y_mqtt.Delivery`; ``await`` it for the outcome. ``client`` is the native blocking client.
     """
 
     def __init__(self, client: Client) -> None:
@@ -161,224 +158,104 @@ class AsyncClient:
         """Number of publishes not yet completed."""
         return self._client.pending_count()
 
-    @overload
-    def request_managed_object_id(self, *, future: Literal[False] = False) -> int: ...
-    @overload
-    def request_managed_object_id(self, *, future: Literal[True]) -> asyncio.Future[str]: ...
-    def request_managed_object_id(self, *, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def request_managed_object_id(self) -> Delivery:
         """Asks the platform for the device's managed object id (``123``).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.request_managed_object_id(future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.request_managed_object_id()
 
-    @overload
-    def send_measurement(self, fragment: str, series: str, value: Number, unit: Optional[str] = None, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_measurement(self, fragment: str, series: str, value: Number, unit: Optional[str] = None, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_measurement(self, fragment: str, series: str, value: Number, unit: Optional[str] = None, time: Time = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_measurement(self, fragment: str, series: str, value: Number, unit: Optional[str] = None, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends one measurement value (template 200).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_measurement(fragment, series, value, unit, time, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_measurement(fragment, series, value, unit, time, qos=qos)
 
-    @overload
-    def send_measurements(self, measurement_type: str, series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]], time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_measurements(self, measurement_type: str, series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]], time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_measurements(self, measurement_type: str, series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]], time: Time = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_measurements(self, measurement_type: str, series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]], time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a multi-series measurement (template 201).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_measurements(measurement_type, series, time, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_measurements(measurement_type, series, time, qos=qos)
 
-    @overload
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a temperature (template 211).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_temperature(value, time, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_temperature(value, time, qos=qos)
 
-    @overload
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a battery level (template 212).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_battery(value, time, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_battery(value, time, qos=qos)
 
-    @overload
-    def send_event(self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_event(self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_event(self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_event(self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends an event (template 400).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_event(event_type, text, time, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_event(event_type, text, time, qos=qos)
 
-    @overload
-    def send_location(self, latitude: Number, longitude: Number, altitude: Optional[Number] = None, accuracy: Optional[Number] = None, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_location(self, latitude: Number, longitude: Number, altitude: Optional[Number] = None, accuracy: Optional[Number] = None, time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_location(self, latitude: Number, longitude: Number, altitude: Optional[Number] = None, accuracy: Optional[Number] = None, time: Time = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_location(self, latitude: Number, longitude: Number, altitude: Optional[Number] = None, accuracy: Optional[Number] = None, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a location update (template 401).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_location(latitude, longitude, altitude, accuracy, time, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_location(latitude, longitude, altitude, accuracy, time, qos=qos)
 
-    @overload
-    def send_alarm(self, alarm_type: str, text: Optional[str] = None, severity: Severity = "major", time: Time = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_alarm(self, alarm_type: str, text: Optional[str] = None, severity: Severity = "major", time: Time = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_alarm(self, alarm_type: str, text: Optional[str] = None, severity: Severity = "major", time: Time = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_alarm(self, alarm_type: str, text: Optional[str] = None, severity: Severity = "major", time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Raises an alarm (templates 301-304).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_alarm(alarm_type, text, severity, time, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_alarm(alarm_type, text, severity, time, qos=qos)
 
-    @overload
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Clears an alarm (template 306).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.clear_alarm(alarm_type, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.clear_alarm(alarm_type, qos=qos)
 
-    @overload
-    def update_hardware(self, serial_number: Optional[str] = None, model: Optional[str] = None, revision: Optional[str] = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def update_hardware(self, serial_number: Optional[str] = None, model: Optional[str] = None, revision: Optional[str] = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def update_hardware(self, serial_number: Optional[str] = None, model: Optional[str] = None, revision: Optional[str] = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def update_hardware(self, serial_number: Optional[str] = None, model: Optional[str] = None, revision: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the hardware fragment (template 110).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.update_hardware(serial_number, model, revision, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.update_hardware(serial_number, model, revision, qos=qos)
 
-    @overload
-    def update_firmware(self, name: Optional[str] = None, version: Optional[str] = None, url: Optional[str] = None, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def update_firmware(self, name: Optional[str] = None, version: Optional[str] = None, url: Optional[str] = None, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def update_firmware(self, name: Optional[str] = None, version: Optional[str] = None, url: Optional[str] = None, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def update_firmware(self, name: Optional[str] = None, version: Optional[str] = None, url: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the firmware fragment (template 115).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.update_firmware(name, version, url, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.update_firmware(name, version, url, qos=qos)
 
-    @overload
-    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the required interval (template 117).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.set_required_interval(minutes, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.set_required_interval(minutes, qos=qos)
 
-    @overload
-    def set_supported_operations(self, fragments: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def set_supported_operations(self, fragments: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def set_supported_operations(self, fragments: Sequence[str], *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def set_supported_operations(self, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the supported operations (template 114).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.set_supported_operations(fragments, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.set_supported_operations(fragments, qos=qos)
 
-    @overload
-    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the operation of ``fragment`` EXECUTING (template 501).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.set_operation_executing(fragment, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.set_operation_executing(fragment, qos=qos)
 
-    @overload
-    def set_operation_failed(self, fragment: str, reason: str, *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def set_operation_failed(self, fragment: str, reason: str, *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def set_operation_failed(self, fragment: str, reason: str, *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def set_operation_failed(self, fragment: str, reason: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the operation of ``fragment`` FAILED (template 502).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.set_operation_failed(fragment, reason, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.set_operation_failed(fragment, reason, qos=qos)
 
-    @overload
-    def set_operation_successful(self, fragment: str, *parameters: str, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def set_operation_successful(self, fragment: str, *parameters: str, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def set_operation_successful(self, fragment: str, *parameters: str, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def set_operation_successful(self, fragment: str, *parameters: str, qos: Optional[QoS] = None) -> Delivery:
         """Sets the operation of ``fragment`` SUCCESSFUL (template 503).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.set_operation_successful(fragment, *parameters, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.set_operation_successful(fragment, *parameters, qos=qos)
 
-    @overload
-    def send_static(self, template_id: Union[int, str], fields: Sequence[Union[str, int, float, None]], *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_static(self, template_id: Union[int, str], fields: Sequence[Union[str, int, float, None]], *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_static(self, template_id: Union[int, str], fields: Sequence[Union[str, int, float, None]], *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_static(self, template_id: Union[int, str], fields: Sequence[Union[str, int, float, None]], *, qos: Optional[QoS] = None) -> Delivery:
         """Sends any static template by id with its fields, validated by the core codec.
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_static(template_id, fields, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_static(template_id, fields, qos=qos)
 
-    @overload
-    def publish(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def publish(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def publish(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def publish(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None) -> Delivery:
         """Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity upstream topic.
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.publish(topic, payload, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.publish(topic, payload, qos=qos)
 
-    @overload
-    def send_json(self, kind: JsonKind, document: Any, *, id: Optional[str] = None, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_json(self, kind: JsonKind, document: Any, *, id: Optional[str] = None, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_json(self, kind: JsonKind, document: Any, *, id: Optional[str] = None, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_json(self, kind: JsonKind, document: Any, *, id: Optional[str] = None, qos: Optional[QoS] = None) -> Delivery:
         """Sends a JSON document over MQTT (see :meth:`c8y_mqtt.Client.send_json`).
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_json(kind, document, id=id, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_json(kind, document, id=id, qos=qos)
 
-    @overload
-    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[False] = False) -> int: ...
-    @overload
-    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None, future: Literal[True]) -> asyncio.Future[str]: ...
-    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None, future: bool = False) -> Union[int, asyncio.Future[str]]:
+    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a SmartREST 2.0 use line of a registered collection.
-        Returns the delivery id; with ``future=True`` an awaitable of the outcome."""
-        if future:
-            return asyncio.wrap_future(self._client.send_smartrest2(xid, msg_id, values, qos=qos, future=True))
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_smartrest2(xid, msg_id, values, qos=qos)
 
 
@@ -392,8 +269,8 @@ class AsyncClient:
         *,
         qos: Optional[QoS] = None,
     ) -> str:
-        """``send_measurement`` and wait for the PUBACK; returns the outcome."""
-        return await self.send_measurement(fragment, series, value, unit, time, qos=qos, future=True)
+        """``await send_measurement(...)``: waits for the PUBACK; returns the outcome."""
+        return await self.send_measurement(fragment, series, value, unit, time, qos=qos)
 
     async def wait_connected(self, timeout: float = 30.0) -> None:
         """Waits until connected (see :meth:`c8y_mqtt.Client.wait_connected`)."""

@@ -28,7 +28,7 @@ def events(client: Client) -> None:
             pass
     for op in client.operations(timeout=1.0):
         print(op.outcome)  # expect: attr-defined
-        op.succeed(1)  # expect: call-overload
+        op.succeed(1)  # expect: arg-type
     if client.state == "conected":  # expect: comparison-overlap
         pass
     state: ConnectionState = "up"  # expect: assignment
@@ -38,13 +38,14 @@ def events(client: Client) -> None:
 
 
 def publishing(client: Client) -> None:
-    client.publish("s/us", 42)  # expect: call-overload
-    client.send_json("evnt", {"type": "t"})  # expect: call-overload
-    client.send_json("event", {"type": "t"}, qos=5)  # expect: call-overload
-    client.send_smartrest2("myCommon_10", "999", ["", "25"], qos=4)  # expect: call-overload
-    client.send_alarm("c8y_A", "text", severity="urgent")  # expect: call-overload
-    client.send_measurement("c8y_T", "T", 1.5, qos=3)  # expect: call-overload
-    delivery: int = client.send_event("c8y_E", "text", future=True)  # expect: assignment
+    client.publish("s/us", 42)  # expect: arg-type
+    client.send_json("evnt", {"type": "t"})  # expect: arg-type
+    client.send_json("event", {"type": "t"}, qos=5)  # expect: arg-type
+    client.send_smartrest2("myCommon_10", "999", ["", "25"], qos=4)  # expect: arg-type
+    client.send_alarm("c8y_A", "text", severity="urgent")  # expect: arg-type
+    client.send_measurement("c8y_T", "T", 1.5, qos=3)  # expect: arg-type
+    delivery: int = client.send_event("c8y_E", "text")  # expect: assignment
+    client.send_event("c8y_E", "text", future=True)  # expect: call-arg
     client.create_service("svc-1", "Name", "up")  # expect: call-arg
     leaving = client.__exit__(None, None, None)  # expect: func-returns-value
     print(delivery, leaving)
@@ -53,7 +54,7 @@ def publishing(client: Client) -> None:
 async def asyncio_face(host: str, event: Event) -> None:
     client = await AsyncClient.connect(host, "dev1", pasword="secret")  # expect: call-arg
     client.send_mesurement("c8y_T", "T", 1.5)  # expect: attr-defined
-    outcome = await client.send_event("c8y_E", "text")  # expect: misc
+    outcome: int = await client.send_event("c8y_E", "text")  # expect: assignment
     async for op in client.operations(timeout=1.0):
-        op.fail()  # expect: call-overload
+        op.fail()  # expect: call-arg
     print(outcome, event)
