@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 async def sample(client: AsyncClient, count: int) -> None:
     """Sends ``count`` readings, 100 ms apart, waiting for each acknowledgement."""
     for _ in range(count):
-        outcome = await client.send_measurement("c8y_Temperature", "T", round(random.uniform(18, 24), 1), "C", future=True)
+        outcome = await client.send_measurement("c8y_Temperature", "T", round(random.uniform(18, 24), 1), "C")
         assert outcome == "acknowledged"
         await asyncio.sleep(0.1)
 

@@ -47,8 +47,8 @@ def main() -> None:
             client.set_supported_operations(["c8y_Restart"])
             client.send_measurement("c8y_Temperature", "T", 21.5, "C")
             client.send_event("c8y_Started", "quickstart started")
-            ack = client.send_alarm("c8y_DoorOpen", "Door open", severity="minor", future=True)
-            print("alarm:", ack.result(10))
+            ack = client.send_alarm("c8y_DoorOpen", "Door open", severity="minor")
+            print("alarm:", ack.future().result(10))
             if emulator is not None:  # play the platform: ask the device to restart
                 emulator.create_operation(args.device_id, {"c8y_Restart": {}})
             for op in client.operations(timeout=2.0):

@@ -2,8 +2,8 @@
 //! publishes), with the shared native state [`Inner`]: the core's `BlockingClient`, the PID that
 //! created it (fork check), the dispatcher thread and the event callback.
 //!
-//! Every publish only enqueues and returns the delivery id (an `int`); with `future=True` it
-//! returns a `concurrent.futures.Future` completed on PUBACK instead. Every call that waits
+//! Every publish only enqueues and returns a `Delivery` (its id; its outcome as a
+//! `concurrent.futures.Future` or by `await`, created on demand). Every call that waits
 //! releases the GIL.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,8 +11,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use c8y_mqtt::client::{
-    BlockingClient, Config, ConfigBuilder, Delivery, Entity, NextEvent, OutboxLimits, PublishOptions,
-    ReconnectPolicy, Subscriptions, TrustRoots,
+    BlockingClient, Config, ConfigBuilder, Delivery as CoreDelivery, Entity, NextEvent, OutboxLimits,
+    OverflowPolicy, PublishOptions, ReconnectPolicy, Subscriptions, TrustRoots,
 };
 use c8y_mqtt::smartrest::Record;
 use c8y_mqtt::smartrest2::TemplateCollection;
@@ -26,12 +26,13 @@ use c8y_mqtt::value::Severity;
 use parking_lot::Mutex;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::{self, number, optional_number, timestamp};
 use crate::dispatch::{Callback, Dispatcher, Job, new_future};
 use crate::errors::{self, client_error, config_error};
-use crate::events::{self, EventIterator};
+use crate::events::{self, EventIterator, OperationIterator};
 
 /// Native clients not yet closed (tests check that none leaks).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -108,23 +109,19 @@ impl Inner {
         }
     }
 
-    /// What a publish returns: the delivery id, or a future completed on PUBACK.
+    /// What a publish returns: its `Delivery`.
     pub(crate) fn delivered(
         &self,
-        py: Python<'_>,
-        delivery: Result<Delivery, c8y_mqtt::client::ClientError>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+        delivery: Result<CoreDelivery, c8y_mqtt::client::ClientError>,
+    ) -> PyResult<Delivery> {
         let delivery = delivery.map_err(client_error)?;
-        if !future {
-            return Ok(delivery.id().0.into_pyobject(py)?.into_any().unbind());
-        }
-        let fut = new_future(py)?;
-        let sent = self.with_dispatcher(|d| d.send(Job::Watch(delivery, fut.clone_ref(py))))?;
-        if !sent {
-            return Err(errors::closed());
-        }
-        Ok(fut)
+        let inner = self.weak.upgrade().ok_or_else(errors::closed)?;
+        Ok(Delivery {
+            id: delivery.id().0,
+            handle: delivery,
+            inner,
+            future: PyOnceLock::new(),
+        })
     }
 
     /// Closes the client (call with the GIL released) through the core's close: DISCONNECT,
@@ -188,12 +185,66 @@ impl Drop for Inner {
     }
 }
 
+/// A queued publish: ``id`` is its delivery id (the one "delivery" events carry), and its
+/// outcome is ``future()``, a ``concurrent.futures.Future`` completing with ``"acknowledged"``
+/// on PUBACK (``"sent"`` at QoS 0) or failing with the reason the message was dropped, or
+/// ``await delivery`` in asyncio (the same outcome). Creating the future is deferred to the
+/// first ``future()``/``await``, so publishing stays cheap when the outcome is not needed.
+#[pyclass(frozen, module = "c8y_mqtt._native")]
+pub struct Delivery {
+    id: u64,
+    handle: CoreDelivery,
+    inner: Arc<Inner>,
+    future: PyOnceLock<Py<PyAny>>,
+}
+
+#[pymethods]
+impl Delivery {
+    /// The delivery id (increasing from 1 per client; "delivery" events name it).
+    #[getter]
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The outcome as a ``concurrent.futures.Future`` (the same one on every call): its result
+    /// is ``"acknowledged"`` or ``"sent"``; it fails with ``QueueFullError`` (dropped for a full
+    /// outbox), ``ClientClosedError``, ``StoppedError`` or ``SmartRestError`` (refused by the
+    /// platform).
+    fn future(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.inner.check_fork()?;
+        self.future
+            .get_or_try_init(py, || {
+                let fut = new_future(py)?;
+                let job = Job::Watch(self.handle.clone(), fut.clone_ref(py));
+                if !self.inner.with_dispatcher(|d| d.send(job)).unwrap_or(false) {
+                    // Closed: the outcome is already known (closing completes every delivery).
+                    let outcome = self.handle.try_outcome().ok_or_else(errors::closed)?;
+                    crate::dispatch::complete(fut.clone_ref(py), outcome);
+                }
+                Ok(fut)
+            })
+            .map(|fut| fut.clone_ref(py))
+    }
+
+    /// ``await delivery``: waits (in asyncio) for the outcome of ``future()``.
+    fn __await__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let fut = self.future(py)?;
+        let wrapped = py.import("asyncio")?.call_method1("wrap_future", (fut,))?;
+        Ok(wrapped.call_method0("__await__")?.unbind())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Delivery {}>", self.id)
+    }
+}
+
 /// The device, or a child device or service of it: typed publishes go to its topic (`s/us`,
 /// `s/us/<child>`).
 ///
-/// Every ``send_*`` method only queues the message and returns its delivery id (an ``int``);
-/// with ``future=True`` it returns a ``concurrent.futures.Future`` that completes with
-/// ``"acknowledged"`` on PUBACK (``"sent"`` at QoS 0) or fails with the reason it was dropped.
+/// Every ``send_*`` method only queues the message and returns its ``Delivery``: ``.id`` is
+/// the delivery id, ``.future()`` a ``concurrent.futures.Future`` that completes with
+/// ``"acknowledged"`` on PUBACK (``"sent"`` at QoS 0) or fails with the reason it was dropped,
+/// and ``await delivery`` waits for the same outcome in asyncio.
 /// Bad values raise ``ValueError``/``TypeError`` and nothing is sent.
 #[pyclass(subclass, frozen, module = "c8y_mqtt._native")]
 pub struct Device {
@@ -202,20 +253,14 @@ pub struct Device {
 }
 
 impl Device {
-    fn publish(
-        &self,
-        py: Python<'_>,
-        template: impl Into<Upstream>,
-        qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    fn publish(&self, template: impl Into<Upstream>, qos: Option<u8>) -> PyResult<Delivery> {
         self.inner.check_fork()?;
         let options = PublishOptions {
             qos: qos.map(convert::qos).transpose()?,
             mode: None,
         };
         let delivery = self.entity.publish_with(template, options);
-        self.inner.delivered(py, delivery, future)
+        self.inner.delivered(delivery)
     }
 
     fn handle(&self, entity: Entity) -> Self {
@@ -281,12 +326,11 @@ impl Device {
 
     /// Asks the platform for this entity's managed object id (``123``); the answer arrives as a
     /// "managed_object_id" event (values ``[external id, managed object id]``) and then in
-    /// ``managed_object_id``. Returns the delivery id, or a Future with ``future=True``.
-    #[pyo3(signature = (*, future = false))]
-    fn request_managed_object_id(&self, py: Python<'_>, future: bool) -> PyResult<Py<PyAny>> {
+    /// ``managed_object_id``. Returns the ``Delivery``.
+    fn request_managed_object_id(&self) -> PyResult<Delivery> {
         self.inner.check_fork()?;
         let delivery = self.entity.request_managed_object_id();
-        self.inner.delivered(py, delivery, future)
+        self.inner.delivered(delivery)
     }
 
     /// A handle for the child device or service ``id`` below this entity; nothing is sent.
@@ -319,19 +363,17 @@ impl Device {
     /// Sends one measurement value (template 200), e.g. ``send_measurement("c8y_Temperature",
     /// "T", 21.5, "C")``. ``value`` is an int, a finite float or decimal text; ``time`` a
     /// timezone-aware datetime or ISO-8601 text (default: the platform's clock).
-    #[pyo3(signature = (fragment, series, value, unit = None, time = None, *, qos = None, future = false))]
+    #[pyo3(signature = (fragment, series, value, unit = None, time = None, *, qos = None))]
     #[allow(clippy::too_many_arguments)]
     fn send_measurement(
         &self,
-        py: Python<'_>,
         fragment: &str,
         series: &str,
         value: &Bound<'_, PyAny>,
         unit: Option<&str>,
         time: Option<&Bound<'_, PyAny>>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut m = CustomMeasurement::new(fragment, series, number(value)?)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         if let Some(unit) = unit {
@@ -340,21 +382,19 @@ impl Device {
         if let Some(time) = timestamp(time)? {
             m = m.with_time(time);
         }
-        self.publish(py, m, qos, future)
+        self.publish(m, qos)
     }
 
     /// Sends a measurement with several series (template 201): ``series`` is a sequence of
     /// ``(fragment, series, value)`` or ``(fragment, series, value, unit)`` tuples.
-    #[pyo3(signature = (measurement_type, series, time = None, *, qos = None, future = false))]
+    #[pyo3(signature = (measurement_type, series, time = None, *, qos = None))]
     fn send_measurements(
         &self,
-        py: Python<'_>,
         measurement_type: &str,
         series: &Bound<'_, PyAny>,
         time: Option<&Bound<'_, PyAny>>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut items = Vec::new();
         for item in series.try_iter()? {
             let item = item?;
@@ -383,76 +423,68 @@ impl Device {
         if let Some(time) = timestamp(time)? {
             m = m.with_time(time);
         }
-        self.publish(py, m, qos, future)
+        self.publish(m, qos)
     }
 
     /// Sends a temperature in °C (template 211).
-    #[pyo3(signature = (value, time = None, *, qos = None, future = false))]
+    #[pyo3(signature = (value, time = None, *, qos = None))]
     fn send_temperature(
         &self,
-        py: Python<'_>,
         value: &Bound<'_, PyAny>,
         time: Option<&Bound<'_, PyAny>>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut m = Temperature::new(number(value)?);
         if let Some(time) = timestamp(time)? {
             m = m.with_time(time);
         }
-        self.publish(py, m, qos, future)
+        self.publish(m, qos)
     }
 
     /// Sends a battery level in % (template 212).
-    #[pyo3(signature = (value, time = None, *, qos = None, future = false))]
+    #[pyo3(signature = (value, time = None, *, qos = None))]
     fn send_battery(
         &self,
-        py: Python<'_>,
         value: &Bound<'_, PyAny>,
         time: Option<&Bound<'_, PyAny>>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut m = Battery::new(number(value)?);
         if let Some(time) = timestamp(time)? {
             m = m.with_time(time);
         }
-        self.publish(py, m, qos, future)
+        self.publish(m, qos)
     }
 
     /// Sends an event (template 400) of ``event_type`` with ``text``.
-    #[pyo3(signature = (event_type, text, time = None, *, qos = None, future = false))]
+    #[pyo3(signature = (event_type, text, time = None, *, qos = None))]
     #[allow(clippy::too_many_arguments)]
     fn send_event(
         &self,
-        py: Python<'_>,
         event_type: &str,
         text: &str,
         time: Option<&Bound<'_, PyAny>>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut e = EventTemplate::new(event_type, text).map_err(|e| PyValueError::new_err(e.to_string()))?;
         if let Some(time) = timestamp(time)? {
             e = e.with_time(time);
         }
-        self.publish(py, e, qos, future)
+        self.publish(e, qos)
     }
 
     /// Sends a location update (template 401: an event and the device's position).
-    #[pyo3(signature = (latitude, longitude, altitude = None, accuracy = None, time = None, *, qos = None, future = false))]
+    #[pyo3(signature = (latitude, longitude, altitude = None, accuracy = None, time = None, *, qos = None))]
     #[allow(clippy::too_many_arguments)]
     fn send_location(
         &self,
-        py: Python<'_>,
         latitude: &Bound<'_, PyAny>,
         longitude: &Bound<'_, PyAny>,
         altitude: Option<&Bound<'_, PyAny>>,
         accuracy: Option<&Bound<'_, PyAny>>,
         time: Option<&Bound<'_, PyAny>>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut l = LocationUpdate::new()
             .with_latitude(number(latitude)?)
             .with_longitude(number(longitude)?);
@@ -465,55 +497,45 @@ impl Device {
         if let Some(time) = timestamp(time)? {
             l = l.with_time(time);
         }
-        self.publish(py, l, qos, future)
+        self.publish(l, qos)
     }
 
     /// Raises an alarm (templates 301-304 by ``severity``: "critical", "major", "minor",
     /// "warning").
-    #[pyo3(signature = (alarm_type, text = None, severity = "major", time = None, *, qos = None, future = false))]
+    #[pyo3(signature = (alarm_type, text = None, severity = "major", time = None, *, qos = None))]
     #[allow(clippy::too_many_arguments)]
     fn send_alarm(
         &self,
-        py: Python<'_>,
         alarm_type: &str,
         text: Option<&str>,
         severity: &str,
         time: Option<&Bound<'_, PyAny>>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let severity = severity
             .parse::<Severity>()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let template = raise_alarm(severity, alarm_type, text, timestamp(time)?)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        self.publish(py, template, qos, future)
+        self.publish(template, qos)
     }
 
     /// Clears the active alarm of ``alarm_type`` (template 306).
-    #[pyo3(signature = (alarm_type, *, qos = None, future = false))]
-    fn clear_alarm(
-        &self,
-        py: Python<'_>,
-        alarm_type: &str,
-        qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (alarm_type, *, qos = None))]
+    fn clear_alarm(&self, alarm_type: &str, qos: Option<u8>) -> PyResult<Delivery> {
         let c = ClearAlarm::new(alarm_type).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        self.publish(py, c, qos, future)
+        self.publish(c, qos)
     }
 
     /// Updates the hardware fragment (template 110).
-    #[pyo3(signature = (serial_number = None, model = None, revision = None, *, qos = None, future = false))]
+    #[pyo3(signature = (serial_number = None, model = None, revision = None, *, qos = None))]
     fn update_hardware(
         &self,
-        py: Python<'_>,
         serial_number: Option<&str>,
         model: Option<&str>,
         revision: Option<&str>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut h = c8y_mqtt::templates::upstream::Hardware::new();
         if let Some(v) = serial_number {
             h = h.with_serial_number(v);
@@ -524,20 +546,18 @@ impl Device {
         if let Some(v) = revision {
             h = h.with_revision(v);
         }
-        self.publish(py, h, qos, future)
+        self.publish(h, qos)
     }
 
     /// Updates the firmware fragment (template 115).
-    #[pyo3(signature = (name = None, version = None, url = None, *, qos = None, future = false))]
+    #[pyo3(signature = (name = None, version = None, url = None, *, qos = None))]
     fn update_firmware(
         &self,
-        py: Python<'_>,
         name: Option<&str>,
         version: Option<&str>,
         url: Option<&str>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let mut f = c8y_mqtt::templates::upstream::Firmware::new();
         if let Some(v) = name {
             f = f.with_name(v);
@@ -548,94 +568,70 @@ impl Device {
         if let Some(v) = url {
             f = f.with_url(v);
         }
-        self.publish(py, f, qos, future)
+        self.publish(f, qos)
     }
 
     /// Sets the required interval in minutes (template 117).
-    #[pyo3(signature = (minutes, *, qos = None, future = false))]
-    fn set_required_interval(
-        &self,
-        py: Python<'_>,
-        minutes: i64,
-        qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (minutes, *, qos = None))]
+    fn set_required_interval(&self, minutes: i64, qos: Option<u8>) -> PyResult<Delivery> {
         let r = c8y_mqtt::templates::upstream::RequiredAvailability::new(minutes);
-        self.publish(py, r, qos, future)
+        self.publish(r, qos)
     }
 
     /// Sets the supported operations (template 114), e.g. ``["c8y_Restart", "c8y_Command"]``.
-    #[pyo3(signature = (fragments, *, qos = None, future = false))]
+    #[pyo3(signature = (fragments, *, qos = None))]
     fn set_supported_operations(
         &self,
         py: Python<'_>,
         fragments: &Bound<'_, PyAny>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let template = static_template(&114u16.into_pyobject(py)?.into_any(), fragments)?;
-        self.publish(py, template, qos, future)
+        self.publish(template, qos)
     }
 
     /// Sets the operation of ``fragment`` EXECUTING (template 501).
-    #[pyo3(signature = (fragment, *, qos = None, future = false))]
-    fn set_operation_executing(
-        &self,
-        py: Python<'_>,
-        fragment: &str,
-        qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (fragment, *, qos = None))]
+    fn set_operation_executing(&self, fragment: &str, qos: Option<u8>) -> PyResult<Delivery> {
         let t = SetExecuting::new(fragment).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        self.publish(py, t, qos, future)
+        self.publish(t, qos)
     }
 
     /// Sets the operation of ``fragment`` FAILED with ``reason`` (template 502).
-    #[pyo3(signature = (fragment, reason, *, qos = None, future = false))]
-    fn set_operation_failed(
-        &self,
-        py: Python<'_>,
-        fragment: &str,
-        reason: &str,
-        qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (fragment, reason, *, qos = None))]
+    fn set_operation_failed(&self, fragment: &str, reason: &str, qos: Option<u8>) -> PyResult<Delivery> {
         let t = SetFailed::new(fragment)
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_failure_reason(c8y_mqtt::client::operations::truncate_reason(reason));
-        self.publish(py, t, qos, future)
+        self.publish(t, qos)
     }
 
     /// Sets the operation of ``fragment`` SUCCESSFUL with optional parameters (template 503).
-    #[pyo3(signature = (fragment, *parameters, qos = None, future = false))]
+    #[pyo3(signature = (fragment, *parameters, qos = None))]
     fn set_operation_successful(
         &self,
-        py: Python<'_>,
         fragment: &str,
         parameters: Vec<String>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let t = SetSuccessful::new(fragment)
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_parameters(parameters);
-        self.publish(py, t, qos, future)
+        self.publish(t, qos)
     }
 
     /// Sends any static template by id with its fields (strings, numbers or ``None`` for empty),
     /// validated by the core codec exactly as the platform would read it, e.g.
     /// ``send_static(200, ["c8y_Temperature", "T", 25, "C"])``.
-    #[pyo3(signature = (template_id, fields, *, qos = None, future = false))]
+    #[pyo3(signature = (template_id, fields, *, qos = None))]
     fn send_static(
         &self,
-        py: Python<'_>,
         template_id: &Bound<'_, PyAny>,
         fields: &Bound<'_, PyAny>,
         qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Delivery> {
         let template = static_template(template_id, fields)?;
-        self.publish(py, template, qos, future)
+        self.publish(template, qos)
     }
 
     fn __repr__(&self) -> String {
@@ -655,6 +651,7 @@ const OPTION_NAMES: &[&str] = &[
     "cert_pem",
     "key_pem",
     "ca_pem",
+    "insecure",
     "xid",
     "keep_alive",
     "connect_timeout",
@@ -671,6 +668,8 @@ const OPTION_NAMES: &[&str] = &[
     "batching",
     "max_inflight",
     "max_queued",
+    "max_queued_bytes",
+    "overflow",
     "delivery_events",
     "persistence_dir",
     "fail_unsupported",
@@ -741,8 +740,18 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
         (None, None) => {}
         _ => return Err(PyValueError::new_err("cert_pem and key_pem are given together")),
     }
-    if let Some(ca) = get::<String>(options, "ca_pem")? {
-        builder = builder.trust(TrustRoots::CaPem(ca));
+    match (
+        get::<String>(options, "ca_pem")?,
+        get::<bool>(options, "insecure")?,
+    ) {
+        (Some(_), Some(true)) => {
+            return Err(PyValueError::new_err(
+                "ca_pem and insecure=True are not given together",
+            ));
+        }
+        (Some(ca), _) => builder = builder.trust(TrustRoots::CaPem(ca)),
+        (None, Some(true)) => builder = builder.trust(TrustRoots::InsecureNoVerification),
+        (None, _) => {}
     }
     if let Some(xid) = get::<String>(options, "xid")? {
         builder = builder.default_xid(xid);
@@ -798,10 +807,18 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     if let Some(n) = get::<u16>(options, "max_inflight")? {
         builder = builder.max_inflight(n);
     }
-    if let Some(n) = get::<usize>(options, "max_queued")? {
+    let max_messages = get::<usize>(options, "max_queued")?;
+    let max_bytes = get::<usize>(options, "max_queued_bytes")?;
+    let overflow = get::<String>(options, "overflow")?
+        .map(|name| name.parse::<OverflowPolicy>())
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("overflow: {e}")))?;
+    if max_messages.is_some() || max_bytes.is_some() || overflow.is_some() {
+        let default = OutboxLimits::default();
         builder = builder.outbox(OutboxLimits {
-            max_messages: n,
-            ..OutboxLimits::default()
+            max_messages: max_messages.unwrap_or(default.max_messages),
+            max_bytes: max_bytes.unwrap_or(default.max_bytes),
+            overflow: overflow.unwrap_or(default.overflow),
         });
     }
     if let Some(on) = get::<bool>(options, "delivery_events")? {
@@ -861,13 +878,16 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
 /// ``c8y_mqtt.aio.AsyncClient`` for asyncio).
 ///
 /// ``Client(host, device_id, **options)`` starts connecting in the background and returns at
-/// once; use ``wait_connected()`` to wait. Options (keyword only): ``port``, ``transport``
-/// ("tls" default, "tcp", "ws", "wss"), ``tenant``/``user``/``password`` or
-/// ``cert_pem``/``key_pem``, ``ca_pem``, ``xid``, ``keep_alive`` (s), ``connect_timeout`` (s),
-/// ``qos`` (default 1), ``processing_mode`` ("s", "t", "q", "c"; measurements and events
-/// only), ``create_device`` (default True: ``100`` after every connect; False turns it off),
-/// ``device_name``, ``device_type``, ``batching`` (linger in s), ``max_inflight``,
-/// ``max_queued``, ``delivery_events``, ``persistence_dir``, ``http_base_url``, ``fail_unsupported`` (list of
+/// once; use ``wait_connected()`` to wait. Options (keyword only; their types and defaults are
+/// in the type stub): ``port``, ``transport`` ("tls" default, "tcp", "ws", "wss"),
+/// ``tenant``/``user``/``password`` or ``cert_pem``/``key_pem``, ``ca_pem``, ``insecure``
+/// (default False; True accepts any server certificate, for a local test endpoint only, and
+/// logs a warning), ``xid``, ``keep_alive`` (s), ``connect_timeout`` (s), ``qos`` (default 1),
+/// ``processing_mode`` ("s", "t", "q", "c"; measurements and events only), ``create_device``
+/// (default True: ``100`` after every connect; False turns it off), ``device_name``,
+/// ``device_type``, ``batching`` (linger in s), ``max_inflight``, ``max_queued``,
+/// ``max_queued_bytes``, ``overflow`` ("reject" default, or "drop_oldest"),
+/// ``delivery_events``, ``persistence_dir``, ``http_base_url``, ``fail_unsupported`` (list of
 /// fragments), ``fail_executing_on_start`` (default True), ``resumable_operations`` (list of
 /// fragments), ``json_operations``, ``json_errors``, ``collections`` ({X-ID: creation rows}),
 /// ``operation_responses`` ([(X-ID, msg id)]), ``reconnect_delay`` (s), ``last_will``
@@ -1057,40 +1077,38 @@ impl Client {
         Ok(py.detach(|| client.wait_pending(count, timeout)))
     }
 
-    /// Publishes a payload as it is on a Cumulocity upstream topic (``s/uc/<X-ID>``, JSON
-    /// topics, ...). Returns the delivery id, or a future with ``future=True``.
-    #[pyo3(signature = (topic, payload, *, qos = None, future = false))]
-    fn publish(
-        &self,
-        py: Python<'_>,
-        topic: &str,
-        payload: &str,
-        qos: Option<u8>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+    /// Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity
+    /// upstream topic (``s/uc/<X-ID>``, JSON topics, ...). Returns the ``Delivery``.
+    #[pyo3(signature = (topic, payload, *, qos = None))]
+    fn publish(&self, topic: &str, payload: &Bound<'_, PyAny>, qos: Option<u8>) -> PyResult<Delivery> {
+        let payload = convert::text_payload(payload)?;
         let client = self.inner.client()?;
         let qos = match qos {
             Some(q) => convert::qos(q)?,
             None => client.as_async().config().default_qos(),
         };
         let delivery = client.publish_raw(topic, payload, qos);
-        self.inner.delivered(py, delivery, future)
+        self.inner.delivered(delivery)
     }
 
     /// Sends a JSON document over MQTT: ``kind`` is "measurement", "event", "alarm" or
-    /// "inventory" (the latter needs the managed object ``id``).
-    #[pyo3(signature = (kind, document, *, id = None, future = false))]
+    /// "inventory" (the latter needs the managed object ``id``); ``qos`` overrides the client's
+    /// default QoS.
+    #[pyo3(signature = (kind, document, *, id = None, qos = None))]
+    #[allow(clippy::too_many_arguments)]
     fn send_json(
         &self,
-        py: Python<'_>,
         kind: &str,
         document: &Bound<'_, PyAny>,
         id: Option<&str>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
         let client = self.inner.client()?;
         let value = convert::to_json(document)?;
-        let json = client.json();
+        let json = match qos {
+            Some(q) => client.json().with_qos(convert::qos(q)?),
+            None => client.json(),
+        };
         let delivery = match (kind, id) {
             ("measurement", None) => json.create_measurement(&value),
             ("event", None) => json.create_event(&value),
@@ -1106,23 +1124,27 @@ impl Client {
                 )));
             }
         };
-        self.inner.delivered(py, delivery, future)
+        self.inner.delivered(delivery)
     }
 
     /// Sends a SmartREST 2.0 use line of request template ``msg_id`` of the registered
-    /// collection ``xid`` (see the ``collections`` option), values checked against the template.
-    #[pyo3(signature = (xid, msg_id, values, *, future = false))]
+    /// collection ``xid`` (see the ``collections`` option), values checked against the template;
+    /// ``qos`` overrides the client's default QoS.
+    #[pyo3(signature = (xid, msg_id, values, *, qos = None))]
     fn send_smartrest2(
         &self,
-        py: Python<'_>,
         xid: &str,
         msg_id: &str,
         values: Vec<String>,
-        future: bool,
-    ) -> PyResult<Py<PyAny>> {
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let qos = qos.map(convert::qos).transpose()?;
         let client = self.inner.client()?;
-        let delivery = client.smartrest2(xid).and_then(|sr| sr.send(msg_id, values));
-        self.inner.delivered(py, delivery, future)
+        let delivery = client.smartrest2(xid).and_then(|sr| match qos {
+            Some(qos) => sr.with_qos(qos).send(msg_id, values),
+            None => sr.send(msg_id, values),
+        });
+        self.inner.delivered(delivery)
     }
 
     /// Waits up to ``timeout`` seconds (forever when None) for the next event (GIL released);
@@ -1142,15 +1164,15 @@ impl Client {
     #[pyo3(signature = (timeout = None))]
     fn events(&self, timeout: Option<f64>) -> PyResult<EventIterator> {
         self.inner.check_fork()?;
-        EventIterator::new(&self.inner, timeout, false)
+        EventIterator::new(&self.inner, timeout)
     }
 
     /// Iterates over the operations (other events are skipped); ends after ``timeout`` seconds
     /// without one (never when None) or when the client is closed.
     #[pyo3(signature = (timeout = None))]
-    fn operations(&self, timeout: Option<f64>) -> PyResult<EventIterator> {
+    fn operations(&self, timeout: Option<f64>) -> PyResult<OperationIterator> {
         self.inner.check_fork()?;
-        EventIterator::new(&self.inner, timeout, true)
+        OperationIterator::new(&self.inner, timeout)
     }
 
     /// Sets (or, with None, removes) the event callback: ``callback(event)`` then runs for every
@@ -1199,14 +1221,13 @@ impl Client {
         exc_type: Option<&Bound<'_, PyAny>>,
         _exc: Option<&Bound<'_, PyAny>>,
         _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
+    ) -> PyResult<()> {
         if exc_type.is_none_or(|t| t.is_none())
             && let Ok(client) = self.inner.client()
         {
             let _ = py.detach(|| client.flush(Duration::from_secs(10)));
         }
-        self.inner.close(py)?;
-        Ok(false)
+        self.inner.close(py)
     }
 
     fn __repr__(&self) -> PyResult<String> {

@@ -9,7 +9,7 @@ use c8y_mqtt::value::{Number, Timestamp};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
 
 /// A measurement value: `int`, `float` (finite) or decimal text; `bool` is refused.
 pub(crate) fn number(value: &Bound<'_, PyAny>) -> PyResult<Number> {
@@ -83,6 +83,21 @@ pub(crate) fn timestamp(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Tim
 /// A QoS from 0, 1 or 2.
 pub(crate) fn qos(value: u8) -> PyResult<QoS> {
     QoS::try_from(u32::from(value)).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// A raw payload: `str`, or `bytes` of UTF-8 text (the core publishes text).
+pub(crate) fn text_payload(payload: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = payload.cast::<PyString>() {
+        return text.extract();
+    }
+    if let Ok(bytes) = payload.cast::<PyBytes>() {
+        return String::from_utf8(bytes.as_bytes().to_vec())
+            .map_err(|e| PyValueError::new_err(format!("payload: not UTF-8 text ({e})")));
+    }
+    Err(PyTypeError::new_err(format!(
+        "payload: expected str or bytes, got {}",
+        payload.get_type().name()?
+    )))
 }
 
 /// A transport name (the core's names: `tcp`/`mqtt`, `tls`/`mqtts`, `ws`, `wss`, any case).

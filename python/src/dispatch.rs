@@ -136,7 +136,7 @@ pub(crate) fn new_future(py: Python<'_>) -> PyResult<Py<PyAny>> {
 }
 
 /// The future's result (`"acknowledged"` or `"sent"`) or exception for a delivery outcome.
-fn complete(future: Py<PyAny>, outcome: DeliveryOutcome) {
+pub(crate) fn complete(future: Py<PyAny>, outcome: DeliveryOutcome) {
     Python::try_attach(|py| {
         let future = future.bind(py);
         if future

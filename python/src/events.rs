@@ -14,7 +14,7 @@ use c8y_mqtt::templates::downstream::{DownstreamLine, Operation as StaticOperati
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::client::{Inner, next_core};
+use crate::client::{Delivery, Inner, next_core};
 use crate::convert;
 use crate::operation_kind;
 
@@ -169,7 +169,7 @@ impl Event {
 
 /// An operation for the device or one of its children, delivered once. Move it to EXECUTING
 /// as soon as it arrives (``executing()``), then ``succeed(...)`` or ``fail(reason)``; each
-/// returns the delivery id (or a future with ``future=True``).
+/// returns the ``Delivery`` of the status update.
 ///
 /// Attributes: ``id`` (the platform's operation id when the rendering carries it: JSON and
 /// SmartREST 2.0 operations), ``device`` (target external id), ``fragment`` (``c8y_Restart``,
@@ -319,24 +319,23 @@ impl Operation {
     }
 
     /// Sets the operation EXECUTING (504 by id, or 501 by fragment).
-    #[pyo3(signature = (*, future = false))]
-    fn executing(&self, py: Python<'_>, future: bool) -> PyResult<Py<PyAny>> {
+    fn executing(&self) -> PyResult<Delivery> {
         self.inner.check_fork()?;
-        self.inner.delivered(py, self.op.executing(), future)
+        self.inner.delivered(self.op.executing())
     }
 
     /// Sets the operation SUCCESSFUL with optional result parameters (506 / 503).
-    #[pyo3(signature = (*parameters, future = false))]
-    fn succeed(&self, py: Python<'_>, parameters: Vec<String>, future: bool) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (*parameters))]
+    fn succeed(&self, parameters: Vec<String>) -> PyResult<Delivery> {
         self.inner.check_fork()?;
-        self.inner.delivered(py, self.op.succeed(parameters), future)
+        self.inner.delivered(self.op.succeed(parameters))
     }
 
     /// Sets the operation FAILED with ``reason`` (cut to 500 bytes; 505 / 502).
-    #[pyo3(signature = (reason, *, future = false))]
-    fn fail(&self, py: Python<'_>, reason: &str, future: bool) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (reason, *))]
+    fn fail(&self, reason: &str) -> PyResult<Delivery> {
         self.inner.check_fork()?;
-        self.inner.delivered(py, self.op.fail(reason), future)
+        self.inner.delivered(self.op.fail(reason))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -571,24 +570,22 @@ pub(crate) fn next(
     }
 }
 
-/// The iterator of ``client.events()`` / ``client.operations()``: yields until ``timeout``
-/// seconds pass without an item (never when None) or the client is closed.
+/// The iterator of ``client.events()``: yields every ``Event`` until ``timeout`` seconds pass
+/// without one (never when None) or the client is closed.
 #[pyclass(frozen, module = "c8y_mqtt._native")]
 pub struct EventIterator {
     inner: Arc<Inner>,
     timeout: Option<f64>,
-    operations: bool,
 }
 
 impl EventIterator {
-    pub(crate) fn new(inner: &Arc<Inner>, timeout: Option<f64>, operations: bool) -> PyResult<Self> {
+    pub(crate) fn new(inner: &Arc<Inner>, timeout: Option<f64>) -> PyResult<Self> {
         if let Some(t) = timeout {
             convert::seconds("timeout", t)?;
         }
         Ok(Self {
             inner: Arc::clone(inner),
             timeout,
-            operations,
         })
     }
 }
@@ -600,7 +597,42 @@ impl EventIterator {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        match next(py, &self.inner, self.timeout, self.operations)? {
+        match next(py, &self.inner, self.timeout, false)? {
+            Next::Item(item) => Ok(Some(item)),
+            Next::Timeout | Next::Closed => Ok(None),
+        }
+    }
+}
+
+/// The iterator of ``client.operations()``: yields every ``Operation`` (other events are
+/// skipped) until ``timeout`` seconds pass without one (never when None) or the client is
+/// closed.
+#[pyclass(frozen, module = "c8y_mqtt._native")]
+pub struct OperationIterator {
+    inner: Arc<Inner>,
+    timeout: Option<f64>,
+}
+
+impl OperationIterator {
+    pub(crate) fn new(inner: &Arc<Inner>, timeout: Option<f64>) -> PyResult<Self> {
+        if let Some(t) = timeout {
+            convert::seconds("timeout", t)?;
+        }
+        Ok(Self {
+            inner: Arc::clone(inner),
+            timeout,
+        })
+    }
+}
+
+#[pymethods]
+impl OperationIterator {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        match next(py, &self.inner, self.timeout, true)? {
             Next::Item(item) => Ok(Some(item)),
             Next::Timeout | Next::Closed => Ok(None),
         }

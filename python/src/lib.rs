@@ -51,9 +51,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DISPATCHER_THREAD_NAME", dispatch::THREAD_NAME)?;
     m.add_class::<client::Device>()?;
     m.add_class::<client::Client>()?;
+    m.add_class::<client::Delivery>()?;
     m.add_class::<events::Event>()?;
     m.add_class::<events::Operation>()?;
     m.add_class::<events::EventIterator>()?;
+    m.add_class::<events::OperationIterator>()?;
     m.add_class::<registration::DeviceCredentials>()?;
     m.add_class::<workflows::DeviceManagement>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;

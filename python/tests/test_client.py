@@ -37,7 +37,9 @@ def test_measurement_values_of_every_python_type(client: Client, emulator: Emula
         client.send_measurement("c8y_Temperature", "T", 22, "C", t),
         client.send_measurement("c8y_Temperature", "T", "23.25", None, "2026-01-02T03:04:05+01:00"),
     ]
-    assert all(isinstance(i, int) for i in ids) and ids == sorted(ids)
+    assert all(isinstance(d, c8y_mqtt.Delivery) for d in ids)
+    assert [d.id for d in ids] == sorted(d.id for d in ids)
+    assert repr(ids[0]) == f"<Delivery {ids[0].id}>"
     client.flush(10)
     assert device_publishes(emulator) == [
         "200,c8y_Temperature,T,21.5,C",
@@ -180,28 +182,32 @@ def test_json_over_mqtt_and_raw_publish(client: Client, emulator: Emulator) -> N
 
 def test_future_completes_on_puback(client: Client, emulator: Emulator) -> None:
     emulator.withhold_pubacks(DEVICE, True)
-    fut = client.send_measurement("c8y_T", "T", 1, future=True)
-    assert isinstance(fut, concurrent.futures.Future)
+    delivery = client.send_measurement("c8y_T", "T", 1)
+    fut = delivery.future()
+    assert isinstance(fut, concurrent.futures.Future) and delivery.future() is fut
     time.sleep(0.3)
     assert not fut.done(), "no PUBACK yet"
     emulator.withhold_pubacks(DEVICE, False)
     emulator.drop_connection(DEVICE)  # the client re-sends after reconnecting; now acknowledged
     assert fut.result(15) == "acknowledged"
-    assert client.send_event("e", "t", qos=0, future=True).result(10) == "sent"
+    assert client.send_event("e", "t", qos=0).future().result(10) == "sent"
 
 
 def test_flush_deadline_and_close_fails_pending_futures(client: Client, emulator: Emulator) -> None:
     emulator.withhold_pubacks(DEVICE, True)
-    fut = client.send_event("c8y_E", "pending", future=True)
+    fut = client.send_event("c8y_E", "pending").future()
     assert client.pending_count() == 1
     with pytest.raises(c8y_mqtt.DeadlineExceededError) as info:
         client.flush(0.2)
     assert isinstance(info.value, TimeoutError)
     assert info.value.code == 202
     assert not client.wait_pending(0, 0.1)
+    late = client.send_event("c8y_E", "outcome asked for after close")
     client.close()
     with pytest.raises(c8y_mqtt.ClientClosedError):
         fut.result(5)
+    with pytest.raises(c8y_mqtt.ClientClosedError):
+        late.future().result(5)
 
 
 def test_delivery_and_connection_events(emulator: Emulator) -> None:
@@ -211,7 +217,7 @@ def test_delivery_and_connection_events(emulator: Emulator) -> None:
         seen: List[c8y_mqtt.Event] = []
         for event in client.events(timeout=2):
             seen.append(event)
-            if event.kind == "delivery" and event.delivery_id == delivery:
+            if event.kind == "delivery" and event.delivery_id == delivery.id:
                 break
         kinds = [e.kind for e in seen]
         assert "connection_state" in kinds

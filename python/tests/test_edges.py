@@ -137,7 +137,7 @@ def test_the_last_will_runs_when_the_connection_is_cut(emulator: Emulator) -> No
 def test_a_refused_row_fails_its_future_and_names_its_delivery(emulator: Emulator) -> None:
     with c8y_mqtt.Client(**options(emulator, rejection_window=2.0)) as client:
         client.wait_connected(15)
-        future = client.send_static(503, ["c8y_Restart"], future=True)
+        future = client.send_static(503, ["c8y_Restart"]).future()
         with pytest.raises(SmartRestError) as caught:
             future.result(timeout=10)
         assert caught.value.smartrest_code == 50

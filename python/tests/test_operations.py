@@ -69,7 +69,7 @@ def test_json_operation_has_its_id_and_fails_with_reason(emulator: Emulator) -> 
         assert repr(op) == (
             f'Operation(fragment="c8y_Restart", device="dev1", id="{created["id"]}", source="json")'
         )
-        op.executing(future=True).result(10)
+        op.executing().future().result(10)
         op.fail("x" * 1000)
         failed = emulator.wait_for_operation_status(created["id"], "FAILED")
         assert failed["failureReason"].endswith("...") and len(failed["failureReason"]) < 510

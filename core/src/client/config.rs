@@ -179,6 +179,25 @@ pub enum OverflowPolicy {
     DropOldest,
 }
 
+/// An overflow policy name that is neither `reject` nor `drop_oldest`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected reject or drop_oldest, not {0:?}")]
+pub struct ParseOverflowPolicyError(pub String);
+
+impl std::str::FromStr for OverflowPolicy {
+    type Err = ParseOverflowPolicyError;
+
+    /// The policy of a name, in any case: `reject` or `drop_oldest`. The Python options name
+    /// policies this way.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.to_ascii_lowercase().as_str() {
+            "reject" => Ok(Self::Reject),
+            "drop_oldest" => Ok(Self::DropOldest),
+            _ => Err(ParseOverflowPolicyError(name.to_owned())),
+        }
+    }
+}
+
 /// Bounds of the outbox (messages not yet acknowledged by the platform).
 ///
 /// ```
@@ -895,6 +914,16 @@ impl ConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overflow_policies_parse_from_their_names_in_any_case() {
+        assert_eq!("reject".parse(), Ok(OverflowPolicy::Reject));
+        assert_eq!("Drop_Oldest".parse(), Ok(OverflowPolicy::DropOldest));
+        assert_eq!(
+            "oldest".parse::<OverflowPolicy>(),
+            Err(ParseOverflowPolicyError("oldest".into()))
+        );
+    }
 
     #[test]
     fn transports_parse_from_every_alias_in_any_case() {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::QoS;
 use crate::topic::{JsonResource, JsonTopic, ObjectId};
 
 use super::entity::publish_payloads;
@@ -44,14 +45,25 @@ pub struct JsonError {
 #[derive(Debug, Clone)]
 pub struct JsonApi {
     shared: Arc<Shared>,
+    qos: Option<QoS>,
 }
 
 impl JsonApi {
+    /// The same publisher with QoS `qos` instead of the configured default.
+    #[must_use]
+    pub fn with_qos(self, qos: QoS) -> Self {
+        Self {
+            qos: Some(qos),
+            ..self
+        }
+    }
+
     fn publish(&self, topic: JsonTopic, document: &Value) -> Result<Delivery, ClientError> {
         let config = &self.shared.config;
         let topic = topic.with_mode(config.mode).to_string();
         let payload = serde_json::to_string(document).map_err(|e| ClientError::Json(e.to_string()))?;
-        publish_payloads(&self.shared, topic, vec![payload], config.default_qos, false)
+        let qos = self.qos.unwrap_or(config.default_qos);
+        publish_payloads(&self.shared, topic, vec![payload], qos, false)
     }
 
     /// Creates a measurement (`measurement/measurements/create`).
@@ -84,6 +96,7 @@ impl Client {
     pub fn json(&self) -> JsonApi {
         JsonApi {
             shared: Arc::clone(self.shared()),
+            qos: None,
         }
     }
 }

@@ -87,7 +87,8 @@ pub use backoff::ReconnectPolicy;
 pub use blocking::BlockingClient;
 pub use config::{
     Config, ConfigBuilder, Credentials, DEFAULT_DEVICE_TYPE, DEFAULT_NOT_AUTHORIZED_RETRIES, HttpProxy,
-    OutboxLimits, OverflowPolicy, ParseTransportError, Secret, Subscriptions, TransportKind, TrustRoots,
+    OutboxLimits, OverflowPolicy, ParseOverflowPolicyError, ParseTransportError, Secret, Subscriptions,
+    TransportKind, TrustRoots,
 };
 pub use entity::{Entity, PublishOptions};
 pub use env::ENV_VARS;

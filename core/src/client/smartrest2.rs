@@ -366,9 +366,20 @@ pub struct SmartRest2 {
     collection: TemplateCollection,
     /// The child device the use lines are for (`s/uc/<X-ID>/<child>`), if any.
     child: Option<ExternalId>,
+    /// The QoS of the use lines; None for the configured default.
+    qos: Option<QoS>,
 }
 
 impl SmartRest2 {
+    /// The same sender with QoS `qos` instead of the configured default.
+    #[must_use]
+    pub fn with_qos(self, qos: QoS) -> Self {
+        Self {
+            qos: Some(qos),
+            ..self
+        }
+    }
+
     /// The collection.
     pub fn collection(&self) -> &TemplateCollection {
         &self.collection
@@ -401,7 +412,8 @@ impl SmartRest2 {
     }
 
     /// Publishes a use line of request template `msg_id` with these values on `s/uc/<X-ID>`
-    /// (`s/ud` for the default X-ID; configured QoS and processing mode), checked against the
+    /// (`s/ud` for the default X-ID; configured processing mode, configured QoS unless
+    /// [`SmartRest2::with_qos`] set one), checked against the
     /// template's columns. Until the platform confirmed the collection (`20` on `s/dt`) the
     /// line waits in the outbox, so that nothing is sent that the platform would reject for a
     /// missing collection; if the collection cannot be created, its delivery ends
@@ -426,7 +438,7 @@ impl SmartRest2 {
             &self.shared,
             self.topic(),
             vec![line.to_row()],
-            self.shared.config.default_qos,
+            self.qos.unwrap_or(self.shared.config.default_qos),
             false,
             Some(self.collection.xid().to_string()),
             Some(RowId::UseLine(msg_id.into())),
@@ -454,6 +466,7 @@ impl Client {
             shared: Arc::clone(self.shared()),
             collection,
             child: None,
+            qos: None,
         })
     }
 }

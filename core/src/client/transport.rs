@@ -102,6 +102,13 @@ pub(crate) fn tls_config(config: &Config) -> Result<Option<Arc<ClientConfig>>, C
     if !config.transport.is_secure() {
         return Ok(None);
     }
+    if config.trust == TrustRoots::InsecureNoVerification {
+        tracing::warn!(
+            host = %config.host,
+            "TLS CERTIFICATE VERIFICATION IS OFF: any server can pose as the platform and read the \
+             device's credentials and data; use this for a local test endpoint only"
+        );
+    }
     let builder = trusting(&config.trust)?;
     let tls = match &config.credentials {
         Credentials::Password { .. } => builder.with_no_client_auth(),

@@ -79,5 +79,7 @@ class Emulator:
         """Withholds (or resumes) PUBACKs."""
     def stop(self) -> None:
         """Stops the emulator."""
-    def __enter__(self) -> Emulator: ...
-    def __exit__(self, *_args: Any) -> bool: ...
+    def __enter__(self) -> Emulator:
+        """Returns the emulator itself."""
+    def __exit__(self, *_args: Any) -> None:
+        """Stops the emulator."""

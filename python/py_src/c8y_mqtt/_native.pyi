@@ -4,10 +4,23 @@
 import concurrent.futures
 import datetime
 import os
-from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
+from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
+from c8y_mqtt.literals import (
+    ConnectionState,
+    DeliveryOutcome,
+    EventKind,
+    EventState,
+    JsonKind,
+    OperationSource,
+    OverflowPolicy,
+    ProcessingMode,
+    QoS,
+    Severity,
+    Transport,
+)
 from c8y_mqtt.operations import OperationKind
 
 __all__ = [
@@ -15,9 +28,11 @@ __all__ = [
     "DISPATCHER_THREAD_NAME",
     "Device",
     "Client",
+    "Delivery",
     "Event",
     "Operation",
     "EventIterator",
+    "OperationIterator",
     "DeviceCredentials",
     "DeviceManagement",
     "register",
@@ -39,6 +54,20 @@ class PanicException(BaseException):
 Number = Union[int, float, str]
 Time = Union[datetime.datetime, str, None]
 
+@final
+class Delivery:
+    """A queued publish: its delivery id, and its outcome as a ``concurrent.futures.Future``
+    (``future()``) or by ``await`` (asyncio), created on demand."""
+
+    @property
+    def id(self) -> int:
+        """The delivery id (increasing from 1 per client; "delivery" events name it)."""
+    def future(self) -> concurrent.futures.Future[str]:
+        """The outcome (the same future on every call): ``"acknowledged"`` on PUBACK, ``"sent"``
+        at QoS 0; it fails with the reason the message was dropped or refused."""
+    def __await__(self) -> Generator[Any, None, str]:
+        """``await delivery``: the outcome of ``future()``, in asyncio."""
+
 @disjoint_base
 class Device:
     """The device, or a child device or service of it: typed publishes go to its topic."""
@@ -58,12 +87,8 @@ class Device:
     @property
     def managed_object_id(self) -> Optional[str]:
         """This entity's managed object id, once the platform told it; None before."""
-    @overload
-    def request_managed_object_id(self, *, future: Literal[False] = False) -> int:
+    def request_managed_object_id(self) -> Delivery:
         """Asks the platform for this entity's managed object id (``123``)."""
-    @overload
-    def request_managed_object_id(self, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_measurement(
         self,
         fragment: str,
@@ -72,63 +97,26 @@ class Device:
         unit: Optional[str] = None,
         time: Time = None,
         *,
-        qos: Optional[int] = None,
-        future: Literal[False] = False,
-    ) -> int:
-        """Sends one measurement value (template 200); returns the delivery id (or a Future)."""
-    @overload
-    def send_measurement(
-        self,
-        fragment: str,
-        series: str,
-        value: Number,
-        unit: Optional[str] = None,
-        time: Time = None,
-        *,
-        qos: Optional[int] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Sends one measurement value (template 200); returns its ``Delivery``."""
     def send_measurements(
         self,
         measurement_type: str,
         series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]],
         time: Time = None,
         *,
-        qos: Optional[int] = None,
-        future: Literal[False] = False,
-    ) -> int:
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends a multi-series measurement (template 201)."""
-    @overload
-    def send_measurements(
-        self,
-        measurement_type: str,
-        series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]],
-        time: Time = None,
-        *,
-        qos: Optional[int] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
+    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a temperature (template 211)."""
-    @overload
-    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
+    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a battery level (template 212)."""
-    @overload
-    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_event(
-        self, event_type: str, text: str, time: Time = None, *, qos: Optional[int] = None, future: Literal[False] = False
-    ) -> int:
+        self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends an event (template 400)."""
-    @overload
-    def send_event(
-        self, event_type: str, text: str, time: Time = None, *, qos: Optional[int] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_location(
         self,
         latitude: Number,
@@ -137,163 +125,162 @@ class Device:
         accuracy: Optional[Number] = None,
         time: Time = None,
         *,
-        qos: Optional[int] = None,
-        future: Literal[False] = False,
-    ) -> int:
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends a location update (template 401)."""
-    @overload
-    def send_location(
-        self,
-        latitude: Number,
-        longitude: Number,
-        altitude: Optional[Number] = None,
-        accuracy: Optional[Number] = None,
-        time: Time = None,
-        *,
-        qos: Optional[int] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_alarm(
         self,
         alarm_type: str,
         text: Optional[str] = None,
-        severity: str = "major",
+        severity: Severity = "major",
         time: Time = None,
         *,
-        qos: Optional[int] = None,
-        future: Literal[False] = False,
-    ) -> int:
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Raises an alarm (templates 301-304)."""
-    @overload
-    def send_alarm(
-        self,
-        alarm_type: str,
-        text: Optional[str] = None,
-        severity: str = "major",
-        time: Time = None,
-        *,
-        qos: Optional[int] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
+    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Clears an alarm (template 306)."""
-    @overload
-    def clear_alarm(self, alarm_type: str, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def update_hardware(
         self,
         serial_number: Optional[str] = None,
         model: Optional[str] = None,
         revision: Optional[str] = None,
         *,
-        qos: Optional[int] = None,
-        future: Literal[False] = False,
-    ) -> int:
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Updates the hardware fragment (template 110)."""
-    @overload
-    def update_hardware(
-        self,
-        serial_number: Optional[str] = None,
-        model: Optional[str] = None,
-        revision: Optional[str] = None,
-        *,
-        qos: Optional[int] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def update_firmware(
         self,
         name: Optional[str] = None,
         version: Optional[str] = None,
         url: Optional[str] = None,
         *,
-        qos: Optional[int] = None,
-        future: Literal[False] = False,
-    ) -> int:
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Updates the firmware fragment (template 115)."""
-    @overload
-    def update_firmware(
-        self,
-        name: Optional[str] = None,
-        version: Optional[str] = None,
-        url: Optional[str] = None,
-        *,
-        qos: Optional[int] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def set_required_interval(self, minutes: int, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
+    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the required interval (template 117)."""
-    @overload
-    def set_required_interval(self, minutes: int, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def set_supported_operations(
-        self, fragments: Sequence[str], *, qos: Optional[int] = None, future: Literal[False] = False
-    ) -> int:
+        self, fragments: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sets the supported operations (template 114)."""
-    @overload
-    def set_supported_operations(
-        self, fragments: Sequence[str], *, qos: Optional[int] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def set_operation_executing(self, fragment: str, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
+    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the operation of ``fragment`` EXECUTING (template 501)."""
-    @overload
-    def set_operation_executing(self, fragment: str, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
     def set_operation_failed(
-        self, fragment: str, reason: str, *, qos: Optional[int] = None, future: Literal[False] = False
-    ) -> int:
+        self, fragment: str, reason: str, *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sets the operation of ``fragment`` FAILED (template 502)."""
-    @overload
-    def set_operation_failed(
-        self, fragment: str, reason: str, *, qos: Optional[int] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def set_operation_successful(
-        self, fragment: str, *parameters: str, qos: Optional[int] = None, future: Literal[False] = False
-    ) -> int:
+        self, fragment: str, *parameters: str, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sets the operation of ``fragment`` SUCCESSFUL (template 503)."""
-    @overload
-    def set_operation_successful(
-        self, fragment: str, *parameters: str, qos: Optional[int] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
     def send_static(
         self,
         template_id: Union[int, str],
         fields: Sequence[Union[str, int, float, None]],
         *,
-        qos: Optional[int] = None,
-        future: Literal[False] = False,
-    ) -> int:
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends any static template by id with its fields, validated by the core codec."""
-    @overload
-    def send_static(
-        self,
-        template_id: Union[int, str],
-        fields: Sequence[Union[str, int, float, None]],
-        *,
-        qos: Optional[int] = None,
-        future: Literal[True],
-    ) -> concurrent.futures.Future[str]: ...
 
-@final
 @final
 class Client(Device):
     """A device client (blocking API); also the device's ``Device`` handle."""
 
-    def __new__(cls, host: str, device_id: str, **options: Any) -> Client: ...
+    def __new__(
+        cls,
+        host: str,
+        device_id: str,
+        *,
+        port: Optional[int] = None,
+        transport: Transport = "tls",
+        tenant: Optional[str] = None,
+        user: Optional[str] = None,
+        password: Optional[str] = None,
+        cert_pem: Optional[str] = None,
+        key_pem: Optional[str] = None,
+        ca_pem: Optional[str] = None,
+        insecure: bool = False,
+        xid: Optional[str] = None,
+        keep_alive: float = 60.0,
+        connect_timeout: float = 30.0,
+        qos: QoS = 1,
+        processing_mode: ProcessingMode = "s",
+        create_device: bool = True,
+        device_name: Optional[str] = None,
+        device_type: Optional[str] = None,
+        request_managed_object_id: bool = False,
+        not_authorized_retries: int = 3,
+        last_will: Optional[Tuple[Union[int, str], Sequence[Union[str, int, float, None]]]] = None,
+        resumable_operations: Optional[Sequence[str]] = None,
+        rejection_window: float = 0.0,
+        batching: Optional[float] = None,
+        max_inflight: int = 100,
+        max_queued: int = 10000,
+        max_queued_bytes: int = 16777216,
+        overflow: OverflowPolicy = "reject",
+        delivery_events: bool = True,
+        persistence_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+        fail_unsupported: Optional[Sequence[str]] = None,
+        fail_executing_on_start: bool = True,
+        json_operations: bool = False,
+        json_errors: bool = False,
+        collections: Optional[Mapping[str, str]] = None,
+        operation_responses: Optional[Sequence[Tuple[str, str]]] = None,
+        reconnect_delay: Optional[float] = None,
+        http_base_url: Optional[str] = None,
+    ) -> Client:
+        """Starts a client for ``device_id`` at ``host`` (connecting in the background; see
+        ``wait_connected``). ``port`` None is the transport's default port; ``batching`` None is off;
+        ``reconnect_delay`` None is the core's backoff (1 s doubling up to 60 s)."""
     @staticmethod
-    def from_env(**options: Any) -> Client:
-        """A client configured from the ``C8Y_*`` environment variables."""
+    def from_env(
+        *,
+        port: Optional[int] = ...,
+        transport: Transport = ...,
+        tenant: Optional[str] = ...,
+        user: Optional[str] = ...,
+        password: Optional[str] = ...,
+        cert_pem: Optional[str] = ...,
+        key_pem: Optional[str] = ...,
+        ca_pem: Optional[str] = ...,
+        insecure: bool = ...,
+        xid: Optional[str] = ...,
+        keep_alive: float = ...,
+        connect_timeout: float = ...,
+        qos: QoS = ...,
+        processing_mode: ProcessingMode = ...,
+        create_device: bool = ...,
+        device_name: Optional[str] = ...,
+        device_type: Optional[str] = ...,
+        request_managed_object_id: bool = ...,
+        not_authorized_retries: int = ...,
+        last_will: Optional[Tuple[Union[int, str], Sequence[Union[str, int, float, None]]]] = ...,
+        resumable_operations: Optional[Sequence[str]] = ...,
+        rejection_window: float = ...,
+        batching: Optional[float] = ...,
+        max_inflight: int = ...,
+        max_queued: int = ...,
+        max_queued_bytes: int = ...,
+        overflow: OverflowPolicy = ...,
+        delivery_events: bool = ...,
+        persistence_dir: Optional[Union[str, "os.PathLike[str]"]] = ...,
+        fail_unsupported: Optional[Sequence[str]] = ...,
+        fail_executing_on_start: bool = ...,
+        json_operations: bool = ...,
+        json_errors: bool = ...,
+        collections: Optional[Mapping[str, str]] = ...,
+        operation_responses: Optional[Sequence[Tuple[str, str]]] = ...,
+        reconnect_delay: Optional[float] = ...,
+        http_base_url: Optional[str] = ...,
+    ) -> Client:
+        """A client configured from the ``C8Y_*`` environment variables; the options given
+        override them."""
     @property
     def device_id(self) -> str:
         """The device id."""
     @property
-    def state(self) -> str:
+    def state(self) -> ConnectionState:
         """"connecting", "connected", "subscriptions_refused" (connected, but the platform
         refused subscriptions; retried), "disconnected", "stopped" or "closed"."""
     @property
@@ -313,7 +300,7 @@ class Client(Device):
         *,
         size: Optional[int] = None,
         sha256: Optional[str] = None,
-        progress: Optional[Any] = None,
+        progress: Optional[Callable[[int, Optional[int]], object]] = None,
     ) -> int:
         """Downloads ``url`` to ``path`` (resumed, checked, renamed when complete); returns the
         number of bytes."""
@@ -342,70 +329,87 @@ class Client(Device):
         """Number of publishes not yet completed."""
     def wait_pending(self, count: int, timeout: float = 30.0) -> bool:
         """Waits until at most ``count`` publishes are pending."""
-    @overload
-    def publish(self, topic: str, payload: str, *, qos: Optional[int] = None, future: Literal[False] = False) -> int:
-        """Publishes a payload as it is on a Cumulocity upstream topic."""
-    @overload
-    def publish(self, topic: str, payload: str, *, qos: Optional[int] = None, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
+    def publish(
+        self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity
+        upstream topic."""
     def send_json(
-        self, kind: str, document: Any, *, id: Optional[str] = None, future: Literal[False] = False
-    ) -> int:
+        self,
+        kind: JsonKind,
+        document: Any,
+        *,
+        id: Optional[str] = None,
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends a JSON document over MQTT."""
-    @overload
-    def send_json(
-        self, kind: str, document: Any, *, id: Optional[str] = None, future: Literal[True]
-    ) -> concurrent.futures.Future[str]: ...
-    @overload
-    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, future: Literal[False] = False) -> int:
+    def send_smartrest2(
+        self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
         """Sends a SmartREST 2.0 use line of a registered collection."""
-    @overload
-    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event, or None after ``timeout`` seconds."""
     def events(self, timeout: Optional[float] = None) -> EventIterator:
-        """Iterates over every event."""
-    def operations(self, timeout: Optional[float] = None) -> EventIterator:
-        """Iterates over the operations."""
-    def on_event(self, callback: Optional[Any]) -> None:
+        """Iterates over every event; ends after ``timeout`` seconds without one (never when
+        None) or when the client is closed."""
+    def operations(self, timeout: Optional[float] = None) -> OperationIterator:
+        """Iterates over the operations (other events are skipped); ends like ``events``."""
+    def on_event(self, callback: Optional[Callable[[Event], object]]) -> None:
         """Sets (or removes) the event callback."""
     def close(self) -> None:
         """Closes the client."""
-    def __enter__(self) -> Client: ...
-    def __exit__(self, exc_type: Any = None, _exc: Any = None, _tb: Any = None) -> bool: ...
+    def __enter__(self) -> Client:
+        """Returns the client itself."""
+    def __exit__(self, exc_type: Any = None, _exc: Any = None, _tb: Any = None) -> None:
+        """Flushes (up to 10 s, unless leaving by an exception) and closes."""
 
 @final
 class Event:
     """Something the client reported; ``kind`` says what."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> EventKind:
+        """What happened."""
     @property
-    def state(self) -> Optional[str]: ...
+    def state(self) -> Optional[EventState]:
+        """The connection state ("connection_state"), collection state ("collection") or
+        template status ("template_status")."""
     @property
-    def error(self) -> Optional[str]: ...
+    def error(self) -> Optional[str]:
+        """Why (connection errors, JSON errors)."""
     @property
-    def operation(self) -> Optional[Operation]: ...
+    def operation(self) -> Optional[Operation]:
+        """The operation ("operation" and "operation_resumed" events)."""
     @property
-    def delivery_id(self) -> Optional[int]: ...
+    def delivery_id(self) -> Optional[int]:
+        """The delivery id ("delivery" and "publish_rejected" events)."""
     @property
-    def outcome(self) -> Optional[str]: ...
+    def outcome(self) -> Optional[DeliveryOutcome]:
+        """How the delivery ended ("delivery" events)."""
     @property
-    def topic(self) -> Optional[str]: ...
+    def topic(self) -> Optional[str]:
+        """The topic (or the skipped outbox file)."""
     @property
-    def payload(self) -> Optional[bytes]: ...
+    def payload(self) -> Optional[bytes]:
+        """The payload as received."""
     @property
-    def template(self) -> Optional[str]: ...
+    def template(self) -> Optional[str]:
+        """A message id or template id."""
     @property
-    def code(self) -> Optional[int]: ...
+    def code(self) -> Optional[int]:
+        """A numeric code (an ``s/e`` code, a SUBACK return code)."""
     @property
-    def text(self) -> Optional[str]: ...
+    def text(self) -> Optional[str]:
+        """A text."""
     @property
-    def values(self) -> List[str]: ...
+    def values(self) -> List[str]:
+        """Values (empty when the kind has none)."""
     @property
-    def xid(self) -> Optional[str]: ...
+    def xid(self) -> Optional[str]:
+        """An X-ID."""
     @property
-    def count(self) -> Optional[int]: ...
+    def count(self) -> Optional[int]:
+        """A count ("events_lost")."""
     def exception(self) -> Optional[Exception]:
         """For "smartrest_error" events: the ``SmartRestError``."""
 
@@ -414,56 +418,68 @@ class Operation:
     """An operation for the device or one of its children."""
 
     @property
-    def id(self) -> Optional[str]: ...
+    def id(self) -> Optional[str]:
+        """The operation's id (None for a static operation without one)."""
     @property
-    def device(self) -> str: ...
+    def device(self) -> str:
+        """The external id of the device or child the operation is for."""
     @property
-    def fragment(self) -> str: ...
+    def fragment(self) -> str:
+        """The operation fragment, e.g. "c8y_Restart"."""
     @property
-    def source(self) -> str: ...
+    def source(self) -> OperationSource:
+        """How it arrived."""
     @property
-    def template(self) -> Optional[str]: ...
+    def template(self) -> Optional[str]:
+        """The static template id, e.g. "510"; None for other sources."""
     @property
-    def values(self) -> List[str]: ...
+    def values(self) -> List[str]:
+        """The operation's fields as received."""
     @property
     def kind(self) -> Optional[OperationKind]:
         """The typed parameters of a static operation (a dataclass of ``c8y_mqtt.operations``);
         None for JSON and SmartREST 2.0 operations."""
     @property
-    def json(self) -> Optional[Dict[str, Any]]: ...
-    @overload
-    def executing(self, *, future: Literal[False] = False) -> int:
+    def json(self) -> Optional[Dict[str, Any]]:
+        """The operation document of a JSON operation; None otherwise."""
+    def executing(self) -> Delivery:
         """Sets the operation EXECUTING."""
-    @overload
-    def executing(self, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
-    def succeed(self, *parameters: str, future: Literal[False] = False) -> int:
+    def succeed(self, *parameters: str) -> Delivery:
         """Sets the operation SUCCESSFUL."""
-    @overload
-    def succeed(self, *parameters: str, future: Literal[True]) -> concurrent.futures.Future[str]: ...
-    @overload
-    def fail(self, reason: str, *, future: Literal[False] = False) -> int:
+    def fail(self, reason: str) -> Delivery:
         """Sets the operation FAILED."""
-    @overload
-    def fail(self, reason: str, *, future: Literal[True]) -> concurrent.futures.Future[str]: ...
 
 @final
 class EventIterator:
-    """The iterator of ``client.events()`` / ``client.operations()``."""
+    """The iterator of ``client.events()``."""
 
-    def __iter__(self) -> EventIterator: ...
-    def __next__(self) -> Any: ...
+    def __iter__(self) -> EventIterator:
+        """Returns the iterator itself."""
+    def __next__(self) -> Event:
+        """The next event (GIL released while waiting)."""
+
+@final
+class OperationIterator:
+    """The iterator of ``client.operations()``."""
+
+    def __iter__(self) -> OperationIterator:
+        """Returns the iterator itself."""
+    def __next__(self) -> Operation:
+        """The next operation (GIL released while waiting)."""
 
 @final
 class DeviceCredentials:
     """The device's own credentials."""
 
     @property
-    def tenant(self) -> str: ...
+    def tenant(self) -> str:
+        """The tenant id."""
     @property
-    def user(self) -> str: ...
+    def user(self) -> str:
+        """The device user, ``device_<device id>``."""
     @property
-    def password(self) -> str: ...
+    def password(self) -> str:
+        """The password (a secret: do not log it)."""
     def as_options(self) -> Dict[str, str]:
         """Keyword arguments for ``Client``."""
 
@@ -474,7 +490,7 @@ def register(
     credentials_file: Union[str, "os.PathLike[str]"],
     *,
     port: Optional[int] = None,
-    transport: str = "tls",
+    transport: Transport = "tls",
     ca_pem: Optional[str] = None,
     bootstrap_user: Optional[str] = None,
     poll_interval: float = 5.0,
@@ -509,7 +525,8 @@ class DeviceManagement:
         software: Optional[Any] = None,
         software_list: Optional[Any] = None,
         download_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
-    ) -> DeviceManagement: ...
+    ) -> DeviceManagement:
+        """Runs operations with these handlers on ``client``'s device."""
     def supported_operations(self) -> List[str]:
         """The operation fragments the registered handlers cover."""
     def declare(self) -> None:

@@ -1,20 +1,35 @@
 """asyncio face of the SDK: :class:`AsyncClient`, pure Python over the same native
 :class:`c8y_mqtt.Client` (one runtime, one code path).
 
-Publishing never blocks, so the ``send_*`` methods are the native ones and return the delivery
-id at once; the ``*_acked`` helpers and ``future=True`` give awaitables that complete on PUBACK
-(``asyncio.wrap_future`` of the native future). Waits (connect, flush, events, close) run the
+Publishing never blocks, so the ``send_*`` methods call the native ones and return the
+:class:`c8y_mqtt.Delivery` at once; ``await`` it for the outcome (PUBACK), or ignore it. Waits (connect, flush, events, close) run the
 native blocking call in the event loop's default executor, with the GIL released inside.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
-from typing import Any, AsyncIterator, Optional, Union
+import inspect
+import os
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
-from ._native import Client, Device, Event, Operation
+from ._native import Client, Delivery, Device, Event, Operation
+from .literals import ConnectionState, JsonKind, OverflowPolicy, ProcessingMode, QoS, Severity, Transport
+
+if TYPE_CHECKING:
+    from ._native import Number, Time
 
 __all__ = ["AsyncClient"]
 
@@ -24,11 +39,10 @@ _SLICE = 0.25
 
 class AsyncClient:
     """An asyncio device client. Create it with ``await AsyncClient.connect(host, device_id,
-    **options)`` (same options as :class:`c8y_mqtt.Client`) and use it as ``async with``.
+    **options)`` (the options of :class:`c8y_mqtt.Client`) and use it as ``async with``.
 
-    Attribute access falls through to the native client, so every ``send_*`` method, ``child``,
-    ``create_child``, ``publish``, ``send_json`` and ``send_smartrest2`` work as on
-    :class:`c8y_mqtt.Client`; with ``future=True`` they return an ``asyncio.Future``.
+    The publishing methods are those of :class:`c8y_mqtt.Client`: each returns a
+    :class:`c8y_mqtt.Delivery`; ``await`` it for the outcome. ``client`` is the native blocking client.
     """
 
     def __init__(self, client: Client) -> None:
@@ -37,10 +51,57 @@ class AsyncClient:
 
     @classmethod
     async def connect(
-        cls, host: str, device_id: str, *, wait: Optional[float] = 30.0, **options: Any
-    ) -> "AsyncClient":
-        """Starts a client and (unless ``wait`` is None) waits up to ``wait`` seconds until it
-        is connected."""
+        cls,
+        host: str,
+        device_id: str,
+        *,
+        wait: Optional[float] = 30.0,
+        port: Optional[int] = None,
+        transport: Transport = "tls",
+        tenant: Optional[str] = None,
+        user: Optional[str] = None,
+        password: Optional[str] = None,
+        cert_pem: Optional[str] = None,
+        key_pem: Optional[str] = None,
+        ca_pem: Optional[str] = None,
+        insecure: bool = False,
+        xid: Optional[str] = None,
+        keep_alive: float = 60.0,
+        connect_timeout: float = 30.0,
+        qos: QoS = 1,
+        processing_mode: ProcessingMode = "s",
+        create_device: bool = True,
+        device_name: Optional[str] = None,
+        device_type: Optional[str] = None,
+        request_managed_object_id: bool = False,
+        not_authorized_retries: int = 3,
+        last_will: Optional[Tuple[Union[int, str], Sequence[Union[str, int, float, None]]]] = None,
+        resumable_operations: Optional[Sequence[str]] = None,
+        rejection_window: float = 0.0,
+        batching: Optional[float] = None,
+        max_inflight: int = 100,
+        max_queued: int = 10000,
+        max_queued_bytes: int = 16777216,
+        overflow: OverflowPolicy = "reject",
+        delivery_events: bool = True,
+        persistence_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+        fail_unsupported: Optional[Sequence[str]] = None,
+        fail_executing_on_start: bool = True,
+        json_operations: bool = False,
+        json_errors: bool = False,
+        collections: Optional[Mapping[str, str]] = None,
+        operation_responses: Optional[Sequence[Tuple[str, str]]] = None,
+        reconnect_delay: Optional[float] = None,
+        http_base_url: Optional[str] = None,
+    ) -> AsyncClient:
+        """Starts a client (the options of :class:`c8y_mqtt.Client`, same defaults) and, unless
+        ``wait`` is None, waits up to ``wait`` seconds until it is connected."""
+        given = locals()
+        options: Dict[str, Any] = {
+            name: given[name]
+            for name, parameter in _OPTIONS.items()
+            if given[name] != parameter.default
+        }
         client = Client(host, device_id, **options)
         self = cls(client)
         if wait is not None:
@@ -61,59 +122,229 @@ class AsyncClient:
         """The device handle."""
         return self._client.device
 
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._client, name)
-        if name.startswith(("send_", "set_", "update_", "clear_")) or name in ("publish",):
+    @property
+    def device_id(self) -> str:
+        """The device id."""
+        return self._client.device_id
 
-            def call(*args: Any, future: bool = False, **kwargs: Any) -> Any:
-                result = attr(*args, future=future, **kwargs)
-                if future:
-                    return asyncio.wrap_future(result)
-                return result
+    @property
+    def state(self) -> ConnectionState:
+        """The connection state (see :attr:`c8y_mqtt.Client.state`)."""
+        return self._client.state
 
-            call.__doc__ = attr.__doc__
-            return call
-        return attr
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed."""
+        return self._client.closed
 
-    async def send_measurement_acked(self, *args: Any, **kwargs: Any) -> str:
-        """``send_measurement`` and wait for the PUBACK; returns the outcome."""
-        fut: concurrent.futures.Future[str] = self._client.send_measurement(*args, future=True, **kwargs)
-        return await asyncio.wrap_future(fut)
+    @property
+    def managed_object_id(self) -> Optional[str]:
+        """The device's managed object id, once the platform told it; None before."""
+        return self._client.managed_object_id
+
+    def child(self, id: str) -> Device:
+        """A handle for the child device or service ``id``; nothing is sent."""
+        return self._client.child(id)
+
+    def create_child(self, id: str, name: str, device_type: str = "c8y_MQTTChildDevice") -> Device:
+        """Creates the child device ``id`` (template 101, once per client); returns its handle."""
+        return self._client.create_child(id, name, device_type)
+
+    def create_service(self, id: str, service_type: str, name: str, status: str) -> Device:
+        """Creates the service ``id`` (template 102, once per client); returns its handle."""
+        return self._client.create_service(id, service_type, name, status)
+
+    def pending_count(self) -> int:
+        """Number of publishes not yet completed."""
+        return self._client.pending_count()
+
+    def request_managed_object_id(self) -> Delivery:
+        """Asks the platform for the device's managed object id (``123``).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.request_managed_object_id()
+
+    def send_measurement(self, fragment: str, series: str, value: Number, unit: Optional[str] = None, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends one measurement value (template 200).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_measurement(fragment, series, value, unit, time, qos=qos)
+
+    def send_measurements(self, measurement_type: str, series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]], time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a multi-series measurement (template 201).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_measurements(measurement_type, series, time, qos=qos)
+
+    def send_temperature(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a temperature (template 211).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_temperature(value, time, qos=qos)
+
+    def send_battery(self, value: Number, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a battery level (template 212).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_battery(value, time, qos=qos)
+
+    def send_event(self, event_type: str, text: str, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends an event (template 400).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_event(event_type, text, time, qos=qos)
+
+    def send_location(self, latitude: Number, longitude: Number, altitude: Optional[Number] = None, accuracy: Optional[Number] = None, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a location update (template 401).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_location(latitude, longitude, altitude, accuracy, time, qos=qos)
+
+    def send_alarm(self, alarm_type: str, text: Optional[str] = None, severity: Severity = "major", time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Raises an alarm (templates 301-304).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_alarm(alarm_type, text, severity, time, qos=qos)
+
+    def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Clears an alarm (template 306).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.clear_alarm(alarm_type, qos=qos)
+
+    def update_hardware(self, serial_number: Optional[str] = None, model: Optional[str] = None, revision: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates the hardware fragment (template 110).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.update_hardware(serial_number, model, revision, qos=qos)
+
+    def update_firmware(self, name: Optional[str] = None, version: Optional[str] = None, url: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates the firmware fragment (template 115).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.update_firmware(name, version, url, qos=qos)
+
+    def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the required interval (template 117).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_required_interval(minutes, qos=qos)
+
+    def set_supported_operations(self, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the supported operations (template 114).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_supported_operations(fragments, qos=qos)
+
+    def set_operation_executing(self, fragment: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the operation of ``fragment`` EXECUTING (template 501).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_operation_executing(fragment, qos=qos)
+
+    def set_operation_failed(self, fragment: str, reason: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the operation of ``fragment`` FAILED (template 502).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_operation_failed(fragment, reason, qos=qos)
+
+    def set_operation_successful(self, fragment: str, *parameters: str, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the operation of ``fragment`` SUCCESSFUL (template 503).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_operation_successful(fragment, *parameters, qos=qos)
+
+    def send_static(self, template_id: Union[int, str], fields: Sequence[Union[str, int, float, None]], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends any static template by id with its fields, validated by the core codec.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_static(template_id, fields, qos=qos)
+
+    def publish(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None) -> Delivery:
+        """Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity upstream topic.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.publish(topic, payload, qos=qos)
+
+    def send_json(self, kind: JsonKind, document: Any, *, id: Optional[str] = None, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a JSON document over MQTT (see :meth:`c8y_mqtt.Client.send_json`).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_json(kind, document, id=id, qos=qos)
+
+    def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a SmartREST 2.0 use line of a registered collection.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_smartrest2(xid, msg_id, values, qos=qos)
+
+
+    async def send_measurement_acked(
+        self,
+        fragment: str,
+        series: str,
+        value: Number,
+        unit: Optional[str] = None,
+        time: Time = None,
+        *,
+        qos: Optional[QoS] = None,
+    ) -> str:
+        """``await send_measurement(...)``: waits for the PUBACK; returns the outcome."""
+        return await self.send_measurement(fragment, series, value, unit, time, qos=qos)
 
     async def wait_connected(self, timeout: float = 30.0) -> None:
         """Waits until connected (see :meth:`c8y_mqtt.Client.wait_connected`)."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._client.wait_connected, timeout)
 
+    async def wait_pending(self, count: int, timeout: float = 30.0) -> bool:
+        """Waits until at most ``count`` publishes are pending; returns whether that happened
+        within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self._client.wait_pending, count, timeout)
+
     async def flush(self, timeout: float = 30.0) -> None:
         """Waits until every queued message was acknowledged."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._client.flush, timeout)
 
-    async def download(self, url: str, path: Any, **options: Any) -> int:
+    async def download(
+        self,
+        url: str,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        size: Optional[int] = None,
+        sha256: Optional[str] = None,
+        progress: Optional[Callable[[int, Optional[int]], object]] = None,
+    ) -> int:
         """Downloads ``url`` to ``path`` (see :meth:`c8y_mqtt.Client.download`)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(self._client.download, url, path, **options))
+        call = functools.partial(self._client.download, url, path, size=size, sha256=sha256, progress=progress)
+        return await loop.run_in_executor(None, call)
 
-    async def upload_event_binary(self, path: Any, **options: Any) -> str:
+    async def upload_event_binary(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        event_type: str = "c8y_Logfile",
+        text: str = "",
+        file_name: Optional[str] = None,
+        content_type: str = "text/plain",
+        device: Optional[str] = None,
+    ) -> str:
         """Uploads ``path`` as an event binary (see :meth:`c8y_mqtt.Client.upload_event_binary`)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(self._client.upload_event_binary, path, **options))
+        call = functools.partial(
+            self._client.upload_event_binary,
+            path,
+            event_type=event_type,
+            text=text,
+            file_name=file_name,
+            content_type=content_type,
+            device=device,
+        )
+        return await loop.run_in_executor(None, call)
 
-    async def upload_inventory_binary(self, path: Any, **options: Any) -> str:
+    async def upload_inventory_binary(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        file_name: Optional[str] = None,
+        content_type: str = "application/octet-stream",
+    ) -> str:
         """Uploads ``path`` as an inventory binary (see
         :meth:`c8y_mqtt.Client.upload_inventory_binary`)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            None, functools.partial(self._client.upload_inventory_binary, path, **options)
+        call = functools.partial(
+            self._client.upload_inventory_binary, path, file_name=file_name, content_type=content_type
         )
-
+        return await loop.run_in_executor(None, call)
     async def access_token(self) -> Optional[str]:
         """The access token of a certificate device (see :meth:`c8y_mqtt.Client.access_token`)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, self._client.access_token)
 
-    async def next_event(self, timeout: Optional[float] = None) -> Optional[Union[Event, Operation]]:
+    async def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event, or None after ``timeout`` seconds (never when None). Raises
         ``ClientClosedError`` once the client is closed and drained."""
         loop = asyncio.get_running_loop()
@@ -138,7 +369,7 @@ class AsyncClient:
                 return
             if event is None:
                 return
-            yield event  # type: ignore[misc]
+            yield event
 
     async def operations(self, timeout: Optional[float] = None) -> AsyncIterator[Operation]:
         """``async for op in client.operations(timeout=...)``: operations only; ends after
@@ -157,7 +388,7 @@ class AsyncClient:
                 return
             if event is None:
                 return
-            if isinstance(event, Event) and event.operation is not None:
+            if event.operation is not None:
                 yield event.operation
                 if timeout is not None:
                     deadline = loop.time() + timeout
@@ -167,10 +398,12 @@ class AsyncClient:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._client.close)
 
-    async def __aenter__(self) -> "AsyncClient":
+    async def __aenter__(self) -> AsyncClient:
+        """Returns the client itself."""
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """Flushes (up to 10 s, unless leaving by an exception) and closes."""
         if exc_type is None and not self._client.closed:
             try:
                 await self.flush(10.0)
@@ -180,3 +413,12 @@ class AsyncClient:
 
     def __repr__(self) -> str:
         return f"<AsyncClient {self._client!r}>"
+
+
+#: The options of :meth:`AsyncClient.connect` passed on to the native client (those given a value
+#: other than their default, so that the core's own defaults apply otherwise).
+_OPTIONS = {
+    name: parameter
+    for name, parameter in inspect.signature(AsyncClient.connect).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "wait"
+}
