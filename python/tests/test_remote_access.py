@@ -9,7 +9,7 @@ import socket
 import socketserver
 import threading
 import urllib.request
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Iterator
 
 import pytest
 
@@ -94,8 +94,8 @@ def test_remote_access_refuses_a_target_not_allowed(
 ) -> None:
     remote = c8y_mqtt.RemoteAccess(client, [])
     session = open_tunnel(emulator, echo_port)
-    status: Tuple[str, Any] = remote.handle(next_operation(client))  # type: ignore[assignment]
-    assert status[0] == "FAILED" and "not allowed" in status[1]
+    status = remote.handle(next_operation(client))
+    assert status is not None and status[0] == "FAILED" and "not allowed" in (status[1] or "")
     emulator.wait_for_operation_status(session["operationId"], "FAILED")
     with pytest.raises(ValueError):
         c8y_mqtt.RemoteAccess(client, ["no-port"])
