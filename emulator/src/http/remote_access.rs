@@ -3,8 +3,8 @@
 //! `/service/remoteaccess/device/<key>` served on the HTTP port.
 //!
 //! On Cumulocity an operator opens a connection in the Device Management application (or with a
-//! local proxy); here [`RemoteAccessTunnels::open`] (the handle's
-//! [`EmulatorHandle::open_remote_access`](crate::EmulatorHandle::open_remote_access), or
+//! local proxy); here the handle's
+//! [`EmulatorHandle::open_remote_access`](crate::EmulatorHandle::open_remote_access) (or
 //! `POST /emulator/remoteaccess`) plays that part:
 //! 1. it creates the `c8y_RemoteAccessConnect` operation (rendered as `530` on `s/ds`) with a new
 //!    connection key for the device and the target host and port;
@@ -15,7 +15,7 @@
 //!    either side closes; either order of the two connections works.
 //!
 //! A key serves one WebSocket; a second one for the same key, or one for an unknown key, is
-//! answered 404. A tunnel nobody completes within [`RemoteAccessTunnels::WAIT`] is dropped.
+//! answered 404. A tunnel nobody completes within five minutes is dropped.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -51,7 +51,8 @@ pub(crate) const CONTROL_PATH: &str = "/emulator/remoteaccess";
 /// Bytes read from the operator at once.
 const CHUNK: usize = 64 * 1024;
 
-/// What [`RemoteAccessTunnels::open`] set up for the operator.
+/// What [`EmulatorHandle::open_remote_access`](crate::EmulatorHandle::open_remote_access) set
+/// up for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteAccessSession {
     /// The id of the `c8y_RemoteAccessConnect` operation.
