@@ -10,10 +10,13 @@ mod client_support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use c8y_mqtt::client::{Client, Event, ReceivedOperation, TransportKind};
+use c8y_mqtt::client::{
+    Client, Config, Credentials, Event, ReceivedOperation, Secret, TransportKind, TrustRoots,
+};
 use c8y_mqtt::remote_access::{AllowList, RemoteAccess, RemoteAccessError, TunnelEnd, TunnelEvent};
 use c8y_mqtt_emulator::{Emulator, EmulatorHandle};
 use client_support::*;
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc};
@@ -355,6 +358,55 @@ async fn remote_access_close_all_ends_open_tunnels() {
     tokio::time::timeout(WAIT, echo.ended.recv())
         .await
         .expect("target closed");
+}
+
+/// A certificate device: its WebSocket carries the token from `s/uat`, as its REST calls do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_access_of_a_certificate_device_uses_its_token() {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, "device CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+    let emulator = Emulator::builder()
+        .tenant(TENANT)
+        .user(USER, PASSWORD)
+        .http_port(Some(0))
+        .trusted_device_ca(ca.pem())
+        .start()
+        .await
+        .expect("emulator starts");
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, DEVICE);
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &ca).unwrap();
+    let config = Config::builder("localhost", DEVICE)
+        .port(emulator.mqtts_addr().unwrap().port())
+        .transport(TransportKind::Tls)
+        .credentials(Credentials::Certificate {
+            chain_pem: format!("{}{}", cert.pem(), ca.pem()),
+            key_pem: Secret::new(key.serialize_pem()),
+        })
+        .trust(TrustRoots::CaPem(emulator.ca_pem().unwrap().to_owned()))
+        .reconnect(fast_reconnect())
+        .create_device(c8y_mqtt::templates::upstream::DeviceCreation::new())
+        .http_base_url(format!("http://{}", emulator.http_addr().unwrap()))
+        .build()
+        .unwrap();
+    let client = Client::start(config).unwrap();
+    client.wait_connected(WAIT).await.expect("certificate login");
+    let device = Device { emulator, client };
+    let echo = echo_server().await;
+    let remote = RemoteAccess::new(&device.client, AllowList::new().allow("127.0.0.1", echo.port)).unwrap();
+    let (operator, _) = open(&device, &remote, echo.port).await;
+    echo_through(operator, 3, 100_000).await;
+    assert!(
+        device
+            .emulator
+            .publishes()
+            .iter()
+            .any(|p| p.publish.topic == "s/uat"),
+        "the token came over MQTT"
+    );
 }
 
 #[test]
