@@ -84,7 +84,7 @@ async fn echo_server() -> Echo {
 /// Opens a tunnel from the emulator (the operator) to `port` and lets `remote` handle the `530`;
 /// returns the operator's connection and the operation id.
 async fn open(device: &Device, remote: &RemoteAccess, port: u16) -> (TcpStream, String) {
-    let session = device
+    let opened = device
         .emulator
         .open_remote_access(DEVICE, "127.0.0.1", port)
         .await
@@ -98,11 +98,11 @@ async fn open(device: &Device, remote: &RemoteAccess, port: u16) -> (TcpStream, 
         .expect("tunnel established");
     device
         .emulator
-        .wait_for_operation_status(&session.operation_id, "SUCCESSFUL", WAIT)
+        .wait_for_operation_status(&opened.operation_id, "SUCCESSFUL", WAIT)
         .await
         .expect("SUCCESSFUL");
-    let operator = TcpStream::connect(session.addr).await.unwrap();
-    (operator, session.operation_id)
+    let operator = TcpStream::connect(opened.addr).await.unwrap();
+    (operator, opened.operation_id)
 }
 
 fn pattern(seed: u8, offset: usize, buffer: &mut [u8]) {
@@ -219,7 +219,7 @@ async fn remote_access_refuses_a_target_not_allowed_and_never_connects() {
         AllowList::new().allow("127.0.0.1", echo.port.wrapping_add(1)),
     )
     .unwrap();
-    let session = device
+    let opened = device
         .emulator
         .open_remote_access(DEVICE, "127.0.0.1", echo.port)
         .await
@@ -232,7 +232,7 @@ async fn remote_access_refuses_a_target_not_allowed_and_never_connects() {
     );
     let failed = device
         .emulator
-        .wait_for_operation_status(&session.operation_id, "FAILED", WAIT)
+        .wait_for_operation_status(&opened.operation_id, "FAILED", WAIT)
         .await
         .expect("FAILED");
     let reason = failed["failureReason"].as_str().unwrap_or_default();
@@ -243,7 +243,7 @@ async fn remote_access_refuses_a_target_not_allowed_and_never_connects() {
         "the target was never connected"
     );
     // The operator's connection finds no tunnel behind it.
-    let mut operator = TcpStream::connect(session.addr).await.unwrap();
+    let mut operator = TcpStream::connect(opened.addr).await.unwrap();
     let _ = operator.write_all(b"hello").await;
     assert!(remote.tunnels().is_empty());
 }
@@ -259,7 +259,7 @@ async fn remote_access_reports_a_refused_target() {
         .unwrap()
         .port();
     let remote = RemoteAccess::new(&device.client, AllowList::new().allow("127.0.0.1", port)).unwrap();
-    let session = device
+    let opened = device
         .emulator
         .open_remote_access(DEVICE, "127.0.0.1", port)
         .await
@@ -272,7 +272,7 @@ async fn remote_access_reports_a_refused_target() {
     );
     let failed = device
         .emulator
-        .wait_for_operation_status(&session.operation_id, "FAILED", WAIT)
+        .wait_for_operation_status(&opened.operation_id, "FAILED", WAIT)
         .await
         .expect("FAILED");
     assert!(

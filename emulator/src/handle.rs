@@ -12,7 +12,7 @@ use c8y_mqtt::QoS;
 
 use crate::config::UserCredentials;
 use crate::http::control::ControlApi;
-use crate::http::remote_access::{RemoteAccessSession, RemoteAccessTunnels};
+use crate::http::remote_access::{OperatorTunnel, RemoteAccessTunnels};
 use crate::http::rest::HttpFaults;
 use crate::journal::{EmulatorEvent, JournalStats, WaitTimeout};
 use crate::lock;
@@ -469,7 +469,7 @@ impl EmulatorHandle {
         device_external_id: &str,
         host: &str,
         port: u16,
-    ) -> Result<RemoteAccessSession, ApiError> {
+    ) -> Result<OperatorTunnel, ApiError> {
         let platform = self.cumulocity.as_ref().ok_or_else(Self::no_platform)?;
         if self.http_addr.is_none() {
             return Err(ApiError::NotSupported(

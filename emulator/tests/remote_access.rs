@@ -74,9 +74,9 @@ async fn remote_access_control_api_opens_a_tunnel_relayed_to_the_device_websocke
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    let session: Value = response.json().await.unwrap();
-    let key = session["connectionKey"].as_str().unwrap().to_owned();
-    let port = session["port"].as_u64().unwrap() as u16;
+    let opened: Value = response.json().await.unwrap();
+    let key = opened["connectionKey"].as_str().unwrap().to_owned();
+    let port = opened["port"].as_u64().unwrap() as u16;
     assert_eq!(
         next_on(&mut device, "s/ds").await,
         format!("530,1234,10.0.0.67,22,{key}")

@@ -100,7 +100,7 @@ async fn main() -> Result<(), Error> {
 
     // Through the tunnel.
     let remote = RemoteAccess::new(&client, AllowList::new().allow("127.0.0.1", port))?;
-    let session = emulator.open_remote_access("bench", "127.0.0.1", port).await?;
+    let opened = emulator.open_remote_access("bench", "127.0.0.1", port).await?;
     let op = loop {
         match tokio::time::timeout(Duration::from_secs(30), client.next_event()).await? {
             NextEvent::Event(Event::Operation(op)) => break op,
@@ -109,7 +109,7 @@ async fn main() -> Result<(), Error> {
         }
     };
     remote.handle(&op).await.ok_or("not a 530")??;
-    let tunnel = echo_run(TcpStream::connect(session.addr).await?, bytes).await?;
+    let tunnel = echo_run(TcpStream::connect(opened.addr).await?, bytes).await?;
 
     println!("remote access, {mib} MiB echoed (each byte crosses twice):");
     println!("  direct loopback copy    {direct:>9.1} MiB/s");

@@ -332,7 +332,7 @@ mod tests {
                 c8y_result::Ok
             );
 
-            let session = emulator
+            let listener = emulator
                 .block_on(emulator.handle().open_remote_access(DEVICE, "127.0.0.1", port))
                 .unwrap();
             let mut event = null_mut();
@@ -368,7 +368,7 @@ mod tests {
             );
             assert_eq!(c8y_remote_access_open_tunnels(remote), 1);
 
-            let mut operator = std::net::TcpStream::connect(session.addr).unwrap();
+            let mut operator = std::net::TcpStream::connect(listener.addr).unwrap();
             operator.write_all(b"through the tunnel").unwrap();
             let mut echoed = [0u8; 18];
             operator.read_exact(&mut echoed).unwrap();

@@ -65,16 +65,16 @@ def test_remote_access_relays_to_an_allowed_target(
 ) -> None:
     remote = c8y_mqtt.RemoteAccess(client, [f"127.0.0.1:{echo_port}"])
     assert remote.allow_list() == [("127.0.0.1", echo_port)]
-    session = open_tunnel(emulator, echo_port)
+    tunnel = open_tunnel(emulator, echo_port)
     op = next_operation(client)
     assert remote.supports(op)
     assert remote.handle(op) == ("SUCCESSFUL", None)
-    emulator.wait_for_operation_status(session["operationId"], "SUCCESSFUL")
+    emulator.wait_for_operation_status(tunnel["operationId"], "SUCCESSFUL")
     opened = remote.next_event(timeout=10)
     assert opened is not None and opened["event"] == "opened" and opened["port"] == echo_port
 
     payload = bytes(range(256)) * 4096
-    with socket.create_connection(("127.0.0.1", session["port"]), timeout=10) as operator:
+    with socket.create_connection(("127.0.0.1", tunnel["port"]), timeout=10) as operator:
         operator.sendall(payload)
         received = bytearray()
         while len(received) < len(payload):
@@ -93,9 +93,9 @@ def test_remote_access_refuses_a_target_not_allowed(
     emulator: Emulator, client: c8y_mqtt.Client, echo_port: int
 ) -> None:
     remote = c8y_mqtt.RemoteAccess(client, [])
-    session = open_tunnel(emulator, echo_port)
+    tunnel = open_tunnel(emulator, echo_port)
     status = remote.handle(next_operation(client))
     assert status is not None and status[0] == "FAILED" and "not allowed" in (status[1] or "")
-    emulator.wait_for_operation_status(session["operationId"], "FAILED")
+    emulator.wait_for_operation_status(tunnel["operationId"], "FAILED")
     with pytest.raises(ValueError):
         c8y_mqtt.RemoteAccess(client, ["no-port"])

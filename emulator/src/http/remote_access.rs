@@ -54,7 +54,7 @@ const CHUNK: usize = 64 * 1024;
 /// What [`EmulatorHandle::open_remote_access`](crate::EmulatorHandle::open_remote_access) set
 /// up for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteAccessSession {
+pub struct OperatorTunnel {
     /// The id of the `c8y_RemoteAccessConnect` operation.
     pub operation_id: String,
     /// The connection key the device must present.
@@ -110,7 +110,7 @@ impl RemoteAccessTunnels {
         device: &str,
         host: &str,
         port: u16,
-    ) -> Result<RemoteAccessSession, ApiError> {
+    ) -> Result<OperatorTunnel, ApiError> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .map_err(|e| ApiError::Invalid(format!("cannot listen for the operator: {e}")))?;
@@ -157,7 +157,7 @@ impl RemoteAccessTunnels {
                 relay(operator, websocket).await;
             }
         });
-        Ok(RemoteAccessSession {
+        Ok(OperatorTunnel {
             operation_id: operation["id"].as_str().unwrap_or_default().to_owned(),
             connection_key: key,
             addr,
@@ -316,14 +316,14 @@ pub(crate) async fn control(dispatch: &Dispatch, request: Request) -> Response {
         .open(&dispatch.platform, &tenant, device, host, port)
         .await
     {
-        Ok(session) => (
+        Ok(opened) => (
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/json")],
             json!({
-                "operationId": session.operation_id,
-                "connectionKey": session.connection_key,
-                "address": session.addr.ip().to_string(),
-                "port": session.addr.port(),
+                "operationId": opened.operation_id,
+                "connectionKey": opened.connection_key,
+                "address": opened.addr.ip().to_string(),
+                "port": opened.addr.port(),
             })
             .to_string(),
         )
