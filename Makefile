@@ -5,6 +5,7 @@ TEST_LOG := target/test-output.log
 PY_TEST_LOG := target/python-test.log
 BENCH_N ?= 50000
 BENCH_DOWNLOAD_MIB ?= 256
+BENCH_REMOTE_ACCESS_MIB ?= 256
 
 .PHONY: test deps demo demo-offline demo-check bench lint fmt-check clippy doc unit fuzz \
 	bench-deps bench-scale bench-simulate bench-footprint features-check package-check ci-lint readme-check
@@ -52,6 +53,7 @@ demo-offline:
 bench: deps bench-deps
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example emulator_ingest -- $(BENCH_N)
 	$(CARGO) run --release -q -p c8y-mqtt-examples --example download -- $(BENCH_DOWNLOAD_MIB)
+	$(CARGO) run --release -q -p c8y-mqtt-examples --example remote_access -- $(BENCH_REMOTE_ACCESS_MIB)
 	$(BENCH_ENV) $(CARGO) run --release -q -p c8y-mqtt-examples --example compare -- $(BENCH_N)
 
 lint: fmt-check clippy ci-lint

@@ -63,6 +63,11 @@
 
 
 /**
+ * Bytes of `c8y_tunnel_event.host`, with the NUL (a longer host is cut).
+ */
+#define C8Y_TUNNEL_HOST_LEN 256
+
+/**
  * The result of every fallible function: `C8Y_RESULT_OK` (0) or an error code, grouped by
  * family in hundreds: 1xx arguments, 2xx state, 3xx network, TLS, authentication and files,
  * 4xx Cumulocity protocol, 9xx internal. Codes are never renumbered nor reused, and are the
@@ -424,6 +429,68 @@ typedef uint32_t c8y_delivery_outcome;
 #endif // __cplusplus
 
 /**
+ * What happened to a tunnel.
+ */
+enum c8y_tunnel_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Both connections are open; the relay runs.
+   */
+  C8Y_TUNNEL_EVENT_KIND_OPENED = 1,
+  /**
+   * The tunnel ended; the counters are final.
+   */
+  C8Y_TUNNEL_EVENT_KIND_CLOSED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum c8y_tunnel_event_kind c8y_tunnel_event_kind;
+#else
+typedef uint32_t c8y_tunnel_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a tunnel ended.
+ */
+enum c8y_tunnel_end
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not ended (an OPENED event).
+   */
+  C8Y_TUNNEL_END_NONE = 0,
+  /**
+   * The target closed its connection.
+   */
+  C8Y_TUNNEL_END_TARGET_CLOSED = 1,
+  /**
+   * The platform closed the WebSocket (the operator left).
+   */
+  C8Y_TUNNEL_END_PLATFORM_CLOSED = 2,
+  /**
+   * `c8y_remote_access_close_all` or `c8y_remote_access_free`.
+   */
+  C8Y_TUNNEL_END_CLOSED = 3,
+  /**
+   * A connection failed.
+   */
+  C8Y_TUNNEL_END_ERROR = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum c8y_tunnel_end c8y_tunnel_end;
+#else
+typedef uint32_t c8y_tunnel_end;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * How the client reaches the platform; the values of `c8y_options_set_transport`.
  */
 enum c8y_transport
@@ -644,6 +711,12 @@ typedef struct c8y_event c8y_event;
 typedef struct c8y_options c8y_options;
 
 /**
+ * Remote access of one client. Create with `c8y_remote_access_new`, free with
+ * `c8y_remote_access_free` before the client (which ends its tunnels).
+ */
+typedef struct c8y_remote_access c8y_remote_access;
+
+/**
  * An event callback: `userdata` as given to `c8y_client_set_event_callback`, and the event,
  * borrowed for the duration of the call (do not free it; copy what you need). Runs on the
  * client's dispatcher thread.
@@ -690,6 +763,44 @@ typedef struct {
    */
   const char *unit;
 } c8y_measurement_series;
+
+/**
+ * A tunnel event, written by `c8y_remote_access_next_event`.
+ */
+typedef struct {
+  /**
+   * Opened or closed.
+   */
+  c8y_tunnel_event_kind kind;
+  /**
+   * The tunnel's id (from 1, unique per remote access object).
+   */
+  uint64_t id;
+  /**
+   * The target host, NUL-terminated.
+   */
+  char host[C8Y_TUNNEL_HOST_LEN];
+  /**
+   * The target port.
+   */
+  uint16_t port;
+  /**
+   * Bytes relayed from the platform to the target.
+   */
+  uint64_t bytes_to_target;
+  /**
+   * Bytes relayed from the target to the platform.
+   */
+  uint64_t bytes_from_target;
+  /**
+   * How long the tunnel has been (was) open, in milliseconds.
+   */
+  uint64_t duration_ms;
+  /**
+   * Why it ended (CLOSED events).
+   */
+  c8y_tunnel_end end;
+} c8y_tunnel_event;
 
 /**
  * Writes the log of `log_type` (period, search text, at most `maximum_lines` lines, -1: no
@@ -1689,6 +1800,67 @@ c8y_result c8y_client_send_json(const c8y_client *client, uint32_t resource, con
  * bytes; `msg_id_out` NULL or writable.
  */
 c8y_result c8y_client_publish_raw(const c8y_client *client, const char *topic, const uint8_t *payload, size_t len, uint32_t qos, uint64_t *msg_id_out);
+
+/**
+ * Remote access (`530` `c8y_RemoteAccessConnect`) for `client`, reaching only the targets of
+ * `allow`: `"host:port"` entries separated by commas or spaces (`"[::1]:22"` for IPv6; `""`
+ * allows nothing). `connect_timeout_ms` bounds the TCP connection to a target and the
+ * WebSocket handshake (0: 30 s); `max_tunnels` limits the tunnels open at once (0: 16). Events
+ * are kept from this call on.
+ *
+ * # Safety
+ * `client` must be NULL or live; `allow` NULL or a NUL-terminated string; `out` writable.
+ */
+c8y_result c8y_remote_access_new(const c8y_client *client, const char *allow, uint32_t connect_timeout_ms, size_t max_tunnels, c8y_remote_access **out);
+
+/**
+ * Runs the `530` of `event`: EXECUTING, the connections, then SUCCESSFUL with the tunnel
+ * running on SDK threads, or FAILED with the reason (also in `c8y_last_error_message` when
+ * `*succeeded_out` is false). `*handled_out` is false for another operation (nothing was sent).
+ * Returns `C8Y_RESULT_WRONG_EVENT_KIND` for an event that is no operation.
+ *
+ * Thread: any but an event callback; blocks until the status is reported.
+ *
+ * # Safety
+ * `remote`, `client` and `event` must be NULL or live (`client` the one `remote` was made
+ * for); `handled_out` writable; `succeeded_out` NULL or writable.
+ */
+c8y_result c8y_remote_access_handle(const c8y_remote_access *remote, const c8y_client *client, const c8y_event *event, bool *handled_out, bool *succeeded_out);
+
+/**
+ * Waits up to `timeout_ms` (0: do not wait) for the next tunnel event and writes it to `out`;
+ * `C8Y_RESULT_TIMEOUT` when none came.
+ *
+ * Thread: any but an event callback.
+ *
+ * # Safety
+ * `remote` and `client` must be NULL or live; `out` writable.
+ */
+c8y_result c8y_remote_access_next_event(const c8y_remote_access *remote, const c8y_client *client, uint32_t timeout_ms, c8y_tunnel_event *out);
+
+/**
+ * The number of open tunnels (0 for NULL).
+ *
+ * # Safety
+ * `remote` must be NULL or live.
+ */
+size_t c8y_remote_access_open_tunnels(const c8y_remote_access *remote);
+
+/**
+ * Ends every open tunnel (NULL is ignored).
+ *
+ * # Safety
+ * `remote` must be NULL or live.
+ */
+void c8y_remote_access_close_all(const c8y_remote_access *remote);
+
+/**
+ * Frees the remote access and ends its tunnels (NULL is ignored).
+ *
+ * # Safety
+ * `remote` must be NULL or not used by any other thread and not freed before.
+ */
+void c8y_remote_access_free(c8y_remote_access *remote);
 
 /**
  * The library and MQTT stack versions as a static string, e.g.

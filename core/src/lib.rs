@@ -49,12 +49,15 @@
 //!   uploads).
 //! * [`workflows`] (feature `http`): log, configuration, firmware, software and device-profile
 //!   operations driven end to end, with the device-specific step supplied by the application.
+//! * [`remote_access`] (feature `remote-access`, on by default): Cloud Remote Access, tunnels
+//!   from the platform to allow-listed TCP targets on the device's side (`530`).
 //!
 //! ## Features
 //!
 //! * `websocket` (default): MQTT over WebSocket (`TransportKind::Ws`, `Wss`).
 //! * `http-proxy` (default): the explicit HTTP CONNECT proxy (`ConfigBuilder::http_proxy`).
 //! * `http` (default): the platform HTTP client and the operation workflows.
+//! * `remote-access` (default, needs `http`): Cloud Remote Access.
 //!
 //! Firmware builds may turn them off (`default-features = false`); a configuration that asks for
 //! a missing one is then refused when it is built. The protocol facts the crate relies on are
@@ -71,6 +74,8 @@ pub mod value;
 
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "remote-access")]
+pub mod remote_access;
 #[cfg(feature = "http")]
 pub mod workflows;
 

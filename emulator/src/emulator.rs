@@ -234,6 +234,7 @@ impl EmulatorBuilder {
             .await
             .map_err(|(addr, source)| StartError::Bind { addr, source })?;
         let http_faults = Arc::new(crate::http::rest::HttpFaults::default());
+        let remote_access = Arc::new(crate::http::remote_access::RemoteAccessTunnels::default());
         let control_api = match (http_addr, &cumulocity) {
             (Some(addr), Some(platform)) => Some(
                 ControlApi::start(
@@ -242,6 +243,7 @@ impl EmulatorBuilder {
                     Arc::clone(&shared.credentials),
                     Arc::clone(&shared.trust),
                     Arc::clone(&http_faults),
+                    Arc::clone(&remote_access),
                 )
                 .await
                 .map_err(|source| StartError::Bind { addr, source })?,
@@ -255,7 +257,7 @@ impl EmulatorBuilder {
             acceptors,
             listeners,
             cumulocity,
-            (control_api, http_faults),
+            (control_api, http_faults, remote_access),
         );
         if let Some(platform) = &handle.shared().platform {
             platform.attach(handle.connections());

@@ -12,6 +12,7 @@ use c8y_mqtt::QoS;
 
 use crate::config::UserCredentials;
 use crate::http::control::ControlApi;
+use crate::http::remote_access::{OperatorTunnel, RemoteAccessTunnels};
 use crate::http::rest::HttpFaults;
 use crate::journal::{EmulatorEvent, JournalStats, WaitTimeout};
 use crate::lock;
@@ -94,6 +95,8 @@ pub struct EmulatorHandle {
     control_api: tokio::sync::Mutex<Option<ControlApi>>,
     /// Faults injected into the REST API.
     http_faults: Arc<HttpFaults>,
+    /// The remote-access tunnels waiting for their device.
+    remote_access: Arc<RemoteAccessTunnels>,
     /// Stops the availability monitor of the default platform.
     stop_monitor: tokio::sync::watch::Sender<bool>,
 }
@@ -114,7 +117,11 @@ impl EmulatorHandle {
         acceptors: Acceptors,
         listeners: Listeners,
         cumulocity: Option<Arc<CumulocityPlatform>>,
-        (control_api, http_faults): (Option<ControlApi>, Arc<HttpFaults>),
+        (control_api, http_faults, remote_access): (
+            Option<ControlApi>,
+            Arc<HttpFaults>,
+            Arc<RemoteAccessTunnels>,
+        ),
     ) -> Self {
         let stop_monitor = tokio::sync::watch::Sender::new(false);
         if let Some(platform) = &cumulocity {
@@ -134,6 +141,7 @@ impl EmulatorHandle {
             http_addr: control_api.as_ref().map(|api| api.addr),
             control_api: tokio::sync::Mutex::new(control_api),
             http_faults,
+            remote_access,
         }
     }
 
@@ -449,6 +457,28 @@ impl EmulatorHandle {
             .as_ref()
             .ok_or_else(Self::no_platform)?
             .create_operation(device_external_id, fragments)
+    }
+
+    /// Opens a Cloud Remote Access tunnel to `host:port` on the side of the device with this
+    /// `c8y_Serial` (default tenant), as an operator would: creates the `530` operation with a new
+    /// connection key and listens on 127.0.0.1 (the returned address) for one operator
+    /// connection, relayed to the device's WebSocket for that key (served on the HTTP port, which
+    /// must be enabled). See [`crate::http::remote_access`].
+    pub async fn open_remote_access(
+        &self,
+        device_external_id: &str,
+        host: &str,
+        port: u16,
+    ) -> Result<OperatorTunnel, ApiError> {
+        let platform = self.cumulocity.as_ref().ok_or_else(Self::no_platform)?;
+        if self.http_addr.is_none() {
+            return Err(ApiError::NotSupported(
+                "remote access needs the HTTP port (EmulatorBuilder::http_port)".to_owned(),
+            ));
+        }
+        self.remote_access
+            .open(platform, &platform.tenant(), device_external_id, host, port)
+            .await
     }
 
     /// Duplicates (or stops duplicating) every operation delivery.

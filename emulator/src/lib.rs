@@ -60,6 +60,7 @@ pub use clock::Clock;
 pub use config::{EmulatorConfig, Limits, ListenerPorts, LoginFailureLimit, TlsSource, UserCredentials};
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};
+pub use http::remote_access::OperatorTunnel;
 pub use journal::{EmulatorEvent, JournalStats, WaitTimeout};
 pub use mqtt::tls_certs::TlsMaterialError;
 pub use mqtt::transport::tls::TlsConfigError;

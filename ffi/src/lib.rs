@@ -14,6 +14,8 @@
 //! * [`log`]: `c8y_set_log_callback`, the library's logs to a C callback on one log thread.
 //! * [`workflows`]: the operation workflows (`c8y_device_management_*`) with a table of C
 //!   handlers.
+//! * [`remote_access`]: Cloud Remote Access (`c8y_remote_access_*`): the allow-list, the `530`
+//!   operation, tunnel events.
 //! * [`version`]: the runtime version string, `c8y_version`.
 //!
 //! Every exported function is `unsafe extern "C"`, checks each pointer for NULL and each string
@@ -30,6 +32,8 @@ pub mod http;
 pub mod log;
 pub mod options;
 pub mod publish;
+#[cfg(feature = "remote-access")]
+pub mod remote_access;
 pub mod version;
 #[cfg(feature = "http")]
 pub mod workflows;

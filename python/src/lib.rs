@@ -5,7 +5,8 @@
 //! Modules: `client` (`Client`, `Device`, the shared native state), `events` (`Event`,
 //! `Operation`, iterators), `operation_kind` (typed operation parameters as dicts), `dispatch`
 //! (the one SDK thread that calls Python: futures and the event callback), `errors` (core
-//! errors to the Python exception classes), `convert` (values), `registration` (bootstrap).
+//! errors to the Python exception classes), `convert` (values), `registration` (bootstrap),
+//! `workflows` (device management), `remote_access` (Cloud Remote Access).
 //! The emulator for tests is not linked in here: it is the separate distribution
 //! `c8y-mqtt-emulator` (`python-emulator/`), so device installs carry no server code.
 //!
@@ -20,6 +21,7 @@ mod events;
 mod http;
 mod operation_kind;
 mod registration;
+mod remote_access;
 mod workflows;
 
 use pyo3::prelude::*;
@@ -58,6 +60,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::OperationIterator>()?;
     m.add_class::<registration::DeviceCredentials>()?;
     m.add_class::<workflows::DeviceManagement>()?;
+    m.add_class::<remote_access::RemoteAccess>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;
     m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;

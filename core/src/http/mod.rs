@@ -97,6 +97,12 @@ struct Inner {
     auth: Auth,
     options: HttpOptions,
     device_id: String,
+    /// The TLS configuration `http` uses, for the remote-access WebSocket.
+    #[cfg_attr(not(feature = "remote-access"), allow(dead_code))]
+    tls: Arc<tokio_rustls::rustls::ClientConfig>,
+    /// Whether the configuration names an HTTP proxy.
+    #[cfg_attr(not(feature = "remote-access"), allow(dead_code))]
+    proxied: bool,
     /// Managed object ids by external id (`c8y_Serial`), looked up once each.
     managed_objects: parking_lot::Mutex<std::collections::HashMap<String, String>>,
 }
@@ -179,8 +185,9 @@ impl HttpClient {
             reason: e.to_string(),
         })?;
         let tls = crate::client::transport::http_tls_config(config, base.scheme() == "http")?;
+        let tls = Arc::new(tls);
         let mut builder = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
+            .use_preconfigured_tls((*tls).clone())
             .connect_timeout(config.connect_timeout)
             .read_timeout(options.read_timeout)
             .no_proxy();
@@ -200,6 +207,8 @@ impl HttpClient {
                 auth,
                 options,
                 device_id: config.device_id().to_string(),
+                tls,
+                proxied: config.http_proxy().is_some(),
                 managed_objects: parking_lot::Mutex::new(std::collections::HashMap::new()),
             }),
         })
@@ -375,6 +384,31 @@ impl HttpClient {
                 Ok((request.header(AUTHORIZATION, value), Some(token)))
             }
         }
+    }
+
+    /// The `Authorization` header value for the platform, and the token it carries, if any
+    /// (for connections reqwest does not make, such as the remote-access WebSocket).
+    #[cfg(feature = "remote-access")]
+    pub(crate) async fn authorization(&self) -> Result<(Secret, Option<Secret>), HttpError> {
+        match &self.inner.auth {
+            Auth::Basic(value) => Ok((value.clone(), None)),
+            Auth::Token(cache) => {
+                let token = cache.get().await?;
+                Ok((Secret::new(format!("Bearer {}", token.expose())), Some(token)))
+            }
+        }
+    }
+
+    /// The TLS configuration of the platform connections (trust roots as for MQTT).
+    #[cfg(feature = "remote-access")]
+    pub(crate) fn tls_config(&self) -> Arc<tokio_rustls::rustls::ClientConfig> {
+        Arc::clone(&self.inner.tls)
+    }
+
+    /// Whether the configuration names an HTTP proxy.
+    #[cfg(feature = "remote-access")]
+    pub(crate) fn proxied(&self) -> bool {
+        self.inner.proxied
     }
 
     /// The platform refused `token` (401).

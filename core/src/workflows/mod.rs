@@ -729,7 +729,9 @@ impl SoftwareChange {
 }
 
 /// Waits until the platform acknowledged a status update.
-async fn acknowledged(delivery: Result<crate::client::Delivery, ClientError>) -> Result<(), String> {
+pub(crate) async fn acknowledged(
+    delivery: Result<crate::client::Delivery, ClientError>,
+) -> Result<(), String> {
     let delivery = delivery.map_err(|e| e.to_string())?;
     match tokio::time::timeout(ACK_TIMEOUT, delivery).await {
         Ok(DeliveryOutcome::Acknowledged | DeliveryOutcome::Sent) => Ok(()),

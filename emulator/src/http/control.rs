@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::http::remote_access::{self, RemoteAccessTunnels};
 use crate::platform::certificates::TrustedCertificates;
 use crate::platform::cumulocity::CumulocityPlatform;
 use crate::platform::request::{ApiError, ApiReader, DeviceRequest as ApiDeviceRequest, Document, Resource};
@@ -195,6 +196,8 @@ pub(crate) struct Dispatch {
     routers: parking_lot::Mutex<HashMap<String, Router>>,
     /// Faults injected into every tenant's REST API.
     faults: Arc<HttpFaults>,
+    /// The remote-access tunnels waiting for their device.
+    pub(crate) remote_access: Arc<RemoteAccessTunnels>,
 }
 
 impl Dispatch {
@@ -272,6 +275,12 @@ async fn dispatch_route(State(dispatch): State<Arc<Dispatch>>, request: Request)
     if path.starts_with("/tenant/") || path.starts_with("/user/") {
         return super::tenants::handle(&dispatch, request).await;
     }
+    if path.starts_with(remote_access::DEVICE_PATH) {
+        return remote_access::device_endpoint(&dispatch, request).await;
+    }
+    if path == remote_access::CONTROL_PATH {
+        return remote_access::control(&dispatch, request).await;
+    }
     let tenant = login_tenant(&request)
         .or_else(|| token_tenant(&dispatch, &request))
         .unwrap_or_else(|| dispatch.default_tenant());
@@ -306,6 +315,7 @@ impl ControlApi {
         credentials: Arc<std::sync::Mutex<Credentials>>,
         trust: Arc<TrustedCertificates>,
         faults: Arc<HttpFaults>,
+        remote_access: Arc<RemoteAccessTunnels>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -316,6 +326,7 @@ impl ControlApi {
             local_addr: Some(addr),
             routers: parking_lot::Mutex::new(HashMap::new()),
             faults,
+            remote_access,
         });
         let app = Router::new().fallback(dispatch_route).with_state(dispatch);
         let (stop, stopped) = oneshot::channel::<()>();

@@ -35,6 +35,7 @@ __all__ = [
     "OperationIterator",
     "DeviceCredentials",
     "DeviceManagement",
+    "RemoteAccess",
     "register",
     "_live_clients",
     "reset_log_cache",
@@ -535,4 +536,30 @@ class DeviceManagement:
         """Whether a workflow handles ``op``."""
     def handle(self, op: Operation) -> Optional[Tuple[str, Optional[str]]]:
         """Runs ``op`` to its end: None when no workflow handles it, else (status, reason)."""
+
+@final
+class RemoteAccess:
+    """Opens Cloud Remote Access tunnels (530) to the allowed ``"host:port"`` targets only."""
+
+    def __new__(
+        cls,
+        client: Client,
+        allow: Sequence[str],
+        *,
+        connect_timeout: float = 30.0,
+        max_tunnels: int = 16,
+    ) -> RemoteAccess: ...
+    def allow_list(self) -> List[Tuple[str, int]]:
+        """The allowed targets as (host, port) pairs."""
+    def supports(self, op: Operation) -> bool:
+        """Whether ``op`` is a remote-access operation (530)."""
+    def handle(self, op: Operation) -> Optional[Tuple[str, Optional[str]]]:
+        """Runs ``op``: None when it is not a 530, else (status, reason); SUCCESSFUL once the
+        tunnel runs."""
+    def tunnels(self) -> List[Dict[str, Any]]:
+        """The open tunnels with their byte counters and duration."""
+    def close_all(self) -> None:
+        """Ends every open tunnel."""
+    def next_event(self, timeout: Optional[float] = None) -> Optional[Dict[str, Any]]:
+        """The next tunnel event ("opened" or "closed" with "end"), or None after ``timeout``."""
 
