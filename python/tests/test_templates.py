@@ -3,14 +3,16 @@ sends exactly the row the core's template encodes, on the device's topic or a ch
 
 from __future__ import annotations
 
+import asyncio
 from typing import List, Tuple
 
 import pytest
 
 from c8y_mqtt import Client, Delivery
+from c8y_mqtt.aio import AsyncClient
 from c8y_mqtt.testing import Emulator
 
-from .conftest import device_publishes
+from .conftest import DEVICE, device_publishes
 
 
 def check(client: Client, emulator: Emulator, sent: List[Tuple[Delivery, str]], prefix: str = "s/us") -> None:
@@ -135,7 +137,7 @@ def test_bad_values_raise_and_send_nothing(client: Client, emulator: Emulator) -
     with pytest.raises(ValueError):
         client.send_signal_strength()
     with pytest.raises(ValueError):
-        client.set_alarm_severity("c8y_A", "severe")
+        client.set_alarm_severity("c8y_A", "severe")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         client.clear_alarm_fragments("c8y_A", [])
     with pytest.raises(ValueError):
@@ -149,8 +151,20 @@ def test_bad_values_raise_and_send_nothing(client: Client, emulator: Emulator) -
     with pytest.raises(ValueError):
         client.remove_advanced_software([("only-a-name",)])  # type: ignore[list-item]
     with pytest.raises(TypeError):
-        client.set_supported_logs("syslog")  # type: ignore[arg-type]
+        client.set_supported_logs("syslog")
     with pytest.raises(TypeError):
         client.set_software_list(["nginx"])  # type: ignore[list-item]
     client.flush(10)
     assert device_publishes(emulator) == []
+
+
+def test_async_client_forwards_the_new_methods(emulator: Emulator) -> None:
+    async def main() -> None:
+        async with await AsyncClient.connect(**emulator.client_options(DEVICE)) as client:
+            assert await client.set_supported_logs(["syslog"]) == "acknowledged"
+            assert await client.send_heartbeat() == "acknowledged"
+            assert await client.send_location(1, 2, update_device=True) == "acknowledged"
+            assert await client.set_advanced_software_list([("nginx", "1.2", "apt")]) == "acknowledged"
+
+    asyncio.run(main())
+    assert device_publishes(emulator) == ["118,syslog", "125", "402,1,2", "140,nginx,1.2,apt"]
