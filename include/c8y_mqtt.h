@@ -578,7 +578,7 @@ typedef uint32_t c8y_qos;
 #endif // __cplusplus
 
 /**
- * An alarm severity, for `c8y_client_send_alarm`.
+ * An alarm severity, for `c8y_client_send_alarm` and `c8y_client_set_alarm_severity`.
  */
 enum c8y_severity
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -763,6 +763,82 @@ typedef struct {
    */
   const char *unit;
 } c8y_measurement_series;
+
+/**
+ * One item of the software list (`c8y_client_set_software_list`). The strings are read during
+ * the call only.
+ */
+typedef struct {
+  /**
+   * Name (required).
+   */
+  const char *name;
+  /**
+   * Version; NULL for none.
+   */
+  const char *version;
+  /**
+   * URL; NULL for none.
+   */
+  const char *url;
+} c8y_software_item;
+
+/**
+ * One item of the advanced software list (`c8y_client_set_advanced_software_list`,
+ * `c8y_client_append_advanced_software`). The strings are read during the call only.
+ */
+typedef struct {
+  /**
+   * Name (required).
+   */
+  const char *name;
+  /**
+   * Version (required).
+   */
+  const char *version;
+  /**
+   * Software type, e.g. `apt`; NULL for none.
+   */
+  const char *software_type;
+  /**
+   * URL; NULL for none.
+   */
+  const char *url;
+} c8y_advanced_software_item;
+
+/**
+ * One software to remove (`c8y_client_remove_advanced_software`). The strings are read during
+ * the call only.
+ */
+typedef struct {
+  /**
+   * Name (required).
+   */
+  const char *name;
+  /**
+   * Version (required).
+   */
+  const char *version;
+} c8y_software_removal_item;
+
+/**
+ * One reported device parameter (`c8y_client_send_device_parameter_update`). The strings are
+ * read during the call only.
+ */
+typedef struct {
+  /**
+   * Path in the inventory, e.g. `c8y_RelayStatus.left` (required).
+   */
+  const char *path;
+  /**
+   * The value's type, e.g. `BOOLEAN` (required).
+   */
+  const char *value_type;
+  /**
+   * The value as text (required; may be empty).
+   */
+  const char *value;
+} c8y_device_parameter;
 
 /**
  * A tunnel event, written by `c8y_remote_access_next_event`.
@@ -1800,6 +1876,285 @@ c8y_result c8y_client_send_json(const c8y_client *client, uint32_t resource, con
  * bytes; `msg_id_out` NULL or writable.
  */
 c8y_result c8y_client_publish_raw(const c8y_client *client, const char *topic, const uint8_t *payload, size_t len, uint32_t qos, uint64_t *msg_id_out);
+
+/**
+ * Creates the service `service_id` below `parent` (NULL: the device) with its type (`systemd`,
+ * ...), name and status (`up`, `down`, ...) (template 102), once per client: when this client
+ * already created it, succeeds and writes 0 to `*msg_id_out` without sending anything.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_create_service(const c8y_client *client, const char *parent, const char *service_id, const char *service_type, const char *name, const char *status, uint64_t *msg_id_out);
+
+/**
+ * Sets the status of the service `child` (template 104), e.g. `up`, `down` (required).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_service_status(const c8y_client *client, const char *child, const char *status, uint64_t *msg_id_out);
+
+/**
+ * Asks the platform for the child devices of the device or of `child` (template 105); the
+ * answer arrives as downstream rows `106`.
+ *
+ * Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
+ * receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_request_child_devices(const c8y_client *client, const char *child, uint64_t *msg_id_out);
+
+/**
+ * Removes these `n` fragments (at least one, e.g. `c8y_Position`) from the managed object
+ * (template 107).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_clear_device_fragments(const c8y_client *client, const char *child, const char *const *fragments, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Sets the `c8y_Mobile` fragment (template 111); each value may be NULL.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_mobile(const c8y_client *client, const char *child, const char *imei, const char *iccid, const char *imsi, const char *mcc, const char *mnc, const char *lac, const char *cell_id, uint64_t *msg_id_out);
+
+/**
+ * Sets the device's `c8y_Position` (template 112) without an event; each value may be NULL
+ * (latitude, longitude and altitude finite).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read
+ * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; the values NULL or
+ * readable; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_position(const c8y_client *client, const char *child, const double *latitude, const double *longitude, const double *altitude, const int64_t *accuracy, uint64_t *msg_id_out);
+
+/**
+ * Sets the `c8y_Configuration` text (template 113; required, may be empty).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_configuration(const c8y_client *client, const char *child, const char *config, uint64_t *msg_id_out);
+
+/**
+ * Replaces the `c8y_SoftwareList` with these `n` items (template 116; may be empty).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
+ * items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_software_list(const c8y_client *client, const char *child, const c8y_software_item *items, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Sets the currently installed configuration of `config_type` (template 120): its `url`
+ * (both required), the `file_name` and `time` (optional).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_current_configuration(const c8y_client *client, const char *child, const char *config_type, const char *url, const char *file_name, const char *time_iso, uint64_t *msg_id_out);
+
+/**
+ * Reports a device profile (template 121): `executed` false when applying starts, true when
+ * done; `profile_id` NULL for the one of the oldest EXECUTING device-profile operation.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_device_profile_applied(const c8y_client *client, const char *child, bool executed, const char *profile_id, uint64_t *msg_id_out);
+
+/**
+ * Sets the agent information (template 122, `c8y_Agent`): `name`, `version` and
+ * `maintainer` (required), `url` (optional).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_agent_information(const c8y_client *client, const char *child, const char *name, const char *version, const char *maintainer, const char *url, uint64_t *msg_id_out);
+
+/**
+ * Sends a heartbeat (template 125): keeps the availability up without data.
+ *
+ * Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
+ * receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_send_heartbeat(const c8y_client *client, const char *child, uint64_t *msg_id_out);
+
+/**
+ * Replaces the advanced software list (template 140) with these `n` items (may be empty).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
+ * items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_advanced_software_list(const c8y_client *client, const char *child, const c8y_advanced_software_item *items, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Adds these `n` items (at least one) to the advanced software list (template 141).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
+ * items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_append_advanced_software(const c8y_client *client, const char *child, const c8y_advanced_software_item *items, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Removes these `n` items (at least one) from the advanced software list (template 142).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
+ * items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_remove_advanced_software(const c8y_client *client, const char *child, const c8y_software_removal_item *items, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Sends the signal strength (template 210): `rssi`, `ber` or both (at least one
+ * non-NULL, finite), `time` optional.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read
+ * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; the values NULL or
+ * readable; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_send_signal_strength(const c8y_client *client, const char *child, const double *rssi, const double *ber, const char *time_iso, uint64_t *msg_id_out);
+
+/**
+ * Sends a temperature in °C (template 211; finite), `time` optional.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read
+ * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_send_temperature(const c8y_client *client, const char *child, double value, const char *time_iso, uint64_t *msg_id_out);
+
+/**
+ * Sends a battery level in % (template 212; finite), `time` optional.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read
+ * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_send_battery(const c8y_client *client, const char *child, double value, const char *time_iso, uint64_t *msg_id_out);
+
+/**
+ * Sends a location update (template 401: a `c8y_LocationUpdate` event) at `latitude` /
+ * `longitude` (finite), `altitude` and `accuracy` optional (NULL); with `update_device` true
+ * (template 402) the event also sets the device's `c8y_Position`. `time` optional.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read
+ * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; the values NULL or
+ * readable; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_send_location(const c8y_client *client, const char *child, double latitude, double longitude, const double *altitude, const double *accuracy, const char *time_iso, bool update_device, uint64_t *msg_id_out);
+
+/**
+ * Changes the severity of the active alarm of `alarm_type` (template 305) to `severity`, a
+ * `c8y_severity` value. `C8Y_RESULT_INVALID_ARGUMENT` for an unknown severity.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_alarm_severity(const c8y_client *client, const char *child, const char *alarm_type, uint32_t severity, uint64_t *msg_id_out);
+
+/**
+ * Removes these `n` fragments (at least one) from the active alarm of `alarm_type`
+ * (template 307).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_clear_alarm_fragments(const c8y_client *client, const char *child, const char *alarm_type, const char *const *fragments, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Removes these `n` fragments (the list may be empty) from the event of `event_type`
+ * (template 407).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_clear_event_fragments(const c8y_client *client, const char *child, const char *event_type, const char *const *fragments, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Reports these `n` device parameters (template 408; at least one); the platform records a
+ * `c8y_ParameterUpdate` event when they differ from the inventory.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `parameters` NULL (n = 0) or `n`
+ * readable items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_send_device_parameter_update(const c8y_client *client, const char *child, const c8y_device_parameter *parameters, size_t n, uint64_t *msg_id_out);
 
 /**
  * Remote access (`530` `c8y_RemoteAccessConnect`) for `client`, reaching only the targets of

@@ -1,5 +1,5 @@
-//! Publishing from C: typed functions for the common static templates (device and child
-//! creation, measurements, events, alarms, inventory fragments), the generic
+//! Publishing from C: typed functions for the static templates (device, child and service
+//! creation, measurements, events, alarms, inventory fragments; the rest in [`templates`]), the generic
 //! `c8y_client_send_static` for every other static template, SmartREST 2.0 use lines, JSON over
 //! MQTT and raw publishes. Every row is encoded by the core codec (typed templates, or
 //! `Upstream::parse` on a record built from the fields); nothing here writes SmartREST text.
@@ -26,7 +26,9 @@ use crate::client::{c8y_client, client_ref};
 use crate::error::{Error, c8y_result};
 use crate::options::qos_from;
 
-/// An alarm severity, for `c8y_client_send_alarm`.
+pub mod templates;
+
+/// An alarm severity, for `c8y_client_send_alarm` and `c8y_client_set_alarm_severity`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum c8y_severity {

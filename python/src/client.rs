@@ -17,9 +17,14 @@ use c8y_mqtt::client::{
 use c8y_mqtt::smartrest::Record;
 use c8y_mqtt::smartrest2::TemplateCollection;
 use c8y_mqtt::templates::upstream::{
-    Battery, ClearAlarm, CustomMeasurement, DeviceCreation, Event as EventTemplate, LocationUpdate,
-    MeasurementSeries, MultiSeriesMeasurement, SetExecuting, SetFailed, SetSuccessful, Temperature, Upstream,
-    raise_alarm,
+    AdvancedSoftwareItem, AdvancedSoftwareList, AgentInformation, AlarmSeverityUpdate,
+    AppendAdvancedSoftware, Battery, ClearAlarm, ClearAlarmFragments, ClearDeviceFragments,
+    ClearEventFragments, Configuration, CurrentConfiguration, CustomMeasurement, DeviceCreation,
+    DeviceParameter, DeviceParameterUpdate, DeviceProfileApplied, Event as EventTemplate, GetChildDevices,
+    Heartbeat, LocationUpdate, LocationUpdateWithDevice, MeasurementSeries, Mobile, MultiSeriesMeasurement,
+    Position, RemoteAccessProtocols, RemoveAdvancedSoftware, ServiceStatusUpdate, SetExecuting, SetFailed,
+    SetSuccessful, SignalStrength, SoftwareList, SoftwareListItem, SoftwareRemovalItem,
+    SupportedConfigurations, SupportedLogs, SupportedSoftwareTypes, Temperature, Upstream, raise_alarm,
 };
 use c8y_mqtt::topic::ProcessingMode;
 use c8y_mqtt::value::Severity;
@@ -271,6 +276,49 @@ impl Device {
     }
 }
 
+/// A `ValueError` from a core error (an invalid template value).
+fn invalid(error: impl ToString) -> PyErr {
+    PyValueError::new_err(error.to_string())
+}
+
+/// A tuple of `min..=N` texts (each may be `None`), padded with `None` to `N`.
+fn text_tuple<const N: usize>(
+    item: &Bound<'_, PyAny>,
+    min: usize,
+    shape: &str,
+) -> PyResult<[Option<String>; N]> {
+    let tuple = item
+        .cast::<PyTuple>()
+        .map_err(|_| PyTypeError::new_err(format!("each item is a {shape} tuple")))?;
+    if !(min..=N).contains(&tuple.len()) {
+        return Err(PyValueError::new_err(format!("each item is a {shape} tuple")));
+    }
+    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    for (slot, value) in out.iter_mut().zip(tuple.iter()) {
+        *slot = value.extract()?;
+    }
+    Ok(out)
+}
+
+/// Advanced software items from `(name, version[, software_type[, url]])` tuples.
+fn advanced_software(items: &Bound<'_, PyAny>) -> PyResult<Vec<AdvancedSoftwareItem>> {
+    let mut list = Vec::new();
+    for item in items.try_iter()? {
+        let [name, version, software_type, url] =
+            text_tuple::<4>(&item?, 2, "(name, version, software_type, url)")?;
+        let mut i = AdvancedSoftwareItem::new(name.unwrap_or_default(), version.unwrap_or_default())
+            .map_err(invalid)?;
+        if let Some(v) = software_type {
+            i = i.with_software_type(v);
+        }
+        if let Some(v) = url {
+            i = i.with_url(v);
+        }
+        list.push(i);
+    }
+    Ok(list)
+}
+
 /// A template from its id and fields, read strictly by the core codec.
 fn static_template(template_id: &Bound<'_, PyAny>, fields: &Bound<'_, PyAny>) -> PyResult<Upstream> {
     let id: String = if let Ok(n) = template_id.extract::<u16>() {
@@ -473,8 +521,9 @@ impl Device {
         self.publish(e, qos)
     }
 
-    /// Sends a location update (template 401: an event and the device's position).
-    #[pyo3(signature = (latitude, longitude, altitude = None, accuracy = None, time = None, *, qos = None))]
+    /// Sends a location update (template 401: a ``c8y_LocationUpdate`` event); with
+    /// ``update_device=True`` (template 402) the event also sets the device's ``c8y_Position``.
+    #[pyo3(signature = (latitude, longitude, altitude = None, accuracy = None, time = None, *, update_device = false, qos = None))]
     #[allow(clippy::too_many_arguments)]
     fn send_location(
         &self,
@@ -483,21 +532,38 @@ impl Device {
         altitude: Option<&Bound<'_, PyAny>>,
         accuracy: Option<&Bound<'_, PyAny>>,
         time: Option<&Bound<'_, PyAny>>,
+        update_device: bool,
         qos: Option<u8>,
     ) -> PyResult<Delivery> {
-        let mut l = LocationUpdate::new()
-            .with_latitude(number(latitude)?)
-            .with_longitude(number(longitude)?);
-        if let Some(a) = optional_number(altitude)? {
-            l = l.with_altitude(a);
+        let (latitude, longitude) = (number(latitude)?, number(longitude)?);
+        let (altitude, accuracy, time) = (
+            optional_number(altitude)?,
+            optional_number(accuracy)?,
+            timestamp(time)?,
+        );
+        // One shape, two templates: the core's builders are the same for 401 and 402.
+        macro_rules! location {
+            ($template:ty) => {{
+                let mut l = <$template>::new()
+                    .with_latitude(latitude)
+                    .with_longitude(longitude);
+                if let Some(a) = altitude {
+                    l = l.with_altitude(a);
+                }
+                if let Some(a) = accuracy {
+                    l = l.with_accuracy(a);
+                }
+                if let Some(time) = time {
+                    l = l.with_time(time);
+                }
+                self.publish(l, qos)
+            }};
         }
-        if let Some(a) = optional_number(accuracy)? {
-            l = l.with_accuracy(a);
+        if update_device {
+            location!(LocationUpdateWithDevice)
+        } else {
+            location!(LocationUpdate)
         }
-        if let Some(time) = timestamp(time)? {
-            l = l.with_time(time);
-        }
-        self.publish(l, qos)
     }
 
     /// Raises an alarm (templates 301-304 by ``severity``: "critical", "major", "minor",
@@ -618,6 +684,322 @@ impl Device {
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_parameters(parameters);
         self.publish(t, qos)
+    }
+
+    /// Sets the status of this service (template 104), e.g. ``"up"``, ``"down"``.
+    #[pyo3(signature = (status, *, qos = None))]
+    fn set_service_status(&self, status: &str, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(ServiceStatusUpdate::new(status).map_err(invalid)?, qos)
+    }
+
+    /// Asks the platform for the child devices of this entity (template 105); the answer
+    /// arrives as downstream rows ``106``.
+    #[pyo3(signature = (*, qos = None))]
+    fn request_child_devices(&self, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(GetChildDevices, qos)
+    }
+
+    /// Removes fragments from this entity's managed object (template 107), e.g.
+    /// ``["c8y_Position"]``.
+    #[pyo3(signature = (fragments, *, qos = None))]
+    fn clear_device_fragments(&self, fragments: Vec<String>, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(ClearDeviceFragments::new(fragments).map_err(invalid)?, qos)
+    }
+
+    /// Updates the mobile fragment ``c8y_Mobile`` (template 111); every value is optional.
+    #[pyo3(signature = (imei = None, iccid = None, imsi = None, mcc = None, mnc = None, lac = None, cell_id = None, *, qos = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_mobile(
+        &self,
+        imei: Option<&str>,
+        iccid: Option<&str>,
+        imsi: Option<&str>,
+        mcc: Option<&str>,
+        mnc: Option<&str>,
+        lac: Option<&str>,
+        cell_id: Option<&str>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let mut m = Mobile::new();
+        if let Some(v) = imei {
+            m = m.with_imei(v);
+        }
+        if let Some(v) = iccid {
+            m = m.with_iccid(v);
+        }
+        if let Some(v) = imsi {
+            m = m.with_imsi(v);
+        }
+        if let Some(v) = mcc {
+            m = m.with_mcc(v);
+        }
+        if let Some(v) = mnc {
+            m = m.with_mnc(v);
+        }
+        if let Some(v) = lac {
+            m = m.with_lac(v);
+        }
+        if let Some(v) = cell_id {
+            m = m.with_cell_id(v);
+        }
+        self.publish(m, qos)
+    }
+
+    /// Updates the device's position ``c8y_Position`` (template 112) without an event.
+    #[pyo3(signature = (latitude = None, longitude = None, altitude = None, accuracy = None, *, qos = None))]
+    fn update_position(
+        &self,
+        latitude: Option<&Bound<'_, PyAny>>,
+        longitude: Option<&Bound<'_, PyAny>>,
+        altitude: Option<&Bound<'_, PyAny>>,
+        accuracy: Option<i64>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let mut p = Position::new();
+        if let Some(v) = optional_number(latitude)? {
+            p = p.with_latitude(v);
+        }
+        if let Some(v) = optional_number(longitude)? {
+            p = p.with_longitude(v);
+        }
+        if let Some(v) = optional_number(altitude)? {
+            p = p.with_altitude(v);
+        }
+        if let Some(v) = accuracy {
+            p = p.with_accuracy(v);
+        }
+        self.publish(p, qos)
+    }
+
+    /// Updates the configuration text ``c8y_Configuration`` (template 113).
+    #[pyo3(signature = (config, *, qos = None))]
+    fn update_configuration(&self, config: &str, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(Configuration::new(config), qos)
+    }
+
+    /// Replaces the software list ``c8y_SoftwareList`` (template 116): ``items`` is a sequence
+    /// of ``(name, version, url)`` tuples (version and url may be ``None``); may be empty.
+    #[pyo3(signature = (items, *, qos = None))]
+    fn set_software_list(&self, items: &Bound<'_, PyAny>, qos: Option<u8>) -> PyResult<Delivery> {
+        let mut list = Vec::new();
+        for item in items.try_iter()? {
+            let [name, version, url] = text_tuple::<3>(&item?, 1, "(name, version, url)")?;
+            let mut i = SoftwareListItem::new(name.unwrap_or_default()).map_err(invalid)?;
+            if let Some(v) = version {
+                i = i.with_version(v);
+            }
+            if let Some(v) = url {
+                i = i.with_url(v);
+            }
+            list.push(i);
+        }
+        self.publish(SoftwareList::new(list), qos)
+    }
+
+    /// Sets the supported log types ``c8y_SupportedLogs`` (template 118); the whole list is
+    /// replaced (an empty list clears it).
+    #[pyo3(signature = (log_types, *, qos = None))]
+    fn set_supported_logs(&self, log_types: Vec<String>, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(SupportedLogs::new(log_types).map_err(invalid)?, qos)
+    }
+
+    /// Sets the supported configuration types ``c8y_SupportedConfigurations`` (template 119);
+    /// the whole list is replaced (an empty list clears it).
+    #[pyo3(signature = (config_types, *, qos = None))]
+    fn set_supported_configurations(&self, config_types: Vec<String>, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(SupportedConfigurations::new(config_types).map_err(invalid)?, qos)
+    }
+
+    /// Sets the currently installed configuration of ``config_type`` (template 120): its URL,
+    /// optionally a file name and a time.
+    #[pyo3(signature = (config_type, url, file_name = None, time = None, *, qos = None))]
+    fn set_current_configuration(
+        &self,
+        config_type: &str,
+        url: &str,
+        file_name: Option<&str>,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let mut c = CurrentConfiguration::new(config_type, url).map_err(invalid)?;
+        if let Some(v) = file_name {
+            c = c.with_file_name(v);
+        }
+        if let Some(time) = timestamp(time)? {
+            c = c.with_time(time);
+        }
+        self.publish(c, qos)
+    }
+
+    /// Reports a device profile (template 121): ``executed`` False when applying starts, True
+    /// when done; ``profile_id`` defaults (on the platform) to the EXECUTING profile operation's.
+    #[pyo3(signature = (executed, profile_id = None, *, qos = None))]
+    fn set_device_profile_applied(
+        &self,
+        executed: bool,
+        profile_id: Option<&str>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let mut p = DeviceProfileApplied::new(executed);
+        if let Some(v) = profile_id {
+            p = p.with_profile_id(v);
+        }
+        self.publish(p, qos)
+    }
+
+    /// Sets the agent information ``c8y_Agent`` (template 122): name, version, maintainer and
+    /// an optional URL.
+    #[pyo3(signature = (name, version, maintainer, url = None, *, qos = None))]
+    fn set_agent_information(
+        &self,
+        name: &str,
+        version: &str,
+        maintainer: &str,
+        url: Option<&str>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let mut a = AgentInformation::new(name, version, maintainer).map_err(invalid)?;
+        if let Some(v) = url {
+            a = a.with_url(v);
+        }
+        self.publish(a, qos)
+    }
+
+    /// Sends a heartbeat (template 125): keeps the availability up without data.
+    #[pyo3(signature = (*, qos = None))]
+    fn send_heartbeat(&self, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(Heartbeat, qos)
+    }
+
+    /// Replaces the advanced software list (template 140): ``items`` is a sequence of
+    /// ``(name, version, software_type, url)`` tuples (type and url may be ``None`` or left
+    /// out); may be empty.
+    #[pyo3(signature = (items, *, qos = None))]
+    fn set_advanced_software_list(&self, items: &Bound<'_, PyAny>, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(AdvancedSoftwareList::new(advanced_software(items)?), qos)
+    }
+
+    /// Adds to the advanced software list (template 141): items as for
+    /// ``set_advanced_software_list`` (at least one).
+    #[pyo3(signature = (items, *, qos = None))]
+    fn append_advanced_software(&self, items: &Bound<'_, PyAny>, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(
+            AppendAdvancedSoftware::new(advanced_software(items)?).map_err(invalid)?,
+            qos,
+        )
+    }
+
+    /// Removes from the advanced software list (template 142): ``items`` is a sequence of
+    /// ``(name, version)`` tuples (at least one).
+    #[pyo3(signature = (items, *, qos = None))]
+    fn remove_advanced_software(&self, items: &Bound<'_, PyAny>, qos: Option<u8>) -> PyResult<Delivery> {
+        let mut list = Vec::new();
+        for item in items.try_iter()? {
+            let [name, version] = text_tuple::<2>(&item?, 2, "(name, version)")?;
+            list.push(
+                SoftwareRemovalItem::new(name.unwrap_or_default(), version.unwrap_or_default())
+                    .map_err(invalid)?,
+            );
+        }
+        self.publish(RemoveAdvancedSoftware::new(list).map_err(invalid)?, qos)
+    }
+
+    /// Sets the supported software types ``c8y_SupportedSoftwareTypes`` (template 143); the
+    /// whole list is replaced (an empty list clears it).
+    #[pyo3(signature = (software_types, *, qos = None))]
+    fn set_supported_software_types(
+        &self,
+        software_types: Vec<String>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        self.publish(SupportedSoftwareTypes::new(software_types).map_err(invalid)?, qos)
+    }
+
+    /// Sets the remote access protocols ``c8y_RemoteAccessSupportedProtocols`` (template 150),
+    /// e.g. ``["SSH", "VNC"]``; the whole list is replaced (an empty list clears it).
+    #[pyo3(signature = (protocols, *, qos = None))]
+    fn set_remote_access_protocols(&self, protocols: Vec<String>, qos: Option<u8>) -> PyResult<Delivery> {
+        self.publish(RemoteAccessProtocols::new(protocols).map_err(invalid)?, qos)
+    }
+
+    /// Sends the signal strength (template 210): RSSI, BER or both (at least one).
+    #[pyo3(signature = (rssi = None, ber = None, time = None, *, qos = None))]
+    fn send_signal_strength(
+        &self,
+        rssi: Option<&Bound<'_, PyAny>>,
+        ber: Option<&Bound<'_, PyAny>>,
+        time: Option<&Bound<'_, PyAny>>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let mut s = SignalStrength::new(optional_number(rssi)?, optional_number(ber)?).map_err(invalid)?;
+        if let Some(time) = timestamp(time)? {
+            s = s.with_time(time);
+        }
+        self.publish(s, qos)
+    }
+
+    /// Changes the severity of the active alarm of ``alarm_type`` (template 305): "critical",
+    /// "major", "minor" or "warning".
+    #[pyo3(signature = (alarm_type, severity, *, qos = None))]
+    fn set_alarm_severity(&self, alarm_type: &str, severity: &str, qos: Option<u8>) -> PyResult<Delivery> {
+        let severity = severity.parse::<Severity>().map_err(invalid)?;
+        self.publish(
+            AlarmSeverityUpdate::new(alarm_type, severity).map_err(invalid)?,
+            qos,
+        )
+    }
+
+    /// Removes fragments from the active alarm of ``alarm_type`` (template 307; at least one).
+    #[pyo3(signature = (alarm_type, fragments, *, qos = None))]
+    fn clear_alarm_fragments(
+        &self,
+        alarm_type: &str,
+        fragments: Vec<String>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        self.publish(
+            ClearAlarmFragments::new(alarm_type, fragments).map_err(invalid)?,
+            qos,
+        )
+    }
+
+    /// Removes fragments from the event of ``event_type`` (template 407; the list may be empty).
+    #[pyo3(signature = (event_type, fragments, *, qos = None))]
+    fn clear_event_fragments(
+        &self,
+        event_type: &str,
+        fragments: Vec<String>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        self.publish(
+            ClearEventFragments::new(event_type, fragments).map_err(invalid)?,
+            qos,
+        )
+    }
+
+    /// Reports device parameters (template 408): ``parameters`` is a sequence of
+    /// ``(path, value_type, value)`` tuples, e.g. ``("c8y_RelayStatus.left", "BOOLEAN",
+    /// "true")`` (at least one); the platform records a ``c8y_ParameterUpdate`` event when they
+    /// differ from the inventory.
+    #[pyo3(signature = (parameters, *, qos = None))]
+    fn send_device_parameter_update(
+        &self,
+        parameters: &Bound<'_, PyAny>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let mut list = Vec::new();
+        for item in parameters.try_iter()? {
+            let [path, value_type, value] = text_tuple::<3>(&item?, 3, "(path, value_type, value)")?;
+            list.push(
+                DeviceParameter::new(
+                    path.unwrap_or_default(),
+                    value_type.unwrap_or_default(),
+                    value.unwrap_or_default(),
+                )
+                .map_err(invalid)?,
+            );
+        }
+        self.publish(DeviceParameterUpdate::new(list).map_err(invalid)?, qos)
     }
 
     /// Sends any static template by id with its fields (strings, numbers or ``None`` for empty),

@@ -54,6 +54,9 @@ class PanicException(BaseException):
 
 Number = Union[int, float, str]
 Time = Union[datetime.datetime, str, None]
+AdvancedSoftwareItem = Union[
+    Tuple[str, str], Tuple[str, str, Optional[str]], Tuple[str, str, Optional[str], Optional[str]]
+]
 
 @final
 class Delivery:
@@ -126,9 +129,10 @@ class Device:
         accuracy: Optional[Number] = None,
         time: Time = None,
         *,
+        update_device: bool = False,
         qos: Optional[QoS] = None,
     ) -> Delivery:
-        """Sends a location update (template 401)."""
+        """Sends a location update (template 401; 402 with ``update_device``: also the device's position)."""
     def send_alarm(
         self,
         alarm_type: str,
@@ -175,6 +179,121 @@ class Device:
         self, fragment: str, *parameters: str, qos: Optional[QoS] = None,
     ) -> Delivery:
         """Sets the operation of ``fragment`` SUCCESSFUL (template 503)."""
+    def set_service_status(self, status: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the status of this service (template 104), e.g. ``"up"``."""
+    def request_child_devices(self, *, qos: Optional[QoS] = None) -> Delivery:
+        """Asks the platform for this entity's child devices (template 105)."""
+    def clear_device_fragments(self, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Removes fragments from this entity's managed object (template 107)."""
+    def update_mobile(
+        self,
+        imei: Optional[str] = None,
+        iccid: Optional[str] = None,
+        imsi: Optional[str] = None,
+        mcc: Optional[str] = None,
+        mnc: Optional[str] = None,
+        lac: Optional[str] = None,
+        cell_id: Optional[str] = None,
+        *,
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Updates the mobile fragment ``c8y_Mobile`` (template 111)."""
+    def update_position(
+        self,
+        latitude: Optional[Number] = None,
+        longitude: Optional[Number] = None,
+        altitude: Optional[Number] = None,
+        accuracy: Optional[int] = None,
+        *,
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Updates the device's position ``c8y_Position`` (template 112) without an event."""
+    def update_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates the configuration text ``c8y_Configuration`` (template 113)."""
+    def set_software_list(
+        self,
+        items: Sequence[Union[Tuple[str], Tuple[str, Optional[str]], Tuple[str, Optional[str], Optional[str]]]],
+        *,
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Replaces the software list (template 116): ``(name, version, url)`` tuples."""
+    def set_supported_logs(self, log_types: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the supported log types (template 118); the whole list is replaced."""
+    def set_supported_configurations(
+        self, config_types: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Sets the supported configuration types (template 119); the whole list is replaced."""
+    def set_current_configuration(
+        self,
+        config_type: str,
+        url: str,
+        file_name: Optional[str] = None,
+        time: Time = None,
+        *,
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Sets the installed configuration of ``config_type`` (template 120)."""
+    def set_device_profile_applied(
+        self, executed: bool, profile_id: Optional[str] = None, *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Reports a device profile as being applied (False) or applied (True) (template 121)."""
+    def set_agent_information(
+        self,
+        name: str,
+        version: str,
+        maintainer: str,
+        url: Optional[str] = None,
+        *,
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Sets the agent information ``c8y_Agent`` (template 122)."""
+    def send_heartbeat(self, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a heartbeat (template 125)."""
+    def set_advanced_software_list(
+        self, items: Sequence[AdvancedSoftwareItem], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Replaces the advanced software list (template 140)."""
+    def append_advanced_software(
+        self, items: Sequence[AdvancedSoftwareItem], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Adds to the advanced software list (template 141)."""
+    def remove_advanced_software(
+        self, items: Sequence[Tuple[str, str]], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Removes ``(name, version)`` items from the advanced software list (template 142)."""
+    def set_supported_software_types(
+        self, software_types: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Sets the supported software types (template 143); the whole list is replaced."""
+    def set_remote_access_protocols(
+        self, protocols: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Sets the remote access protocols (template 150); the whole list is replaced."""
+    def send_signal_strength(
+        self,
+        rssi: Optional[Number] = None,
+        ber: Optional[Number] = None,
+        time: Time = None,
+        *,
+        qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Sends the signal strength (template 210): RSSI, BER or both."""
+    def set_alarm_severity(
+        self, alarm_type: str, severity: Severity, *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Changes the severity of the active alarm of ``alarm_type`` (template 305)."""
+    def clear_alarm_fragments(
+        self, alarm_type: str, fragments: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Removes fragments from the active alarm of ``alarm_type`` (template 307)."""
+    def clear_event_fragments(
+        self, event_type: str, fragments: Sequence[str], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Removes fragments from the event of ``event_type`` (template 407)."""
+    def send_device_parameter_update(
+        self, parameters: Sequence[Tuple[str, str, str]], *, qos: Optional[QoS] = None,
+    ) -> Delivery:
+        """Reports ``(path, value_type, value)`` device parameters (template 408)."""
     def send_static(
         self,
         template_id: Union[int, str],

@@ -29,7 +29,7 @@ from ._native import Client, Delivery, Device, Event, Operation
 from .literals import ConnectionState, JsonKind, OverflowPolicy, ProcessingMode, QoS, Severity, Transport
 
 if TYPE_CHECKING:
-    from ._native import Number, Time
+    from ._native import AdvancedSoftwareItem, Number, Time
 
 __all__ = ["AsyncClient"]
 
@@ -188,10 +188,10 @@ class AsyncClient:
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_event(event_type, text, time, qos=qos)
 
-    def send_location(self, latitude: Number, longitude: Number, altitude: Optional[Number] = None, accuracy: Optional[Number] = None, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
-        """Sends a location update (template 401).
+    def send_location(self, latitude: Number, longitude: Number, altitude: Optional[Number] = None, accuracy: Optional[Number] = None, time: Time = None, *, update_device: bool = False, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a location update (template 401; 402 with ``update_device``: also the device's position).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
-        return self._client.send_location(latitude, longitude, altitude, accuracy, time, qos=qos)
+        return self._client.send_location(latitude, longitude, altitude, accuracy, time, update_device=update_device, qos=qos)
 
     def send_alarm(self, alarm_type: str, text: Optional[str] = None, severity: Severity = "major", time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Raises an alarm (templates 301-304).
@@ -237,6 +237,121 @@ class AsyncClient:
         """Sets the operation of ``fragment`` SUCCESSFUL (template 503).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.set_operation_successful(fragment, *parameters, qos=qos)
+
+    def set_service_status(self, status: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the status of this service (template 104), e.g. ``"up"``.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_service_status(status, qos=qos)
+
+    def request_child_devices(self, *, qos: Optional[QoS] = None) -> Delivery:
+        """Asks the platform for this entity's child devices (template 105).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.request_child_devices(qos=qos)
+
+    def clear_device_fragments(self, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Removes fragments from this entity's managed object (template 107).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.clear_device_fragments(fragments, qos=qos)
+
+    def update_mobile(self, imei: Optional[str] = None, iccid: Optional[str] = None, imsi: Optional[str] = None, mcc: Optional[str] = None, mnc: Optional[str] = None, lac: Optional[str] = None, cell_id: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates the mobile fragment ``c8y_Mobile`` (template 111).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.update_mobile(imei, iccid, imsi, mcc, mnc, lac, cell_id, qos=qos)
+
+    def update_position(self, latitude: Optional[Number] = None, longitude: Optional[Number] = None, altitude: Optional[Number] = None, accuracy: Optional[int] = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates the device's position ``c8y_Position`` (template 112) without an event.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.update_position(latitude, longitude, altitude, accuracy, qos=qos)
+
+    def update_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates the configuration text ``c8y_Configuration`` (template 113).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.update_configuration(config, qos=qos)
+
+    def set_software_list(self, items: Sequence[Union[Tuple[str], Tuple[str, Optional[str]], Tuple[str, Optional[str], Optional[str]]]], *, qos: Optional[QoS] = None) -> Delivery:
+        """Replaces the software list (template 116): ``(name, version, url)`` tuples.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_software_list(items, qos=qos)
+
+    def set_supported_logs(self, log_types: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the supported log types (template 118); the whole list is replaced.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_supported_logs(log_types, qos=qos)
+
+    def set_supported_configurations(self, config_types: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the supported configuration types (template 119); the whole list is replaced.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_supported_configurations(config_types, qos=qos)
+
+    def set_current_configuration(self, config_type: str, url: str, file_name: Optional[str] = None, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the installed configuration of ``config_type`` (template 120).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_current_configuration(config_type, url, file_name, time, qos=qos)
+
+    def set_device_profile_applied(self, executed: bool, profile_id: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Reports a device profile as being applied (False) or applied (True) (template 121).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_device_profile_applied(executed, profile_id, qos=qos)
+
+    def set_agent_information(self, name: str, version: str, maintainer: str, url: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the agent information ``c8y_Agent`` (template 122).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_agent_information(name, version, maintainer, url, qos=qos)
+
+    def send_heartbeat(self, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends a heartbeat (template 125).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_heartbeat(qos=qos)
+
+    def set_advanced_software_list(self, items: Sequence[AdvancedSoftwareItem], *, qos: Optional[QoS] = None) -> Delivery:
+        """Replaces the advanced software list (template 140).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_advanced_software_list(items, qos=qos)
+
+    def append_advanced_software(self, items: Sequence[AdvancedSoftwareItem], *, qos: Optional[QoS] = None) -> Delivery:
+        """Adds to the advanced software list (template 141).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.append_advanced_software(items, qos=qos)
+
+    def remove_advanced_software(self, items: Sequence[Tuple[str, str]], *, qos: Optional[QoS] = None) -> Delivery:
+        """Removes ``(name, version)`` items from the advanced software list (template 142).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.remove_advanced_software(items, qos=qos)
+
+    def set_supported_software_types(self, software_types: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the supported software types (template 143); the whole list is replaced.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_supported_software_types(software_types, qos=qos)
+
+    def set_remote_access_protocols(self, protocols: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Sets the remote access protocols (template 150); the whole list is replaced.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_remote_access_protocols(protocols, qos=qos)
+
+    def send_signal_strength(self, rssi: Optional[Number] = None, ber: Optional[Number] = None, time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
+        """Sends the signal strength (template 210): RSSI, BER or both.
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_signal_strength(rssi, ber, time, qos=qos)
+
+    def set_alarm_severity(self, alarm_type: str, severity: Severity, *, qos: Optional[QoS] = None) -> Delivery:
+        """Changes the severity of the active alarm of ``alarm_type`` (template 305).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.set_alarm_severity(alarm_type, severity, qos=qos)
+
+    def clear_alarm_fragments(self, alarm_type: str, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Removes fragments from the active alarm of ``alarm_type`` (template 307).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.clear_alarm_fragments(alarm_type, fragments, qos=qos)
+
+    def clear_event_fragments(self, event_type: str, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
+        """Removes fragments from the event of ``event_type`` (template 407).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.clear_event_fragments(event_type, fragments, qos=qos)
+
+    def send_device_parameter_update(self, parameters: Sequence[Tuple[str, str, str]], *, qos: Optional[QoS] = None) -> Delivery:
+        """Reports ``(path, value_type, value)`` device parameters (template 408).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_device_parameter_update(parameters, qos=qos)
 
     def send_static(self, template_id: Union[int, str], fields: Sequence[Union[str, int, float, None]], *, qos: Optional[QoS] = None) -> Delivery:
         """Sends any static template by id with its fields, validated by the core codec.
