@@ -667,7 +667,10 @@ class RemoteAccess:
         *,
         connect_timeout: float = 30.0,
         max_tunnels: int = 16,
-    ) -> RemoteAccess: ...
+    ) -> RemoteAccess:
+        """Remote access for ``client``: only the ``allow`` targets (``"host:port"``) are
+        reached; each tunnel must connect within ``connect_timeout`` seconds, and at most
+        ``max_tunnels`` run at once."""
     def allow_list(self) -> List[Tuple[str, int]]:
         """The allowed targets as (host, port) pairs."""
     def supports(self, op: Operation) -> bool:
