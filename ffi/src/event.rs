@@ -14,6 +14,7 @@ use c8y_mqtt::templates::downstream::{DownstreamLine, StaticDownstream};
 use crate::boundary::{guard, guard_or, opt_str_arg, str_array, write_out};
 use crate::client::{c8y_connection_state, check_pid, state_code};
 use crate::error::{Error, c8y_result};
+use crate::operation::TypedOperation;
 use crate::publish::c_delivery_id;
 
 /// What an event is; from `c8y_event_kind`. New kinds may be added: treat unknown values like
@@ -119,12 +120,12 @@ pub struct c8y_event {
     device: Option<CString>,
     fragment: Option<CString>,
     operation_id: Option<CString>,
-    operation_kind: u32,
+    typed: Option<TypedOperation>,
     code: u32,
 }
 
 /// A C string from text that may hold NUL bytes (they are dropped).
-fn c_string(text: impl Into<String>) -> CString {
+pub(crate) fn c_string(text: impl Into<String>) -> CString {
     let mut text = text.into();
     text.retain(|c| c != '\0');
     CString::new(text).unwrap_or_default()
@@ -159,7 +160,7 @@ impl c8y_event {
             device: None,
             fragment: None,
             operation_id: None,
-            operation_kind: 0,
+            typed: None,
             code: 0,
             event: Event::EventsLost { count: 0 },
         };
@@ -188,14 +189,11 @@ impl c8y_event {
                 e.operation_id = op.id.as_deref().map(c_string);
                 match &op.source {
                     OperationSource::Static(kind) => {
-                        e.operation_kind = u32::from(kind.template_id());
-                        let line =
-                            c8y_mqtt::templates::downstream::Operation::new(op.device.clone(), kind.clone());
-                        e.fields = row_fields(&line.to_row(), 2);
+                        e.typed = Some(TypedOperation::new(kind));
+                        e.fields = strings(&op.values());
                     }
                     OperationSource::Json(value) => e.fields = vec![c_string(value.to_string())],
-                    OperationSource::SmartRest2 { values, .. } => e.fields = strings(values),
-                    _ => {}
+                    _ => e.fields = strings(&op.values()),
                 }
             }
             Event::Downstream(line) => {
@@ -320,6 +318,11 @@ impl c8y_event {
             .collect();
     }
 
+    /// The typed parameters of a static operation event.
+    pub(crate) fn typed(&self) -> Option<&TypedOperation> {
+        self.typed.as_ref()
+    }
+
     /// The Rust event.
     pub fn event(&self) -> &Event {
         &self.event
@@ -385,17 +388,6 @@ pub unsafe extern "C" fn c8y_event_connection_state(event: *const c8y_event) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_event_text(event: *const c8y_event) -> *const c_char {
     get(event, std::ptr::null(), |e| ptr(&e.text))
-}
-
-/// The static operation template id of an operation event (510 restart, 511 command, ... up to
-/// 532), or 0 when the operation came as JSON or SmartREST 2.0 (use the fragment), or for other
-/// kinds.
-///
-/// # Safety
-/// `event` must be NULL or a live event.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn c8y_event_operation_kind(event: *const c8y_event) -> u32 {
-    get(event, 0, |e| Some(e.operation_kind))
 }
 
 /// The operation fragment (`c8y_Restart`, `c8y_Command`, ...) of an operation event, or NULL.
@@ -598,3 +590,6 @@ pub unsafe extern "C" fn c8y_event_operation_fail(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;
