@@ -659,10 +659,7 @@ async fn json_create_bulk_update_and_delete() {
     expect_publish(&emulator, "event/events/createBulk", &bulk.to_string()).await;
     let stored = || emulator.platform_events(&RecordFilter::all().of_type("c8y_Bulk"));
     until(|| stored().len() == 2).await;
-    let first = stored()
-        .into_iter()
-        .find(|e| e["text"] == "a")
-        .expect("event a");
+    let first = stored().into_iter().find(|e| e["text"] == "a").expect("event a");
     let id = first["id"].as_str().unwrap().to_owned();
 
     api.update(JsonResource::Events, &id, &json!({"text": "changed"}))
@@ -673,7 +670,12 @@ async fn json_create_bulk_update_and_delete() {
         r#"{"text":"changed"}"#,
     )
     .await;
-    until(|| stored().iter().any(|e| e["id"] == id.as_str() && e["text"] == "changed")).await;
+    until(|| {
+        stored()
+            .iter()
+            .any(|e| e["id"] == id.as_str() && e["text"] == "changed")
+    })
+    .await;
 
     api.delete(JsonResource::Events, &id).unwrap();
     expect_publish(&emulator, &format!("event/events/delete/{id}"), "").await;
