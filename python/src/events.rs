@@ -10,7 +10,7 @@ use c8y_mqtt::client::{
     ReceivedOperation,
 };
 use c8y_mqtt::smartrest::decode;
-use c8y_mqtt::templates::downstream::{DownstreamLine, Operation as StaticOperation, TemplateStatus};
+use c8y_mqtt::templates::downstream::{DownstreamLine, TemplateStatus};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -186,19 +186,12 @@ pub struct Operation {
 
 impl Operation {
     fn new(op: ReceivedOperation, inner: Arc<Inner>) -> Self {
-        let (template, values) = match &op.source {
-            OperationSource::Static(kind) => {
-                let row = StaticOperation::new(op.device.clone(), kind.clone()).to_row();
-                let values = decode(row.as_bytes())
-                    .ok()
-                    .and_then(|records| records.into_iter().next())
-                    .map(|r| r.values().iter().skip(1).cloned().collect())
-                    .unwrap_or_default();
-                (Some(kind.template_id().to_string()), values)
-            }
-            OperationSource::SmartRest2 { msg_id, values, .. } => (Some(msg_id.clone()), values.clone()),
-            _ => (None, Vec::new()),
+        let template = match &op.source {
+            OperationSource::Static(kind) => Some(kind.template_id().to_string()),
+            OperationSource::SmartRest2 { msg_id, .. } => Some(msg_id.clone()),
+            _ => None,
         };
+        let values = op.values();
         Self {
             op,
             inner,
