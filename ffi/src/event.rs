@@ -8,7 +8,6 @@
 use std::ffi::{CString, c_char};
 
 use c8y_mqtt::client::{ConnectionState, DeliveryOutcome, DropReason, Event, OperationSource};
-use c8y_mqtt::smartrest::decode;
 use c8y_mqtt::templates::downstream::{DownstreamLine, StaticDownstream};
 
 use crate::boundary::{guard, guard_or, opt_str_arg, str_array, write_out};
@@ -131,22 +130,6 @@ pub(crate) fn c_string(text: impl Into<String>) -> CString {
     CString::new(text).unwrap_or_default()
 }
 
-/// The fields of a rendered downstream row (decoded by the codec), without the first `skip`.
-fn row_fields(row: &str, skip: usize) -> Vec<CString> {
-    decode(row.as_bytes())
-        .ok()
-        .and_then(|records| records.into_iter().next())
-        .map(|record| {
-            record
-                .fields()
-                .iter()
-                .skip(skip)
-                .map(|f| c_string(f.as_str()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl c8y_event {
     /// Wraps an event and prepares its C strings.
     pub(crate) fn new(event: Event, pid: u32) -> Self {
@@ -198,13 +181,9 @@ impl c8y_event {
             }
             Event::Downstream(line) => {
                 e.kind = c8y_event_type::C8yEventKindDownstream;
-                let row = line.to_row();
-                let fields = row_fields(&row, 0);
-                e.code = fields
-                    .first()
-                    .and_then(|id| id.to_str().ok()?.parse().ok())
-                    .unwrap_or(0);
-                e.fields = fields.into_iter().skip(1).collect();
+                let fields = line.fields();
+                e.code = fields.first().and_then(|id| id.parse().ok()).unwrap_or(0);
+                e.fields = strings(fields.get(1..).unwrap_or_default());
                 if let StaticDownstream::Unknown { id, .. } = line {
                     e.text = Some(c_string(format!("unknown template {id}")));
                 }
@@ -220,7 +199,7 @@ impl c8y_event {
             }
             Event::TemplateStatus(status) => {
                 e.kind = c8y_event_type::C8yEventKindTemplateStatus;
-                e.fields = row_fields(&status.to_row(), 0);
+                e.fields = strings(&status.fields());
             }
             Event::Malformed(error) => {
                 e.kind = c8y_event_type::C8yEventKindMalformed;

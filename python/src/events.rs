@@ -9,7 +9,6 @@ use c8y_mqtt::client::{
     CollectionState, ConnectionState, DeliveryOutcome, Event as CoreEvent, NextEvent, OperationSource,
     ReceivedOperation,
 };
-use c8y_mqtt::smartrest::decode;
 use c8y_mqtt::templates::downstream::{DownstreamLine, TemplateStatus};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -380,11 +379,9 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
         }
         CoreEvent::Downstream(line) => {
             let mut e = Event::of("downstream");
-            let row = line.to_row();
-            if let Some(record) = decode(row.as_bytes()).ok().and_then(|r| r.into_iter().next()) {
-                e.template = Some(record.id().to_owned());
-                e.values = record.values().to_vec();
-            }
+            let mut fields = line.fields().into_iter();
+            e.template = fields.next();
+            e.values = fields.collect();
             e
         }
         CoreEvent::SmartRestError(line) => {

@@ -108,3 +108,12 @@ def test_json_calls_refuse_what_the_platform_does_not_support(client: c8y_mqtt.C
         client.json_delete("event", "a/b")
     with pytest.raises(ValueError, match="kind must be"):
         client.json_delete("nothing", "1")  # type: ignore[arg-type]
+
+
+def test_downstream_line_has_its_template_and_values(client: c8y_mqtt.Client) -> None:
+    client.create_child("kid1", "Kid")
+    client.flush(15)
+    client.request_child_devices()
+    event = next_of(client, "downstream")
+    assert event.template == "106"
+    assert event.values == ["kid1"]

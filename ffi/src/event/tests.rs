@@ -126,3 +126,30 @@ fn smartrest1_responses_and_json_errors_are_events() {
         assert_eq!(c8y_client_free(client), c8y_result::Ok);
     }
 }
+
+#[test]
+fn downstream_lines_have_their_template_id_and_fields() {
+    let emulator = emulator();
+    let client = crate::test_support::connected(&emulator);
+    emulator
+        .handle()
+        .publish_to(
+            crate::test_support::DEVICE,
+            "s/ds",
+            &b"106,child1,\"a,b\""[..],
+            c8y_mqtt::QoS::AtLeastOnce,
+        )
+        .expect("delivered");
+    // SAFETY: a live client and event, freed once.
+    unsafe {
+        let event = next_of(client, c8y_event_type::C8yEventKindDownstream);
+        assert_eq!(c8y_event_error_code(event), 106);
+        assert_eq!(c8y_event_field_count(event), 2);
+        assert_eq!(
+            (field(event, 0), field(event, 1)),
+            ("child1".into(), "a,b".into())
+        );
+        c8y_event_free(event);
+        assert_eq!(c8y_client_free(client), c8y_result::Ok);
+    }
+}

@@ -1263,3 +1263,9 @@ fn values_are_the_fields_after_the_device_id() {
         assert_eq!(op(line).kind.values(), row.values()[1..], "{line}");
     }
 }
+
+#[test]
+fn fields_are_the_row_template_id_first() {
+    let line: StaticDownstream = one("106,child1,\"a,b\"").unwrap();
+    assert_eq!(line.fields(), ["106", "child1", "a,b"]);
+}
