@@ -429,6 +429,120 @@ typedef uint32_t c8y_delivery_outcome;
 #endif // __cplusplus
 
 /**
+ * What a static operation asks for; from `c8y_event_operation_kind`. The values are the
+ * static template ids, so they compare equal to the numbers of earlier versions. New kinds
+ * may be added: treat unknown values like `C8Y_OPERATION_KIND_OTHER`.
+ */
+enum c8y_operation_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a static operation (no event, another event kind, or an operation that came as
+   * JSON or SmartREST 2.0: read its fragment and fields).
+   */
+  C8Y_OPERATION_KIND_NONE = 0,
+  /**
+   * A static operation this header does not know: read `c8y_event_field`.
+   */
+  C8Y_OPERATION_KIND_OTHER = 1,
+  /**
+   * `510` `c8y_Restart`: no parameters.
+   */
+  C8Y_OPERATION_KIND_RESTART = 510,
+  /**
+   * `511` `c8y_Command`: `c8y_event_operation_command_text`.
+   */
+  C8Y_OPERATION_KIND_COMMAND = 511,
+  /**
+   * `513` `c8y_Configuration`: `c8y_event_operation_configuration_text`.
+   */
+  C8Y_OPERATION_KIND_CONFIGURATION = 513,
+  /**
+   * `515` `c8y_Firmware`: `c8y_event_operation_firmware`.
+   */
+  C8Y_OPERATION_KIND_FIRMWARE = 515,
+  /**
+   * `516` `c8y_SoftwareList`: the software items (`c8y_event_operation_software_count`).
+   */
+  C8Y_OPERATION_KIND_SOFTWARE_LIST = 516,
+  /**
+   * `517` `c8y_MeasurementRequestOperation`: `c8y_event_operation_measurement_request_name`.
+   */
+  C8Y_OPERATION_KIND_MEASUREMENT_REQUEST = 517,
+  /**
+   * `518` `c8y_Relay`: `c8y_event_operation_relay_state`.
+   */
+  C8Y_OPERATION_KIND_RELAY = 518,
+  /**
+   * `519` `c8y_RelayArray`: `c8y_event_operation_relay_count` / `_relay`.
+   */
+  C8Y_OPERATION_KIND_RELAY_ARRAY = 519,
+  /**
+   * `520` `c8y_UploadConfigFile` (untyped): no parameters.
+   */
+  C8Y_OPERATION_KIND_UPLOAD_CONFIG_FILE = 520,
+  /**
+   * `521` `c8y_DownloadConfigFile` (untyped): `c8y_event_operation_config_file` (url).
+   */
+  C8Y_OPERATION_KIND_DOWNLOAD_CONFIG_FILE = 521,
+  /**
+   * `522` `c8y_LogfileRequest`: `c8y_event_operation_log_request`.
+   */
+  C8Y_OPERATION_KIND_LOGFILE_REQUEST = 522,
+  /**
+   * `523` `c8y_CommunicationMode`: `c8y_event_operation_communication_mode`.
+   */
+  C8Y_OPERATION_KIND_COMMUNICATION_MODE = 523,
+  /**
+   * `524` `c8y_DownloadConfigFile` (typed): `c8y_event_operation_config_file` (url, type).
+   */
+  C8Y_OPERATION_KIND_DOWNLOAD_CONFIG_FILE_TYPED = 524,
+  /**
+   * `525` `c8y_Firmware` (patch): `c8y_event_operation_firmware` (with a dependency).
+   */
+  C8Y_OPERATION_KIND_FIRMWARE_PATCH = 525,
+  /**
+   * `526` `c8y_UploadConfigFile` (typed): `c8y_event_operation_config_file` (type).
+   */
+  C8Y_OPERATION_KIND_UPLOAD_CONFIG_FILE_TYPED = 526,
+  /**
+   * `527` `c8y_DeviceProfile`: `c8y_event_operation_firmware` (when the profile has
+   * firmware), the software items, `c8y_event_operation_profile_configuration_count`.
+   */
+  C8Y_OPERATION_KIND_DEVICE_PROFILE = 527,
+  /**
+   * `528` `c8y_SoftwareUpdate`: the software items, with actions.
+   */
+  C8Y_OPERATION_KIND_SOFTWARE_UPDATE = 528,
+  /**
+   * `529` `c8y_SoftwareUpdate` (advanced): the software items, with actions and types.
+   */
+  C8Y_OPERATION_KIND_ADVANCED_SOFTWARE_UPDATE = 529,
+  /**
+   * `530` `c8y_RemoteAccessConnect`: `c8y_event_operation_remote_access`.
+   */
+  C8Y_OPERATION_KIND_REMOTE_ACCESS_CONNECT = 530,
+  /**
+   * `531` `c8y_DeviceProfile` with typed software, sent in addition to the `527` of the
+   * same operation: read like `C8Y_OPERATION_KIND_DEVICE_PROFILE`.
+   */
+  C8Y_OPERATION_KIND_ADVANCED_DEVICE_PROFILE = 531,
+  /**
+   * `532` `c8y_ParameterUpdate`: `c8y_event_operation_parameter_count` / `_parameter`.
+   */
+  C8Y_OPERATION_KIND_PARAMETER_UPDATE = 532,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum c8y_operation_kind c8y_operation_kind;
+#else
+typedef uint32_t c8y_operation_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What happened to a tunnel.
  */
 enum c8y_tunnel_event_kind
@@ -611,7 +725,7 @@ typedef uint32_t c8y_severity;
 #endif // __cplusplus
 
 /**
- * A JSON over MQTT resource, for `c8y_client_send_json`.
+ * A JSON over MQTT resource, for `c8y_client_send_json` and the `c8y_client_json_*` calls.
  */
 enum c8y_json_resource
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -631,7 +745,7 @@ enum c8y_json_resource
    */
   C8Y_JSON_RESOURCE_ALARM = 3,
   /**
-   * `inventory/managedObjects/update/<id>` (needs the id).
+   * `inventory/managedObjects`: `c8y_client_send_json` updates `<id>` (needs the id).
    */
   C8Y_JSON_RESOURCE_INVENTORY = 4,
 };
@@ -740,6 +854,120 @@ typedef void (*c8y_progress_callback)(void *userdata, uint64_t bytes, uint64_t t
  * message with fields), borrowed for the call. Runs on the SDK's log thread.
  */
 typedef void (*c8y_log_callback)(void *userdata, uint32_t level, const char *message);
+
+/**
+ * A firmware to install: of `515` and `525`, and of a device profile (`527`, `531`). The
+ * strings are borrowed from the event.
+ */
+typedef struct {
+  /**
+   * Firmware name.
+   */
+  const char *name;
+  /**
+   * Firmware version.
+   */
+  const char *version;
+  /**
+   * Where to get it: a URL (possibly empty), or `$PROVIDED` (then `provided` is true).
+   */
+  const char *url;
+  /**
+   * The device resolves the image itself (`url` is `$PROVIDED`).
+   */
+  bool provided;
+  /**
+   * A patch (`525`, or a profile's firmware marked as patch).
+   */
+  bool is_patch;
+  /**
+   * The version a patch applies to (may be empty); NULL when not given.
+   */
+  const char *dependency;
+} c8y_operation_firmware;
+
+/**
+ * One software item of `516`, `528`, `529` or a device profile. The strings are borrowed
+ * from the event.
+ */
+typedef struct {
+  /**
+   * Software name.
+   */
+  const char *name;
+  /**
+   * Version.
+   */
+  const char *version;
+  /**
+   * Download URL (possibly empty).
+   */
+  const char *url;
+  /**
+   * `install` or `delete`; NULL for `516` (a desired list has no actions).
+   */
+  const char *action;
+  /**
+   * The software type; NULL unless the kind is `529` or `531`.
+   */
+  const char *software_type;
+} c8y_operation_software;
+
+/**
+ * The request of a `522` `c8y_LogfileRequest`. The strings are borrowed from the event.
+ */
+typedef struct {
+  /**
+   * The log type (as in `c8y_SupportedLogs`).
+   */
+  const char *log_file;
+  /**
+   * Start of the period, ISO-8601 with the platform's offset.
+   */
+  const char *date_from;
+  /**
+   * End of the period, ISO-8601.
+   */
+  const char *date_to;
+  /**
+   * Start of the period in milliseconds since the Unix epoch.
+   */
+  int64_t date_from_ms;
+  /**
+   * End of the period in milliseconds since the Unix epoch.
+   */
+  int64_t date_to_ms;
+  /**
+   * Only lines containing this text (empty: all lines).
+   */
+  const char *search_text;
+  /**
+   * At most this many lines (when `has_maximum_lines`).
+   */
+  uint64_t maximum_lines;
+  /**
+   * Whether the request limits the lines.
+   */
+  bool has_maximum_lines;
+} c8y_operation_log_request;
+
+/**
+ * One parameter change of a `532` `c8y_ParameterUpdate`. The strings are borrowed.
+ */
+typedef struct {
+  /**
+   * The parameter path, e.g. `network.apn`.
+   */
+  const char *path;
+  /**
+   * Its value type, e.g. `STRING`.
+   */
+  const char *value_type;
+  /**
+   * The new value.
+   */
+  const char *value;
+} c8y_operation_parameter;
 
 /**
  * One series of a multi-series measurement (`c8y_client_send_measurements`). The strings are
@@ -1162,16 +1390,6 @@ c8y_connection_state c8y_event_connection_state(const c8y_event *event);
 const char *c8y_event_text(const c8y_event *event);
 
 /**
- * The static operation template id of an operation event (510 restart, 511 command, ... up to
- * 532), or 0 when the operation came as JSON or SmartREST 2.0 (use the fragment), or for other
- * kinds.
- *
- * # Safety
- * `event` must be NULL or a live event.
- */
-uint32_t c8y_event_operation_kind(const c8y_event *event);
-
-/**
  * The operation fragment (`c8y_Restart`, `c8y_Command`, ...) of an operation event, or NULL.
  * Borrowed: valid until the event is freed.
  *
@@ -1371,6 +1589,178 @@ c8y_result c8y_client_access_token(const c8y_client *client, char *buf, size_t l
  * installed (and until a record being delivered when it is replaced has been delivered).
  */
 c8y_result c8y_set_log_callback(c8y_log_callback callback, void *userdata, uint32_t level);
+
+/**
+ * The kind of a static operation event (`C8Y_EVENT_KIND_OPERATION` or
+ * `C8Y_EVENT_KIND_OPERATION_RESUMED` delivered on `s/ds`): its template id as a
+ * `c8y_operation_kind`. `C8Y_OPERATION_KIND_NONE` for operations that came as JSON or
+ * SmartREST 2.0 (use the fragment), for other events and for NULL.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+c8y_operation_kind c8y_event_operation_kind(const c8y_event *event);
+
+/**
+ * The shell command of a `C8Y_OPERATION_KIND_COMMAND` operation (may hold line breaks and
+ * quotes), or NULL for other kinds. Borrowed: valid until the event is freed.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+const char *c8y_event_operation_command_text(const c8y_event *event);
+
+/**
+ * The configuration text of a `C8Y_OPERATION_KIND_CONFIGURATION` operation, or NULL.
+ * Borrowed: valid until the event is freed.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+const char *c8y_event_operation_configuration_text(const c8y_event *event);
+
+/**
+ * The request name of a `C8Y_OPERATION_KIND_MEASUREMENT_REQUEST` operation (may be empty), or
+ * NULL. Borrowed: valid until the event is freed.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+const char *c8y_event_operation_measurement_request_name(const c8y_event *event);
+
+/**
+ * The target state of a `C8Y_OPERATION_KIND_RELAY` operation (`OPEN`, `CLOSED`, or another
+ * word as sent), or NULL. Borrowed: valid until the event is freed.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+const char *c8y_event_operation_relay_state(const c8y_event *event);
+
+/**
+ * The mode of a `C8Y_OPERATION_KIND_COMMUNICATION_MODE` operation (e.g. `SMS`), or NULL.
+ * Borrowed: valid until the event is freed.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+const char *c8y_event_operation_communication_mode(const c8y_event *event);
+
+/**
+ * How many relay states a `C8Y_OPERATION_KIND_RELAY_ARRAY` operation has; 0 otherwise.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+size_t c8y_event_operation_relay_count(const c8y_event *event);
+
+/**
+ * Relay state `index` (from 0) of a `C8Y_OPERATION_KIND_RELAY_ARRAY` operation, kept as sent;
+ * NULL when out of range. Borrowed: valid until the event is freed.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+const char *c8y_event_operation_relay(const c8y_event *event, size_t index);
+
+/**
+ * The firmware of a `C8Y_OPERATION_KIND_FIRMWARE` or `_FIRMWARE_PATCH` operation, or of a
+ * device profile (`_DEVICE_PROFILE`, `_ADVANCED_DEVICE_PROFILE`) that has one, written to
+ * `*out`. `C8Y_RESULT_WRONG_EVENT_KIND` when the event has no firmware (a profile without
+ * firmware too); `C8Y_RESULT_NULL_PARAMETER` for a NULL argument.
+ *
+ * # Safety
+ * `event` must be NULL or a live event; `out` NULL or writable.
+ */
+c8y_result c8y_event_operation_firmware(const c8y_event *event, c8y_operation_firmware *out);
+
+/**
+ * How many software items the operation has: of `C8Y_OPERATION_KIND_SOFTWARE_LIST`,
+ * `_SOFTWARE_UPDATE`, `_ADVANCED_SOFTWARE_UPDATE`, or the software of a device profile; 0
+ * otherwise.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+size_t c8y_event_operation_software_count(const c8y_event *event);
+
+/**
+ * Software item `index` (from 0), written to `*out`. `C8Y_RESULT_INVALID_ARGUMENT` when
+ * `index` is not below `c8y_event_operation_software_count`; `C8Y_RESULT_WRONG_EVENT_KIND`
+ * for an event that is no static operation.
+ *
+ * # Safety
+ * `event` must be NULL or a live event; `out` NULL or writable.
+ */
+c8y_result c8y_event_operation_software(const c8y_event *event, size_t index, c8y_operation_software *out);
+
+/**
+ * The configuration file of `C8Y_OPERATION_KIND_UPLOAD_CONFIG_FILE` (both NULL),
+ * `_DOWNLOAD_CONFIG_FILE` (url), `_DOWNLOAD_CONFIG_FILE_TYPED` (url and type) and
+ * `_UPLOAD_CONFIG_FILE_TYPED` (type): `*url_out` and `*type_out` (either may be NULL) receive
+ * the borrowed strings, NULL for what the kind does not carry. `C8Y_RESULT_WRONG_EVENT_KIND`
+ * for other kinds.
+ *
+ * # Safety
+ * `event` must be NULL or a live event; `url_out`, `type_out` NULL or writable.
+ */
+c8y_result c8y_event_operation_config_file(const c8y_event *event, const char **url_out, const char **type_out);
+
+/**
+ * How many configurations a device profile operation has; 0 otherwise.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+size_t c8y_event_operation_profile_configuration_count(const c8y_event *event);
+
+/**
+ * Configuration `index` (from 0) of a device profile: `*url_out` and `*type_out` (either may
+ * be NULL) receive the borrowed strings. `C8Y_RESULT_INVALID_ARGUMENT` when `index` is out of
+ * range; `C8Y_RESULT_WRONG_EVENT_KIND` for an event that is no static operation.
+ *
+ * # Safety
+ * `event` must be NULL or a live event; `url_out`, `type_out` NULL or writable.
+ */
+c8y_result c8y_event_operation_profile_configuration(const c8y_event *event, size_t index, const char **url_out, const char **type_out);
+
+/**
+ * The request of a `C8Y_OPERATION_KIND_LOGFILE_REQUEST` operation, written to `*out`.
+ * `C8Y_RESULT_WRONG_EVENT_KIND` for other kinds.
+ *
+ * # Safety
+ * `event` must be NULL or a live event; `out` NULL or writable.
+ */
+c8y_result c8y_event_operation_log_request(const c8y_event *event, c8y_operation_log_request *out);
+
+/**
+ * The tunnel of a `C8Y_OPERATION_KIND_REMOTE_ACCESS_CONNECT` operation: `*host_out`,
+ * `*port_out` and `*key_out` (each may be NULL) receive the device-side host, its port and the
+ * connection key (borrowed strings). `C8Y_RESULT_WRONG_EVENT_KIND` for other kinds.
+ *
+ * # Safety
+ * `event` must be NULL or a live event; the out-params NULL or writable.
+ */
+c8y_result c8y_event_operation_remote_access(const c8y_event *event, const char **host_out, uint16_t *port_out, const char **key_out);
+
+/**
+ * How many parameter changes a `C8Y_OPERATION_KIND_PARAMETER_UPDATE` operation has; 0
+ * otherwise.
+ *
+ * # Safety
+ * `event` must be NULL or a live event.
+ */
+size_t c8y_event_operation_parameter_count(const c8y_event *event);
+
+/**
+ * Parameter change `index` (from 0), written to `*out`. `C8Y_RESULT_INVALID_ARGUMENT` when
+ * `index` is out of range; `C8Y_RESULT_WRONG_EVENT_KIND` for an event that is no static
+ * operation.
+ *
+ * # Safety
+ * `event` must be NULL or a live event; `out` NULL or writable.
+ */
+c8y_result c8y_event_operation_parameter(const c8y_event *event, size_t index, c8y_operation_parameter *out);
 
 /**
  * Creates options for `host` (name or address) and the device id (the `c8y_Serial` external
@@ -1603,6 +1993,28 @@ c8y_result c8y_options_add_collection(c8y_options *options, const char *xid, con
  * NUL-terminated.
  */
 c8y_result c8y_options_add_operation_response(c8y_options *options, const char *xid, const char *msg_id);
+
+/**
+ * Subscribes `s/dl/<xid>`: the rows of SmartREST 1.0 responses for the template collection
+ * `xid` arrive as `C8Y_EVENT_KIND_SMARTREST1_RESPONSE` events (send its rows with
+ * `c8y_client_send_smartrest1`). May be called for several X-IDs. `C8Y_RESULT_INVALID_ARGUMENT`
+ * for an X-ID that cannot be a topic level.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread; `xid` NULL or
+ * NUL-terminated.
+ */
+c8y_result c8y_options_add_smartrest1(c8y_options *options, const char *xid);
+
+/**
+ * Subscribes the JSON over MQTT `error` topic: errors the platform returns for JSON
+ * documents (`c8y_client_send_json`, ...) arrive as `C8Y_EVENT_KIND_JSON_ERROR` events; off
+ * by default.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread.
+ */
+c8y_result c8y_options_set_json_errors(c8y_options *options, bool on);
 
 /**
  * Fails every operation whose fragment is not one of these `n` fragments automatically
@@ -1850,6 +2262,21 @@ c8y_result c8y_client_send_static(const c8y_client *client, const char *child, u
 c8y_result c8y_client_send_smartrest2(const c8y_client *client, const char *xid, const char *msg_id, const char *const *values, size_t n, uint64_t *msg_id_out);
 
 /**
+ * Sends a SmartREST 1.0 row `<msg_id>,<values...>` (quoted as needed) of the template
+ * collection `xid` on `s/ul/<xid>`. The platform's response rows arrive as
+ * `C8Y_EVENT_KIND_SMARTREST1_RESPONSE` events when `c8y_options_add_smartrest1` subscribed
+ * `s/dl/<xid>`. `C8Y_RESULT_INVALID_ARGUMENT` for an X-ID that cannot be a topic level.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `values` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_send_smartrest1(const c8y_client *client, const char *xid, const char *msg_id, const char *const *values, size_t n, uint64_t *msg_id_out);
+
+/**
  * Publishes a JSON document over MQTT to `resource` (a `c8y_json_resource` value); `id` is
  * the managed object id for `C8Y_JSON_RESOURCE_INVENTORY` (NULL otherwise). The JSON is parsed
  * first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON.
@@ -1861,6 +2288,47 @@ c8y_result c8y_client_send_smartrest2(const c8y_client *client, const char *xid,
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
 c8y_result c8y_client_send_json(const c8y_client *client, uint32_t resource, const char *id, const char *json, uint64_t *msg_id_out);
+
+/**
+ * Creates several objects of `resource` (a `c8y_json_resource`: measurements, events or
+ * alarms) in one message on `<api>/<resource>/createBulk`; `json` is the REST collection, e.g.
+ * `{"events":[...]}`. `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON or for
+ * `C8Y_JSON_RESOURCE_INVENTORY` (the platform has no bulk create for managed objects).
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `json` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_json_create_bulk(const c8y_client *client, uint32_t resource, const char *json, uint64_t *msg_id_out);
+
+/**
+ * Updates the object `id` of `resource` (events, alarms, or managed objects, where `id` may
+ * be an external id) on `<api>/<resource>/update/<id>` with the fragments of `json` (a
+ * fragment set to `null` is removed). `C8Y_RESULT_INVALID_ARGUMENT` when `json` is not valid
+ * JSON, `id` cannot be a topic level, or for `C8Y_JSON_RESOURCE_MEASUREMENT`.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_json_update(const c8y_client *client, uint32_t resource, const char *id, const char *json, uint64_t *msg_id_out);
+
+/**
+ * Deletes the object `id` of `resource` (events or measurements) on
+ * `<api>/<resource>/delete/<id>` (empty payload). `C8Y_RESULT_INVALID_ARGUMENT` when `id`
+ * cannot be a topic level, or for alarms and managed objects.
+ *
+ * Thread: any, including the event callback; never blocks. Ownership: every input is read or
+ * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ *
+ * # Safety
+ * `client` NULL or live; `id` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_json_delete(const c8y_client *client, uint32_t resource, const char *id, uint64_t *msg_id_out);
 
 /**
  * Publishes `payload` (`len` bytes of UTF-8 text; NULL when `len` is 0) as it is on a

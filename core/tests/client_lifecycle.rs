@@ -635,3 +635,81 @@ async fn a_refused_use_line_names_its_delivery_and_ends_rejected() {
     assert_eq!(fine.await, DeliveryOutcome::Acknowledged);
     second.close().await;
 }
+
+/// Polls `f` until it returns true (panics after `WAIT`).
+async fn until(mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !f() {
+        assert!(std::time::Instant::now() < deadline, "condition not met in time");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_create_bulk_update_and_delete() {
+    use c8y_mqtt::topic::JsonResource;
+    let emulator = emulator().await;
+    let client = connected_client(config(&emulator, TransportKind::Tcp)).await;
+    let api = client.json();
+    let bulk = json!({"events": [
+        {"type": "c8y_Bulk", "text": "a", "time": "2026-01-01T00:00:00.000Z"},
+        {"type": "c8y_Bulk", "text": "b", "time": "2026-01-01T00:01:00.000Z"}
+    ]});
+    api.create_bulk(JsonResource::Events, &bulk).unwrap();
+    expect_publish(&emulator, "event/events/createBulk", &bulk.to_string()).await;
+    let stored = || emulator.platform_events(&RecordFilter::all().of_type("c8y_Bulk"));
+    until(|| stored().len() == 2).await;
+    let first = stored().into_iter().find(|e| e["text"] == "a").expect("event a");
+    let id = first["id"].as_str().unwrap().to_owned();
+
+    api.update(JsonResource::Events, &id, &json!({"text": "changed"}))
+        .unwrap();
+    expect_publish(
+        &emulator,
+        &format!("event/events/update/{id}"),
+        r#"{"text":"changed"}"#,
+    )
+    .await;
+    until(|| {
+        stored()
+            .iter()
+            .any(|e| e["id"] == id.as_str() && e["text"] == "changed")
+    })
+    .await;
+
+    api.delete(JsonResource::Events, &id).unwrap();
+    expect_publish(&emulator, &format!("event/events/delete/{id}"), "").await;
+    until(|| stored().len() == 1).await;
+
+    // Inventory create is the generic create's.
+    api.create(
+        JsonResource::ManagedObjects,
+        &json!({"name": "json-made", "c8y_Gadget": {}}),
+    )
+    .unwrap();
+    expect_publish(
+        &emulator,
+        "inventory/managedObjects/create",
+        r#"{"c8y_Gadget":{},"name":"json-made"}"#,
+    )
+    .await;
+
+    // What the platform does not support is refused at the call.
+    assert!(matches!(
+        api.create_bulk(JsonResource::ManagedObjects, &json!({})),
+        Err(ClientError::Json(_))
+    ));
+    assert!(matches!(
+        api.update(JsonResource::Measurements, "1", &json!({})),
+        Err(ClientError::Json(_))
+    ));
+    assert!(matches!(
+        api.delete(JsonResource::Alarms, "1"),
+        Err(ClientError::Json(_))
+    ));
+    assert!(matches!(
+        api.delete(JsonResource::Events, "a/b"),
+        Err(ClientError::Id(_))
+    ));
+    client.close().await;
+}

@@ -111,12 +111,12 @@ static int32_t change_software(void *userdata, const char *device, const char *n
 static c8y_result simple_operation(const c8y_event *event, bool *succeeded) {
     c8y_result rc = c8y_event_operation_executing(event, NULL);
     if (rc != C8Y_RESULT_OK) return rc;
-    if (c8y_event_operation_kind(event) == 510) {
+    if (c8y_event_operation_kind(event) == C8Y_OPERATION_KIND_RESTART) {
         /* ... a real agent would reboot here and report SUCCESSFUL once it is back ... */
         *succeeded = true;
         return c8y_event_operation_succeed(event, NULL, 0, NULL);
     }
-    const char *command = c8y_event_operation_kind(event) == 511 ? c8y_event_field(event, 0) : NULL;
+    const char *command = c8y_event_operation_command_text(event); /* NULL unless c8y_Command */
     FILE *shell = command ? popen(command, "r") : NULL;
     if (!shell) return c8y_event_operation_fail(event, "operation not supported", NULL);
     static char output[8192];

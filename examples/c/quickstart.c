@@ -43,7 +43,7 @@ static int run(c8y_client *client) {
         c8y_result rc = c8y_client_next_event(client, 1000, &event);
         if (rc == C8Y_RESULT_TIMEOUT) continue;
         if (rc != C8Y_RESULT_OK) return fail("c8y_client_next_event", rc);
-        if (c8y_event_kind(event) == C8Y_EVENT_KIND_OPERATION && c8y_event_operation_kind(event) == 510) {
+        if (c8y_event_kind(event) == C8Y_EVENT_KIND_OPERATION && c8y_event_operation_kind(event) == C8Y_OPERATION_KIND_RESTART) {
             printf("quickstart: restart requested for %s\n", c8y_event_device_id(event));
             rc = c8y_event_operation_executing(event, NULL);
             /* ... the device would restart here ... */

@@ -8,12 +8,12 @@
 use std::ffi::{CString, c_char};
 
 use c8y_mqtt::client::{ConnectionState, DeliveryOutcome, DropReason, Event, OperationSource};
-use c8y_mqtt::smartrest::decode;
 use c8y_mqtt::templates::downstream::{DownstreamLine, StaticDownstream};
 
 use crate::boundary::{guard, guard_or, opt_str_arg, str_array, write_out};
 use crate::client::{c8y_connection_state, check_pid, state_code};
 use crate::error::{Error, c8y_result};
+use crate::operation::TypedOperation;
 use crate::publish::c_delivery_id;
 
 /// What an event is; from `c8y_event_kind`. New kinds may be added: treat unknown values like
@@ -119,31 +119,15 @@ pub struct c8y_event {
     device: Option<CString>,
     fragment: Option<CString>,
     operation_id: Option<CString>,
-    operation_kind: u32,
+    typed: Option<TypedOperation>,
     code: u32,
 }
 
 /// A C string from text that may hold NUL bytes (they are dropped).
-fn c_string(text: impl Into<String>) -> CString {
+pub(crate) fn c_string(text: impl Into<String>) -> CString {
     let mut text = text.into();
     text.retain(|c| c != '\0');
     CString::new(text).unwrap_or_default()
-}
-
-/// The fields of a rendered downstream row (decoded by the codec), without the first `skip`.
-fn row_fields(row: &str, skip: usize) -> Vec<CString> {
-    decode(row.as_bytes())
-        .ok()
-        .and_then(|records| records.into_iter().next())
-        .map(|record| {
-            record
-                .fields()
-                .iter()
-                .skip(skip)
-                .map(|f| c_string(f.as_str()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl c8y_event {
@@ -159,7 +143,7 @@ impl c8y_event {
             device: None,
             fragment: None,
             operation_id: None,
-            operation_kind: 0,
+            typed: None,
             code: 0,
             event: Event::EventsLost { count: 0 },
         };
@@ -188,25 +172,18 @@ impl c8y_event {
                 e.operation_id = op.id.as_deref().map(c_string);
                 match &op.source {
                     OperationSource::Static(kind) => {
-                        e.operation_kind = u32::from(kind.template_id());
-                        let line =
-                            c8y_mqtt::templates::downstream::Operation::new(op.device.clone(), kind.clone());
-                        e.fields = row_fields(&line.to_row(), 2);
+                        e.typed = Some(TypedOperation::new(kind));
+                        e.fields = strings(&op.values());
                     }
                     OperationSource::Json(value) => e.fields = vec![c_string(value.to_string())],
-                    OperationSource::SmartRest2 { values, .. } => e.fields = strings(values),
-                    _ => {}
+                    _ => e.fields = strings(&op.values()),
                 }
             }
             Event::Downstream(line) => {
                 e.kind = c8y_event_type::C8yEventKindDownstream;
-                let row = line.to_row();
-                let fields = row_fields(&row, 0);
-                e.code = fields
-                    .first()
-                    .and_then(|id| id.to_str().ok()?.parse().ok())
-                    .unwrap_or(0);
-                e.fields = fields.into_iter().skip(1).collect();
+                let fields = line.fields();
+                e.code = fields.first().and_then(|id| id.parse().ok()).unwrap_or(0);
+                e.fields = strings(fields.get(1..).unwrap_or_default());
                 if let StaticDownstream::Unknown { id, .. } = line {
                     e.text = Some(c_string(format!("unknown template {id}")));
                 }
@@ -222,7 +199,7 @@ impl c8y_event {
             }
             Event::TemplateStatus(status) => {
                 e.kind = c8y_event_type::C8yEventKindTemplateStatus;
-                e.fields = row_fields(&status.to_row(), 0);
+                e.fields = strings(&status.fields());
             }
             Event::Malformed(error) => {
                 e.kind = c8y_event_type::C8yEventKindMalformed;
@@ -320,6 +297,11 @@ impl c8y_event {
             .collect();
     }
 
+    /// The typed parameters of a static operation event.
+    pub(crate) fn typed(&self) -> Option<&TypedOperation> {
+        self.typed.as_ref()
+    }
+
     /// The Rust event.
     pub fn event(&self) -> &Event {
         &self.event
@@ -385,17 +367,6 @@ pub unsafe extern "C" fn c8y_event_connection_state(event: *const c8y_event) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_event_text(event: *const c8y_event) -> *const c_char {
     get(event, std::ptr::null(), |e| ptr(&e.text))
-}
-
-/// The static operation template id of an operation event (510 restart, 511 command, ... up to
-/// 532), or 0 when the operation came as JSON or SmartREST 2.0 (use the fragment), or for other
-/// kinds.
-///
-/// # Safety
-/// `event` must be NULL or a live event.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn c8y_event_operation_kind(event: *const c8y_event) -> u32 {
-    get(event, 0, |e| Some(e.operation_kind))
 }
 
 /// The operation fragment (`c8y_Restart`, `c8y_Command`, ...) of an operation event, or NULL.
@@ -598,3 +569,6 @@ pub unsafe extern "C" fn c8y_event_operation_fail(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -30,6 +30,7 @@ pub mod event;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod log;
+pub mod operation;
 pub mod options;
 pub mod publish;
 #[cfg(feature = "remote-access")]

@@ -622,6 +622,42 @@ pub unsafe extern "C" fn c8y_options_add_operation_response(
     })
 }
 
+/// Subscribes `s/dl/<xid>`: the rows of SmartREST 1.0 responses for the template collection
+/// `xid` arrive as `C8Y_EVENT_KIND_SMARTREST1_RESPONSE` events (send its rows with
+/// `c8y_client_send_smartrest1`). May be called for several X-IDs. `C8Y_RESULT_INVALID_ARGUMENT`
+/// for an X-ID that cannot be a topic level.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread; `xid` NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_add_smartrest1(
+    options: *mut c8y_options,
+    xid: *const c_char,
+) -> c8y_result {
+    with_options(options, |o| {
+        // SAFETY: a valid string or NULL per the contract.
+        let xid = unsafe { str_arg(xid, "xid") }?;
+        let xid = c8y_mqtt::topic::XId::new(xid).map_err(|e| Error::invalid("xid", e))?;
+        o.update(|b| b.smartrest1(xid));
+        Ok(())
+    })
+}
+
+/// Subscribes the JSON over MQTT `error` topic: errors the platform returns for JSON
+/// documents (`c8y_client_send_json`, ...) arrive as `C8Y_EVENT_KIND_JSON_ERROR` events; off
+/// by default.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_json_errors(options: *mut c8y_options, on: bool) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.json_errors(on));
+        Ok(())
+    })
+}
+
 /// Fails every operation whose fragment is not one of these `n` fragments automatically
 /// (EXECUTING, then FAILED "Unsupported operation") instead of delivering it.
 ///

@@ -42,7 +42,7 @@ pub enum c8y_severity {
     Warning = 4,
 }
 
-/// A JSON over MQTT resource, for `c8y_client_send_json`.
+/// A JSON over MQTT resource, for `c8y_client_send_json` and the `c8y_client_json_*` calls.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum c8y_json_resource {
@@ -52,7 +52,7 @@ pub enum c8y_json_resource {
     Event = 2,
     /// `alarm/alarms/create`.
     Alarm = 3,
-    /// `inventory/managedObjects/update/<id>` (needs the id).
+    /// `inventory/managedObjects`: `c8y_client_send_json` updates `<id>` (needs the id).
     Inventory = 4,
 }
 
@@ -543,6 +543,39 @@ pub unsafe extern "C" fn c8y_client_send_smartrest2(
     })
 }
 
+/// Sends a SmartREST 1.0 row `<msg_id>,<values...>` (quoted as needed) of the template
+/// collection `xid` on `s/ul/<xid>`. The platform's response rows arrive as
+/// `C8Y_EVENT_KIND_SMARTREST1_RESPONSE` events when `c8y_options_add_smartrest1` subscribed
+/// `s/dl/<xid>`. `C8Y_RESULT_INVALID_ARGUMENT` for an X-ID that cannot be a topic level.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
+/// # Safety
+/// `client` NULL or live; strings NULL or NUL-terminated; `values` NULL (n = 0) or `n`
+/// strings; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_send_smartrest1(
+    client: *const c8y_client,
+    xid: *const c_char,
+    msg_id: *const c_char,
+    values: *const *const c_char,
+    n: usize,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        // SAFETY: per the contract.
+        let (xid, msg_id, values) = unsafe {
+            (
+                str_arg(xid, "xid")?,
+                str_arg(msg_id, "msg_id")?,
+                str_array(values, n, "values")?,
+            )
+        };
+        Ok(client.client().smartrest1(xid)?.send(msg_id, values)?)
+    })
+}
+
 /// Publishes a JSON document over MQTT to `resource` (a `c8y_json_resource` value); `id` is
 /// the managed object id for `C8Y_JSON_RESOURCE_INVENTORY` (NULL otherwise). The JSON is parsed
 /// first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON.
@@ -577,6 +610,107 @@ pub unsafe extern "C" fn c8y_client_send_json(
                 ));
             }
         })
+    })
+}
+
+/// The JSON over MQTT resource of a `c8y_json_resource` value.
+fn json_resource(resource: u32) -> Result<c8y_mqtt::topic::JsonResource, Error> {
+    use c8y_mqtt::topic::JsonResource;
+    Ok(match resource {
+        1 => JsonResource::Measurements,
+        2 => JsonResource::Events,
+        3 => JsonResource::Alarms,
+        4 => JsonResource::ManagedObjects,
+        other => {
+            return Err(Error::invalid(
+                "resource",
+                format!("{other} is no c8y_json_resource"),
+            ));
+        }
+    })
+}
+
+/// Parses a JSON argument.
+fn json_arg(json: &str) -> Result<serde_json::Value, Error> {
+    serde_json::from_str(json).map_err(|e| Error::invalid("json", e))
+}
+
+/// Creates several objects of `resource` (a `c8y_json_resource`: measurements, events or
+/// alarms) in one message on `<api>/<resource>/createBulk`; `json` is the REST collection, e.g.
+/// `{"events":[...]}`. `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON or for
+/// `C8Y_JSON_RESOURCE_INVENTORY` (the platform has no bulk create for managed objects).
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
+/// # Safety
+/// `client` NULL or live; `json` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_json_create_bulk(
+    client: *const c8y_client,
+    resource: u32,
+    json: *const c_char,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        // SAFETY: per the contract.
+        let json = json_arg(unsafe { str_arg(json, "json") }?)?;
+        Ok(client
+            .client()
+            .json()
+            .create_bulk(json_resource(resource)?, &json)?)
+    })
+}
+
+/// Updates the object `id` of `resource` (events, alarms, or managed objects, where `id` may
+/// be an external id) on `<api>/<resource>/update/<id>` with the fragments of `json` (a
+/// fragment set to `null` is removed). `C8Y_RESULT_INVALID_ARGUMENT` when `json` is not valid
+/// JSON, `id` cannot be a topic level, or for `C8Y_JSON_RESOURCE_MEASUREMENT`.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
+/// # Safety
+/// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_json_update(
+    client: *const c8y_client,
+    resource: u32,
+    id: *const c_char,
+    json: *const c_char,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        // SAFETY: per the contract.
+        let (id, json) = unsafe { (str_arg(id, "id")?, str_arg(json, "json")?) };
+        let json = json_arg(json)?;
+        Ok(client
+            .client()
+            .json()
+            .update(json_resource(resource)?, id, &json)?)
+    })
+}
+
+/// Deletes the object `id` of `resource` (events or measurements) on
+/// `<api>/<resource>/delete/<id>` (empty payload). `C8Y_RESULT_INVALID_ARGUMENT` when `id`
+/// cannot be a topic level, or for alarms and managed objects.
+///
+/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
+/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+///
+/// # Safety
+/// `client` NULL or live; `id` NULL or NUL-terminated; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_json_delete(
+    client: *const c8y_client,
+    resource: u32,
+    id: *const c_char,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        // SAFETY: per the contract.
+        let id = unsafe { str_arg(id, "id") }?;
+        Ok(client.client().json().delete(json_resource(resource)?, id)?)
     })
 }
 
@@ -811,3 +945,6 @@ mod null_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod json_tests;

@@ -1058,11 +1058,28 @@ const OPTION_NAMES: &[&str] = &[
     "fail_executing_on_start",
     "json_operations",
     "json_errors",
+    "smartrest1",
     "collections",
     "operation_responses",
     "reconnect_delay",
     "http_base_url",
 ];
+
+/// The JSON over MQTT resource of a ``kind`` ("measurement", "event", "alarm", "inventory").
+fn json_resource(kind: &str) -> PyResult<c8y_mqtt::topic::JsonResource> {
+    use c8y_mqtt::topic::JsonResource;
+    Ok(match kind {
+        "measurement" => JsonResource::Measurements,
+        "event" => JsonResource::Events,
+        "alarm" => JsonResource::Alarms,
+        "inventory" => JsonResource::ManagedObjects,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "kind must be measurement, event, alarm or inventory, not {other:?}"
+            )));
+        }
+    })
+}
 
 fn get<'py, T: FromPyObjectOwned<'py>>(
     options: Option<&Bound<'py, PyDict>>,
@@ -1233,6 +1250,13 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     if let Some(on) = get::<bool>(options, "json_errors")? {
         builder = builder.json_errors(on);
     }
+    if let Some(xids) = get::<Vec<String>>(options, "smartrest1")? {
+        for xid in xids {
+            let xid = c8y_mqtt::topic::XId::new(xid)
+                .map_err(|e| PyValueError::new_err(format!("smartrest1: {e}")))?;
+            builder = builder.smartrest1(xid);
+        }
+    }
     if let Some(collections) = get::<std::collections::BTreeMap<String, String>>(options, "collections")? {
         for (xid, payload) in collections {
             let collection = TemplateCollection::parse(xid, payload.as_bytes())
@@ -1271,7 +1295,8 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
 /// ``max_queued_bytes``, ``overflow`` ("reject" default, or "drop_oldest"),
 /// ``delivery_events``, ``persistence_dir``, ``http_base_url``, ``fail_unsupported`` (list of
 /// fragments), ``fail_executing_on_start`` (default True), ``resumable_operations`` (list of
-/// fragments), ``json_operations``, ``json_errors``, ``collections`` ({X-ID: creation rows}),
+/// fragments), ``json_operations``, ``json_errors``, ``smartrest1`` (X-IDs whose SmartREST 1.0
+/// responses to receive), ``collections`` ({X-ID: creation rows}),
 /// ``operation_responses`` ([(X-ID, msg id)]), ``reconnect_delay`` (s), ``last_will``
 /// ((template id, fields)), ``request_managed_object_id``, ``not_authorized_retries``,
 /// ``rejection_window`` (s).
@@ -1288,6 +1313,15 @@ impl Client {
     /// The blocking core client (for the workflows); fails once closed.
     pub(crate) fn blocking(&self) -> PyResult<Arc<BlockingClient>> {
         self.inner.client()
+    }
+
+    /// The JSON over MQTT publisher, with `qos` when given.
+    fn json_api(&self, qos: Option<u8>) -> PyResult<c8y_mqtt::client::JsonApi> {
+        let json = self.inner.client()?.json();
+        Ok(match qos {
+            Some(q) => json.with_qos(convert::qos(q)?),
+            None => json,
+        })
     }
 
     fn start(config: Config) -> PyResult<PyClassInitializer<Self>> {
@@ -1509,6 +1543,48 @@ impl Client {
         self.inner.delivered(delivery)
     }
 
+    /// Creates several objects in one message (``<api>/<resource>/createBulk``): ``kind`` is
+    /// "measurement", "event" or "alarm", ``collection`` the REST collection (e.g.
+    /// ``{"events": [...]}``); ``qos`` overrides the client's default QoS.
+    #[pyo3(signature = (kind, collection, *, qos = None))]
+    fn json_create_bulk(
+        &self,
+        kind: &str,
+        collection: &Bound<'_, PyAny>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let value = convert::to_json(collection)?;
+        let resource = json_resource(kind)?;
+        let delivery = self.json_api(qos)?.create_bulk(resource, &value);
+        self.inner.delivered(delivery)
+    }
+
+    /// Updates the object ``id`` (``<api>/<resource>/update/<id>``): ``kind`` is "event",
+    /// "alarm" or "inventory" (where ``id`` may be an external id); a fragment set to None is
+    /// removed. ``qos`` overrides the client's default QoS.
+    #[pyo3(signature = (kind, id, document, *, qos = None))]
+    fn json_update(
+        &self,
+        kind: &str,
+        id: &str,
+        document: &Bound<'_, PyAny>,
+        qos: Option<u8>,
+    ) -> PyResult<Delivery> {
+        let value = convert::to_json(document)?;
+        let resource = json_resource(kind)?;
+        let delivery = self.json_api(qos)?.update(resource, id, &value);
+        self.inner.delivered(delivery)
+    }
+
+    /// Deletes the object ``id`` (``<api>/<resource>/delete/<id>``): ``kind`` is "event" or
+    /// "measurement". ``qos`` overrides the client's default QoS.
+    #[pyo3(signature = (kind, id, *, qos = None))]
+    fn json_delete(&self, kind: &str, id: &str, qos: Option<u8>) -> PyResult<Delivery> {
+        let resource = json_resource(kind)?;
+        let delivery = self.json_api(qos)?.delete(resource, id);
+        self.inner.delivered(delivery)
+    }
+
     /// Sends a SmartREST 2.0 use line of request template ``msg_id`` of the registered
     /// collection ``xid`` (see the ``collections`` option), values checked against the template;
     /// ``qos`` overrides the client's default QoS.
@@ -1526,6 +1602,15 @@ impl Client {
             Some(qos) => sr.with_qos(qos).send(msg_id, values),
             None => sr.send(msg_id, values),
         });
+        self.inner.delivered(delivery)
+    }
+
+    /// Sends a SmartREST 1.0 row ``msg_id,values...`` of the template collection ``xid`` on
+    /// ``s/ul/<xid>``; its response rows arrive as "smartrest1_response" events when ``xid`` is
+    /// in the ``smartrest1`` option.
+    fn send_smartrest1(&self, xid: &str, msg_id: &str, values: Vec<String>) -> PyResult<Delivery> {
+        let client = self.inner.client()?;
+        let delivery = client.smartrest1(xid).and_then(|sr| sr.send(msg_id, values));
         self.inner.delivered(delivery)
     }
 

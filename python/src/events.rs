@@ -9,8 +9,7 @@ use c8y_mqtt::client::{
     CollectionState, ConnectionState, DeliveryOutcome, Event as CoreEvent, NextEvent, OperationSource,
     ReceivedOperation,
 };
-use c8y_mqtt::smartrest::decode;
-use c8y_mqtt::templates::downstream::{DownstreamLine, Operation as StaticOperation, TemplateStatus};
+use c8y_mqtt::templates::downstream::{DownstreamLine, TemplateStatus};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -186,19 +185,12 @@ pub struct Operation {
 
 impl Operation {
     fn new(op: ReceivedOperation, inner: Arc<Inner>) -> Self {
-        let (template, values) = match &op.source {
-            OperationSource::Static(kind) => {
-                let row = StaticOperation::new(op.device.clone(), kind.clone()).to_row();
-                let values = decode(row.as_bytes())
-                    .ok()
-                    .and_then(|records| records.into_iter().next())
-                    .map(|r| r.values().iter().skip(1).cloned().collect())
-                    .unwrap_or_default();
-                (Some(kind.template_id().to_string()), values)
-            }
-            OperationSource::SmartRest2 { msg_id, values, .. } => (Some(msg_id.clone()), values.clone()),
-            _ => (None, Vec::new()),
+        let template = match &op.source {
+            OperationSource::Static(kind) => Some(kind.template_id().to_string()),
+            OperationSource::SmartRest2 { msg_id, .. } => Some(msg_id.clone()),
+            _ => None,
         };
+        let values = op.values();
         Self {
             op,
             inner,
@@ -387,11 +379,9 @@ pub(crate) fn to_python(py: Python<'_>, inner: &Arc<Inner>, event: CoreEvent) ->
         }
         CoreEvent::Downstream(line) => {
             let mut e = Event::of("downstream");
-            let row = line.to_row();
-            if let Some(record) = decode(row.as_bytes()).ok().and_then(|r| r.into_iter().next()) {
-                e.template = Some(record.id().to_owned());
-                e.values = record.values().to_vec();
-            }
+            let mut fields = line.fields().into_iter();
+            e.template = fields.next();
+            e.values = fields.collect();
             e
         }
         CoreEvent::SmartRestError(line) => {

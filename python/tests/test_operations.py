@@ -242,3 +242,10 @@ def test_relay_repr_names_the_kind(client: Client, emulator: Emulator) -> None:
 def test_a_kind_without_a_class_falls_back_to_other_static() -> None:
     kind = _from_fields({"kind": "OtherStatic", "template": 599, "values": ["a", "b"]})
     assert kind == c8y_mqtt.OtherStatic(template=599, values=("a", "b"))
+
+
+def test_values_are_the_positional_fields_of_the_typed_kind(client: Client, emulator: Emulator) -> None:
+    emulator.create_operation(DEVICE, {"c8y_Firmware": {"name": "core", "version": "2.1", "url": PROVIDED}})
+    op = next(iter(client.operations(timeout=5)))
+    assert op.kind == Firmware(name="core", version="2.1", url=PROVIDED)
+    assert op.values == ["core", "2.1", PROVIDED]

@@ -1,6 +1,7 @@
 //! JSON over MQTT (docs/protocol.md §10) as a thin API: [`JsonApi`] publishes measurements, events,
 //! alarms and inventory updates to their JSON topics (`measurement/measurements/create`, …, in
-//! the configured processing mode), size-checked like every publish; errors the platform
+//! the configured processing mode), and creates in bulk, updates and deletes
+//! (`createBulk`, `update/<id>`, `delete/<id>`), size-checked like every publish; errors the platform
 //! returns on `error` (subscribed with [`ConfigBuilder::json_errors`](super::ConfigBuilder::json_errors))
 //! arrive as [`Event::JsonError`].
 
@@ -79,6 +80,52 @@ impl JsonApi {
     /// Creates an alarm (`alarm/alarms/create`).
     pub fn create_alarm(&self, alarm: &Value) -> Result<Delivery, ClientError> {
         self.publish(JsonTopic::create(JsonResource::Alarms), alarm)
+    }
+
+    /// Creates an object of any resource (`<api>/<resource>/create`), e.g. a managed object on
+    /// `inventory/managedObjects/create`.
+    pub fn create(&self, resource: JsonResource, document: &Value) -> Result<Delivery, ClientError> {
+        self.publish(JsonTopic::create(resource), document)
+    }
+
+    /// Creates several objects in one message (`<api>/<resource>/createBulk`): `collection` is
+    /// the REST collection, e.g. `{"measurements": [...]}`. Events, alarms and measurements
+    /// only (docs/protocol.md §10); [`ClientError::Json`] for managed objects.
+    ///
+    /// ```no_run
+    /// # fn run(client: &c8y_mqtt::client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use c8y_mqtt::topic::JsonResource;
+    /// use serde_json::json;
+    /// client.json().create_bulk(JsonResource::Events, &json!({"events": [
+    ///     {"type": "c8y_Door", "text": "opened", "time": "2026-01-01T00:00:00Z"},
+    ///     {"type": "c8y_Door", "text": "closed", "time": "2026-01-01T00:01:00Z"}
+    /// ]}))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_bulk(&self, resource: JsonResource, collection: &Value) -> Result<Delivery, ClientError> {
+        let topic = JsonTopic::create_bulk(resource).map_err(|e| ClientError::Json(e.to_string()))?;
+        self.publish(topic, collection)
+    }
+
+    /// Updates the object `id` (`<api>/<resource>/update/<id>`): events, alarms and managed
+    /// objects (for managed objects `id` may be an external id); [`ClientError::Json`] for
+    /// measurements, [`ClientError::Id`] for an id that cannot be a topic level.
+    pub fn update(&self, resource: JsonResource, id: &str, update: &Value) -> Result<Delivery, ClientError> {
+        let id = ObjectId::new(id).map_err(ClientError::Id)?;
+        let topic = JsonTopic::update(resource, id).map_err(|e| ClientError::Json(e.to_string()))?;
+        self.publish(topic, update)
+    }
+
+    /// Deletes the object `id` (`<api>/<resource>/delete/<id>`, empty payload): events and
+    /// measurements; [`ClientError::Json`] for alarms and managed objects, [`ClientError::Id`]
+    /// for an id that cannot be a topic level.
+    pub fn delete(&self, resource: JsonResource, id: &str) -> Result<Delivery, ClientError> {
+        let id = ObjectId::new(id).map_err(ClientError::Id)?;
+        let topic = JsonTopic::delete(resource, id).map_err(|e| ClientError::Json(e.to_string()))?;
+        let config = &self.shared.config;
+        let topic = topic.with_mode(config.mode).to_string();
+        let qos = self.qos.unwrap_or(config.default_qos);
+        publish_payloads(&self.shared, topic, vec![String::new()], qos, false)
     }
 
     /// Updates a managed object by its external id (or id):

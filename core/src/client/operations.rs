@@ -242,6 +242,17 @@ impl ReceivedOperation {
         }
     }
 
+    /// The positional parameters: for a static operation the fields after the device id
+    /// ([`OperationKind::values`]), for a SmartREST 2.0 operation response its values; empty
+    /// for JSON operations (read [`ReceivedOperation::json`]).
+    pub fn values(&self) -> Vec<String> {
+        match &self.source {
+            OperationSource::Static(kind) => kind.values(),
+            OperationSource::SmartRest2 { values, .. } => values.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The JSON object, for `devicecontrol/notifications` operations.
     pub fn json(&self) -> Option<&Value> {
         match &self.source {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::event::*;
+use crate::operation::*;
 use crate::publish::*;
 use crate::test_support::{DEVICE, connected, emulator};
 
@@ -381,7 +382,11 @@ fn operations_from_static_lines_with_lifecycle() {
         let event = next_matching(client, |e| {
             c8y_event_kind(e) == c8y_event_type::C8yEventKindOperation
         });
-        assert_eq!(c8y_event_operation_kind(event), 511);
+        assert_eq!(c8y_event_operation_kind(event), c8y_operation_kind::Command);
+        assert_eq!(
+            CStr::from_ptr(c8y_event_operation_command_text(event)),
+            c"uptime, now"
+        );
         assert_eq!(
             CStr::from_ptr(c8y_event_operation_fragment(event)),
             c"c8y_Command"

@@ -345,6 +345,7 @@ class Client(Device):
         fail_executing_on_start: bool = True,
         json_operations: bool = False,
         json_errors: bool = False,
+        smartrest1: Optional[Sequence[str]] = None,
         collections: Optional[Mapping[str, str]] = None,
         operation_responses: Optional[Sequence[Tuple[str, str]]] = None,
         reconnect_delay: Optional[float] = None,
@@ -389,6 +390,7 @@ class Client(Device):
         fail_executing_on_start: bool = ...,
         json_operations: bool = ...,
         json_errors: bool = ...,
+        smartrest1: Optional[Sequence[str]] = ...,
         collections: Optional[Mapping[str, str]] = ...,
         operation_responses: Optional[Sequence[Tuple[str, str]]] = ...,
         reconnect_delay: Optional[float] = ...,
@@ -467,6 +469,16 @@ class Client(Device):
         self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None,
     ) -> Delivery:
         """Sends a SmartREST 2.0 use line of a registered collection."""
+    def json_create_bulk(self, kind: JsonKind, collection: Any, *, qos: Optional[QoS] = None) -> Delivery:
+        """Creates several measurements, events or alarms in one message
+        (``<api>/<resource>/createBulk``); ``collection`` is the REST collection."""
+    def json_update(self, kind: JsonKind, id: str, document: Any, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates the event, alarm or managed object ``id`` (``<api>/<resource>/update/<id>``)."""
+    def json_delete(self, kind: JsonKind, id: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Deletes the event or measurement ``id`` (``<api>/<resource>/delete/<id>``)."""
+    def send_smartrest1(self, xid: str, msg_id: str, values: Sequence[str]) -> Delivery:
+        """Sends a SmartREST 1.0 row of the template collection ``xid`` on ``s/ul/<xid>``; the
+        response rows arrive as "smartrest1_response" events (see the ``smartrest1`` option)."""
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event, or None after ``timeout`` seconds."""
     def events(self, timeout: Optional[float] = None) -> EventIterator:

@@ -89,6 +89,7 @@ class AsyncClient:
         fail_executing_on_start: bool = True,
         json_operations: bool = False,
         json_errors: bool = False,
+        smartrest1: Optional[Sequence[str]] = None,
         collections: Optional[Mapping[str, str]] = None,
         operation_responses: Optional[Sequence[Tuple[str, str]]] = None,
         reconnect_delay: Optional[float] = None,
@@ -367,6 +368,26 @@ class AsyncClient:
         """Sends a JSON document over MQTT (see :meth:`c8y_mqtt.Client.send_json`).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_json(kind, document, id=id, qos=qos)
+
+    def json_create_bulk(self, kind: JsonKind, collection: Any, *, qos: Optional[QoS] = None) -> Delivery:
+        """Creates several measurements, events or alarms in one message (see :meth:`c8y_mqtt.Client.json_create_bulk`).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.json_create_bulk(kind, collection, qos=qos)
+
+    def json_update(self, kind: JsonKind, id: str, document: Any, *, qos: Optional[QoS] = None) -> Delivery:
+        """Updates an event, alarm or managed object (see :meth:`c8y_mqtt.Client.json_update`).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.json_update(kind, id, document, qos=qos)
+
+    def json_delete(self, kind: JsonKind, id: str, *, qos: Optional[QoS] = None) -> Delivery:
+        """Deletes an event or measurement (see :meth:`c8y_mqtt.Client.json_delete`).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.json_delete(kind, id, qos=qos)
+
+    def send_smartrest1(self, xid: str, msg_id: str, values: Sequence[str]) -> Delivery:
+        """Sends a SmartREST 1.0 row of the template collection ``xid`` (see :meth:`c8y_mqtt.Client.send_smartrest1`).
+        Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
+        return self._client.send_smartrest1(xid, msg_id, values)
 
     def send_smartrest2(self, xid: str, msg_id: str, values: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a SmartREST 2.0 use line of a registered collection.

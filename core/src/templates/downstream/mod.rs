@@ -296,6 +296,16 @@ pub trait DownstreamLine: Sized {
     /// Renders the line as one SmartREST row (no line break). Quotes inside fields are written
     /// as `""` (the codec's escape), which every SmartREST parser reads back.
     fn to_row(&self) -> String;
+
+    /// The fields of the line's row, template id first (`["106", "child1", "child2"]`): the
+    /// positional view for code that handles every line alike (C and Python events).
+    fn fields(&self) -> Vec<String> {
+        crate::smartrest::decode(self.to_row().as_bytes())
+            .ok()
+            .and_then(|records| records.into_iter().next())
+            .map(Record::into_fields)
+            .unwrap_or_default()
+    }
 }
 
 /// Parses a whole payload from `T`'s channel: one result per row, in order. Rows that cannot be

@@ -314,6 +314,30 @@ impl OperationKind {
         }
     }
 
+    /// The parameters as the row carries them after the device id, one string per field
+    /// (`["ls -la"]` for a `511`, `[]` for a `510`): the positional view of the typed fields,
+    /// for code that handles every template alike.
+    ///
+    /// ```
+    /// use c8y_mqtt::templates::downstream::{FirmwareUrl, OperationKind};
+    /// let kind = OperationKind::Firmware {
+    ///     name: "fw".into(),
+    ///     version: "1.0".into(),
+    ///     url: FirmwareUrl::Provided,
+    /// };
+    /// assert_eq!(kind.values(), ["fw", "1.0", "$PROVIDED"]);
+    /// assert!(OperationKind::Restart.values().is_empty());
+    /// ```
+    pub fn values(&self) -> Vec<String> {
+        let mut row = RowBuilder::with_template(self.template_id());
+        self.write(&mut row);
+        crate::smartrest::decode(row.finish().as_bytes())
+            .ok()
+            .and_then(|records| records.into_iter().next())
+            .map(|record| record.values().to_vec())
+            .unwrap_or_default()
+    }
+
     /// Reads the parameters after the device id of a row of `template`.
     fn read(template: u16, f: &mut FieldReader<'_>) -> Result<Self, FieldError> {
         match template {

@@ -1248,3 +1248,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn values_are_the_fields_after_the_device_id() {
+    for line in [
+        "510,dev",
+        "511,dev,\"ls -la; echo \"\"hi\"\"\"",
+        "515,dev,fw,1.0,$PROVIDED",
+        "516,dev,a,1,,b,2,http://x",
+        "522,dev,syslog,2026-01-01T00:00:00+0200,2026-01-02T00:00:00+0200,ERROR,100",
+        "532,dev,a.b,STRING,x",
+    ] {
+        let row = decode(line.as_bytes()).unwrap().remove(0);
+        assert_eq!(op(line).kind.values(), row.values()[1..], "{line}");
+    }
+}
+
+#[test]
+fn fields_are_the_row_template_id_first() {
+    let line: StaticDownstream = one("106,child1,\"a,b\"").unwrap();
+    assert_eq!(line.fields(), ["106", "child1", "a,b"]);
+}
