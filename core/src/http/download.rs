@@ -14,7 +14,10 @@
 //!   computed while streaming, across resumes.
 //! * **Files**: written to a temporary file created new (`O_EXCL`, so never through a symlink)
 //!   with mode 0600 in the target's directory, synced, then renamed over the target; on any
-//!   failure the temporary file is removed and the target is untouched. Resume is within one
+//!   failure the temporary file is removed and the target is untouched. Every
+//!   [`WRITE_BACK_STEP`] bytes a sync of what was written so far starts on a blocking thread
+//!   (one at a time), so the disk works while the network does and the final sync before the
+//!   rename has little left to do. Resume is within one
 //!   call; a new call starts from zero.
 //! * **Progress**: [`DownloadOptions::progress`] is called with (bytes received, total if known)
 //!   as chunks arrive, and once at the end.
@@ -66,16 +69,53 @@ pub struct Downloaded {
     pub resumes: u32,
 }
 
+/// The write buffer of a file download: the file is written in pieces of this size (each a
+/// trip to a blocking thread), not once per network chunk.
+const FILE_BUFFER: usize = 1 << 20;
+
+/// How many bytes a file download writes between two background syncs.
+pub const WRITE_BACK_STEP: u64 = 16 << 20;
+
 /// Where the bytes go.
 enum Sink<'a> {
-    File { file: tokio::fs::File, path: &'a Path },
+    File {
+        file: tokio::io::BufWriter<tokio::fs::File>,
+        path: &'a Path,
+        /// Bytes written since the last background sync started.
+        unsynced: u64,
+        /// The background sync in progress.
+        syncing: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    },
     Writer(&'a mut (dyn AsyncWrite + Unpin + Send)),
 }
 
 impl Sink<'_> {
     async fn write(&mut self, bytes: &[u8]) -> Result<(), HttpError> {
         match self {
-            Self::File { file, path } => file.write_all(bytes).await.map_err(|e| HttpError::io(path, e)),
+            Self::File {
+                file,
+                path,
+                unsynced,
+                syncing,
+            } => {
+                file.write_all(bytes).await.map_err(|e| HttpError::io(path, e))?;
+                *unsynced += bytes.len() as u64;
+                if *unsynced >= WRITE_BACK_STEP && syncing.as_ref().is_none_or(|s| s.is_finished()) {
+                    *unsynced = 0;
+                    // A second handle on the same file: syncing it writes back what this one
+                    // wrote. Its errors are left to the final sync, which reports them.
+                    file.flush().await.map_err(|e| HttpError::io(path, e))?;
+                    let handle = file
+                        .get_ref()
+                        .try_clone()
+                        .await
+                        .map_err(|e| HttpError::io(path, e))?
+                        .into_std()
+                        .await;
+                    *syncing = Some(tokio::task::spawn_blocking(move || handle.sync_data()));
+                }
+                Ok(())
+            }
             Self::Writer(writer) => writer
                 .write_all(bytes)
                 .await
@@ -86,7 +126,9 @@ impl Sink<'_> {
     /// Starts over (the server ignored the range).
     async fn rewind(&mut self, url: &reqwest::Url) -> Result<(), HttpError> {
         match self {
-            Self::File { file, path } => {
+            Self::File { file, path, .. } => {
+                file.flush().await.map_err(|e| HttpError::io(path, e))?;
+                let file = file.get_mut();
                 file.set_len(0).await.map_err(|e| HttpError::io(path, e))?;
                 file.rewind().await.map_err(|e| HttpError::io(path, e))?;
                 Ok(())
@@ -108,14 +150,22 @@ impl HttpClient {
         let url = self.url(url)?;
         let (file, temp) = create_temp(path)?;
         let mut sink = Sink::File {
-            file: tokio::fs::File::from_std(file),
+            file: tokio::io::BufWriter::with_capacity(FILE_BUFFER, tokio::fs::File::from_std(file)),
             path: &temp,
+            unsynced: 0,
+            syncing: None,
         };
         let result = async {
             let done = self.fetch(&url, &mut sink, options).await?;
-            if let Sink::File { file, .. } = &mut sink {
+            if let Sink::File { file, syncing, .. } = &mut sink {
+                if let Some(background) = syncing.take() {
+                    let _ = background.await;
+                }
                 file.flush().await.map_err(|e| HttpError::io(&temp, e))?;
-                file.sync_all().await.map_err(|e| HttpError::io(&temp, e))?;
+                file.get_ref()
+                    .sync_all()
+                    .await
+                    .map_err(|e| HttpError::io(&temp, e))?;
             }
             tokio::fs::rename(&temp, path)
                 .await
