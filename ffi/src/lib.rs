@@ -34,6 +34,7 @@ pub mod options;
 pub mod publish;
 #[cfg(feature = "remote-access")]
 pub mod remote_access;
+pub mod statistics;
 pub mod version;
 #[cfg(feature = "http")]
 pub mod workflows;
