@@ -21,6 +21,9 @@
 //! * [`smartrest2`]: collections declared in code, created when missing, use lines via
 //!   [`Client::smartrest2`], responses as events; [`smartrest1`] and [`json`] as thin APIs
 //!   ([`Client::smartrest1`], [`Client::json`]).
+//! * [`statistics`]: [`Client::statistics`], counters of deliveries, drops by reason,
+//!   rejections, connections and bytes; optionally published as a `c8y_ClientStatistics`
+//!   measurement ([`ConfigBuilder::statistics_measurement`]).
 //!
 //! After every (re)connect the client creates the device (`100`, unless turned off), subscribes
 //! the configured downstream topics, waits for SUBACK (refused topics are reported and retried
