@@ -68,6 +68,12 @@
 #define C8Y_TUNNEL_HOST_LEN 256
 
 /**
+ * Bytes of `c8y_statistics.last_connection_error`, with the NUL (a longer text is cut at a
+ * character boundary).
+ */
+#define C8Y_STATISTICS_ERROR_LEN 256
+
+/**
  * The result of every fallible function: `C8Y_RESULT_OK` (0) or an error code, grouped by
  * family in hundreds: 1xx arguments, 2xx state, 3xx network, TLS, authentication and files,
  * 4xx Cumulocity protocol, 9xx internal. Codes are never renumbered nor reused, and are the
@@ -1107,6 +1113,78 @@ typedef struct {
 } c8y_tunnel_event;
 
 /**
+ * A snapshot of a client's operation statistics since it started (`c8y_client_statistics`).
+ * Delivery counts count publish calls (one delivery id each).
+ */
+typedef struct {
+  /**
+   * Publish calls queued in the outbox.
+   */
+  uint64_t deliveries_queued;
+  /**
+   * Outbox entries not yet completed right now (waiting or in flight).
+   */
+  uint64_t queued_now;
+  /**
+   * Packets handed to MQTT and not acknowledged yet, right now.
+   */
+  uint64_t in_flight_now;
+  /**
+   * Deliveries the platform acknowledged (QoS >= 1).
+   */
+  uint64_t acknowledged;
+  /**
+   * Deliveries written to the network at QoS 0.
+   */
+  uint64_t sent;
+  /**
+   * Deliveries dropped because the outbox was full (drop-oldest policy).
+   */
+  uint64_t dropped_overflow;
+  /**
+   * Deliveries dropped because the client was closed first.
+   */
+  uint64_t dropped_closed;
+  /**
+   * Deliveries dropped because the client stopped on a fatal error.
+   */
+  uint64_t dropped_stopped;
+  /**
+   * Deliveries dropped because their SmartREST 2.0 collection could not be created.
+   */
+  uint64_t dropped_collection_failed;
+  /**
+   * `s/e` lines tied to a delivery (`C8Y_EVENT_KIND_PUBLISH_REJECTED`).
+   */
+  uint64_t rejected;
+  /**
+   * Connections tried, the first included.
+   */
+  uint64_t connection_attempts;
+  /**
+   * Connections the platform accepted.
+   */
+  uint64_t connections;
+  /**
+   * Accepted connections after the first one.
+   */
+  uint64_t reconnects;
+  /**
+   * Payload bytes handed to MQTT.
+   */
+  uint64_t bytes_sent;
+  /**
+   * Messages received from the platform.
+   */
+  uint64_t messages_received;
+  /**
+   * The last connection error, NUL-terminated; empty when there was none. Never holds
+   * credentials.
+   */
+  char last_connection_error[C8Y_STATISTICS_ERROR_LEN];
+} c8y_statistics;
+
+/**
  * Writes the log of `log_type` (period, search text, at most `maximum_lines` lines, -1: no
  * limit) into `out_path`.
  */
@@ -1933,6 +2011,16 @@ c8y_result c8y_options_set_batching(c8y_options *options, uint32_t linger_ms);
 c8y_result c8y_options_set_max_inflight(c8y_options *options, uint16_t max);
 
 /**
+ * Publishes the client's statistics (`c8y_client_statistics`) every `interval_ms` as a
+ * `c8y_ClientStatistics` measurement of the device, the first one an interval after the start.
+ * Off by default; 0 turns it off.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread.
+ */
+c8y_result c8y_options_set_statistics_measurement(c8y_options *options, uint32_t interval_ms);
+
+/**
  * Whether every finished publish is reported as a `C8Y_EVENT_KIND_DELIVERY` event (default
  * true).
  *
@@ -2684,6 +2772,17 @@ void c8y_remote_access_close_all(const c8y_remote_access *remote);
  * `remote` must be NULL or not used by any other thread and not freed before.
  */
 void c8y_remote_access_free(c8y_remote_access *remote);
+
+/**
+ * Writes a snapshot of the client's operation statistics to `*out`. Cheap (no network, no
+ * waiting); works after `c8y_client_close` too.
+ *
+ * Thread: any, including callbacks.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; `out` NULL or writable.
+ */
+c8y_result c8y_client_statistics(const c8y_client *client, c8y_statistics *out);
 
 /**
  * The library and MQTT stack versions as a static string, e.g.

@@ -35,6 +35,7 @@ pub mod options;
 pub mod publish;
 #[cfg(feature = "remote-access")]
 pub mod remote_access;
+pub mod statistics;
 pub mod version;
 #[cfg(feature = "http")]
 pub mod workflows;

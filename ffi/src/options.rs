@@ -481,6 +481,23 @@ pub unsafe extern "C" fn c8y_options_set_max_inflight(options: *mut c8y_options,
     })
 }
 
+/// Publishes the client's statistics (`c8y_client_statistics`) every `interval_ms` as a
+/// `c8y_ClientStatistics` measurement of the device, the first one an interval after the start.
+/// Off by default; 0 turns it off.
+///
+/// # Safety
+/// `options` must be NULL or live options used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_set_statistics_measurement(
+    options: *mut c8y_options,
+    interval_ms: u32,
+) -> c8y_result {
+    with_options(options, |o| {
+        o.update(|b| b.statistics_measurement(millis(interval_ms)));
+        Ok(())
+    })
+}
+
 /// Whether every finished publish is reported as a `C8Y_EVENT_KIND_DELIVERY` event (default
 /// true).
 ///

@@ -1045,6 +1045,7 @@ const OPTION_NAMES: &[&str] = &[
     "last_will",
     "resumable_operations",
     "rejection_window",
+    "statistics_measurement",
     "device_name",
     "device_type",
     "batching",
@@ -1235,6 +1236,9 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
     if let Some(s) = get::<f64>(options, "rejection_window")? {
         builder = builder.rejection_window(convert::seconds("rejection_window", s)?);
     }
+    if let Some(s) = get::<f64>(options, "statistics_measurement")? {
+        builder = builder.statistics_measurement(convert::seconds("statistics_measurement", s)?);
+    }
     if let Some(list) = get::<Vec<String>>(options, "resumable_operations")? {
         builder = builder.resumable_operations(list);
     }
@@ -1299,7 +1303,8 @@ fn apply(mut builder: ConfigBuilder, options: Option<&Bound<'_, PyDict>>) -> PyR
 /// responses to receive), ``collections`` ({X-ID: creation rows}),
 /// ``operation_responses`` ([(X-ID, msg id)]), ``reconnect_delay`` (s), ``last_will``
 /// ((template id, fields)), ``request_managed_object_id``, ``not_authorized_retries``,
-/// ``rejection_window`` (s).
+/// ``rejection_window`` (s), ``statistics_measurement`` (s; publishes ``statistics()`` as a
+/// ``c8y_ClientStatistics`` measurement at that interval; off by default).
 ///
 /// The client is also the device's ``Device`` handle: ``client.send_measurement(...)``.
 /// Use it as a context manager: leaving the block flushes (up to 10 s) and closes.
@@ -1476,6 +1481,12 @@ impl Client {
         self.inner.check_not_in_callback("access_token()")?;
         let client = self.inner.client()?;
         crate::http::access_token(py, &client)
+    }
+
+    /// A snapshot of the client's operation statistics since it started (counters, the last
+    /// connection error); raises ``ClientClosedError`` once closed.
+    fn statistics(&self) -> PyResult<crate::statistics::ClientStatistics> {
+        Ok(self.inner.client()?.statistics().into())
     }
 
     /// Number of publishes not yet completed (acknowledged or dropped).

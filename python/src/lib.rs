@@ -22,6 +22,7 @@ mod http;
 mod operation_kind;
 mod registration;
 mod remote_access;
+mod statistics;
 mod workflows;
 
 use pyo3::prelude::*;
@@ -54,6 +55,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Device>()?;
     m.add_class::<client::Client>()?;
     m.add_class::<client::Delivery>()?;
+    m.add_class::<statistics::ClientStatistics>()?;
     m.add_class::<events::Event>()?;
     m.add_class::<events::Operation>()?;
     m.add_class::<events::EventIterator>()?;

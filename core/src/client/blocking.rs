@@ -160,6 +160,11 @@ impl BlockingClient {
         self.block_on(self.client.flush(timeout)).unwrap_or(Ok(()))
     }
 
+    /// A snapshot of the client's operation statistics ([`Client::statistics`]).
+    pub fn statistics(&self) -> super::Statistics {
+        self.as_async().statistics()
+    }
+
     /// Deliveries not yet completed, oldest first.
     pub fn pending(&self) -> Vec<DeliveryId> {
         self.client.pending()

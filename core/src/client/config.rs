@@ -330,6 +330,8 @@ pub struct Config {
     pub(crate) last_will: Option<LastWill>,
     pub(crate) request_managed_object_id: bool,
     pub(crate) rejection_window: Duration,
+    /// How often the statistics measurement is published (`None`: never).
+    pub(crate) statistics_interval: Option<Duration>,
     pub(crate) persistence_dir: Option<PathBuf>,
     pub(crate) proxy: Option<HttpProxy>,
     pub(crate) operations: OperationOptions,
@@ -422,6 +424,12 @@ impl Config {
     /// The persistence directory of the on-disk outbox, if any.
     pub fn persistence_dir(&self) -> Option<&std::path::Path> {
         self.persistence_dir.as_deref()
+    }
+
+    /// How often the statistics measurement is published, if at all
+    /// ([`ConfigBuilder::statistics_measurement`]).
+    pub fn statistics_interval(&self) -> Option<Duration> {
+        self.statistics_interval
     }
 
     /// The HTTP CONNECT proxy, if any.
@@ -551,6 +559,7 @@ pub struct ConfigBuilder {
     last_will: Option<Upstream>,
     pub(super) request_managed_object_id: bool,
     rejection_window: Duration,
+    statistics_interval: Option<Duration>,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
     http_base_url: Option<String>,
@@ -584,6 +593,7 @@ impl ConfigBuilder {
             last_will: None,
             request_managed_object_id: false,
             rejection_window: Duration::ZERO,
+            statistics_interval: None,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
             http_base_url: None,
@@ -631,6 +641,16 @@ impl ConfigBuilder {
     /// come `window` later.
     pub fn rejection_window(mut self, window: Duration) -> Self {
         self.rejection_window = window;
+        self
+    }
+
+    /// Publishes the client's [statistics](super::Client::statistics) every `interval` as a
+    /// `c8y_ClientStatistics` measurement of the device (template 201, one series per counter,
+    /// see [`statistics_measurement`](super::statistics::statistics_measurement)), the first one
+    /// `interval` after the start. Off by default; a zero interval turns it off again. Each
+    /// measurement is a publish like any other (queued, counted, acknowledged).
+    pub fn statistics_measurement(mut self, interval: Duration) -> Self {
+        self.statistics_interval = (!interval.is_zero()).then_some(interval);
         self
     }
 
@@ -902,6 +922,7 @@ impl ConfigBuilder {
             last_will,
             request_managed_object_id: self.request_managed_object_id,
             rejection_window: self.rejection_window,
+            statistics_interval: self.statistics_interval,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,
             operations: self.operations,

@@ -84,6 +84,7 @@ use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
 use super::inflight::Inflight;
 use super::outbox::{AckedRow, DeliveryOutcome, DropReason};
+use super::statistics::Counters;
 use super::transport::mqtt_options;
 use super::{Entity, Shared};
 
@@ -144,6 +145,7 @@ pub(crate) async fn run(
         shared.set_state(ConnectionState::Connecting {
             attempt: backoff.failures() + 1,
         });
+        Counters::bump(&shared.counters.connection_attempts);
         match session(&shared, tls.as_ref(), &mut close).await {
             SessionEnd::Closed => break,
             SessionEnd::Failed { error, uptime } => {
@@ -225,6 +227,7 @@ async fn session(
         None => return failed(ConnectError::Protocol("event loop ended".to_owned()), None),
     }
     let connected_at = Instant::now();
+    shared.counters.connected();
     tracing::debug!(client_id = %config.client_id, "CONNACK accepted");
 
     let mut relay = Relay::new(shared, client);
@@ -355,6 +358,10 @@ impl Drop for Relay<'_> {
     /// Deliveries still held for a possible rejection end as acknowledged: the platform
     /// acknowledged them and the connection that could reject them is gone.
     fn drop(&mut self) {
+        self.shared
+            .counters
+            .in_flight
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         let finished: Vec<_> = self
             .acked
             .iter_mut()
@@ -404,15 +411,14 @@ impl<'a> Relay<'a> {
         let Some(creation) = self.shared.config.device_creation.as_ref() else {
             return Ok(false);
         };
+        let row = creation.to_row();
+        let bytes = row.len();
         self.client
-            .try_publish(
-                Self::static_topic(),
-                rumqttc::QoS::AtLeastOnce,
-                false,
-                creation.to_row(),
-            )
+            .try_publish(Self::static_topic(), rumqttc::QoS::AtLeastOnce, false, row)
             .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        Counters::add(&self.shared.counters.bytes_sent, bytes);
         self.awaiting_pkid.push_back(Tag::Creation);
+        self.update_in_flight();
         self.sent_creation = true;
         Ok(true)
     }
@@ -503,12 +509,15 @@ impl<'a> Relay<'a> {
     fn fully_subscribed(&mut self) {
         if self.shared.config.subscriptions.static_downstream && !self.requested_pending {
             let row = GetPendingOperations.to_row();
+            let bytes = row.len();
             if self
                 .client
                 .try_publish(Self::static_topic(), rumqttc::QoS::AtLeastOnce, false, row)
                 .is_ok()
             {
+                Counters::add(&self.shared.counters.bytes_sent, bytes);
                 self.awaiting_pkid.push_back(Tag::PendingOperations);
+                self.update_in_flight();
                 self.requested_pending = true;
             }
         }
@@ -536,13 +545,18 @@ impl<'a> Relay<'a> {
         }
         let batch = self.shared.config.batching_linger.is_some();
         let mut submissions = self.shared.outbox.take_submissions(room, batch).into_iter();
+        let mut bytes = 0;
         while let Some(submission) = submissions.next() {
             let qos = mqtt_qos(submission.qos);
+            let len = submission.payload.len();
             match self
                 .client
                 .try_publish(submission.topic, qos, false, submission.payload)
             {
-                Ok(()) => self.awaiting_pkid.push_back(Tag::Outbox(submission.entries)),
+                Ok(()) => {
+                    bytes += len;
+                    self.awaiting_pkid.push_back(Tag::Outbox(submission.entries));
+                }
                 Err(error) => {
                     // Not expected (the request channel is sized to hold the whole outbox; it
                     // fails when the connection is ending), but if so the entries go back to
@@ -551,10 +565,21 @@ impl<'a> Relay<'a> {
                     let mut unsent = submission.entries;
                     unsent.extend(submissions.flat_map(|s| s.entries));
                     self.shared.outbox.unsubmit(&unsent);
-                    return;
+                    break;
                 }
             }
         }
+        Counters::add(&self.shared.counters.bytes_sent, bytes);
+        self.update_in_flight();
+    }
+
+    /// Publishes the number of packets in flight to the statistics (one relaxed store).
+    fn update_in_flight(&self) {
+        let now = self.awaiting_pkid.len() + self.inflight.len();
+        self.shared.counters.in_flight.store(
+            u64::try_from(now).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     fn handle(&mut self, event: MqttEvent) -> Result<(), ConnectError> {
@@ -564,6 +589,7 @@ impl<'a> Relay<'a> {
                     return Ok(());
                 };
                 if pkid == 0 {
+                    self.update_in_flight();
                     if let Tag::Outbox(entries) = tag {
                         let finished = self.shared.outbox.complete(&entries, DeliveryOutcome::Sent);
                         self.shared.report(finished);
@@ -578,7 +604,10 @@ impl<'a> Relay<'a> {
             MqttEvent::Incoming(Packet::SubAck(ack)) if !self.subscribing.is_empty() => {
                 self.subscribed(&ack.return_codes);
             }
-            MqttEvent::Incoming(Packet::Publish(publish)) => self.downstream(&publish.topic, publish.payload),
+            MqttEvent::Incoming(Packet::Publish(publish)) => {
+                Counters::bump(&self.shared.counters.messages_received);
+                self.downstream(&publish.topic, publish.payload);
+            }
             MqttEvent::Incoming(Packet::ConnAck(ack)) => {
                 tracing::warn!(code = ?ack.code, "CONNACK during the session: reconnecting");
                 return Err(ConnectError::Protocol(format!(
@@ -592,7 +621,10 @@ impl<'a> Relay<'a> {
     }
 
     fn acknowledged(&mut self, pkid: u16) -> Result<(), ConnectError> {
-        match self.inflight.remove(pkid) {
+        let tag = self.inflight.remove(pkid);
+        // Before the deliveries complete, so that whoever waits for one sees the gauge.
+        self.update_in_flight();
+        match tag {
             Some(Tag::Outbox(entries)) => {
                 let config = &self.shared.config;
                 if config.subscriptions.errors {
@@ -673,10 +705,13 @@ impl<'a> Relay<'a> {
                 let Some((mut row, _)) = self.acked.remove(*index) else {
                     return;
                 };
+                // Counted before the delivery completes, so that whoever waits for it sees it.
+                Counters::bump(&shared.counters.rejected);
                 shared.report(row.finish(outcome).into_iter().collect());
                 (row.delivery, row.topic)
             }
             ([], [(key, delivery, topic)]) => {
+                Counters::bump(&shared.counters.rejected);
                 shared.report(shared.outbox.complete(&[*key], outcome));
                 (*delivery, topic.clone())
             }

@@ -229,6 +229,7 @@ pub(crate) fn enqueue(
         gate,
         row_id,
     })?;
+    super::statistics::Counters::bump(&shared.counters.deliveries_queued);
     shared.report(dropped);
     Ok(delivery)
 }

@@ -27,6 +27,7 @@ from __future__ import annotations
 from . import errors, literals, operations
 from ._native import (
     Client,
+    ClientStatistics,
     Delivery,
     Device,
     DeviceCredentials,
@@ -108,6 +109,7 @@ __all__ = [
     "__version__",
     "AsyncClient",
     "Client",
+    "ClientStatistics",
     "Delivery",
     "Device",
     "DeviceCredentials",

@@ -29,6 +29,7 @@ __all__ = [
     "Device",
     "Client",
     "Delivery",
+    "ClientStatistics",
     "Event",
     "Operation",
     "EventIterator",
@@ -71,6 +72,63 @@ class Delivery:
         at QoS 0; it fails with the reason the message was dropped or refused."""
     def __await__(self) -> Generator[Any, None, str]:
         """``await delivery``: the outcome of ``future()``, in asyncio."""
+
+@final
+class ClientStatistics:
+    """A snapshot of a client's operation statistics since it started (``Client.statistics()``).
+    Delivery counts count publish calls (one ``Delivery`` each)."""
+
+    @property
+    def deliveries_queued(self) -> int:
+        """Publish calls queued in the outbox."""
+    @property
+    def queued_now(self) -> int:
+        """Outbox entries not yet completed right now (waiting or in flight)."""
+    @property
+    def in_flight_now(self) -> int:
+        """Packets handed to MQTT and not acknowledged yet, right now."""
+    @property
+    def acknowledged(self) -> int:
+        """Deliveries the platform acknowledged (QoS >= 1)."""
+    @property
+    def sent(self) -> int:
+        """Deliveries written to the network at QoS 0."""
+    @property
+    def dropped(self) -> int:
+        """Every dropped delivery, whatever the reason."""
+    @property
+    def dropped_overflow(self) -> int:
+        """Deliveries dropped because the outbox was full (``overflow="drop_oldest"``)."""
+    @property
+    def dropped_closed(self) -> int:
+        """Deliveries dropped because the client was closed first."""
+    @property
+    def dropped_stopped(self) -> int:
+        """Deliveries dropped because the client stopped on a fatal error."""
+    @property
+    def dropped_collection_failed(self) -> int:
+        """Deliveries dropped because their SmartREST 2.0 collection could not be created."""
+    @property
+    def rejected(self) -> int:
+        """``s/e`` lines tied to a delivery ("publish_rejected" events)."""
+    @property
+    def connection_attempts(self) -> int:
+        """Connections tried, the first included."""
+    @property
+    def connections(self) -> int:
+        """Connections the platform accepted."""
+    @property
+    def reconnects(self) -> int:
+        """Accepted connections after the first one."""
+    @property
+    def last_connection_error(self) -> Optional[str]:
+        """The last connection error as text (never credentials), or None."""
+    @property
+    def bytes_sent(self) -> int:
+        """Payload bytes handed to MQTT."""
+    @property
+    def messages_received(self) -> int:
+        """Messages received from the platform."""
 
 @disjoint_base
 class Device:
@@ -334,6 +392,7 @@ class Client(Device):
         last_will: Optional[Tuple[Union[int, str], Sequence[Union[str, int, float, None]]]] = None,
         resumable_operations: Optional[Sequence[str]] = None,
         rejection_window: float = 0.0,
+        statistics_measurement: Optional[float] = None,
         batching: Optional[float] = None,
         max_inflight: int = 100,
         max_queued: int = 10000,
@@ -379,6 +438,7 @@ class Client(Device):
         last_will: Optional[Tuple[Union[int, str], Sequence[Union[str, int, float, None]]]] = ...,
         resumable_operations: Optional[Sequence[str]] = ...,
         rejection_window: float = ...,
+        statistics_measurement: Optional[float] = ...,
         batching: Optional[float] = ...,
         max_inflight: int = ...,
         max_queued: int = ...,
@@ -447,6 +507,8 @@ class Client(Device):
         """Uploads ``path`` as an inventory binary; returns its URL."""
     def access_token(self) -> Optional[str]:
         """The access token of a certificate device; None for a password device."""
+    def statistics(self) -> ClientStatistics:
+        """A snapshot of the client's operation statistics (raises once closed)."""
     def pending_count(self) -> int:
         """Number of publishes not yet completed."""
     def wait_pending(self, count: int, timeout: float = 30.0) -> bool:

@@ -25,7 +25,7 @@ from typing import (
     Union,
 )
 
-from ._native import Client, Delivery, Device, Event, Operation
+from ._native import Client, ClientStatistics, Delivery, Device, Event, Operation
 from .literals import ConnectionState, JsonKind, OverflowPolicy, ProcessingMode, QoS, Severity, Transport
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ class AsyncClient:
         last_will: Optional[Tuple[Union[int, str], Sequence[Union[str, int, float, None]]]] = None,
         resumable_operations: Optional[Sequence[str]] = None,
         rejection_window: float = 0.0,
+        statistics_measurement: Optional[float] = None,
         batching: Optional[float] = None,
         max_inflight: int = 100,
         max_queued: int = 10000,
@@ -154,6 +155,11 @@ class AsyncClient:
     def create_service(self, id: str, service_type: str, name: str, status: str) -> Device:
         """Creates the service ``id`` (template 102, once per client); returns its handle."""
         return self._client.create_service(id, service_type, name, status)
+
+    def statistics(self) -> ClientStatistics:
+        """A snapshot of the client's operation statistics (see
+        :meth:`c8y_mqtt.Client.statistics`); cheap, never waits."""
+        return self._client.statistics()
 
     def pending_count(self) -> int:
         """Number of publishes not yet completed."""
