@@ -33,6 +33,7 @@ pub mod log;
 pub mod operation;
 pub mod options;
 pub mod publish;
+pub mod registration;
 #[cfg(feature = "remote-access")]
 pub mod remote_access;
 pub mod statistics;

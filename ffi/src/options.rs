@@ -1,20 +1,20 @@
 //! The opaque options builder `c8y_options` (host, device id, transport, TLS trust, credentials,
 //! persistence, reconnect, outbox limits, batching, subscriptions, SmartREST 2.0 collections,
-//! operation handling) and bootstrap registration (`c8y_options_register`).
+//! operation handling). Bootstrap registration with these options is in
+//! [`registration`](crate::registration).
 
 use std::ffi::c_char;
 use std::time::Duration;
 
 use c8y_mqtt::QoS;
 use c8y_mqtt::client::{
-    BootstrapConfig, Config, ConfigBuilder, Credentials, HttpProxy, OutboxLimits, OverflowPolicy,
-    ReconnectPolicy, Secret, Subscriptions, TransportKind, TrustRoots, register_blocking,
+    Config, ConfigBuilder, Credentials, OutboxLimits, OverflowPolicy, ReconnectPolicy, Secret, TransportKind,
+    TrustRoots,
 };
 use c8y_mqtt::smartrest2::TemplateCollection;
 use c8y_mqtt::templates::upstream::DeviceCreation;
 
 use crate::boundary::{guard, opt_str_arg, out_arg, str_arg, str_array, write_out};
-use crate::client::not_in_callback;
 use crate::error::{Error, c8y_result};
 
 /// How the client reaches the platform; the values of `c8y_options_set_transport`.
@@ -62,42 +62,30 @@ pub(crate) fn qos_from(value: u32) -> Result<QoS, Error> {
 /// `c8y_options_set_*` functions, pass to `c8y_client_new` (which copies it), free with
 /// `c8y_options_free`. Not thread-safe: use one options object from one thread at a time.
 pub struct c8y_options {
-    builder: Option<ConfigBuilder>,
-    host: String,
-    device_id: String,
-    port: Option<u16>,
-    transport: TransportKind,
-    trust: TrustRoots,
-    proxy: Option<HttpProxy>,
-    subscriptions: Subscriptions,
-    reconnect: ReconnectPolicy,
+    /// The core's builder; `None` only while a setter runs.
+    pub(crate) builder: Option<ConfigBuilder>,
 }
 
 impl c8y_options {
-    fn update(&mut self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) {
+    pub(crate) fn update(&mut self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) {
         self.builder = self.builder.take().map(f);
+    }
+
+    /// The core's builder these options hold.
+    pub(crate) fn builder(&self) -> Result<&ConfigBuilder, Error> {
+        self.builder
+            .as_ref()
+            .ok_or_else(|| Error::new(c8y_result::Internal, "options lost"))
     }
 
     /// The configuration these options describe.
     pub(crate) fn build(&self) -> Result<Config, Error> {
-        let mut builder = self
-            .builder
-            .clone()
-            .ok_or_else(|| Error::new(c8y_result::Internal, "options lost"))?
-            .port(self.port.unwrap_or(self.transport.default_port()))
-            .transport(self.transport)
-            .trust(self.trust.clone())
-            .subscriptions(self.subscriptions.clone())
-            .reconnect(self.reconnect.clone());
-        if let Some(proxy) = &self.proxy {
-            builder = builder.http_proxy(&proxy.host, proxy.port, proxy.basic_auth.clone());
-        }
-        builder.build().map_err(Error::from)
+        self.builder()?.clone().build().map_err(Error::from)
     }
 }
 
 /// Runs a setter body on non-NULL options.
-fn with_options(
+pub(crate) fn with_options(
     options: *mut c8y_options,
     body: impl FnOnce(&mut c8y_options) -> Result<(), Error>,
 ) -> c8y_result {
@@ -136,14 +124,6 @@ pub unsafe extern "C" fn c8y_options_new(
         out_arg(options_out, "options_out")?;
         let options = Box::new(c8y_options {
             builder: Some(Config::builder(host, device_id)),
-            host: host.to_owned(),
-            device_id: device_id.to_owned(),
-            port: None,
-            transport: TransportKind::Tls,
-            trust: TrustRoots::System,
-            proxy: None,
-            subscriptions: Subscriptions::default(),
-            reconnect: ReconnectPolicy::default(),
         });
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { write_out(options_out, Box::into_raw(options)) };
@@ -178,7 +158,7 @@ pub unsafe extern "C" fn c8y_options_set_port(options: *mut c8y_options, port: u
         if port == 0 {
             return Err(Error::invalid("port", "must not be 0"));
         }
-        o.port = Some(port);
+        o.update(|b| b.port(port));
         Ok(())
     })
 }
@@ -191,7 +171,7 @@ pub unsafe extern "C" fn c8y_options_set_port(options: *mut c8y_options, port: u
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_options_set_transport(options: *mut c8y_options, transport: u32) -> c8y_result {
     with_options(options, |o| {
-        o.transport = match transport {
+        let transport = match transport {
             0 => TransportKind::Tcp,
             1 => TransportKind::Tls,
             2 => TransportKind::Ws,
@@ -203,6 +183,7 @@ pub unsafe extern "C" fn c8y_options_set_transport(options: *mut c8y_options, tr
                 ));
             }
         };
+        o.update(|b| b.transport(transport));
         Ok(())
     })
 }
@@ -273,11 +254,12 @@ pub unsafe extern "C" fn c8y_options_set_ca_pem(
     with_options(options, |o| {
         // SAFETY: a valid string or NULL per the contract.
         let pem = unsafe { str_arg(ca_pem, "ca_pem") }?.to_owned();
-        o.trust = if with_system_roots {
+        let trust = if with_system_roots {
             TrustRoots::SystemAndCaPem(pem)
         } else {
             TrustRoots::CaPem(pem)
         };
+        o.update(|b| b.trust(trust));
         Ok(())
     })
 }
@@ -293,11 +275,12 @@ pub unsafe extern "C" fn c8y_options_set_tls_insecure(
     insecure: bool,
 ) -> c8y_result {
     with_options(options, |o| {
-        o.trust = if insecure {
+        let trust = if insecure {
             TrustRoots::InsecureNoVerification
         } else {
             TrustRoots::System
         };
+        o.update(|b| b.trust(trust));
         Ok(())
     })
 }
@@ -377,7 +360,7 @@ pub unsafe extern "C" fn c8y_options_set_reconnect(
         policy
             .validate()
             .map_err(|e| Error::chain(c8y_result::InvalidArgument, &e))?;
-        o.reconnect = policy;
+        o.update(|b| b.reconnect(policy));
         Ok(())
     })
 }
@@ -553,7 +536,7 @@ pub unsafe extern "C" fn c8y_options_set_create_device(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn c8y_options_set_json_operations(options: *mut c8y_options, on: bool) -> c8y_result {
     with_options(options, |o| {
-        o.subscriptions.json_operations = on;
+        o.update(|b| b.json_operations(on));
         Ok(())
     })
 }
@@ -586,11 +569,7 @@ pub unsafe extern "C" fn c8y_options_set_http_proxy(
             (None, None) => None,
             _ => return Err(Error::invalid("user/password", "give both or neither")),
         };
-        o.proxy = Some(HttpProxy {
-            host: host.to_owned(),
-            port,
-            basic_auth,
-        });
+        o.update(|b| b.http_proxy(host, port, basic_auth));
         Ok(())
     })
 }
@@ -803,49 +782,10 @@ pub unsafe extern "C" fn c8y_options_set_fail_executing_on_start(
     })
 }
 
-/// Bootstrap registration: when `credentials_file` holds credentials, uses them at once;
-/// otherwise logs in as the bootstrap user with `bootstrap_password`, polls until the device
-/// request is accepted in Cumulocity (at most `timeout_ms`), writes the credentials to the file
-/// (mode 0600) and uses them. Host, port, transport, trust and proxy come from these options.
-/// Blocks up to `timeout_ms`; `C8Y_RESULT_IN_CALLBACK` inside an event callback.
-///
-/// # Safety
-/// `options` must be NULL or live options used by no other thread; the strings NULL or
-/// NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn c8y_options_register(
-    options: *mut c8y_options,
-    bootstrap_password: *const c_char,
-    credentials_file: *const c_char,
-    timeout_ms: u32,
-) -> c8y_result {
-    with_options(options, |o| {
-        not_in_callback()?;
-        // SAFETY: valid strings or NULL per the contract.
-        let (password, file) = unsafe {
-            (
-                str_arg(bootstrap_password, "bootstrap_password")?,
-                str_arg(credentials_file, "credentials_file")?,
-            )
-        };
-        let mut config = BootstrapConfig::new(&o.host, &o.device_id, password, file);
-        config.port = o.port;
-        config.transport = o.transport;
-        config.trust = o.trust.clone();
-        config.proxy = o.proxy.clone();
-        config.timeout = millis(timeout_ms);
-        config.poll_interval = config
-            .poll_interval
-            .min(millis(timeout_ms / 4).max(Duration::from_millis(100)));
-        let credentials = register_blocking(config)?;
-        o.update(|b| b.credentials_from(&credentials));
-        Ok(())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registration::c8y_options_register;
     use std::ptr::{null, null_mut};
 
     fn options() -> *mut c8y_options {

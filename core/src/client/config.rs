@@ -783,6 +783,34 @@ impl ConfigBuilder {
         self
     }
 
+    /// Also receives operations as JSON (`devicecontrol/notifications`), keeping the other
+    /// subscriptions as they are; off by default.
+    pub fn json_operations(mut self, on: bool) -> Self {
+        self.subscriptions.json_operations = on;
+        self
+    }
+
+    /// The bootstrap registration of this device with these connection settings (host, port,
+    /// transport, server trust and proxy), the other bootstrap settings at their defaults.
+    /// After registering, [`ConfigBuilder::credentials_from`] takes the credentials.
+    pub fn bootstrap_config(
+        &self,
+        bootstrap_password: impl Into<Secret>,
+        credentials_file: impl Into<PathBuf>,
+    ) -> super::registration::BootstrapConfig {
+        let mut config = super::registration::BootstrapConfig::new(
+            &self.host,
+            &self.device_id,
+            bootstrap_password,
+            credentials_file,
+        );
+        config.port = self.port;
+        config.transport = self.transport;
+        config.trust = self.trust.clone();
+        config.proxy = self.proxy.clone();
+        config
+    }
+
     /// Auto-batching: queued rows for the same topic and QoS go out as one publish (never over
     /// the size limit) after waiting at most `linger` for more. Off by default.
     pub fn batching(mut self, linger: Duration) -> Self {
@@ -935,6 +963,59 @@ impl ConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bootstrap_configuration_takes_the_connection_settings_of_the_builder() {
+        let builder = Config::builder("c8y.example", "dev-7")
+            .port(1884)
+            .transport(TransportKind::Tcp)
+            .trust(TrustRoots::CaPem("pem".to_owned()))
+            .http_proxy("proxy.local", 3128, None)
+            .json_operations(true);
+        let bootstrap = builder.bootstrap_config("boot-pw", "/var/lib/dev/credentials");
+        assert_eq!(bootstrap.host, "c8y.example");
+        assert_eq!(bootstrap.device_id, "dev-7");
+        assert_eq!(bootstrap.port, Some(1884));
+        assert_eq!(bootstrap.transport, TransportKind::Tcp);
+        assert_eq!(bootstrap.trust, TrustRoots::CaPem("pem".to_owned()));
+        assert_eq!(
+            bootstrap.proxy.as_ref().map(|p| (p.host.as_str(), p.port)),
+            Some(("proxy.local", 3128))
+        );
+        assert_eq!(bootstrap.bootstrap_password.expose(), "boot-pw");
+        assert_eq!(
+            bootstrap.credentials_file,
+            PathBuf::from("/var/lib/dev/credentials")
+        );
+        let short = bootstrap.clone().with_timeout(Duration::from_secs(2));
+        assert_eq!(
+            (short.timeout, short.poll_interval),
+            (Duration::from_secs(2), Duration::from_millis(500))
+        );
+        let tiny = bootstrap.clone().with_timeout(Duration::from_millis(100));
+        assert_eq!(
+            tiny.poll_interval,
+            Duration::from_millis(100),
+            "never under 100 ms"
+        );
+        let long = bootstrap.with_timeout(Duration::from_secs(600));
+        assert_eq!(
+            long.poll_interval,
+            Duration::from_secs(5),
+            "the default when the timeout is long"
+        );
+    }
+
+    #[test]
+    fn json_operations_keeps_the_other_subscriptions() {
+        let config = Config::builder("h", "d")
+            .password("t", "u", "p")
+            .json_operations(true)
+            .build()
+            .unwrap();
+        let subscriptions = config.subscriptions();
+        assert!(subscriptions.json_operations && subscriptions.static_downstream && subscriptions.errors);
+    }
 
     #[test]
     fn overflow_policies_parse_from_their_names_in_any_case() {

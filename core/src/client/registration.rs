@@ -83,6 +83,17 @@ impl BootstrapConfig {
             proxy: None,
         }
     }
+
+    /// Waits at most `timeout` in total; the poll interval shrinks to a quarter of it (never
+    /// under 100 ms) so that a short timeout still polls several times.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.poll_interval = self
+            .poll_interval
+            .min(timeout / 4)
+            .max(Duration::from_millis(100));
+        self
+    }
 }
 
 /// The device's own credentials, from bootstrap or the credentials file. `Debug` redacts the

@@ -697,9 +697,10 @@ fn registration_times_out_until_the_device_is_accepted() {
     let file = std::ffi::CString::new(file.to_str().unwrap()).unwrap();
     // SAFETY: live options, valid strings.
     unsafe {
-        let rc = crate::options::c8y_options_register(options, null(), file.as_ptr(), 100);
+        let rc = crate::registration::c8y_options_register(options, null(), file.as_ptr(), 100);
         assert_eq!(rc, c8y_result::NullParameter);
-        let rc = crate::options::c8y_options_register(options, c"boot-pw".as_ptr(), file.as_ptr(), 1_500);
+        let rc =
+            crate::registration::c8y_options_register(options, c"boot-pw".as_ptr(), file.as_ptr(), 1_500);
         assert_eq!(rc, c8y_result::Registration, "{}", crate::error::last_error());
         assert!(
             crate::error::last_error().contains("no credentials"),
