@@ -711,5 +711,39 @@ async fn json_create_bulk_update_and_delete() {
         api.delete(JsonResource::Events, "a/b"),
         Err(ClientError::Id(_))
     ));
+
+    // `send`, the publish by resource every face offers: creates, or updates the inventory.
+    api.send(
+        JsonResource::Alarms,
+        None,
+        &json!({"type": "c8y_Sent", "text": "t", "severity": "MINOR"}),
+    )
+    .unwrap();
+    expect_publish(
+        &emulator,
+        "alarm/alarms/create",
+        r#"{"severity":"MINOR","text":"t","type":"c8y_Sent"}"#,
+    )
+    .await;
+    api.send(
+        JsonResource::ManagedObjects,
+        Some("dev1"),
+        &json!({"c8y_Sent": {}}),
+    )
+    .unwrap();
+    expect_publish(
+        &emulator,
+        "inventory/managedObjects/update/dev1",
+        r#"{"c8y_Sent":{}}"#,
+    )
+    .await;
+    assert!(matches!(
+        api.send(JsonResource::ManagedObjects, None, &json!({})),
+        Err(ClientError::Json(_))
+    ));
+    assert!(matches!(
+        api.send(JsonResource::Events, Some("1"), &json!({})),
+        Err(ClientError::Json(_))
+    ));
     client.close().await;
 }

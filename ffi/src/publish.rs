@@ -578,7 +578,8 @@ pub unsafe extern "C" fn c8y_client_send_smartrest1(
 
 /// Publishes a JSON document over MQTT to `resource` (a `c8y_json_resource` value); `id` is
 /// the managed object id for `C8Y_JSON_RESOURCE_INVENTORY` (NULL otherwise). The JSON is parsed
-/// first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON.
+/// first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON, when `id` is missing for the
+/// inventory or given for another resource.
 ///
 /// Thread: any, including the event callback; never blocks. Ownership: every input is read or
 /// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
@@ -596,20 +597,9 @@ pub unsafe extern "C" fn c8y_client_send_json(
     publish(client, msg_id_out, |client| {
         // SAFETY: per the contract.
         let (id, json) = unsafe { (opt_str_arg(id, "id")?, str_arg(json, "json")?) };
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::invalid("json", e))?;
-        let api = client.client().json();
-        Ok(match resource {
-            1 => api.create_measurement(&value)?,
-            2 => api.create_event(&value)?,
-            3 => api.create_alarm(&value)?,
-            4 => api.update_inventory(id.ok_or_else(|| Error::null("id"))?, &value)?,
-            other => {
-                return Err(Error::invalid(
-                    "resource",
-                    format!("{other} is no c8y_json_resource"),
-                ));
-            }
-        })
+        let resource = json_resource(resource)?;
+        let value = json_arg(json)?;
+        Ok(client.client().json().send(resource, id, &value)?)
     })
 }
 

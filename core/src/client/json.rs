@@ -128,6 +128,27 @@ impl JsonApi {
         publish_payloads(&self.shared, topic, vec![String::new()], qos, false)
     }
 
+    /// The one publish by resource that every face offers as "send JSON": creates a
+    /// measurement, event or alarm (`id` must be `None`), or updates the managed object `id`
+    /// (`id` required). [`ClientError::Json`] for the other combinations.
+    pub fn send(
+        &self,
+        resource: JsonResource,
+        id: Option<&str>,
+        document: &Value,
+    ) -> Result<Delivery, ClientError> {
+        match (resource, id) {
+            (JsonResource::ManagedObjects, Some(id)) => self.update_inventory(id, document),
+            (JsonResource::ManagedObjects, None) => Err(ClientError::Json(
+                "an inventory update needs the managed object's id".to_owned(),
+            )),
+            (_, None) => self.create(resource, document),
+            (_, Some(_)) => Err(ClientError::Json(format!(
+                "an id is only for inventory updates, not for {resource}"
+            ))),
+        }
+    }
+
     /// Updates a managed object by its external id (or id):
     /// `inventory/managedObjects/update/<id>`.
     pub fn update_inventory(&self, id: &str, update: &Value) -> Result<Delivery, ClientError> {

@@ -187,7 +187,13 @@ fn session_with_null_arguments_buffers_enums_and_double_close() {
         );
         assert_eq!(
             c8y_client_send_json(client, 4, null(), c"{}".as_ptr(), &mut id),
-            c8y_result::NullParameter
+            c8y_result::InvalidArgument,
+            "an inventory update needs the id"
+        );
+        assert_eq!(
+            c8y_client_send_json(client, 1, c"42".as_ptr(), c"{}".as_ptr(), &mut id),
+            c8y_result::InvalidArgument,
+            "an id is only for inventory updates"
         );
         assert_eq!(
             c8y_client_send_json(client, 1, null(), c"{".as_ptr(), &mut id),
