@@ -162,7 +162,16 @@ impl AdvancedSoftwareItem {
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()
     }
+}
 
+/// An item of the Advanced Software Management lists (140, 141, 142): how it is written into
+/// and read from a row.
+trait ListItem: Sized {
+    fn write(&self, row: &mut RowBuilder);
+    fn read(fields: &mut FieldReader<'_>) -> Result<Self, FieldError>;
+}
+
+impl ListItem for AdvancedSoftwareItem {
     fn write(&self, row: &mut RowBuilder) {
         row.field(&self.name)
             .field(&self.version)
@@ -180,116 +189,108 @@ impl AdvancedSoftwareItem {
     }
 }
 
-/// Reads advanced software items up to the end of the row; `at_least_one` makes the first one
-/// mandatory.
-fn read_advanced_items(
-    fields: &mut FieldReader<'_>,
-    at_least_one: bool,
-) -> Result<Vec<AdvancedSoftwareItem>, FieldError> {
+/// Reads list items up to the end of the row; `at_least_one` makes the first one mandatory.
+fn read_items<T: ListItem>(fields: &mut FieldReader<'_>, at_least_one: bool) -> Result<Vec<T>, FieldError> {
     let mut items = Vec::new();
     while (at_least_one && items.is_empty()) || fields.has_more() {
-        items.push(AdvancedSoftwareItem::read(fields)?);
+        items.push(T::read(fields)?);
     }
     Ok(items)
 }
 
-/// Template 140: sets the installed software of Advanced Software Management, replacing the
-/// stored list (an empty list clears it).
-///
-/// A list longer than one packet is sent as a 140 row with the first items followed by 141
-/// (append) rows with the rest, as thin-edge does.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct AdvancedSoftwareList {
-    items: Vec<AdvancedSoftwareItem>,
+/// Defines an Advanced Software Management list template (140, 141, 142): a list of items
+/// that may be empty (it replaces the stored list) or needs at least one (it changes it), and
+/// is split over packets as a first row followed by `next` rows (docs/protocol.md §11.7).
+macro_rules! software_list_template {
+    (@template $name:ident = $id:literal, $item:ty, next $next:expr, $at_least_one:literal) => {
+        impl UpstreamTemplate for $name {
+            const ID: u16 = $id;
+
+            fn write_fields(&self, row: &mut RowBuilder) {
+                for item in &self.items {
+                    ListItem::write(item, row);
+                }
+            }
+
+            fn read_fields(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
+                Ok(Self {
+                    items: read_items(fields, $at_least_one)?,
+                })
+            }
+
+            fn to_payloads(&self, topic: &str, qos: QoS) -> Result<Vec<String>, TemplateError> {
+                ListRows {
+                    first_id: Self::ID,
+                    next_id: $next,
+                    head: &|_| {},
+                    items: &self.items,
+                    item: &|row, item| ListItem::write(item, row),
+                }
+                .payloads(topic, qos)
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident = $id:literal, $item:ty, next $next:expr, may be empty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+        pub struct $name {
+            items: Vec<$item>,
+        }
+
+        impl $name {
+            /// The items, in order (may be empty).
+            pub fn new(items: impl IntoIterator<Item = $item>) -> Self {
+                Self {
+                    items: items.into_iter().collect(),
+                }
+            }
+
+            /// The items, in order.
+            pub fn items(&self) -> &[$item] {
+                &self.items
+            }
+        }
+
+        software_list_template!(@template $name = $id, $item, next $next, false);
+    };
+    ($(#[$doc:meta])* $name:ident = $id:literal, $item:ty, next $next:expr, at least one) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            items: Vec<$item>,
+        }
+
+        impl $name {
+            /// The items, in order; fails when there is none.
+            pub fn new(items: impl IntoIterator<Item = $item>) -> Result<Self, TemplateError> {
+                Ok(Self {
+                    items: at_least_one(Self::ID, "software item", items.into_iter().collect())?,
+                })
+            }
+
+            /// The items, in order.
+            pub fn items(&self) -> &[$item] {
+                &self.items
+            }
+        }
+
+        software_list_template!(@template $name = $id, $item, next $next, true);
+    };
 }
 
-impl AdvancedSoftwareList {
-    /// The installed software, in order (may be empty).
-    pub fn new(items: impl IntoIterator<Item = AdvancedSoftwareItem>) -> Self {
-        Self {
-            items: items.into_iter().collect(),
-        }
-    }
-
-    /// The installed software, in order.
-    pub fn items(&self) -> &[AdvancedSoftwareItem] {
-        &self.items
-    }
+software_list_template! {
+    /// Template 140: sets the installed software of Advanced Software Management, replacing the
+    /// stored list (an empty list clears it).
+    ///
+    /// A list longer than one packet is sent as a 140 row with the first items followed by 141
+    /// (append) rows with the rest, as thin-edge does.
+    AdvancedSoftwareList = 140, AdvancedSoftwareItem, next AppendAdvancedSoftware::ID, may be empty
 }
 
-impl UpstreamTemplate for AdvancedSoftwareList {
-    const ID: u16 = 140;
-
-    fn write_fields(&self, row: &mut RowBuilder) {
-        for item in &self.items {
-            item.write(row);
-        }
-    }
-
-    fn read_fields(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
-        Ok(Self {
-            items: read_advanced_items(fields, false)?,
-        })
-    }
-
-    fn to_payloads(&self, topic: &str, qos: QoS) -> Result<Vec<String>, TemplateError> {
-        ListRows {
-            first_id: Self::ID,
-            next_id: AppendAdvancedSoftware::ID,
-            head: &|_| {},
-            items: &self.items,
-            item: &|row, item| item.write(row),
-        }
-        .payloads(topic, qos)
-    }
-}
-
-/// Template 141: appends items to the installed software of Advanced Software Management. A
-/// list longer than one packet is sent as several 141 rows.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AppendAdvancedSoftware {
-    items: Vec<AdvancedSoftwareItem>,
-}
-
-impl AppendAdvancedSoftware {
-    /// The software to append, in order; fails when there is none.
-    pub fn new(items: impl IntoIterator<Item = AdvancedSoftwareItem>) -> Result<Self, TemplateError> {
-        Ok(Self {
-            items: at_least_one(Self::ID, "software item", items.into_iter().collect())?,
-        })
-    }
-
-    /// The software to append, in order.
-    pub fn items(&self) -> &[AdvancedSoftwareItem] {
-        &self.items
-    }
-}
-
-impl UpstreamTemplate for AppendAdvancedSoftware {
-    const ID: u16 = 141;
-
-    fn write_fields(&self, row: &mut RowBuilder) {
-        for item in &self.items {
-            item.write(row);
-        }
-    }
-
-    fn read_fields(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
-        Ok(Self {
-            items: read_advanced_items(fields, true)?,
-        })
-    }
-
-    fn to_payloads(&self, topic: &str, qos: QoS) -> Result<Vec<String>, TemplateError> {
-        ListRows {
-            first_id: Self::ID,
-            next_id: Self::ID,
-            head: &|_| {},
-            items: &self.items,
-            item: &|row, item| item.write(row),
-        }
-        .payloads(topic, qos)
-    }
+software_list_template! {
+    /// Template 141: appends items to the installed software of Advanced Software Management. A
+    /// list longer than one packet is sent as several 141 rows.
+    AppendAdvancedSoftware = 141, AdvancedSoftwareItem, next Self::ID, at least one
 }
 
 /// One item to remove from the installed software (142): name and version, both mandatory.
@@ -317,63 +318,25 @@ impl SoftwareRemovalItem {
     pub fn version(&self) -> &str {
         &self.version
     }
+}
 
+impl ListItem for SoftwareRemovalItem {
     fn write(&self, row: &mut RowBuilder) {
         row.field(&self.name).field(&self.version);
     }
-}
 
-/// Template 142: removes items from the installed software of Advanced Software Management. A
-/// list longer than one packet is sent as several 142 rows.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RemoveAdvancedSoftware {
-    items: Vec<SoftwareRemovalItem>,
-}
-
-impl RemoveAdvancedSoftware {
-    /// The software to remove, in order; fails when there is none.
-    pub fn new(items: impl IntoIterator<Item = SoftwareRemovalItem>) -> Result<Self, TemplateError> {
+    fn read(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
         Ok(Self {
-            items: at_least_one(Self::ID, "software item", items.into_iter().collect())?,
+            name: read_required(fields, "software name")?,
+            version: read_required(fields, "software version")?,
         })
     }
-
-    /// The software to remove, in order.
-    pub fn items(&self) -> &[SoftwareRemovalItem] {
-        &self.items
-    }
 }
 
-impl UpstreamTemplate for RemoveAdvancedSoftware {
-    const ID: u16 = 142;
-
-    fn write_fields(&self, row: &mut RowBuilder) {
-        for item in &self.items {
-            item.write(row);
-        }
-    }
-
-    fn read_fields(fields: &mut FieldReader<'_>) -> Result<Self, FieldError> {
-        let mut items = Vec::new();
-        while items.is_empty() || fields.has_more() {
-            items.push(SoftwareRemovalItem {
-                name: read_required(fields, "software name")?,
-                version: read_required(fields, "software version")?,
-            });
-        }
-        Ok(Self { items })
-    }
-
-    fn to_payloads(&self, topic: &str, qos: QoS) -> Result<Vec<String>, TemplateError> {
-        ListRows {
-            first_id: Self::ID,
-            next_id: Self::ID,
-            head: &|_| {},
-            items: &self.items,
-            item: &|row, item| item.write(row),
-        }
-        .payloads(topic, qos)
-    }
+software_list_template! {
+    /// Template 142: removes items from the installed software of Advanced Software Management. A
+    /// list longer than one packet is sent as several 142 rows.
+    RemoveAdvancedSoftware = 142, SoftwareRemovalItem, next Self::ID, at least one
 }
 
 name_list_template! {
