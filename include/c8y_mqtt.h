@@ -33,6 +33,13 @@
  *   c8y_client_free. Functions taking const pointers never mutate. Blocking calls made from
  *   inside an event callback return C8Y_RESULT_IN_CALLBACK. After fork(), a client from the
  *   parent returns C8Y_RESULT_FORKED.
+ * - Publishing (c8y_client_send_*, c8y_client_set_*, c8y_client_create_*, c8y_client_clear_*,
+ *   c8y_client_json_*, c8y_client_publish_raw and the other calls taking msg_id_out): any
+ *   thread, including the event callback; never blocks (the size is checked, the message
+ *   queued). Every input is read or copied during the call. `child` is the external id of a
+ *   child device or service, NULL for the device itself; optional strings may be NULL or empty;
+ *   times are ISO-8601 text, NULL for "now". `*msg_id_out` (may be NULL) receives the delivery
+ *   id on success; its outcome arrives as a C8Y_EVENT_KIND_DELIVERY event.
  * - Delivery ids ("msg_id_out") start at 1 and are the numbers the Rust and Python faces show
  *   for the same publish; 0 means "no delivery".
  * - No ABI stability before 1.0: link statically or pin the exact version.
@@ -265,10 +272,12 @@ typedef uint32_t c8y_connection_state;
 
 /**
  * What an event is; from `c8y_event_kind`. New kinds may be added: treat unknown values like
- * `C8Y_EVENT_KIND_OTHER`. (The type is not called `c8y_event_kind`: that is the getter.)
+ * `C8Y_EVENT_KIND_OTHER`. The kind of an event, named like its constants (`C8Y_EVENT_KIND_*`);
+ * the `_t` suffix only because C gives a type and a function one namespace, and
+ * `c8y_event_kind` is the getter.
  *
  */
-enum c8y_event_type
+enum c8y_event_kind_t
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -378,9 +387,9 @@ enum c8y_event_type
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum c8y_event_type c8y_event_type;
+typedef enum c8y_event_kind_t c8y_event_kind_t;
 #else
-typedef uint32_t c8y_event_type;
+typedef uint32_t c8y_event_kind_t;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -1447,7 +1456,7 @@ void c8y_event_free(c8y_event *event);
  * # Safety
  * `event` must be NULL or a live event.
  */
-c8y_event_type c8y_event_kind(const c8y_event *event);
+c8y_event_kind_t c8y_event_kind(const c8y_event *event);
 
 /**
  * The new state of a `C8Y_EVENT_KIND_CONNECTION_STATE` event; `C8Y_CONNECTION_STATE_NONE`
@@ -1857,6 +1866,21 @@ c8y_result c8y_event_operation_parameter(const c8y_event *event, size_t index, c
 c8y_result c8y_options_new(const char *host, const char *device_id, c8y_options **options_out);
 
 /**
+ * Creates options from the process environment, the same `C8Y_*` variables the Rust
+ * (`Config::from_env`) and Python (`Client.from_env`) faces read: `C8Y_HOST`, `C8Y_DEVICE_ID`,
+ * `C8Y_TENANT`, `C8Y_USER` and `C8Y_PASSWORD` (or `C8Y_CERT_FILE` and `C8Y_KEY_FILE`), and
+ * optionally `C8Y_TRANSPORT`, `C8Y_PORT`, `C8Y_CA_FILE`, `C8Y_XID`, `C8Y_KEEP_ALIVE`, `C8Y_QOS`,
+ * `C8Y_PROCESSING_MODE`, `C8Y_HTTP_URL`. A missing or invalid variable is
+ * `C8Y_RESULT_INVALID_CONFIG`, with the variable's name in the last error message.
+ *
+ * Ownership: as `c8y_options_new`.
+ *
+ * # Safety
+ * `options_out` NULL or writable.
+ */
+c8y_result c8y_options_from_env(c8y_options **options_out);
+
+/**
  * Frees options made by `c8y_options_new`. NULL is ignored. Clients made from them are not
  * affected (they hold a copy).
  *
@@ -2112,7 +2136,7 @@ c8y_result c8y_options_set_json_errors(c8y_options *options, bool on);
  * `options` must be NULL or live options used by no other thread; `fragments` NULL (when `n`
  * is 0) or `n` NUL-terminated strings.
  */
-c8y_result c8y_options_set_supported_operations(c8y_options *options, const char *const *fragments, size_t n);
+c8y_result c8y_options_set_fail_unsupported(c8y_options *options, const char *const *fragments, size_t n);
 
 /**
  * Sends no device creation (`100`) after connecting: for devices created another way.
@@ -2176,25 +2200,9 @@ c8y_result c8y_options_set_resumable_operations(c8y_options *options, const char
 c8y_result c8y_options_set_fail_executing_on_start(c8y_options *options, bool on);
 
 /**
- * Bootstrap registration: when `credentials_file` holds credentials, uses them at once;
- * otherwise logs in as the bootstrap user with `bootstrap_password`, polls until the device
- * request is accepted in Cumulocity (at most `timeout_ms`), writes the credentials to the file
- * (mode 0600) and uses them. Host, port, transport, trust and proxy come from these options.
- * Blocks up to `timeout_ms`; `C8Y_RESULT_IN_CALLBACK` inside an event callback.
- *
- * # Safety
- * `options` must be NULL or live options used by no other thread; the strings NULL or
- * NUL-terminated.
- */
-c8y_result c8y_options_register(c8y_options *options, const char *bootstrap_password, const char *credentials_file, uint32_t timeout_ms);
-
-/**
  * Asks the platform for the managed object id of the device (`child` NULL) or of the child
  * device `child` (`123` on its topic); the answer arrives as a
  * `C8Y_EVENT_KIND_MANAGED_OBJECT_ID` event and then from `c8y_client_managed_object_id`.
- *
- * Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
- * receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2206,9 +2214,6 @@ c8y_result c8y_client_request_managed_object_id(const c8y_client *client, const 
  * (template 101), once per client: when this client already created it, succeeds and writes
  * 0 to `*msg_id_out` without sending anything.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2218,9 +2223,6 @@ c8y_result c8y_client_create_child(const c8y_client *client, const char *parent,
  * Sends one measurement value (template 200): `fragment` / `series` (required), `value`
  * (finite; sent in its shortest exact decimal form), `unit` and `time` optional.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2228,9 +2230,6 @@ c8y_result c8y_client_send_measurement(const c8y_client *client, const char *chi
 
 /**
  * Sends one measurement with `n` series (template 201) of type `measurement_type`.
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `series` NULL or `n` readable
@@ -2241,9 +2240,6 @@ c8y_result c8y_client_send_measurements(const c8y_client *client, const char *ch
 /**
  * Sends an event (template 400) of `event_type` with `text` (both required).
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2253,9 +2249,6 @@ c8y_result c8y_client_send_event(const c8y_client *client, const char *child, co
  * Raises an alarm (templates 301-304 by `severity`, a `c8y_severity` value) of `alarm_type`
  * with an optional text. `C8Y_RESULT_INVALID_ARGUMENT` for an unknown severity.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2263,9 +2256,6 @@ c8y_result c8y_client_send_alarm(const c8y_client *client, const char *child, ui
 
 /**
  * Clears the active alarm of `alarm_type` (template 306).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2275,9 +2265,6 @@ c8y_result c8y_client_clear_alarm(const c8y_client *client, const char *child, c
 /**
  * Sets the `c8y_Hardware` fragment (template 110); each value may be NULL.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2285,9 +2272,6 @@ c8y_result c8y_client_set_hardware(const c8y_client *client, const char *child, 
 
 /**
  * Sets the `c8y_Firmware` fragment (template 115): name, version, URL; each may be NULL.
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2298,9 +2282,6 @@ c8y_result c8y_client_set_firmware(const c8y_client *client, const char *child, 
  * Sets the supported operations (template 114, `c8y_SupportedOperations`) to these `n`
  * fragments (`c8y_Restart`, ...). The whole list is replaced.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `fragments` NULL (n = 0) or `n` strings; `msg_id_out` NULL or
  * writable.
@@ -2309,9 +2290,6 @@ c8y_result c8y_client_set_supported_operations(const c8y_client *client, const c
 
 /**
  * Sets the required interval (template 117, `c8y_RequiredAvailability`) in minutes.
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2325,9 +2303,6 @@ c8y_result c8y_client_set_required_interval(const c8y_client *client, const char
  * automatic). Long lists the platform accepts in parts are split. `C8Y_RESULT_INVALID_TEMPLATE`
  * (the message names the field) when the values do not fit the template or the id is unknown.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `fields` NULL (n = 0) or `n`
  * strings; `msg_id_out` NULL or writable.
@@ -2339,9 +2314,6 @@ c8y_result c8y_client_send_static(const c8y_client *client, const char *child, u
  * (registered with `c8y_options_add_collection`) with `n` values, checked against the
  * template's columns, on `s/uc/<xid>`. `C8Y_RESULT_UNKNOWN_TEMPLATE` for an unregistered
  * collection or message id; `C8Y_RESULT_INVALID_TEMPLATE` when the values do not fit.
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `values` NULL (n = 0) or `n`
@@ -2355,9 +2327,6 @@ c8y_result c8y_client_send_smartrest2(const c8y_client *client, const char *xid,
  * `C8Y_EVENT_KIND_SMARTREST1_RESPONSE` events when `c8y_options_add_smartrest1` subscribed
  * `s/dl/<xid>`. `C8Y_RESULT_INVALID_ARGUMENT` for an X-ID that cannot be a topic level.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `values` NULL (n = 0) or `n`
  * strings; `msg_id_out` NULL or writable.
@@ -2367,10 +2336,8 @@ c8y_result c8y_client_send_smartrest1(const c8y_client *client, const char *xid,
 /**
  * Publishes a JSON document over MQTT to `resource` (a `c8y_json_resource` value); `id` is
  * the managed object id for `C8Y_JSON_RESOURCE_INVENTORY` (NULL otherwise). The JSON is parsed
- * first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON.
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
+ * first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON, when `id` is missing for the
+ * inventory or given for another resource.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2383,9 +2350,6 @@ c8y_result c8y_client_send_json(const c8y_client *client, uint32_t resource, con
  * `{"events":[...]}`. `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON or for
  * `C8Y_JSON_RESOURCE_INVENTORY` (the platform has no bulk create for managed objects).
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `json` NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2397,9 +2361,6 @@ c8y_result c8y_client_json_create_bulk(const c8y_client *client, uint32_t resour
  * fragment set to `null` is removed). `C8Y_RESULT_INVALID_ARGUMENT` when `json` is not valid
  * JSON, `id` cannot be a topic level, or for `C8Y_JSON_RESOURCE_MEASUREMENT`.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2409,9 +2370,6 @@ c8y_result c8y_client_json_update(const c8y_client *client, uint32_t resource, c
  * Deletes the object `id` of `resource` (events or measurements) on
  * `<api>/<resource>/delete/<id>` (empty payload). `C8Y_RESULT_INVALID_ARGUMENT` when `id`
  * cannot be a topic level, or for alarms and managed objects.
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; `id` NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2424,9 +2382,6 @@ c8y_result c8y_client_json_delete(const c8y_client *client, uint32_t resource, c
  * (0, 1 or 2). Size-checked; never batched. `C8Y_RESULT_INVALID_ARGUMENT` for a topic that is
  * not upstream.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `topic` NULL or NUL-terminated; `payload` NULL or `len` readable
  * bytes; `msg_id_out` NULL or writable.
@@ -2438,9 +2393,6 @@ c8y_result c8y_client_publish_raw(const c8y_client *client, const char *topic, c
  * ...), name and status (`up`, `down`, ...) (template 102), once per client: when this client
  * already created it, succeeds and writes 0 to `*msg_id_out` without sending anything.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2448,9 +2400,6 @@ c8y_result c8y_client_create_service(const c8y_client *client, const char *paren
 
 /**
  * Sets the status of the service `child` (template 104), e.g. `up`, `down` (required).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2461,9 +2410,6 @@ c8y_result c8y_client_set_service_status(const c8y_client *client, const char *c
  * Asks the platform for the child devices of the device or of `child` (template 105); the
  * answer arrives as downstream rows `106`.
  *
- * Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
- * receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2472,9 +2418,6 @@ c8y_result c8y_client_request_child_devices(const c8y_client *client, const char
 /**
  * Removes these `n` fragments (at least one, e.g. `c8y_Position`) from the managed object
  * (template 107).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
@@ -2485,9 +2428,6 @@ c8y_result c8y_client_clear_device_fragments(const c8y_client *client, const cha
 /**
  * Sets the `c8y_Mobile` fragment (template 111); each value may be NULL.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2496,9 +2436,6 @@ c8y_result c8y_client_set_mobile(const c8y_client *client, const char *child, co
 /**
  * Sets the device's `c8y_Position` (template 112) without an event; each value may be NULL
  * (latitude, longitude and altitude finite).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read
- * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; the values NULL or
@@ -2509,9 +2446,6 @@ c8y_result c8y_client_set_position(const c8y_client *client, const char *child, 
 /**
  * Sets the `c8y_Configuration` text (template 113; required, may be empty).
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2520,9 +2454,6 @@ c8y_result c8y_client_set_configuration(const c8y_client *client, const char *ch
 /**
  * Replaces the `c8y_SoftwareList` with these `n` items (template 116; may be empty).
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
  * items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2530,11 +2461,77 @@ c8y_result c8y_client_set_configuration(const c8y_client *client, const char *ch
 c8y_result c8y_client_set_software_list(const c8y_client *client, const char *child, const c8y_software_item *items, size_t n, uint64_t *msg_id_out);
 
 /**
+ * Sets the oldest operation of `fragment` (e.g. `c8y_Restart`) on the device or child to
+ * EXECUTING (template 501): for operations handled outside the SDK's operation events (the
+ * events' own `c8y_event_operation_executing` answers by the operation's id).
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_operation_executing(const c8y_client *client, const char *child, const char *fragment, uint64_t *msg_id_out);
+
+/**
+ * Sets the oldest EXECUTING operation of `fragment` to FAILED with `reason` (template 502; the
+ * reason is cut to the platform's limit with a `...` marker).
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_operation_failed(const c8y_client *client, const char *child, const char *fragment, const char *reason, uint64_t *msg_id_out);
+
+/**
+ * Sets the oldest EXECUTING operation of `fragment` to SUCCESSFUL (template 503) with `n`
+ * result parameters (NULL when `n` is 0).
+ *
+ * # Safety
+ * `client` NULL or live; strings NULL or NUL-terminated; `parameters` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_operation_successful(const c8y_client *client, const char *child, const char *fragment, const char *const *parameters, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Sets the supported log types (template 118, `c8y_SupportedLogs`) to these `n` names; the
+ * whole list is replaced.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `log_types` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_supported_logs(const c8y_client *client, const char *child, const char *const *log_types, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Sets the supported configuration types (template 119, `c8y_SupportedConfigurations`) to
+ * these `n` names; the whole list is replaced.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `config_types` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_supported_configurations(const c8y_client *client, const char *child, const char *const *config_types, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Sets the supported software types (template 143, `c8y_SupportedSoftwareTypes`) to these
+ * `n` names; the whole list is replaced.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `software_types` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_supported_software_types(const c8y_client *client, const char *child, const char *const *software_types, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Sets the remote access protocols (template 150, e.g. `SSH`, `VNC`) to these `n`
+ * names; the whole list is replaced.
+ *
+ * # Safety
+ * `client` NULL or live; `child` NULL or NUL-terminated; `protocols` NULL (n = 0) or `n`
+ * strings; `msg_id_out` NULL or writable.
+ */
+c8y_result c8y_client_set_remote_access_protocols(const c8y_client *client, const char *child, const char *const *protocols, size_t n, uint64_t *msg_id_out);
+
+/**
  * Sets the currently installed configuration of `config_type` (template 120): its `url`
  * (both required), the `file_name` and `time` (optional).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2545,9 +2542,6 @@ c8y_result c8y_client_set_current_configuration(const c8y_client *client, const 
  * Reports a device profile (template 121): `executed` false when applying starts, true when
  * done; `profile_id` NULL for the one of the oldest EXECUTING device-profile operation.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2557,9 +2551,6 @@ c8y_result c8y_client_set_device_profile_applied(const c8y_client *client, const
  * Sets the agent information (template 122, `c8y_Agent`): `name`, `version` and
  * `maintainer` (required), `url` (optional).
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2568,9 +2559,6 @@ c8y_result c8y_client_set_agent_information(const c8y_client *client, const char
 /**
  * Sends a heartbeat (template 125): keeps the availability up without data.
  *
- * Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
- * receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2578,9 +2566,6 @@ c8y_result c8y_client_send_heartbeat(const c8y_client *client, const char *child
 
 /**
  * Replaces the advanced software list (template 140) with these `n` items (may be empty).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
@@ -2591,9 +2576,6 @@ c8y_result c8y_client_set_advanced_software_list(const c8y_client *client, const
 /**
  * Adds these `n` items (at least one) to the advanced software list (template 141).
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
  * items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2602,9 +2584,6 @@ c8y_result c8y_client_append_advanced_software(const c8y_client *client, const c
 
 /**
  * Removes these `n` items (at least one) from the advanced software list (template 142).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
@@ -2616,9 +2595,6 @@ c8y_result c8y_client_remove_advanced_software(const c8y_client *client, const c
  * Sends the signal strength (template 210): `rssi`, `ber` or both (at least one
  * non-NULL, finite), `time` optional.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read
- * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; the values NULL or
  * readable; `msg_id_out` NULL or writable.
@@ -2628,9 +2604,6 @@ c8y_result c8y_client_send_signal_strength(const c8y_client *client, const char 
 /**
  * Sends a temperature in °C (template 211; finite), `time` optional.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read
- * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2638,9 +2611,6 @@ c8y_result c8y_client_send_temperature(const c8y_client *client, const char *chi
 
 /**
  * Sends a battery level in % (template 212; finite), `time` optional.
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read
- * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -2652,9 +2622,6 @@ c8y_result c8y_client_send_battery(const c8y_client *client, const char *child, 
  * `longitude` (finite), `altitude` and `accuracy` optional (NULL); with `update_device` true
  * (template 402) the event also sets the device's `c8y_Position`. `time` optional.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read
- * during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; the values NULL or
  * readable; `msg_id_out` NULL or writable.
@@ -2665,9 +2632,6 @@ c8y_result c8y_client_send_location(const c8y_client *client, const char *child,
  * Changes the severity of the active alarm of `alarm_type` (template 305) to `severity`, a
  * `c8y_severity` value. `C8Y_RESULT_INVALID_ARGUMENT` for an unknown severity.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
@@ -2676,9 +2640,6 @@ c8y_result c8y_client_set_alarm_severity(const c8y_client *client, const char *c
 /**
  * Removes these `n` fragments (at least one) from the active alarm of `alarm_type`
  * (template 307).
- *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
  *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
@@ -2690,9 +2651,6 @@ c8y_result c8y_client_clear_alarm_fragments(const c8y_client *client, const char
  * Removes these `n` fragments (the list may be empty) from the event of `event_type`
  * (template 407).
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; strings NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
  * strings; `msg_id_out` NULL or writable.
@@ -2703,14 +2661,24 @@ c8y_result c8y_client_clear_event_fragments(const c8y_client *client, const char
  * Reports these `n` device parameters (template 408; at least one); the platform records a
  * `c8y_ParameterUpdate` event when they differ from the inventory.
  *
- * Thread: any, including the event callback; never blocks. Ownership: every input is read or
- * copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
- *
  * # Safety
  * `client` NULL or live; `child` NULL or NUL-terminated; `parameters` NULL (n = 0) or `n`
  * readable items whose strings are NULL or NUL-terminated; `msg_id_out` NULL or writable.
  */
 c8y_result c8y_client_send_device_parameter_update(const c8y_client *client, const char *child, const c8y_device_parameter *parameters, size_t n, uint64_t *msg_id_out);
+
+/**
+ * Bootstrap registration: when `credentials_file` holds credentials, uses them at once;
+ * otherwise logs in as the bootstrap user with `bootstrap_password`, polls until the device
+ * request is accepted in Cumulocity (at most `timeout_ms`), writes the credentials to the file
+ * (mode 0600) and uses them. Host, port, transport, trust and proxy come from these options.
+ * Blocks up to `timeout_ms`; `C8Y_RESULT_IN_CALLBACK` inside an event callback.
+ *
+ * # Safety
+ * `options` must be NULL or live options used by no other thread; the strings NULL or
+ * NUL-terminated.
+ */
+c8y_result c8y_options_register(c8y_options *options, const char *bootstrap_password, const char *credentials_file, uint32_t timeout_ms);
 
 /**
  * Remote access (`530` `c8y_RemoteAccessConnect`) for `client`, reaching only the targets of

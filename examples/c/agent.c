@@ -6,7 +6,8 @@
  *
  *   C8Y_HOST=... C8Y_DEVICE_ID=... C8Y_TENANT=... C8Y_USER=... C8Y_PASSWORD=... ./agent [OPERATIONS]
  *
- * Optional: C8Y_PORT, C8Y_TRANSPORT (tls, the default, or tcp), C8Y_CA_FILE, C8Y_HTTP_URL.
+ * Optional: C8Y_PORT, C8Y_TRANSPORT (tls, the default, tcp, ws or wss), C8Y_CA_FILE,
+ * C8Y_HTTP_URL and the other variables c8y_options_from_env reads.
  * Runs until SIGINT or SIGTERM, or until OPERATIONS operations were handled; exits 0 then. */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
@@ -178,32 +179,12 @@ static int run(c8y_client *client, long limit) {
     return status;
 }
 
-/* The client options from the C8Y_* variables. */
+/* The client options from the C8Y_* variables (the library reads them, like the Rust and
+ * Python faces), and how this agent shows itself in the inventory. */
 static c8y_result options_from_env(c8y_options **options) {
-    const char *host = getenv("C8Y_HOST"), *device = getenv("C8Y_DEVICE_ID");
-    const char *port = getenv("C8Y_PORT"), *transport = getenv("C8Y_TRANSPORT");
-    const char *ca_file = getenv("C8Y_CA_FILE"), *http = getenv("C8Y_HTTP_URL");
-    if (!host || !device) {
-        fprintf(stderr, "agent: set C8Y_HOST, C8Y_DEVICE_ID, C8Y_TENANT, C8Y_USER and C8Y_PASSWORD\n");
-        return C8Y_RESULT_INVALID_ARGUMENT;
-    }
-    c8y_result rc = c8y_options_new(host, device, options);
-    if (rc == C8Y_RESULT_OK && transport && strcmp(transport, "tcp") == 0)
-        rc = c8y_options_set_transport(*options, C8Y_TRANSPORT_TCP);
-    if (rc == C8Y_RESULT_OK && port) rc = c8y_options_set_port(*options, (uint16_t)atoi(port));
-    if (rc == C8Y_RESULT_OK)
-        rc = c8y_options_set_password(*options, getenv("C8Y_TENANT"), getenv("C8Y_USER"), getenv("C8Y_PASSWORD"));
-    if (rc == C8Y_RESULT_OK && http) rc = c8y_options_set_http_base_url(*options, http);
-    if (rc == C8Y_RESULT_OK && ca_file) {
-        static char pem[65536];
-        FILE *in = fopen(ca_file, "r");
-        size_t len = in ? fread(pem, 1, sizeof pem - 1, in) : 0;
-        if (in) fclose(in);
-        pem[len] = '\0';
-        rc = c8y_options_set_ca_pem(*options, pem, false);
-    }
-    if (rc == C8Y_RESULT_OK) rc = c8y_options_set_create_device(*options, "C agent", "c8y_Agent");
-    return rc;
+    c8y_result rc = c8y_options_from_env(options);
+    if (rc != C8Y_RESULT_OK) return rc;
+    return c8y_options_set_create_device(*options, "C agent", "c8y_Agent");
 }
 
 int main(int argc, char **argv) {

@@ -45,6 +45,31 @@ pub fn guard_or<T>(default: T, body: impl FnOnce() -> Option<T>) -> T {
     }
 }
 
+/// Reads the string arguments of an exported function, each `req ptr => "name"` (required) or
+/// `opt ptr => "name"` (NULL is `None`): one value for one argument, a tuple for several.
+/// Returns early from the enclosing body with the first argument's error.
+///
+/// This is the one place that relies on the string contract every exported function states
+/// in its `# Safety` section (its strings are NULL or NUL-terminated and outlive the call), in
+/// the manner of rustls-ffi's `try_str!`: the functions themselves hold no `unsafe` for it.
+macro_rules! c_strings {
+    (@read req $ptr:expr, $name:expr) => {
+        $crate::boundary::str_arg($ptr, $name)
+    };
+    (@read opt $ptr:expr, $name:expr) => {
+        $crate::boundary::opt_str_arg($ptr, $name)
+    };
+    ($kind:ident $ptr:expr => $name:literal) => {{
+        // SAFETY: the exported function's contract: NULL or NUL-terminated, alive for the call.
+        unsafe { c_strings!(@read $kind $ptr, $name) }?
+    }};
+    ($($kind:ident $ptr:expr => $name:literal),+ $(,)?) => {{
+        // SAFETY: the exported function's contract: NULL or NUL-terminated, alive for the call.
+        unsafe { ($(c_strings!(@read $kind $ptr, $name)?,)+) }
+    }};
+}
+pub(crate) use c_strings;
+
 /// A required NUL-terminated UTF-8 string argument.
 ///
 /// # Safety

@@ -17,12 +17,14 @@ use crate::operation::TypedOperation;
 use crate::publish::c_delivery_id;
 
 /// What an event is; from `c8y_event_kind`. New kinds may be added: treat unknown values like
-/// `C8Y_EVENT_KIND_OTHER`. (The type is not called `c8y_event_kind`: that is the getter.)
+/// `C8Y_EVENT_KIND_OTHER`. The kind of an event, named like its constants (`C8Y_EVENT_KIND_*`);
+/// the `_t` suffix only because C gives a type and a function one namespace, and
+/// `c8y_event_kind` is the getter.
 ///
 /// cbindgen:prefix-with-name=false
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum c8y_event_type {
+pub enum c8y_event_kind_t {
     /// Not an event (a NULL argument).
     C8yEventKindNone = 0,
     /// The connection state changed: `c8y_event_connection_state`; `c8y_event_text` says why
@@ -110,7 +112,7 @@ pub enum c8y_delivery_outcome {
 /// receive it in a callback (borrowed for the call). Immutable: getters may run on any thread.
 pub struct c8y_event {
     event: Event,
-    kind: c8y_event_type,
+    kind: c8y_event_kind_t,
     pid: u32,
     text: Option<CString>,
     fields: Vec<CString>,
@@ -134,7 +136,7 @@ impl c8y_event {
     /// Wraps an event and prepares its C strings.
     pub(crate) fn new(event: Event, pid: u32) -> Self {
         let mut e = Self {
-            kind: c8y_event_type::C8yEventKindOther,
+            kind: c8y_event_kind_t::C8yEventKindOther,
             pid,
             text: None,
             fields: Vec::new(),
@@ -150,7 +152,7 @@ impl c8y_event {
         let strings = |items: &[String]| items.iter().map(|s| c_string(s.as_str())).collect::<Vec<_>>();
         match &event {
             Event::ConnectionState(state) => {
-                e.kind = c8y_event_type::C8yEventKindConnectionState;
+                e.kind = c8y_event_kind_t::C8yEventKindConnectionState;
                 match state {
                     ConnectionState::Disconnected { error, .. } | ConnectionState::Stopped { error } => {
                         e.text = Some(c_string(error.to_string()));
@@ -163,9 +165,9 @@ impl c8y_event {
             }
             Event::Operation(op) | Event::OperationResumed(op) => {
                 e.kind = if matches!(event, Event::Operation(_)) {
-                    c8y_event_type::C8yEventKindOperation
+                    c8y_event_kind_t::C8yEventKindOperation
                 } else {
-                    c8y_event_type::C8yEventKindOperationResumed
+                    c8y_event_kind_t::C8yEventKindOperationResumed
                 };
                 e.device = Some(c_string(op.device.as_str()));
                 e.fragment = Some(c_string(op.fragment.as_str()));
@@ -180,7 +182,7 @@ impl c8y_event {
                 }
             }
             Event::Downstream(line) => {
-                e.kind = c8y_event_type::C8yEventKindDownstream;
+                e.kind = c8y_event_kind_t::C8yEventKindDownstream;
                 let fields = line.fields();
                 e.code = fields.first().and_then(|id| id.parse().ok()).unwrap_or(0);
                 e.fields = strings(fields.get(1..).unwrap_or_default());
@@ -189,29 +191,29 @@ impl c8y_event {
                 }
             }
             Event::PublishRejected { device, line, .. } => {
-                e.kind = c8y_event_type::C8yEventKindPublishRejected;
+                e.kind = c8y_event_kind_t::C8yEventKindPublishRejected;
                 e.device = Some(c_string(device.as_str()));
                 e.set_error_line(line);
             }
             Event::SmartRestError(line) => {
-                e.kind = c8y_event_type::C8yEventKindSmartrestError;
+                e.kind = c8y_event_kind_t::C8yEventKindSmartrestError;
                 e.set_error_line(line);
             }
             Event::TemplateStatus(status) => {
-                e.kind = c8y_event_type::C8yEventKindTemplateStatus;
+                e.kind = c8y_event_kind_t::C8yEventKindTemplateStatus;
                 e.fields = strings(&status.fields());
             }
             Event::Malformed(error) => {
-                e.kind = c8y_event_type::C8yEventKindMalformed;
+                e.kind = c8y_event_kind_t::C8yEventKindMalformed;
                 e.text = Some(c_string(error.to_string()));
             }
             Event::Message { topic, payload } => {
-                e.kind = c8y_event_type::C8yEventKindMessage;
+                e.kind = c8y_event_kind_t::C8yEventKindMessage;
                 e.topic = Some(c_string(topic.as_str()));
                 e.payload = payload.to_vec();
             }
             Event::Collection { xid, state } => {
-                e.kind = c8y_event_type::C8yEventKindCollection;
+                e.kind = c8y_event_kind_t::C8yEventKindCollection;
                 use c8y_mqtt::client::CollectionState;
                 let (name, detail) = match state {
                     CollectionState::Checking => ("checking", String::new()),
@@ -223,19 +225,19 @@ impl c8y_event {
                 e.fields = strings(&[xid.clone(), name.to_owned(), detail]);
             }
             Event::SmartRest2Response(response) => {
-                e.kind = c8y_event_type::C8yEventKindSmartrest2Response;
+                e.kind = c8y_event_kind_t::C8yEventKindSmartrest2Response;
                 let mut items = vec![response.xid.clone(), response.msg_id.clone()];
                 items.extend(response.values.iter().cloned());
                 e.fields = strings(&items);
             }
             Event::SmartRest1Response { xid, fields } => {
-                e.kind = c8y_event_type::C8yEventKindSmartrest1Response;
+                e.kind = c8y_event_kind_t::C8yEventKindSmartrest1Response;
                 let mut items = vec![xid.clone()];
                 items.extend(fields.iter().cloned());
                 e.fields = strings(&items);
             }
             Event::JsonError(error) => {
-                e.kind = c8y_event_type::C8yEventKindJsonError;
+                e.kind = c8y_event_kind_t::C8yEventKindJsonError;
                 e.text = Some(c_string(error.message.as_str()));
                 e.fields = strings(&[
                     error.error.clone(),
@@ -248,36 +250,36 @@ impl c8y_event {
                 reason,
                 payload,
             } => {
-                e.kind = c8y_event_type::C8yEventKindMalformedMessage;
+                e.kind = c8y_event_kind_t::C8yEventKindMalformedMessage;
                 e.topic = Some(c_string(topic.as_str()));
                 e.text = Some(c_string(reason.as_str()));
                 e.payload = payload.to_vec();
             }
             Event::SubscriptionRefused { topic, return_code } => {
-                e.kind = c8y_event_type::C8yEventKindSubscriptionRefused;
+                e.kind = c8y_event_kind_t::C8yEventKindSubscriptionRefused;
                 e.topic = Some(c_string(topic.as_str()));
                 e.fields = vec![c_string(return_code.to_string())];
             }
-            Event::Delivery { .. } => e.kind = c8y_event_type::C8yEventKindDelivery,
+            Event::Delivery { .. } => e.kind = c8y_event_kind_t::C8yEventKindDelivery,
             Event::Recovered { deliveries } => {
-                e.kind = c8y_event_type::C8yEventKindRecovered;
+                e.kind = c8y_event_kind_t::C8yEventKindRecovered;
                 e.fields = deliveries
                     .iter()
                     .map(|id| c_string(c_delivery_id(*id).to_string()))
                     .collect();
             }
             Event::OutboxFileSkipped { path, reason } => {
-                e.kind = c8y_event_type::C8yEventKindOutboxFileSkipped;
+                e.kind = c8y_event_kind_t::C8yEventKindOutboxFileSkipped;
                 e.text = Some(c_string(reason.as_str()));
                 e.fields = vec![c_string(path.display().to_string())];
             }
             Event::ManagedObjectId { device, id } => {
-                e.kind = c8y_event_type::C8yEventKindManagedObjectId;
+                e.kind = c8y_event_kind_t::C8yEventKindManagedObjectId;
                 e.device = Some(c_string(device.as_str()));
                 e.fields = vec![c_string(id.as_str())];
             }
             Event::EventsLost { count } => {
-                e.kind = c8y_event_type::C8yEventKindEventsLost;
+                e.kind = c8y_event_kind_t::C8yEventKindEventsLost;
                 e.fields = vec![c_string(count.to_string())];
             }
             _ => {}
@@ -342,8 +344,8 @@ pub unsafe extern "C" fn c8y_event_free(event: *mut c8y_event) {
 /// # Safety
 /// `event` must be NULL or a live event.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn c8y_event_kind(event: *const c8y_event) -> c8y_event_type {
-    get(event, c8y_event_type::C8yEventKindNone, |e| Some(e.kind))
+pub unsafe extern "C" fn c8y_event_kind(event: *const c8y_event) -> c8y_event_kind_t {
+    get(event, c8y_event_kind_t::C8yEventKindNone, |e| Some(e.kind))
 }
 
 /// The new state of a `C8Y_EVENT_KIND_CONNECTION_STATE` event; `C8Y_CONNECTION_STATE_NONE`

@@ -131,6 +131,30 @@ pub unsafe extern "C" fn c8y_options_new(
     })
 }
 
+/// Creates options from the process environment, the same `C8Y_*` variables the Rust
+/// (`Config::from_env`) and Python (`Client.from_env`) faces read: `C8Y_HOST`, `C8Y_DEVICE_ID`,
+/// `C8Y_TENANT`, `C8Y_USER` and `C8Y_PASSWORD` (or `C8Y_CERT_FILE` and `C8Y_KEY_FILE`), and
+/// optionally `C8Y_TRANSPORT`, `C8Y_PORT`, `C8Y_CA_FILE`, `C8Y_XID`, `C8Y_KEEP_ALIVE`, `C8Y_QOS`,
+/// `C8Y_PROCESSING_MODE`, `C8Y_HTTP_URL`. A missing or invalid variable is
+/// `C8Y_RESULT_INVALID_CONFIG`, with the variable's name in the last error message.
+///
+/// Ownership: as `c8y_options_new`.
+///
+/// # Safety
+/// `options_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_options_from_env(options_out: *mut *mut c8y_options) -> c8y_result {
+    guard(|| {
+        out_arg(options_out, "options_out")?;
+        let options = Box::new(c8y_options {
+            builder: Some(Config::from_env()?),
+        });
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { write_out(options_out, Box::into_raw(options)) };
+        Ok(())
+    })
+}
+
 /// Frees options made by `c8y_options_new`. NULL is ignored. Clients made from them are not
 /// affected (they hold a copy).
 ///
@@ -661,7 +685,7 @@ pub unsafe extern "C" fn c8y_options_set_json_errors(options: *mut c8y_options, 
 /// `options` must be NULL or live options used by no other thread; `fragments` NULL (when `n`
 /// is 0) or `n` NUL-terminated strings.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn c8y_options_set_supported_operations(
+pub unsafe extern "C" fn c8y_options_set_fail_unsupported(
     options: *mut c8y_options,
     fragments: *const *const c_char,
     n: usize,
@@ -848,10 +872,10 @@ mod tests {
                 c8y_result::InvalidArgument
             );
             assert_eq!(
-                c8y_options_set_supported_operations(o, null(), 1),
+                c8y_options_set_fail_unsupported(o, null(), 1),
                 c8y_result::NullParameter
             );
-            assert_eq!(c8y_options_set_supported_operations(o, null(), 0), c8y_result::Ok);
+            assert_eq!(c8y_options_set_fail_unsupported(o, null(), 0), c8y_result::Ok);
             assert_eq!(c8y_options_set_reconnect(o, 10, 5), c8y_result::InvalidArgument);
             assert_eq!(
                 c8y_options_add_collection(o, c"x".as_ptr(), c"bogus".as_ptr()),
@@ -903,7 +927,7 @@ mod tests {
                 c8y_options_set_http_proxy(o, s, 1, null(), null()),
                 c8y_options_add_collection(o, s, s),
                 c8y_options_add_operation_response(o, s, s),
-                c8y_options_set_supported_operations(o, null(), 0),
+                c8y_options_set_fail_unsupported(o, null(), 0),
                 c8y_options_set_fail_executing_on_start(o, true),
                 c8y_options_register(o, s, s, 1),
             ]

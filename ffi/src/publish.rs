@@ -9,7 +9,9 @@
 //! texts (`2026-01-01T12:00:00.000+01:00`), NULL for "now" as the platform sees it. Publishing
 //! never blocks: it checks the size, queues and returns; `*msg_id_out` (may be NULL) receives
 //! the delivery id (never 0) whose outcome comes as a `C8Y_EVENT_KIND_DELIVERY` event. Thread: any,
-//! including the event callback.
+//! including the event callback. These rules are stated once, in the header's conventions
+//! (`cbindgen.toml`), not on each function; string arguments are read through
+//! [`c_strings!`](crate::boundary::c_strings), the one reader relying on their contract.
 
 use std::ffi::c_char;
 
@@ -21,7 +23,7 @@ use c8y_mqtt::templates::upstream::{
 };
 use c8y_mqtt::value::{Number, Severity, Timestamp};
 
-use crate::boundary::{guard, opt_str_arg, str_arg, str_array, write_out};
+use crate::boundary::{c_strings, guard, str_array, write_out};
 use crate::client::{c8y_client, client_ref};
 use crate::error::{Error, c8y_result};
 use crate::options::qos_from;
@@ -122,9 +124,6 @@ fn publish(
 /// device `child` (`123` on its topic); the answer arrives as a
 /// `C8Y_EVENT_KIND_MANAGED_OBJECT_ID` event and then from `c8y_client_managed_object_id`.
 ///
-/// Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
-/// receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -134,8 +133,7 @@ pub unsafe extern "C" fn c8y_client_request_managed_object_id(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let child = unsafe { opt_str_arg(child, "child") }?;
+        let child = c_strings!(opt child => "child");
         Ok(entity(client, child)?.request_managed_object_id()?)
     })
 }
@@ -143,9 +141,6 @@ pub unsafe extern "C" fn c8y_client_request_managed_object_id(
 /// Creates the child device `child_id` below `parent` (NULL: the device) with a name and a type
 /// (template 101), once per client: when this client already created it, succeeds and writes
 /// 0 to `*msg_id_out` without sending anything.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -160,15 +155,12 @@ pub unsafe extern "C" fn c8y_client_create_child(
 ) -> c8y_result {
     guard(|| {
         let client = client_ref(client)?;
-        // SAFETY: per the contract.
-        let (parent, id, name, device_type) = unsafe {
-            (
-                opt_str_arg(parent, "parent")?,
-                str_arg(child_id, "child_id")?,
-                str_arg(name, "name")?,
-                str_arg(device_type, "device_type")?,
-            )
-        };
+        let (parent, id, name, device_type) = c_strings!(
+            opt parent => "parent",
+            req child_id => "child_id",
+            req name => "name",
+            req device_type => "device_type",
+        );
         let (_, delivery) = entity(client, parent)?.create_child(id, name, device_type)?;
         // SAFETY: NULL or writable per the contract.
         unsafe { write_out(msg_id_out, delivery.map_or(0, |d| c_delivery_id(d.id()))) };
@@ -178,9 +170,6 @@ pub unsafe extern "C" fn c8y_client_create_child(
 
 /// Sends one measurement value (template 200): `fragment` / `series` (required), `value`
 /// (finite; sent in its shortest exact decimal form), `unit` and `time` optional.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -196,16 +185,13 @@ pub unsafe extern "C" fn c8y_client_send_measurement(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, fragment, series, unit, time_iso) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(fragment, "fragment")?,
-                str_arg(series, "series")?,
-                opt_str_arg(unit, "unit")?,
-                opt_str_arg(time_iso, "time")?,
-            )
-        };
+        let (child, fragment, series, unit, time_iso) = c_strings!(
+            opt child => "child",
+            req fragment => "fragment",
+            req series => "series",
+            opt unit => "unit",
+            opt time_iso => "time",
+        );
         let mut measurement = CustomMeasurement::new(fragment, series, number(value, "value")?)?;
         if let Some(unit) = unit {
             measurement = measurement.with_unit(unit);
@@ -218,9 +204,6 @@ pub unsafe extern "C" fn c8y_client_send_measurement(
 }
 
 /// Sends one measurement with `n` series (template 201) of type `measurement_type`.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `series` NULL or `n` readable
@@ -236,14 +219,11 @@ pub unsafe extern "C" fn c8y_client_send_measurements(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, measurement_type, time_iso) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(measurement_type, "measurement_type")?,
-                opt_str_arg(time_iso, "time")?,
-            )
-        };
+        let (child, measurement_type, time_iso) = c_strings!(
+            opt child => "child",
+            req measurement_type => "measurement_type",
+            opt time_iso => "time",
+        );
         if series.is_null() {
             return Err(Error::null("series"));
         }
@@ -251,14 +231,11 @@ pub unsafe extern "C" fn c8y_client_send_measurements(
         let items = unsafe { std::slice::from_raw_parts(series, n) };
         let mut list = Vec::with_capacity(n);
         for item in items {
-            // SAFETY: per the contract.
-            let (fragment, name, unit) = unsafe {
-                (
-                    str_arg(item.fragment, "series.fragment")?,
-                    str_arg(item.series, "series.series")?,
-                    opt_str_arg(item.unit, "series.unit")?,
-                )
-            };
+            let (fragment, name, unit) = c_strings!(
+                req item.fragment => "series.fragment",
+                req item.series => "series.series",
+                opt item.unit => "series.unit",
+            );
             let mut s = MeasurementSeries::new(fragment, name, number(item.value, "series.value")?)?;
             if let Some(unit) = unit {
                 s = s.with_unit(unit);
@@ -275,9 +252,6 @@ pub unsafe extern "C" fn c8y_client_send_measurements(
 
 /// Sends an event (template 400) of `event_type` with `text` (both required).
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -290,15 +264,12 @@ pub unsafe extern "C" fn c8y_client_send_event(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, event_type, text, time_iso) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(event_type, "event_type")?,
-                str_arg(text, "text")?,
-                opt_str_arg(time_iso, "time")?,
-            )
-        };
+        let (child, event_type, text, time_iso) = c_strings!(
+            opt child => "child",
+            req event_type => "event_type",
+            req text => "text",
+            opt time_iso => "time",
+        );
         let mut event = Event::new(event_type, text)?;
         if let Some(time) = time(time_iso)? {
             event = event.with_time(time);
@@ -309,9 +280,6 @@ pub unsafe extern "C" fn c8y_client_send_event(
 
 /// Raises an alarm (templates 301-304 by `severity`, a `c8y_severity` value) of `alarm_type`
 /// with an optional text. `C8Y_RESULT_INVALID_ARGUMENT` for an unknown severity.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -326,15 +294,12 @@ pub unsafe extern "C" fn c8y_client_send_alarm(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, alarm_type, text, time_iso) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(alarm_type, "alarm_type")?,
-                opt_str_arg(text, "text")?,
-                opt_str_arg(time_iso, "time")?,
-            )
-        };
+        let (child, alarm_type, text, time_iso) = c_strings!(
+            opt child => "child",
+            req alarm_type => "alarm_type",
+            opt text => "text",
+            opt time_iso => "time",
+        );
         let severity = Severity::from_number(severity)
             .ok_or_else(|| Error::invalid("severity", format!("{severity} is no c8y_severity")))?;
         let template = raise_alarm(severity, alarm_type, text, time(time_iso)?)?;
@@ -343,9 +308,6 @@ pub unsafe extern "C" fn c8y_client_send_alarm(
 }
 
 /// Clears the active alarm of `alarm_type` (template 306).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -357,17 +319,12 @@ pub unsafe extern "C" fn c8y_client_clear_alarm(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, alarm_type) =
-            unsafe { (opt_str_arg(child, "child")?, str_arg(alarm_type, "alarm_type")?) };
+        let (child, alarm_type) = c_strings!(opt child => "child", req alarm_type => "alarm_type");
         Ok(entity(client, child)?.publish(ClearAlarm::new(alarm_type)?)?)
     })
 }
 
 /// Sets the `c8y_Hardware` fragment (template 110); each value may be NULL.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -381,15 +338,12 @@ pub unsafe extern "C" fn c8y_client_set_hardware(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, serial, model, revision) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                opt_str_arg(serial, "serial")?,
-                opt_str_arg(model, "model")?,
-                opt_str_arg(revision, "revision")?,
-            )
-        };
+        let (child, serial, model, revision) = c_strings!(
+            opt child => "child",
+            opt serial => "serial",
+            opt model => "model",
+            opt revision => "revision",
+        );
         let hardware = Hardware::new()
             .with_serial_number(serial.unwrap_or(""))
             .with_model(model.unwrap_or(""))
@@ -399,9 +353,6 @@ pub unsafe extern "C" fn c8y_client_set_hardware(
 }
 
 /// Sets the `c8y_Firmware` fragment (template 115): name, version, URL; each may be NULL.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -415,15 +366,12 @@ pub unsafe extern "C" fn c8y_client_set_firmware(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, name, version, url) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                opt_str_arg(name, "name")?,
-                opt_str_arg(version, "version")?,
-                opt_str_arg(url, "url")?,
-            )
-        };
+        let (child, name, version, url) = c_strings!(
+            opt child => "child",
+            opt name => "name",
+            opt version => "version",
+            opt url => "url",
+        );
         let firmware = Firmware::new()
             .with_name(name.unwrap_or(""))
             .with_version(version.unwrap_or(""))
@@ -434,9 +382,6 @@ pub unsafe extern "C" fn c8y_client_set_firmware(
 
 /// Sets the supported operations (template 114, `c8y_SupportedOperations`) to these `n`
 /// fragments (`c8y_Restart`, ...). The whole list is replaced.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `fragments` NULL (n = 0) or `n` strings; `msg_id_out` NULL or
@@ -450,21 +395,14 @@ pub unsafe extern "C" fn c8y_client_set_supported_operations(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, fragments) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_array(fragments, n, "fragments")?,
-            )
-        };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
         Ok(entity(client, child)?.publish(SupportedOperations::new(fragments)?)?)
     })
 }
 
 /// Sets the required interval (template 117, `c8y_RequiredAvailability`) in minutes.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -476,8 +414,7 @@ pub unsafe extern "C" fn c8y_client_set_required_interval(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let child = unsafe { opt_str_arg(child, "child") }?;
+        let child = c_strings!(opt child => "child");
         Ok(entity(client, child)?.publish(RequiredAvailability::new(minutes))?)
     })
 }
@@ -487,9 +424,6 @@ pub unsafe extern "C" fn c8y_client_set_required_interval(
 /// left over; empty strings are empty fields) and encoded by the SmartREST codec (quoting is
 /// automatic). Long lists the platform accepts in parts are split. `C8Y_RESULT_INVALID_TEMPLATE`
 /// (the message names the field) when the values do not fit the template or the id is unknown.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `fields` NULL (n = 0) or `n`
@@ -504,8 +438,9 @@ pub unsafe extern "C" fn c8y_client_send_static(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, fields) = unsafe { (opt_str_arg(child, "child")?, str_array(fields, n, "fields")?) };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let fields = unsafe { str_array(fields, n, "fields") }?;
         Ok(entity(client, child)?.publish(static_template(template_id, &fields)?)?)
     })
 }
@@ -514,9 +449,6 @@ pub unsafe extern "C" fn c8y_client_send_static(
 /// (registered with `c8y_options_add_collection`) with `n` values, checked against the
 /// template's columns, on `s/uc/<xid>`. `C8Y_RESULT_UNKNOWN_TEMPLATE` for an unregistered
 /// collection or message id; `C8Y_RESULT_INVALID_TEMPLATE` when the values do not fit.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `values` NULL (n = 0) or `n`
@@ -531,14 +463,9 @@ pub unsafe extern "C" fn c8y_client_send_smartrest2(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (xid, msg_id, values) = unsafe {
-            (
-                str_arg(xid, "xid")?,
-                str_arg(msg_id, "msg_id")?,
-                str_array(values, n, "values")?,
-            )
-        };
+        let (xid, msg_id) = c_strings!(req xid => "xid", req msg_id => "msg_id");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let values = unsafe { str_array(values, n, "values") }?;
         Ok(client.client().smartrest2(xid)?.send(msg_id, values)?)
     })
 }
@@ -547,9 +474,6 @@ pub unsafe extern "C" fn c8y_client_send_smartrest2(
 /// collection `xid` on `s/ul/<xid>`. The platform's response rows arrive as
 /// `C8Y_EVENT_KIND_SMARTREST1_RESPONSE` events when `c8y_options_add_smartrest1` subscribed
 /// `s/dl/<xid>`. `C8Y_RESULT_INVALID_ARGUMENT` for an X-ID that cannot be a topic level.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `values` NULL (n = 0) or `n`
@@ -564,14 +488,9 @@ pub unsafe extern "C" fn c8y_client_send_smartrest1(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (xid, msg_id, values) = unsafe {
-            (
-                str_arg(xid, "xid")?,
-                str_arg(msg_id, "msg_id")?,
-                str_array(values, n, "values")?,
-            )
-        };
+        let (xid, msg_id) = c_strings!(req xid => "xid", req msg_id => "msg_id");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let values = unsafe { str_array(values, n, "values") }?;
         Ok(client.client().smartrest1(xid)?.send(msg_id, values)?)
     })
 }
@@ -580,9 +499,6 @@ pub unsafe extern "C" fn c8y_client_send_smartrest1(
 /// the managed object id for `C8Y_JSON_RESOURCE_INVENTORY` (NULL otherwise). The JSON is parsed
 /// first: `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON, when `id` is missing for the
 /// inventory or given for another resource.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -595,8 +511,7 @@ pub unsafe extern "C" fn c8y_client_send_json(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (id, json) = unsafe { (opt_str_arg(id, "id")?, str_arg(json, "json")?) };
+        let (id, json) = c_strings!(opt id => "id", req json => "json");
         let resource = json_resource(resource)?;
         let value = json_arg(json)?;
         Ok(client.client().json().send(resource, id, &value)?)
@@ -630,9 +545,6 @@ fn json_arg(json: &str) -> Result<serde_json::Value, Error> {
 /// `{"events":[...]}`. `C8Y_RESULT_INVALID_ARGUMENT` when it is not valid JSON or for
 /// `C8Y_JSON_RESOURCE_INVENTORY` (the platform has no bulk create for managed objects).
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; `json` NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -643,8 +555,7 @@ pub unsafe extern "C" fn c8y_client_json_create_bulk(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let json = json_arg(unsafe { str_arg(json, "json") }?)?;
+        let json = json_arg(c_strings!(req json => "json"))?;
         Ok(client
             .client()
             .json()
@@ -657,9 +568,6 @@ pub unsafe extern "C" fn c8y_client_json_create_bulk(
 /// fragment set to `null` is removed). `C8Y_RESULT_INVALID_ARGUMENT` when `json` is not valid
 /// JSON, `id` cannot be a topic level, or for `C8Y_JSON_RESOURCE_MEASUREMENT`.
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -671,8 +579,7 @@ pub unsafe extern "C" fn c8y_client_json_update(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (id, json) = unsafe { (str_arg(id, "id")?, str_arg(json, "json")?) };
+        let (id, json) = c_strings!(req id => "id", req json => "json");
         let json = json_arg(json)?;
         Ok(client
             .client()
@@ -685,9 +592,6 @@ pub unsafe extern "C" fn c8y_client_json_update(
 /// `<api>/<resource>/delete/<id>` (empty payload). `C8Y_RESULT_INVALID_ARGUMENT` when `id`
 /// cannot be a topic level, or for alarms and managed objects.
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; `id` NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -698,8 +602,7 @@ pub unsafe extern "C" fn c8y_client_json_delete(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let id = unsafe { str_arg(id, "id") }?;
+        let id = c_strings!(req id => "id");
         Ok(client.client().json().delete(json_resource(resource)?, id)?)
     })
 }
@@ -708,9 +611,6 @@ pub unsafe extern "C" fn c8y_client_json_delete(
 /// Cumulocity upstream `topic` (`s/uc/<xid>`, `s/ul/<xid>`, JSON topics, ...) with QoS `qos`
 /// (0, 1 or 2). Size-checked; never batched. `C8Y_RESULT_INVALID_ARGUMENT` for a topic that is
 /// not upstream.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `topic` NULL or NUL-terminated; `payload` NULL or `len` readable
@@ -725,8 +625,7 @@ pub unsafe extern "C" fn c8y_client_publish_raw(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let topic = unsafe { str_arg(topic, "topic") }?;
+        let topic = c_strings!(req topic => "topic");
         let bytes: &[u8] = if len == 0 {
             &[]
         } else if payload.is_null() {

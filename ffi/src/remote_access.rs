@@ -282,7 +282,7 @@ mod tests {
     use crate::client::{
         c8y_client_close, c8y_client_free, c8y_client_new, c8y_client_next_event, c8y_client_wait_connected,
     };
-    use crate::event::{c8y_event_free, c8y_event_kind, c8y_event_type};
+    use crate::event::{c8y_event_free, c8y_event_kind, c8y_event_kind_t};
     use crate::options::{c8y_options_free, c8y_options_set_http_base_url};
     use crate::test_support::{DEVICE, options};
 
@@ -338,7 +338,7 @@ mod tests {
             let mut event = null_mut();
             loop {
                 assert_eq!(c8y_client_next_event(client, 15_000, &mut event), c8y_result::Ok);
-                if c8y_event_kind(event) == c8y_event_type::C8yEventKindOperation {
+                if c8y_event_kind(event) == c8y_event_kind_t::C8yEventKindOperation {
                     break;
                 }
                 c8y_event_free(event);

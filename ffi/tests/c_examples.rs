@@ -394,6 +394,41 @@ fn workflows_upload_a_log_and_install_firmware() {
 }
 
 #[test]
+fn agent_names_the_missing_variable_and_fails() {
+    // The library reads the C8Y_* variables (c8y_options_from_env), as the other faces do.
+    let binary = build("agent");
+    let output = Command::new(&binary)
+        .env_clear()
+        .env("C8Y_HOST", "127.0.0.1")
+        .env("C8Y_TENANT", "t100")
+        .env("C8Y_USER", "device_x")
+        .env("C8Y_PASSWORD", "secret")
+        .output()
+        .expect("agent runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("creating the client: ")
+            && stderr.contains("(104)")
+            && stderr.contains("C8Y_DEVICE_ID"),
+        "{stderr}"
+    );
+    let output = Command::new(&binary)
+        .env_clear()
+        .env("C8Y_HOST", "127.0.0.1")
+        .env("C8Y_DEVICE_ID", "x")
+        .env("C8Y_TRANSPORT", "carrier-pigeon")
+        .env("C8Y_TENANT", "t100")
+        .env("C8Y_USER", "device_x")
+        .env("C8Y_PASSWORD", "secret")
+        .output()
+        .expect("agent runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("C8Y_TRANSPORT"), "{stderr}");
+}
+
+#[test]
 fn agent_runs_commands_and_workflows_until_its_operation_count() {
     const DEVICE: &str = "c-agent-1";
     let binary = build("agent");

@@ -81,7 +81,7 @@ fn null_in_every_argument() {
         );
         assert!(event.is_null() && id == 0, "outputs untouched on failure");
         // Event getters return neutral defaults; lifecycle calls report NULL.
-        assert_eq!(c8y_event_kind(null()), c8y_event_type::C8yEventKindNone);
+        assert_eq!(c8y_event_kind(null()), c8y_event_kind_t::C8yEventKindNone);
         assert!(c8y_event_text(null()).is_null());
         assert!(c8y_event_field(null(), 0).is_null());
         assert_eq!(c8y_event_field_count(null()), 0);
@@ -326,7 +326,7 @@ fn session_with_null_arguments_buffers_enums_and_double_close() {
         );
         assert_eq!(c8y_client_flush(client, 15_000), c8y_result::Ok);
         let delivery = next_matching(client, |e| c8y_event_delivery_id(e) == m2);
-        assert_eq!(c8y_event_kind(delivery), c8y_event_type::C8yEventKindDelivery);
+        assert_eq!(c8y_event_kind(delivery), c8y_event_kind_t::C8yEventKindDelivery);
         assert_eq!(
             c8y_event_delivery_outcome(delivery),
             c8y_delivery_outcome::Acknowledged
@@ -346,7 +346,7 @@ fn session_with_null_arguments_buffers_enums_and_double_close() {
             c8y_result::Ok
         );
         assert_eq!(c8y_client_next_event(client, 5_000, &mut event), c8y_result::Ok);
-        assert_ne!(c8y_event_kind(event), c8y_event_type::C8yEventKindOperation);
+        assert_ne!(c8y_event_kind(event), c8y_event_kind_t::C8yEventKindOperation);
         assert_eq!(
             c8y_event_operation_executing(event, &mut id),
             c8y_result::WrongEventKind
@@ -386,7 +386,7 @@ fn operations_from_static_lines_with_lifecycle() {
     // SAFETY: `client` is live until freed; the event until freed.
     unsafe {
         let event = next_matching(client, |e| {
-            c8y_event_kind(e) == c8y_event_type::C8yEventKindOperation
+            c8y_event_kind(e) == c8y_event_kind_t::C8yEventKindOperation
         });
         assert_eq!(c8y_event_operation_kind(event), c8y_operation_kind::Command);
         assert_eq!(
@@ -464,7 +464,7 @@ unsafe extern "C" fn on_event(userdata: *mut c_void, event: *const c8y_event) {
     // SAFETY: the client outlives its callbacks (freed after they stop); the event is borrowed.
     unsafe {
         // Once per callback (a publish makes a delivery event: no endless loop).
-        if c8y_event_kind(event) != c8y_event_type::C8yEventKindNone
+        if c8y_event_kind(event) != c8y_event_kind_t::C8yEventKindNone
             && seen.published.load(Ordering::SeqCst) == 0
         {
             let mut id = 0;
@@ -793,7 +793,7 @@ fn full_outbox_and_dropped_deliveries() {
         assert_eq!(c8y_client_wait_connected(client, 50), c8y_result::Timeout);
         assert_eq!(c8y_client_close(client), c8y_result::Ok);
         let dropped = next_matching(client, |e| {
-            c8y_event_kind(e) == c8y_event_type::C8yEventKindDelivery
+            c8y_event_kind(e) == c8y_event_kind_t::C8yEventKindDelivery
         });
         assert_eq!(c8y_event_delivery_id(dropped), first);
         assert_eq!(

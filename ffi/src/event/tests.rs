@@ -15,7 +15,7 @@ use crate::test_support::{emulator, options};
 const WAIT: Duration = Duration::from_secs(15);
 
 /// The next event of `kind` (the caller frees it).
-fn next_of(client: *mut c8y_client, kind: c8y_event_type) -> *mut c8y_event {
+fn next_of(client: *mut c8y_client, kind: c8y_event_kind_t) -> *mut c8y_event {
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline {
         let mut event = null_mut();
@@ -92,7 +92,7 @@ fn smartrest1_responses_and_json_errors_are_events() {
             c8y_result::Ok
         );
         assert_ne!(id, 0);
-        let event = next_of(client, c8y_event_type::C8yEventKindSmartrest1Response);
+        let event = next_of(client, c8y_event_kind_t::C8yEventKindSmartrest1Response);
         // [xid, 800, the request row's number, the created object's id]
         assert_eq!(c8y_event_field_count(event), 4);
         assert_eq!(field(event, 0), "com.acme-v1");
@@ -116,7 +116,7 @@ fn smartrest1_responses_and_json_errors_are_events() {
             ),
             c8y_result::Ok
         );
-        let event = next_of(client, c8y_event_type::C8yEventKindJsonError);
+        let event = next_of(client, c8y_event_kind_t::C8yEventKindJsonError);
         assert_eq!(c8y_event_field_count(event), 3);
         assert!(!field(event, 0).is_empty(), "error code");
         let text = CStr::from_ptr(c8y_event_text(event)).to_str().unwrap();
@@ -142,7 +142,7 @@ fn downstream_lines_have_their_template_id_and_fields() {
         .expect("delivered");
     // SAFETY: a live client and event, freed once.
     unsafe {
-        let event = next_of(client, c8y_event_type::C8yEventKindDownstream);
+        let event = next_of(client, c8y_event_kind_t::C8yEventKindDownstream);
         assert_eq!(c8y_event_error_code(event), 106);
         assert_eq!(c8y_event_field_count(event), 2);
         assert_eq!(

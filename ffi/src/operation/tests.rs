@@ -23,7 +23,7 @@ fn next_operation(client: *mut c8y_client) -> *mut c8y_event {
         // SAFETY: a live client, a valid out-param; events freed once.
         unsafe {
             match c8y_client_next_event(client, 200, &mut event) {
-                c8y_result::Ok if c8y_event_kind(event) == c8y_event_type::C8yEventKindOperation => {
+                c8y_result::Ok if c8y_event_kind(event) == c8y_event_kind_t::C8yEventKindOperation => {
                     return event;
                 }
                 c8y_result::Ok => c8y_event_free(event),

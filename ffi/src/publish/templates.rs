@@ -8,19 +8,21 @@
 
 use std::ffi::c_char;
 
+use c8y_mqtt::client::operations::truncate_reason;
+use c8y_mqtt::templates::TemplateError;
 use c8y_mqtt::templates::upstream::{
     AdvancedSoftwareItem, AdvancedSoftwareList, AgentInformation, AlarmSeverityUpdate,
     AppendAdvancedSoftware, Battery, ClearAlarmFragments, ClearDeviceFragments, ClearEventFragments,
     Configuration, CurrentConfiguration, DeviceParameter, DeviceParameterUpdate, DeviceProfileApplied,
     GetChildDevices, Heartbeat, LocationUpdate, LocationUpdateWithDevice, Mobile, Position,
-    RemoteAccessProtocols, RemoveAdvancedSoftware, ServiceStatusUpdate, SignalStrength, SoftwareList,
-    SoftwareListItem, SoftwareRemovalItem, SupportedConfigurations, SupportedLogs, SupportedSoftwareTypes,
-    Temperature,
+    RemoteAccessProtocols, RemoveAdvancedSoftware, ServiceStatusUpdate, SetExecuting, SetFailed,
+    SetSuccessful, SignalStrength, SoftwareList, SoftwareListItem, SoftwareRemovalItem,
+    SupportedConfigurations, SupportedLogs, SupportedSoftwareTypes, Temperature, Upstream,
 };
 use c8y_mqtt::value::Severity;
 
 use super::{entity, number, publish, time};
-use crate::boundary::{guard, opt_str_arg, str_arg, str_array, write_out};
+use crate::boundary::{c_strings, guard, opt_str_arg, str_arg, str_array, write_out};
 use crate::client::{c8y_client, client_ref};
 use crate::error::{Error, c8y_result};
 
@@ -137,9 +139,6 @@ unsafe fn advanced_items(
 /// ...), name and status (`up`, `down`, ...) (template 102), once per client: when this client
 /// already created it, succeeds and writes 0 to `*msg_id_out` without sending anything.
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -154,16 +153,13 @@ pub unsafe extern "C" fn c8y_client_create_service(
 ) -> c8y_result {
     guard(|| {
         let client = client_ref(client)?;
-        // SAFETY: per the contract.
-        let (parent, id, service_type, name, status) = unsafe {
-            (
-                opt_str_arg(parent, "parent")?,
-                str_arg(service_id, "service_id")?,
-                str_arg(service_type, "service_type")?,
-                str_arg(name, "name")?,
-                str_arg(status, "status")?,
-            )
-        };
+        let (parent, id, service_type, name, status) = c_strings!(
+            opt parent => "parent",
+            req service_id => "service_id",
+            req service_type => "service_type",
+            req name => "name",
+            req status => "status",
+        );
         let (_, delivery) = entity(client, parent)?.create_service(id, service_type, name, status)?;
         // SAFETY: NULL or writable per the contract.
         unsafe { write_out(msg_id_out, delivery.map_or(0, |d| super::c_delivery_id(d.id()))) };
@@ -172,9 +168,6 @@ pub unsafe extern "C" fn c8y_client_create_service(
 }
 
 /// Sets the status of the service `child` (template 104), e.g. `up`, `down` (required).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -186,17 +179,13 @@ pub unsafe extern "C" fn c8y_client_set_service_status(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, status) = unsafe { (opt_str_arg(child, "child")?, str_arg(status, "status")?) };
+        let (child, status) = c_strings!(opt child => "child", req status => "status");
         Ok(entity(client, child)?.publish(ServiceStatusUpdate::new(status)?)?)
     })
 }
 
 /// Asks the platform for the child devices of the device or of `child` (template 105); the
 /// answer arrives as downstream rows `106`.
-///
-/// Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
-/// receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -207,17 +196,13 @@ pub unsafe extern "C" fn c8y_client_request_child_devices(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let child = unsafe { opt_str_arg(child, "child") }?;
+        let child = c_strings!(opt child => "child");
         Ok(entity(client, child)?.publish(GetChildDevices)?)
     })
 }
 
 /// Removes these `n` fragments (at least one, e.g. `c8y_Position`) from the managed object
 /// (template 107).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
@@ -231,21 +216,14 @@ pub unsafe extern "C" fn c8y_client_clear_device_fragments(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, fragments) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_array(fragments, n, "fragments")?,
-            )
-        };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
         Ok(entity(client, child)?.publish(ClearDeviceFragments::new(fragments)?)?)
     })
 }
 
 /// Sets the `c8y_Mobile` fragment (template 111); each value may be NULL.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -263,19 +241,16 @@ pub unsafe extern "C" fn c8y_client_set_mobile(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, imei, iccid, imsi, mcc, mnc, lac, cell_id) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                opt_str_arg(imei, "imei")?,
-                opt_str_arg(iccid, "iccid")?,
-                opt_str_arg(imsi, "imsi")?,
-                opt_str_arg(mcc, "mcc")?,
-                opt_str_arg(mnc, "mnc")?,
-                opt_str_arg(lac, "lac")?,
-                opt_str_arg(cell_id, "cell_id")?,
-            )
-        };
+        let (child, imei, iccid, imsi, mcc, mnc, lac, cell_id) = c_strings!(
+            opt child => "child",
+            opt imei => "imei",
+            opt iccid => "iccid",
+            opt imsi => "imsi",
+            opt mcc => "mcc",
+            opt mnc => "mnc",
+            opt lac => "lac",
+            opt cell_id => "cell_id",
+        );
         let mobile = Mobile::new()
             .with_imei(imei.unwrap_or(""))
             .with_iccid(iccid.unwrap_or(""))
@@ -291,9 +266,6 @@ pub unsafe extern "C" fn c8y_client_set_mobile(
 /// Sets the device's `c8y_Position` (template 112) without an event; each value may be NULL
 /// (latitude, longitude and altitude finite).
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read
-/// during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; the values NULL or
 /// readable; `msg_id_out` NULL or writable.
@@ -308,16 +280,15 @@ pub unsafe extern "C" fn c8y_client_set_position(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, latitude, longitude, altitude, accuracy) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                opt_value(latitude),
-                opt_value(longitude),
-                opt_value(altitude),
-                opt_value(accuracy),
-            )
-        };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL or readable per the contract.
+        let latitude = unsafe { opt_value(latitude) };
+        // SAFETY: NULL or readable per the contract.
+        let longitude = unsafe { opt_value(longitude) };
+        // SAFETY: NULL or readable per the contract.
+        let altitude = unsafe { opt_value(altitude) };
+        // SAFETY: NULL or readable per the contract.
+        let accuracy = unsafe { opt_value(accuracy) };
         let mut position = Position::new();
         if let Some(v) = latitude {
             position = position.with_latitude(number(v, "latitude")?);
@@ -337,9 +308,6 @@ pub unsafe extern "C" fn c8y_client_set_position(
 
 /// Sets the `c8y_Configuration` text (template 113; required, may be empty).
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -350,16 +318,12 @@ pub unsafe extern "C" fn c8y_client_set_configuration(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, config) = unsafe { (opt_str_arg(child, "child")?, str_arg(config, "config")?) };
+        let (child, config) = c_strings!(opt child => "child", req config => "config");
         Ok(entity(client, child)?.publish(Configuration::new(config))?)
     })
 }
 
 /// Replaces the `c8y_SoftwareList` with these `n` items (template 116; may be empty).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
@@ -373,18 +337,16 @@ pub unsafe extern "C" fn c8y_client_set_software_list(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, list) = unsafe { (opt_str_arg(child, "child")?, self::items(items, n, "items")?) };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable items per the contract.
+        let list = unsafe { self::items(items, n, "items") }?;
         let mut out = Vec::with_capacity(n);
         for item in list {
-            // SAFETY: per the contract.
-            let (name, version, url) = unsafe {
-                (
-                    str_arg(item.name, "items.name")?,
-                    opt_str_arg(item.version, "items.version")?,
-                    opt_str_arg(item.url, "items.url")?,
-                )
-            };
+            let (name, version, url) = c_strings!(
+                req item.name => "items.name",
+                opt item.version => "items.version",
+                opt item.url => "items.url",
+            );
             let mut i = SoftwareListItem::new(name)?;
             if let Some(v) = version {
                 i = i.with_version(v);
@@ -398,69 +360,206 @@ pub unsafe extern "C" fn c8y_client_set_software_list(
     })
 }
 
-/// Defines a function that replaces a list of names (an empty list clears it).
-macro_rules! name_list_function {
-    ($(#[$doc:meta])* $function:ident, $template:ident, $names:ident) => {
-        $(#[$doc])*
-        ///
-        /// Thread: any, including the event callback; never blocks. Ownership: every input is
-        /// read or copied during the call; `*msg_id_out` (may be NULL) receives the delivery id
-        /// on success.
-        ///
-        /// # Safety
-        /// `client` NULL or live; `child` NULL or NUL-terminated; the list NULL (n = 0) or `n`
-        /// strings; `msg_id_out` NULL or writable.
-        #[unsafe(no_mangle)]
-        pub unsafe extern "C" fn $function(
-            client: *const c8y_client,
-            child: *const c_char,
-            $names: *const *const c_char,
-            n: usize,
-            msg_id_out: *mut u64,
-        ) -> c8y_result {
-            publish(client, msg_id_out, |client| {
-                // SAFETY: per the contract.
-                let (child, names) = unsafe {
-                    (
-                        opt_str_arg(child, "child")?,
-                        str_array($names, n, stringify!($names))?,
-                    )
-                };
-                Ok(entity(client, child)?.publish($template::new(names)?)?)
-            })
-        }
-    };
+/// Sets the oldest operation of `fragment` (e.g. `c8y_Restart`) on the device or child to
+/// EXECUTING (template 501): for operations handled outside the SDK's operation events (the
+/// events' own `c8y_event_operation_executing` answers by the operation's id).
+///
+/// # Safety
+/// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_set_operation_executing(
+    client: *const c8y_client,
+    child: *const c_char,
+    fragment: *const c_char,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        let (child, fragment) = c_strings!(opt child => "child", req fragment => "fragment");
+        Ok(entity(client, child)?.publish(SetExecuting::new(fragment)?)?)
+    })
 }
 
-name_list_function! {
-    /// Sets the supported log types (template 118, `c8y_SupportedLogs`) to these `n` names; the
-    /// whole list is replaced.
-    c8y_client_set_supported_logs, SupportedLogs, log_types
+/// Sets the oldest EXECUTING operation of `fragment` to FAILED with `reason` (template 502; the
+/// reason is cut to the platform's limit with a `...` marker).
+///
+/// # Safety
+/// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_set_operation_failed(
+    client: *const c8y_client,
+    child: *const c_char,
+    fragment: *const c_char,
+    reason: *const c_char,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        let (child, fragment, reason) =
+            c_strings!(opt child => "child", req fragment => "fragment", req reason => "reason");
+        let failed = SetFailed::new(fragment)?.with_failure_reason(truncate_reason(reason));
+        Ok(entity(client, child)?.publish(failed)?)
+    })
 }
 
-name_list_function! {
-    /// Sets the supported configuration types (template 119, `c8y_SupportedConfigurations`) to
-    /// these `n` names; the whole list is replaced.
-    c8y_client_set_supported_configurations, SupportedConfigurations, config_types
+/// Sets the oldest EXECUTING operation of `fragment` to SUCCESSFUL (template 503) with `n`
+/// result parameters (NULL when `n` is 0).
+///
+/// # Safety
+/// `client` NULL or live; strings NULL or NUL-terminated; `parameters` NULL (n = 0) or `n`
+/// strings; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_set_operation_successful(
+    client: *const c8y_client,
+    child: *const c_char,
+    fragment: *const c_char,
+    parameters: *const *const c_char,
+    n: usize,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        let (child, fragment) = c_strings!(opt child => "child", req fragment => "fragment");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let parameters = unsafe { str_array(parameters, n, "parameters") }?;
+        Ok(entity(client, child)?.publish(SetSuccessful::new(fragment)?.with_parameters(parameters))?)
+    })
 }
 
-name_list_function! {
-    /// Sets the supported software types (template 143, `c8y_SupportedSoftwareTypes`) to these
-    /// `n` names; the whole list is replaced.
-    c8y_client_set_supported_software_types, SupportedSoftwareTypes, software_types
+/// The body of the functions that replace a list of names (an empty list clears it). The
+/// functions themselves are written out, not generated, so that cbindgen declares them.
+///
+/// # Safety
+/// As each of those functions' contract.
+unsafe fn publish_name_list<T: Into<Upstream>>(
+    client: *const c8y_client,
+    child: *const c_char,
+    names: *const *const c_char,
+    n: usize,
+    what: &str,
+    template: impl FnOnce(Vec<String>) -> Result<T, TemplateError>,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let names = unsafe { str_array(names, n, what) }?;
+        let names = names.into_iter().map(str::to_owned).collect();
+        Ok(entity(client, child)?.publish(template(names)?)?)
+    })
 }
 
-name_list_function! {
-    /// Sets the remote access protocols (template 150, e.g. `SSH`, `VNC`) to these `n`
-    /// names; the whole list is replaced.
-    c8y_client_set_remote_access_protocols, RemoteAccessProtocols, protocols
+/// Sets the supported log types (template 118, `c8y_SupportedLogs`) to these `n` names; the
+/// whole list is replaced.
+///
+/// # Safety
+/// `client` NULL or live; `child` NULL or NUL-terminated; `log_types` NULL (n = 0) or `n`
+/// strings; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_set_supported_logs(
+    client: *const c8y_client,
+    child: *const c_char,
+    log_types: *const *const c_char,
+    n: usize,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    // SAFETY: the same contract.
+    unsafe {
+        publish_name_list(
+            client,
+            child,
+            log_types,
+            n,
+            "log_types",
+            SupportedLogs::new,
+            msg_id_out,
+        )
+    }
+}
+
+/// Sets the supported configuration types (template 119, `c8y_SupportedConfigurations`) to
+/// these `n` names; the whole list is replaced.
+///
+/// # Safety
+/// `client` NULL or live; `child` NULL or NUL-terminated; `config_types` NULL (n = 0) or `n`
+/// strings; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_set_supported_configurations(
+    client: *const c8y_client,
+    child: *const c_char,
+    config_types: *const *const c_char,
+    n: usize,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    // SAFETY: the same contract.
+    unsafe {
+        publish_name_list(
+            client,
+            child,
+            config_types,
+            n,
+            "config_types",
+            SupportedConfigurations::new,
+            msg_id_out,
+        )
+    }
+}
+
+/// Sets the supported software types (template 143, `c8y_SupportedSoftwareTypes`) to these
+/// `n` names; the whole list is replaced.
+///
+/// # Safety
+/// `client` NULL or live; `child` NULL or NUL-terminated; `software_types` NULL (n = 0) or `n`
+/// strings; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_set_supported_software_types(
+    client: *const c8y_client,
+    child: *const c_char,
+    software_types: *const *const c_char,
+    n: usize,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    // SAFETY: the same contract.
+    unsafe {
+        publish_name_list(
+            client,
+            child,
+            software_types,
+            n,
+            "software_types",
+            SupportedSoftwareTypes::new,
+            msg_id_out,
+        )
+    }
+}
+
+/// Sets the remote access protocols (template 150, e.g. `SSH`, `VNC`) to these `n`
+/// names; the whole list is replaced.
+///
+/// # Safety
+/// `client` NULL or live; `child` NULL or NUL-terminated; `protocols` NULL (n = 0) or `n`
+/// strings; `msg_id_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn c8y_client_set_remote_access_protocols(
+    client: *const c8y_client,
+    child: *const c_char,
+    protocols: *const *const c_char,
+    n: usize,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    // SAFETY: the same contract.
+    unsafe {
+        publish_name_list(
+            client,
+            child,
+            protocols,
+            n,
+            "protocols",
+            RemoteAccessProtocols::new,
+            msg_id_out,
+        )
+    }
 }
 
 /// Sets the currently installed configuration of `config_type` (template 120): its `url`
 /// (both required), the `file_name` and `time` (optional).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -475,16 +574,13 @@ pub unsafe extern "C" fn c8y_client_set_current_configuration(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, config_type, url, file_name, time_iso) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(config_type, "config_type")?,
-                str_arg(url, "url")?,
-                opt_str_arg(file_name, "file_name")?,
-                opt_str_arg(time_iso, "time")?,
-            )
-        };
+        let (child, config_type, url, file_name, time_iso) = c_strings!(
+            opt child => "child",
+            req config_type => "config_type",
+            req url => "url",
+            opt file_name => "file_name",
+            opt time_iso => "time",
+        );
         let mut configuration = CurrentConfiguration::new(config_type, url)?;
         if let Some(v) = file_name {
             configuration = configuration.with_file_name(v);
@@ -499,9 +595,6 @@ pub unsafe extern "C" fn c8y_client_set_current_configuration(
 /// Reports a device profile (template 121): `executed` false when applying starts, true when
 /// done; `profile_id` NULL for the one of the oldest EXECUTING device-profile operation.
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -513,13 +606,10 @@ pub unsafe extern "C" fn c8y_client_set_device_profile_applied(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, profile_id) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                opt_str_arg(profile_id, "profile_id")?,
-            )
-        };
+        let (child, profile_id) = c_strings!(
+            opt child => "child",
+            opt profile_id => "profile_id",
+        );
         let mut profile = DeviceProfileApplied::new(executed);
         if let Some(v) = profile_id {
             profile = profile.with_profile_id(v);
@@ -530,9 +620,6 @@ pub unsafe extern "C" fn c8y_client_set_device_profile_applied(
 
 /// Sets the agent information (template 122, `c8y_Agent`): `name`, `version` and
 /// `maintainer` (required), `url` (optional).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -547,16 +634,13 @@ pub unsafe extern "C" fn c8y_client_set_agent_information(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, name, version, maintainer, url) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(name, "name")?,
-                str_arg(version, "version")?,
-                str_arg(maintainer, "maintainer")?,
-                opt_str_arg(url, "url")?,
-            )
-        };
+        let (child, name, version, maintainer, url) = c_strings!(
+            opt child => "child",
+            req name => "name",
+            req version => "version",
+            req maintainer => "maintainer",
+            opt url => "url",
+        );
         let mut agent = AgentInformation::new(name, version, maintainer)?;
         if let Some(v) = url {
             agent = agent.with_url(v);
@@ -567,9 +651,6 @@ pub unsafe extern "C" fn c8y_client_set_agent_information(
 
 /// Sends a heartbeat (template 125): keeps the availability up without data.
 ///
-/// Thread: any, including the event callback; never blocks. `*msg_id_out` (may be NULL)
-/// receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -579,16 +660,12 @@ pub unsafe extern "C" fn c8y_client_send_heartbeat(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let child = unsafe { opt_str_arg(child, "child") }?;
+        let child = c_strings!(opt child => "child");
         Ok(entity(client, child)?.publish(Heartbeat)?)
     })
 }
 
 /// Replaces the advanced software list (template 140) with these `n` items (may be empty).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
@@ -602,16 +679,14 @@ pub unsafe extern "C" fn c8y_client_set_advanced_software_list(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, items) = unsafe { (opt_str_arg(child, "child")?, advanced_items(items, n)?) };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable items per the contract.
+        let items = unsafe { advanced_items(items, n) }?;
         Ok(entity(client, child)?.publish(AdvancedSoftwareList::new(items))?)
     })
 }
 
 /// Adds these `n` items (at least one) to the advanced software list (template 141).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
@@ -625,16 +700,14 @@ pub unsafe extern "C" fn c8y_client_append_advanced_software(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, items) = unsafe { (opt_str_arg(child, "child")?, advanced_items(items, n)?) };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable items per the contract.
+        let items = unsafe { advanced_items(items, n) }?;
         Ok(entity(client, child)?.publish(AppendAdvancedSoftware::new(items)?)?)
     })
 }
 
 /// Removes these `n` items (at least one) from the advanced software list (template 142).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `items` NULL (n = 0) or `n` readable
@@ -648,17 +721,15 @@ pub unsafe extern "C" fn c8y_client_remove_advanced_software(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, list) = unsafe { (opt_str_arg(child, "child")?, self::items(items, n, "items")?) };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable items per the contract.
+        let list = unsafe { self::items(items, n, "items") }?;
         let mut out = Vec::with_capacity(n);
         for item in list {
-            // SAFETY: per the contract.
-            let (name, version) = unsafe {
-                (
-                    str_arg(item.name, "items.name")?,
-                    str_arg(item.version, "items.version")?,
-                )
-            };
+            let (name, version) = c_strings!(
+                req item.name => "items.name",
+                req item.version => "items.version",
+            );
             out.push(SoftwareRemovalItem::new(name, version)?);
         }
         Ok(entity(client, child)?.publish(RemoveAdvancedSoftware::new(out)?)?)
@@ -667,9 +738,6 @@ pub unsafe extern "C" fn c8y_client_remove_advanced_software(
 
 /// Sends the signal strength (template 210): `rssi`, `ber` or both (at least one
 /// non-NULL, finite), `time` optional.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read
-/// during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; the values NULL or
@@ -684,15 +752,11 @@ pub unsafe extern "C" fn c8y_client_send_signal_strength(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, rssi, ber, time_iso) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                opt_value(rssi),
-                opt_value(ber),
-                opt_str_arg(time_iso, "time")?,
-            )
-        };
+        let (child, time_iso) = c_strings!(opt child => "child", opt time_iso => "time");
+        // SAFETY: NULL or readable per the contract.
+        let rssi = unsafe { opt_value(rssi) };
+        // SAFETY: NULL or readable per the contract.
+        let ber = unsafe { opt_value(ber) };
         let rssi = rssi.map(|v| number(v, "rssi")).transpose()?;
         let ber = ber.map(|v| number(v, "ber")).transpose()?;
         let mut signal = SignalStrength::new(rssi, ber)?;
@@ -705,9 +769,6 @@ pub unsafe extern "C" fn c8y_client_send_signal_strength(
 
 /// Sends a temperature in °C (template 211; finite), `time` optional.
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read
-/// during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -719,8 +780,7 @@ pub unsafe extern "C" fn c8y_client_send_temperature(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, time_iso) = unsafe { (opt_str_arg(child, "child")?, opt_str_arg(time_iso, "time")?) };
+        let (child, time_iso) = c_strings!(opt child => "child", opt time_iso => "time");
         let mut temperature = Temperature::new(number(value, "value")?);
         if let Some(time) = time(time_iso)? {
             temperature = temperature.with_time(time);
@@ -730,9 +790,6 @@ pub unsafe extern "C" fn c8y_client_send_temperature(
 }
 
 /// Sends a battery level in % (template 212; finite), `time` optional.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read
-/// during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
@@ -745,8 +802,7 @@ pub unsafe extern "C" fn c8y_client_send_battery(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, time_iso) = unsafe { (opt_str_arg(child, "child")?, opt_str_arg(time_iso, "time")?) };
+        let (child, time_iso) = c_strings!(opt child => "child", opt time_iso => "time");
         let mut battery = Battery::new(number(value, "value")?);
         if let Some(time) = time(time_iso)? {
             battery = battery.with_time(time);
@@ -758,9 +814,6 @@ pub unsafe extern "C" fn c8y_client_send_battery(
 /// Sends a location update (template 401: a `c8y_LocationUpdate` event) at `latitude` /
 /// `longitude` (finite), `altitude` and `accuracy` optional (NULL); with `update_device` true
 /// (template 402) the event also sets the device's `c8y_Position`. `time` optional.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read
-/// during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; the values NULL or
@@ -778,15 +831,11 @@ pub unsafe extern "C" fn c8y_client_send_location(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, altitude, accuracy, time_iso) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                opt_value(altitude),
-                opt_value(accuracy),
-                opt_str_arg(time_iso, "time")?,
-            )
-        };
+        let (child, time_iso) = c_strings!(opt child => "child", opt time_iso => "time");
+        // SAFETY: NULL or readable per the contract.
+        let altitude = unsafe { opt_value(altitude) };
+        // SAFETY: NULL or readable per the contract.
+        let accuracy = unsafe { opt_value(accuracy) };
         let (latitude, longitude) = (number(latitude, "latitude")?, number(longitude, "longitude")?);
         let altitude = altitude.map(|v| number(v, "altitude")).transpose()?;
         let accuracy = accuracy.map(|v| number(v, "accuracy")).transpose()?;
@@ -821,9 +870,6 @@ pub unsafe extern "C" fn c8y_client_send_location(
 /// Changes the severity of the active alarm of `alarm_type` (template 305) to `severity`, a
 /// `c8y_severity` value. `C8Y_RESULT_INVALID_ARGUMENT` for an unknown severity.
 ///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
-///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `msg_id_out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -835,9 +881,7 @@ pub unsafe extern "C" fn c8y_client_set_alarm_severity(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, alarm_type) =
-            unsafe { (opt_str_arg(child, "child")?, str_arg(alarm_type, "alarm_type")?) };
+        let (child, alarm_type) = c_strings!(opt child => "child", req alarm_type => "alarm_type");
         let severity = Severity::from_number(severity)
             .ok_or_else(|| Error::invalid("severity", format!("{severity} is no c8y_severity")))?;
         Ok(entity(client, child)?.publish(AlarmSeverityUpdate::new(alarm_type, severity)?)?)
@@ -846,9 +890,6 @@ pub unsafe extern "C" fn c8y_client_set_alarm_severity(
 
 /// Removes these `n` fragments (at least one) from the active alarm of `alarm_type`
 /// (template 307).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
@@ -863,23 +904,15 @@ pub unsafe extern "C" fn c8y_client_clear_alarm_fragments(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, alarm_type, fragments) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(alarm_type, "alarm_type")?,
-                str_array(fragments, n, "fragments")?,
-            )
-        };
+        let (child, alarm_type) = c_strings!(opt child => "child", req alarm_type => "alarm_type");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
         Ok(entity(client, child)?.publish(ClearAlarmFragments::new(alarm_type, fragments)?)?)
     })
 }
 
 /// Removes these `n` fragments (the list may be empty) from the event of `event_type`
 /// (template 407).
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; strings NULL or NUL-terminated; `fragments` NULL (n = 0) or `n`
@@ -894,23 +927,15 @@ pub unsafe extern "C" fn c8y_client_clear_event_fragments(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, event_type, fragments) = unsafe {
-            (
-                opt_str_arg(child, "child")?,
-                str_arg(event_type, "event_type")?,
-                str_array(fragments, n, "fragments")?,
-            )
-        };
+        let (child, event_type) = c_strings!(opt child => "child", req event_type => "event_type");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
         Ok(entity(client, child)?.publish(ClearEventFragments::new(event_type, fragments)?)?)
     })
 }
 
 /// Reports these `n` device parameters (template 408; at least one); the platform records a
 /// `c8y_ParameterUpdate` event when they differ from the inventory.
-///
-/// Thread: any, including the event callback; never blocks. Ownership: every input is read or
-/// copied during the call; `*msg_id_out` (may be NULL) receives the delivery id on success.
 ///
 /// # Safety
 /// `client` NULL or live; `child` NULL or NUL-terminated; `parameters` NULL (n = 0) or `n`
@@ -924,18 +949,16 @@ pub unsafe extern "C" fn c8y_client_send_device_parameter_update(
     msg_id_out: *mut u64,
 ) -> c8y_result {
     publish(client, msg_id_out, |client| {
-        // SAFETY: per the contract.
-        let (child, list) = unsafe { (opt_str_arg(child, "child")?, items(parameters, n, "parameters")?) };
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable items per the contract.
+        let list = unsafe { items(parameters, n, "parameters") }?;
         let mut out = Vec::with_capacity(n);
         for p in list {
-            // SAFETY: per the contract.
-            let (path, value_type, value) = unsafe {
-                (
-                    str_arg(p.path, "parameters.path")?,
-                    str_arg(p.value_type, "parameters.value_type")?,
-                    str_arg(p.value, "parameters.value")?,
-                )
-            };
+            let (path, value_type, value) = c_strings!(
+                req p.path => "parameters.path",
+                req p.value_type => "parameters.value_type",
+                req p.value => "parameters.value",
+            );
             out.push(DeviceParameter::new(path, value_type, value)?);
         }
         Ok(entity(client, child)?.publish(DeviceParameterUpdate::new(out)?)?)

@@ -234,6 +234,33 @@ fn each_function_queues_its_template() {
             dev,
             "408,,,,c8y_RelayStatus.left,BOOLEAN,true,c8y_Label.text,STRING,",
         );
+        let rc = c8y_client_set_operation_executing(c, null(), c"c8y_Restart".as_ptr(), &mut id);
+        check(rc, id, dev, "501,c8y_Restart");
+        let rc = c8y_client_set_operation_failed(
+            c,
+            c"dev1:db".as_ptr(),
+            c"c8y_Command".as_ptr(),
+            c"exit code 2, \"stderr\"".as_ptr(),
+            &mut id,
+        );
+        check(
+            rc,
+            id,
+            "s/us/dev1:db",
+            "502,c8y_Command,\"exit code 2, \"\"stderr\"\"\"",
+        );
+        let results = [c"done".as_ptr(), c"a,b".as_ptr()];
+        let rc = c8y_client_set_operation_successful(
+            c,
+            null(),
+            c"c8y_Command".as_ptr(),
+            results.as_ptr(),
+            2,
+            &mut id,
+        );
+        check(rc, id, dev, "503,c8y_Command,done,\"a,b\"");
+        let rc = c8y_client_set_operation_successful(c, null(), c"c8y_Restart".as_ptr(), null(), 0, &mut id);
+        check(rc, id, dev, "503,c8y_Restart");
         // Created once per client: the second call sends nothing and writes 0.
         let rc = c8y_client_create_service(
             c,
@@ -291,6 +318,15 @@ fn bad_values_are_refused_and_nothing_is_queued() {
         assert_eq!(
             c8y_client_append_advanced_software(c, null(), null(), 0, &mut id),
             c8y_result::InvalidTemplate
+        );
+        assert_eq!(
+            c8y_client_set_operation_executing(c, null(), c"".as_ptr(), &mut id),
+            c8y_result::InvalidTemplate,
+            "a fragment is required"
+        );
+        assert_eq!(
+            c8y_client_set_operation_failed(c, null(), c"c8y_Restart".as_ptr(), null(), &mut id),
+            c8y_result::NullParameter
         );
         assert_eq!(
             c8y_client_send_device_parameter_update(c, null(), null(), 1, &mut id),
