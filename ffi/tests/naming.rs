@@ -46,11 +46,7 @@ struct Row {
 }
 
 fn backticked(cell: &str) -> Vec<String> {
-    cell.split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    cell.split('`').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
 fn table() -> Vec<Row> {
@@ -74,7 +70,11 @@ fn table() -> Vec<Row> {
             }
         })
         .collect();
-    assert!(rows.len() > 60, "only {} rows: the table was not parsed", rows.len());
+    assert!(
+        rows.len() > 60,
+        "only {} rows: the table was not parsed",
+        rows.len()
+    );
     rows
 }
 
@@ -123,8 +123,13 @@ fn every_c_name_is_declared_in_the_header_and_every_client_function_is_listed() 
     let mut listed = BTreeSet::new();
     for row in &rows {
         for name in &row.c {
-            let declared = header.contains(&format!(" {name}(")) || defines(&header, "typedef uint32_t", name);
-            assert!(declared, "{}: `{name}` is not declared in include/c8y_mqtt.h", row.what);
+            let declared =
+                header.contains(&format!(" {name}(")) || defines(&header, "typedef uint32_t", name);
+            assert!(
+                declared,
+                "{}: `{name}` is not declared in include/c8y_mqtt.h",
+                row.what
+            );
             listed.insert(name.clone());
         }
     }
@@ -169,7 +174,11 @@ fn every_python_name_is_defined_and_every_client_and_device_method_is_listed() {
                         || defines(&python, "async def", part)
                         || python.contains(&format!("\n        {part}: "))
                 };
-                assert!(found, "{}: `{part}` is not defined in python/py_src/c8y_mqtt", row.what);
+                assert!(
+                    found,
+                    "{}: `{part}` is not defined in python/py_src/c8y_mqtt",
+                    row.what
+                );
                 listed.insert(part.to_owned());
             }
         }

@@ -1,6 +1,8 @@
 //! The client configuration: [`Config`] built by [`ConfigBuilder`] (or from the environment, see
 //! [`Config::from_env`]), with the transport, credentials, trust roots, reconnect policy, outbox
-//! limits and subscriptions it holds.
+//! limits and subscriptions it holds, and the operation handling ([`OperationOptions`]) and
+//! SmartREST ([`SmartRestOptions`]) settings the `operations` and `smartrest2` modules act on.
+//! Every option type lives here, so no other client module is imported by the configuration.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -8,13 +10,12 @@ use std::time::Duration;
 
 use crate::QoS;
 use crate::smartrest::MAX_PACKET_SIZE;
+use crate::smartrest2::TemplateCollection;
 use crate::templates::upstream::{DeviceCreation, Upstream};
 use crate::topic::{ClientId, DeviceId, DownstreamTopic, ProcessingMode, XId, static_topic_text};
 
 use super::backoff::ReconnectPolicy;
 use super::error::ConfigError;
-use super::operations::OperationOptions;
-use super::smartrest2::SmartRestOptions;
 
 /// A secret string (password, private key): `Debug` and `Display` print `***`, never the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -957,6 +958,114 @@ impl ConfigBuilder {
             smartrest: self.smartrest,
             http_base_url: self.http_base_url,
         })
+    }
+}
+
+// Operation handling and SmartREST options: the settings the `operations` and `smartrest2`
+// modules act on, kept with the rest of the configuration.
+
+/// Operations that stay EXECUTING across a restart by default, for the application to finish.
+pub const DEFAULT_RESUMABLE: [&str; 4] = [
+    "c8y_Restart",
+    "c8y_Firmware",
+    "c8y_SoftwareUpdate",
+    "c8y_DeviceProfile",
+];
+
+/// Operation handling options (set with [`ConfigBuilder::fail_unsupported`],
+/// [`ConfigBuilder::fail_executing_on_start`] and [`ConfigBuilder::resumable_operations`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationOptions {
+    /// When set, operations whose fragment is not listed are set EXECUTING then FAILED with
+    /// [`UNSUPPORTED_REASON`](super::operations::UNSUPPORTED_REASON) and not delivered.
+    pub supported: Option<Vec<String>>,
+    /// Clean up operations left EXECUTING by an earlier run, once after the first connect. On
+    /// by default.
+    pub fail_executing_on_start: bool,
+    /// Fragments that stay EXECUTING across a restart (default [`DEFAULT_RESUMABLE`]).
+    pub resumable: Vec<String>,
+}
+
+impl Default for OperationOptions {
+    fn default() -> Self {
+        Self {
+            supported: None,
+            fail_executing_on_start: true,
+            resumable: DEFAULT_RESUMABLE.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+}
+
+impl OperationOptions {
+    pub(super) fn is_resumable(&self, fragment: &str) -> bool {
+        self.resumable.iter().any(|f| f == fragment)
+    }
+}
+
+impl ConfigBuilder {
+    /// Fails every operation whose fragment is not in `fragments` automatically (EXECUTING,
+    /// then FAILED with "Unsupported operation"; by id when known) instead of delivering it.
+    /// The list is also what a client without a persistence directory fails after a restart.
+    pub fn fail_unsupported<S: Into<String>>(mut self, fragments: impl IntoIterator<Item = S>) -> Self {
+        self.operations.supported = Some(fragments.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether operations left EXECUTING by an earlier run are cleaned up after the first
+    /// connect (see [the operations module](super::operations)); on by default.
+    pub fn fail_executing_on_start(mut self, on: bool) -> Self {
+        self.operations.fail_executing_on_start = on;
+        self
+    }
+
+    /// The fragments that stay EXECUTING across a restart for the application to finish
+    /// (default [`DEFAULT_RESUMABLE`]); every other operation left EXECUTING is failed.
+    pub fn resumable_operations<S: Into<String>>(mut self, fragments: impl IntoIterator<Item = S>) -> Self {
+        self.operations.resumable = fragments.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// SmartREST 2.0 / 1.0 and JSON error settings of a configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SmartRestOptions {
+    /// Collections checked (and created when missing) on every connect.
+    pub collections: Vec<TemplateCollection>,
+    /// `(X-ID, message id)` of response templates that render operations.
+    pub operation_responses: Vec<(String, String)>,
+    /// SmartREST 1.0 X-IDs whose `s/dl/<X-ID>` is subscribed.
+    pub smartrest1: Vec<XId>,
+    /// Whether the JSON over MQTT `error` topic is subscribed.
+    pub json_errors: bool,
+}
+
+impl ConfigBuilder {
+    /// Registers a SmartREST 2.0 collection: its `s/dc/<X-ID>` and `s/dt` are subscribed, it is
+    /// created when missing, and [`Client::smartrest2`](super::Client::smartrest2) sends its use lines.
+    pub fn collection(mut self, collection: TemplateCollection) -> Self {
+        self.smartrest.collections.push(collection);
+        self
+    }
+
+    /// Declares the response template `msg_id` of collection `xid` as an operation rendering:
+    /// its lines arrive as [`Event::Operation`](super::Event::Operation) (see [`smartrest2`](super::smartrest2) for id and fragment).
+    pub fn operation_response(mut self, xid: &str, msg_id: &str) -> Self {
+        self.smartrest
+            .operation_responses
+            .push((xid.to_owned(), msg_id.to_owned()));
+        self
+    }
+
+    /// Subscribes `s/dl/<X-ID>` for SmartREST 1.0 responses ([`Client::smartrest1`](super::Client::smartrest1)).
+    pub fn smartrest1(mut self, xid: XId) -> Self {
+        self.smartrest.smartrest1.push(xid);
+        self
+    }
+
+    /// Subscribes the JSON over MQTT `error` topic ([`Event::JsonError`](super::Event::JsonError)).
+    pub fn json_errors(mut self, on: bool) -> Self {
+        self.smartrest.json_errors = on;
+        self
     }
 }
 

@@ -30,17 +30,17 @@
 //!     client never hands them over as new. An operation handed over but never set EXECUTING is
 //!     handed over again after a restart: the platform still holds it PENDING, and nothing else
 //!     would ever finish it.
-//! * **After a restart** ([`ConfigBuilder::fail_executing_on_start`], on by default), once per
+//! * **After a restart** ([`ConfigBuilder::fail_executing_on_start`](super::ConfigBuilder::fail_executing_on_start), on by default), once per
 //!   client after its first connect. Operations the application can finish across a reboot
 //!   ([`DEFAULT_RESUMABLE`]: `c8y_Restart`, `c8y_Firmware`, `c8y_SoftwareUpdate`,
-//!   `c8y_DeviceProfile`; [`ConfigBuilder::resumable_operations`]) stay EXECUTING; every other
+//!   `c8y_DeviceProfile`; [`ConfigBuilder::resumable_operations`](super::ConfigBuilder::resumable_operations)) stay EXECUTING; every other
 //!   operation left EXECUTING is failed with [`INTERRUPTED_REASON`], on its device's topic.
 //!   - With a persistence directory the client knows each operation it set EXECUTING: a
 //!     resumable one is handed to the application again as [`Event::OperationResumed`] (finish
 //!     it with `succeed`/`fail` as usual), the others are failed precisely (`505,<id>` when the
 //!     id is known, else the fragment-scoped `507,<fragment>` on the device's or child's topic).
 //!   - Without one, the client fails each supported fragment
-//!     ([`ConfigBuilder::fail_unsupported`]) that is not resumable with a fragment-scoped
+//!     ([`ConfigBuilder::fail_unsupported`](super::ConfigBuilder::fail_unsupported)) that is not resumable with a fragment-scoped
 //!     `507,<fragment>`: for the device after the first connect, for a child when this client
 //!     first creates it ([`Entity::create_child`]). Without a supported list nothing is failed.
 //!     The application finishes a resumable operation by fragment
@@ -54,7 +54,7 @@
 //!   SmartREST 2.0 operation response renders are skipped too (that rendering can carry the id).
 //! * **JSON fragment**: the first member (in key order) of the operation that is not one of the platform's
 //!   standard members (`id`, `status`, `deviceId`, …), preferring a supported fragment when
-//!   [`ConfigBuilder::fail_unsupported`] lists them.
+//!   [`ConfigBuilder::fail_unsupported`](super::ConfigBuilder::fail_unsupported) lists them.
 //! * **Failure reasons** are cut to [`MAX_REASON_BYTES`] encoded bytes (as thin-edge does)
 //!   with a `...` marker, always a complete quoted field.
 
@@ -75,12 +75,13 @@ use crate::templates::upstream::{
     SetSuccessfulById, Upstream,
 };
 
+use super::Shared;
+pub use super::config::{DEFAULT_RESUMABLE, OperationOptions};
 use super::entity::Entity;
 use super::error::ClientError;
 use super::events::Event;
 use super::operation_journal::{OperationJournal, Started};
 use super::outbox::Delivery;
-use super::{ConfigBuilder, Shared};
 
 /// How many recent operation ids are remembered for de-duplication.
 pub const RECENT_IDS: usize = 1024;
@@ -98,14 +99,6 @@ pub const INTERRUPTED_REASON: &str = "Operation interrupted by a device restart"
 /// how long a `531` is taken as the `527` of the same profile.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(30);
 
-/// Operations that stay EXECUTING across a restart by default, for the application to finish.
-pub const DEFAULT_RESUMABLE: [&str; 4] = [
-    "c8y_Restart",
-    "c8y_Firmware",
-    "c8y_SoftwareUpdate",
-    "c8y_DeviceProfile",
-];
-
 /// Members of a JSON operation that are not its fragment.
 const STANDARD_MEMBERS: &[&str] = &[
     "id",
@@ -122,60 +115,6 @@ const STANDARD_MEMBERS: &[&str] = &[
     "bulkOperationId",
 ];
 
-/// Operation handling options (set with [`ConfigBuilder::fail_unsupported`],
-/// [`ConfigBuilder::fail_executing_on_start`] and [`ConfigBuilder::resumable_operations`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OperationOptions {
-    /// When set, operations whose fragment is not listed are set EXECUTING then FAILED with
-    /// [`UNSUPPORTED_REASON`] and not delivered.
-    pub supported: Option<Vec<String>>,
-    /// Clean up operations left EXECUTING by an earlier run, once after the first connect. On
-    /// by default.
-    pub fail_executing_on_start: bool,
-    /// Fragments that stay EXECUTING across a restart (default [`DEFAULT_RESUMABLE`]).
-    pub resumable: Vec<String>,
-}
-
-impl Default for OperationOptions {
-    fn default() -> Self {
-        Self {
-            supported: None,
-            fail_executing_on_start: true,
-            resumable: DEFAULT_RESUMABLE.iter().map(|f| (*f).to_owned()).collect(),
-        }
-    }
-}
-
-impl OperationOptions {
-    fn is_resumable(&self, fragment: &str) -> bool {
-        self.resumable.iter().any(|f| f == fragment)
-    }
-}
-
-impl ConfigBuilder {
-    /// Fails every operation whose fragment is not in `fragments` automatically (EXECUTING,
-    /// then FAILED with "Unsupported operation"; by id when known) instead of delivering it.
-    /// The list is also what a client without a persistence directory fails after a restart.
-    pub fn fail_unsupported<S: Into<String>>(mut self, fragments: impl IntoIterator<Item = S>) -> Self {
-        self.operations.supported = Some(fragments.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Whether operations left EXECUTING by an earlier run are cleaned up after the first
-    /// connect (see [the module](self)); on by default.
-    pub fn fail_executing_on_start(mut self, on: bool) -> Self {
-        self.operations.fail_executing_on_start = on;
-        self
-    }
-
-    /// The fragments that stay EXECUTING across a restart for the application to finish
-    /// (default [`DEFAULT_RESUMABLE`]); every other operation left EXECUTING is failed.
-    pub fn resumable_operations<S: Into<String>>(mut self, fragments: impl IntoIterator<Item = S>) -> Self {
-        self.operations.resumable = fragments.into_iter().map(Into::into).collect();
-        self
-    }
-}
-
 /// Which rendering an operation arrived in.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -185,7 +124,7 @@ pub enum OperationSource {
     /// A JSON operation on `devicecontrol/notifications` (the whole object).
     Json(Value),
     /// A SmartREST 2.0 response line declared as an operation
-    /// ([`ConfigBuilder::operation_response`]).
+    /// ([`ConfigBuilder::operation_response`](super::ConfigBuilder::operation_response)).
     SmartRest2 {
         /// The collection's X-ID.
         xid: String,

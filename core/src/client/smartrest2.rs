@@ -1,8 +1,8 @@
 //! SmartREST 2.0 from code (docs/protocol.md §7): collections registered in the configuration
-//! ([`ConfigBuilder::collection`]) are checked on every connect and created when the platform
+//! ([`ConfigBuilder::collection`](super::ConfigBuilder::collection)) are checked on every connect and created when the platform
 //! says they are missing; [`SmartRest2`] sends use lines; response lines arrive as
 //! [`Event::SmartRest2Response`], or as operations for the response templates declared with
-//! [`ConfigBuilder::operation_response`]. Also owns [`SmartRestOptions`] and the extra
+//! [`ConfigBuilder::operation_response`](super::ConfigBuilder::operation_response). Also owns [`SmartRestOptions`] and the extra
 //! subscriptions they need (`s/dt`, `s/dc/<X-ID>`, `s/dl/<X-ID>`, `error`).
 //!
 //! Collection start-up, after SUBACK on every connect: an empty `s/ut/<X-ID>` (existence
@@ -29,57 +29,15 @@ use crate::QoS;
 use crate::smartrest::records_platform;
 use crate::smartrest2::{ResponseTemplate, TemplateCollection};
 use crate::templates::downstream::TemplateStatus;
-use crate::topic::{DownstreamTopic, ExternalId, UpstreamTopic, XId};
+use crate::topic::{DownstreamTopic, ExternalId, UpstreamTopic};
 
+pub use super::config::SmartRestOptions;
 use super::entity::{enqueue, publish_payloads};
 use super::error::ClientError;
 use super::events::Event;
 use super::operations::{self, OperationSource, ReceivedOperation};
 use super::outbox::{Delivery, RowId};
-use super::{Client, Config, ConfigBuilder, Shared};
-
-/// SmartREST 2.0 / 1.0 and JSON error settings of a configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SmartRestOptions {
-    /// Collections checked (and created when missing) on every connect.
-    pub collections: Vec<TemplateCollection>,
-    /// `(X-ID, message id)` of response templates that render operations.
-    pub operation_responses: Vec<(String, String)>,
-    /// SmartREST 1.0 X-IDs whose `s/dl/<X-ID>` is subscribed.
-    pub smartrest1: Vec<XId>,
-    /// Whether the JSON over MQTT `error` topic is subscribed.
-    pub json_errors: bool,
-}
-
-impl ConfigBuilder {
-    /// Registers a SmartREST 2.0 collection: its `s/dc/<X-ID>` and `s/dt` are subscribed, it is
-    /// created when missing, and [`Client::smartrest2`] sends its use lines.
-    pub fn collection(mut self, collection: TemplateCollection) -> Self {
-        self.smartrest.collections.push(collection);
-        self
-    }
-
-    /// Declares the response template `msg_id` of collection `xid` as an operation rendering:
-    /// its lines arrive as [`Event::Operation`] (see the module docs for id and fragment).
-    pub fn operation_response(mut self, xid: &str, msg_id: &str) -> Self {
-        self.smartrest
-            .operation_responses
-            .push((xid.to_owned(), msg_id.to_owned()));
-        self
-    }
-
-    /// Subscribes `s/dl/<X-ID>` for SmartREST 1.0 responses ([`Client::smartrest1`]).
-    pub fn smartrest1(mut self, xid: XId) -> Self {
-        self.smartrest.smartrest1.push(xid);
-        self
-    }
-
-    /// Subscribes the JSON over MQTT `error` topic ([`Event::JsonError`]).
-    pub fn json_errors(mut self, on: bool) -> Self {
-        self.smartrest.json_errors = on;
-        self
-    }
-}
+use super::{Client, Config, Shared};
 
 impl Config {
     /// Whether the collection `xid` is registered.
@@ -479,6 +437,7 @@ pub(crate) fn default_xid(config: &Config) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::topic::XId;
 
     fn template(base: Option<&str>, condition: Option<&str>, patterns: &[&str]) -> ResponseTemplate {
         ResponseTemplate::new("777", base, condition, patterns.iter().copied()).unwrap()
