@@ -17,6 +17,7 @@ use std::ffi::c_char;
 
 use c8y_mqtt::client::{Delivery, Entity};
 use c8y_mqtt::smartrest::Record;
+use c8y_mqtt::templates::TemplateError;
 use c8y_mqtt::templates::upstream::{
     ClearAlarm, CustomMeasurement, Event, Firmware, Hardware, MeasurementSeries, MultiSeriesMeasurement,
     RequiredAvailability, SupportedOperations, Upstream, raise_alarm,
@@ -117,6 +118,29 @@ fn publish(
         // SAFETY: NULL or writable per every publish function's contract.
         unsafe { write_out(msg_id_out, c_delivery_id(delivery.id())) };
         Ok(())
+    })
+}
+
+/// The body of the functions that publish one list of names (114, 107, 118, 119, 143, 150).
+/// The functions themselves are written out, not generated, so that cbindgen declares them.
+///
+/// # Safety
+/// As each of those functions' contract.
+pub(crate) unsafe fn publish_name_list<T: Into<Upstream>>(
+    client: *const c8y_client,
+    child: *const c_char,
+    names: *const *const c_char,
+    n: usize,
+    what: &str,
+    template: impl FnOnce(Vec<String>) -> Result<T, TemplateError>,
+    msg_id_out: *mut u64,
+) -> c8y_result {
+    publish(client, msg_id_out, |client| {
+        let child = c_strings!(opt child => "child");
+        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
+        let names = unsafe { str_array(names, n, what) }?;
+        let names = names.into_iter().map(str::to_owned).collect();
+        Ok(entity(client, child)?.publish(template(names)?)?)
     })
 }
 
@@ -394,12 +418,18 @@ pub unsafe extern "C" fn c8y_client_set_supported_operations(
     n: usize,
     msg_id_out: *mut u64,
 ) -> c8y_result {
-    publish(client, msg_id_out, |client| {
-        let child = c_strings!(opt child => "child");
-        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
-        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
-        Ok(entity(client, child)?.publish(SupportedOperations::new(fragments)?)?)
-    })
+    // SAFETY: the same contract.
+    unsafe {
+        publish_name_list(
+            client,
+            child,
+            fragments,
+            n,
+            "fragments",
+            SupportedOperations::new,
+            msg_id_out,
+        )
+    }
 }
 
 /// Sets the required interval (template 117, `c8y_RequiredAvailability`) in minutes.

@@ -9,7 +9,6 @@
 use std::ffi::c_char;
 
 use c8y_mqtt::client::operations::truncate_reason;
-use c8y_mqtt::templates::TemplateError;
 use c8y_mqtt::templates::upstream::{
     AdvancedSoftwareItem, AdvancedSoftwareList, AgentInformation, AlarmSeverityUpdate,
     AppendAdvancedSoftware, Battery, ClearAlarmFragments, ClearDeviceFragments, ClearEventFragments,
@@ -17,7 +16,7 @@ use c8y_mqtt::templates::upstream::{
     GetChildDevices, Heartbeat, LocationUpdate, LocationUpdateWithDevice, Mobile, Position,
     RemoteAccessProtocols, RemoveAdvancedSoftware, ServiceStatusUpdate, SetExecuting, SetFailed,
     SetSuccessful, SignalStrength, SoftwareList, SoftwareListItem, SoftwareRemovalItem,
-    SupportedConfigurations, SupportedLogs, SupportedSoftwareTypes, Temperature, Upstream,
+    SupportedConfigurations, SupportedLogs, SupportedSoftwareTypes, Temperature,
 };
 use c8y_mqtt::value::Severity;
 
@@ -215,12 +214,18 @@ pub unsafe extern "C" fn c8y_client_clear_device_fragments(
     n: usize,
     msg_id_out: *mut u64,
 ) -> c8y_result {
-    publish(client, msg_id_out, |client| {
-        let child = c_strings!(opt child => "child");
-        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
-        let fragments = unsafe { str_array(fragments, n, "fragments") }?;
-        Ok(entity(client, child)?.publish(ClearDeviceFragments::new(fragments)?)?)
-    })
+    // SAFETY: the same contract.
+    unsafe {
+        super::publish_name_list(
+            client,
+            child,
+            fragments,
+            n,
+            "fragments",
+            ClearDeviceFragments::new,
+            msg_id_out,
+        )
+    }
 }
 
 /// Sets the `c8y_Mobile` fragment (template 111); each value may be NULL.
@@ -423,29 +428,6 @@ pub unsafe extern "C" fn c8y_client_set_operation_successful(
     })
 }
 
-/// The body of the functions that replace a list of names (an empty list clears it). The
-/// functions themselves are written out, not generated, so that cbindgen declares them.
-///
-/// # Safety
-/// As each of those functions' contract.
-unsafe fn publish_name_list<T: Into<Upstream>>(
-    client: *const c8y_client,
-    child: *const c_char,
-    names: *const *const c_char,
-    n: usize,
-    what: &str,
-    template: impl FnOnce(Vec<String>) -> Result<T, TemplateError>,
-    msg_id_out: *mut u64,
-) -> c8y_result {
-    publish(client, msg_id_out, |client| {
-        let child = c_strings!(opt child => "child");
-        // SAFETY: NULL (when `n` is 0) or `n` readable strings per the contract.
-        let names = unsafe { str_array(names, n, what) }?;
-        let names = names.into_iter().map(str::to_owned).collect();
-        Ok(entity(client, child)?.publish(template(names)?)?)
-    })
-}
-
 /// Sets the supported log types (template 118, `c8y_SupportedLogs`) to these `n` names; the
 /// whole list is replaced.
 ///
@@ -462,7 +444,7 @@ pub unsafe extern "C" fn c8y_client_set_supported_logs(
 ) -> c8y_result {
     // SAFETY: the same contract.
     unsafe {
-        publish_name_list(
+        super::publish_name_list(
             client,
             child,
             log_types,
@@ -490,7 +472,7 @@ pub unsafe extern "C" fn c8y_client_set_supported_configurations(
 ) -> c8y_result {
     // SAFETY: the same contract.
     unsafe {
-        publish_name_list(
+        super::publish_name_list(
             client,
             child,
             config_types,
@@ -518,7 +500,7 @@ pub unsafe extern "C" fn c8y_client_set_supported_software_types(
 ) -> c8y_result {
     // SAFETY: the same contract.
     unsafe {
-        publish_name_list(
+        super::publish_name_list(
             client,
             child,
             software_types,
@@ -546,7 +528,7 @@ pub unsafe extern "C" fn c8y_client_set_remote_access_protocols(
 ) -> c8y_result {
     // SAFETY: the same contract.
     unsafe {
-        publish_name_list(
+        super::publish_name_list(
             client,
             child,
             protocols,
