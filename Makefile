@@ -359,7 +359,8 @@ bench-scale: deps bench-deps
 ## 10 000 device sessions in one process (`c8y-mqtt simulate`, release build) against the
 ## emulator in the same process for 20 s: the summary as one JSON object on the last line
 ## (connected, sent, acknowledged, lost, duplicated, KiB per device, CPU, latency percentiles).
-## Both ends of every session are in the process: it needs an open-file hard limit above 20 000.
+## The emulator's threads have a descriptor table of their own, so each side needs one
+## descriptor per session: an open-file hard limit above 10 000.
 SIMULATE_DEVICES ?= 10000
 SIMULATE_SECONDS ?= 20
 bench-simulate:

@@ -1,11 +1,12 @@
 //! `c8y-mqtt`: the command-line tool of the SDK. This file owns the command line (clap) and
 //! dispatches to one module per command: `send` (one message, acknowledged), `listen`
 //! (operations and errors as they arrive, answered on request), `register` (bootstrap
-//! registration) and `simulate` (many device sessions in one process). The connection settings
-//! shared by every command are in `connection`.
+//! registration) and `simulate` (many device sessions in one process; its emulator is in
+//! `local_emulator`). The connection settings shared by every command are in `connection`.
 
 mod connection;
 mod listen;
+mod local_emulator;
 mod proc_stats;
 mod register;
 mod send;

@@ -25,12 +25,13 @@ use c8y_mqtt::client::{
 };
 use c8y_mqtt::templates::upstream::{CustomMeasurement, DeviceCreation};
 use c8y_mqtt_emulator::model::RecordFilter;
-use c8y_mqtt_emulator::{Emulator, EmulatorHandle, Limits, Transport};
+use c8y_mqtt_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Limits, Transport};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::Error;
 use crate::connection::ConnectionArgs;
+use crate::local_emulator::LocalEmulator;
 use crate::proc_stats;
 
 /// The measurement every simulated device sends: fragment, series.
@@ -127,17 +128,17 @@ pub(crate) fn run(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
     if !rate.is_finite() || rate <= 0.0 || !args.duration.is_finite() || args.duration < 0.0 {
         return Err("--rate must be positive and --duration not negative".into());
     }
-    // One descriptor per session, two with the emulator in this process (its end of each
-    // connection), and a margin for the runtime, listeners and /proc reads.
+    // One descriptor per session, and a margin for the runtime, listeners and /proc reads. The
+    // emulator's end of each connection is in a descriptor table of its own (see
+    // `local_emulator`), with the same limit.
     let sessions = if args.children { 1 } else { args.devices };
-    let needed = sessions * if args.emulator { 2 } else { 1 } + 256;
+    let needed = sessions + 256;
     let open_files = proc_stats::raise_open_files_limit(needed)
         .map_err(|e| format!("cannot raise the open-file limit: {e}"))?;
     if open_files < needed {
         eprintln!(
-            "warning: the open-file limit is {open_files}; {} sessions{} need about {needed}",
-            args.devices,
-            if args.emulator { " with the emulator" } else { "" }
+            "warning: the open-file limit is {open_files}; {} sessions need about {needed}",
+            args.devices
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -164,13 +165,17 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
         ids.clone()
     };
     let emulator = if args.emulator {
-        Some(start_emulator(&session_ids).await?)
+        let emulator = LocalEmulator::start(emulator_builder(&session_ids))?;
+        if !emulator.own_descriptor_table {
+            eprintln!("warning: the emulator shares this process's open-file limit with the sessions");
+        }
+        Some(emulator)
     } else {
         None
     };
     let configs = session_ids
         .iter()
-        .map(|id| session_config(connection, emulator.as_ref(), id))
+        .map(|id| session_config(connection, emulator.as_ref().map(LocalEmulator::handle), id))
         .collect::<Result<Vec<_>, _>>()?;
 
     // Opened before the sessions take the descriptors: read again and again, they keep
@@ -270,7 +275,7 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
         Some(emulator) => {
             // Read after the acknowledgements: the emulator stores a measurement before it
             // acknowledges it, so everything acknowledged so far is in what is read now.
-            let (lost, duplicated, stored) = compare(emulator, &devices, &acknowledged);
+            let (lost, duplicated, stored) = compare(emulator.handle(), &devices, &acknowledged);
             (json!(lost), json!(duplicated), json!(stored))
         }
         None => (Value::Null, Value::Null, Value::Null),
@@ -278,8 +283,8 @@ async fn simulate(connection: &ConnectionArgs, args: SimulateArgs) -> Result<(),
     for client in &clients {
         client.close().await;
     }
-    if let Some(emulator) = &emulator {
-        emulator.shutdown().await;
+    if let Some(emulator) = emulator {
+        emulator.shutdown();
     }
 
     let acknowledged = acknowledged_total;
@@ -359,7 +364,7 @@ fn device(id: &str, entity: Entity) -> Device {
 
 /// The emulator for `--emulator`: loopback listeners on free ports, one device user
 /// (`device_<id>`) per session, no limit on failed logins.
-async fn start_emulator(session_ids: &[String]) -> Result<EmulatorHandle, Error> {
+fn emulator_builder(session_ids: &[String]) -> EmulatorBuilder {
     // Plain MQTT only: the other listeners would only take descriptors the sessions need.
     let mut builder = Emulator::builder()
         .tenant(EMULATOR_TENANT)
@@ -373,7 +378,7 @@ async fn start_emulator(session_ids: &[String]) -> Result<EmulatorHandle, Error>
     for id in session_ids {
         builder = builder.user(format!("device_{id}"), EMULATOR_PASSWORD);
     }
-    Ok(builder.start().await?)
+    builder
 }
 
 /// The configuration of one session: for the emulator, or from the `C8Y_*` settings with the

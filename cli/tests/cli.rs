@@ -356,3 +356,26 @@ fn simulate_against_the_embedded_emulator_loses_nothing() {
         assert!(summary["latency_ms"][p].is_number(), "{p}: {summary}");
     }
 }
+
+#[test]
+fn simulate_with_the_emulator_needs_one_descriptor_per_session_on_each_side() {
+    // 300 sessions under an open-file limit of 400: with both ends of every connection in one
+    // descriptor table they would need over 600. The emulator's own table makes it fit.
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_c8y-mqtt"));
+    command
+        .args(["simulate", "--emulator", "--devices", "300", "--duration", "1", "--json"])
+        .stdin(Stdio::null());
+    // SAFETY: only setrlimit(2) runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| rlimit::Resource::NOFILE.set(400, 400));
+    }
+    let output = command.output().expect("runs");
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().expect("a summary line");
+    let summary: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{last:?}: {e}"));
+    assert_eq!(summary["devices_connected"], 300, "{summary}");
+    assert_eq!(summary["errors"], 0, "{summary}");
+    assert_eq!(summary["lost"], 0, "{summary}");
+}
