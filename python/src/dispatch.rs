@@ -15,8 +15,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tokio::sync::{Notify, mpsc};
 
-use crate::client::Inner;
 use crate::events;
+use crate::inner::Inner;
 
 /// Name of the dispatcher thread (`/proc/self/task/*/comm` shows its first 15 bytes).
 pub(crate) const THREAD_NAME: &str = "c8y-mqtt-dispatch";
