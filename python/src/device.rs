@@ -382,7 +382,7 @@ impl Device {
 
     /// Updates the hardware fragment (template 110).
     #[pyo3(signature = (serial_number = None, model = None, revision = None, *, qos = None))]
-    fn update_hardware(
+    fn set_hardware(
         &self,
         serial_number: Option<&str>,
         model: Option<&str>,
@@ -404,7 +404,7 @@ impl Device {
 
     /// Updates the firmware fragment (template 115).
     #[pyo3(signature = (name = None, version = None, url = None, *, qos = None))]
-    fn update_firmware(
+    fn set_firmware(
         &self,
         name: Option<&str>,
         version: Option<&str>,
@@ -496,7 +496,7 @@ impl Device {
     /// Updates the mobile fragment ``c8y_Mobile`` (template 111); every value is optional.
     #[pyo3(signature = (imei = None, iccid = None, imsi = None, mcc = None, mnc = None, lac = None, cell_id = None, *, qos = None))]
     #[allow(clippy::too_many_arguments)]
-    fn update_mobile(
+    fn set_mobile(
         &self,
         imei: Option<&str>,
         iccid: Option<&str>,
@@ -534,7 +534,7 @@ impl Device {
 
     /// Updates the device's position ``c8y_Position`` (template 112) without an event.
     #[pyo3(signature = (latitude = None, longitude = None, altitude = None, accuracy = None, *, qos = None))]
-    fn update_position(
+    fn set_position(
         &self,
         latitude: Option<&Bound<'_, PyAny>>,
         longitude: Option<&Bound<'_, PyAny>>,
@@ -560,7 +560,7 @@ impl Device {
 
     /// Updates the configuration text ``c8y_Configuration`` (template 113).
     #[pyo3(signature = (config, *, qos = None))]
-    fn update_configuration(&self, config: &str, qos: Option<u8>) -> PyResult<Delivery> {
+    fn set_configuration(&self, config: &str, qos: Option<u8>) -> PyResult<Delivery> {
         self.publish(Configuration::new(config), qos)
     }
 

@@ -113,9 +113,9 @@ def test_wait_pending_wakes_on_acknowledgements(client: Client) -> None:
 
 
 def test_inventory_fragments_and_operation_status(client: Client, emulator: Emulator) -> None:
-    client.update_hardware(serial_number="SN1", model="M1", revision="r2")
+    client.set_hardware(serial_number="SN1", model="M1", revision="r2")
     client.set_supported_operations(["c8y_Restart", "c8y_Command"])
-    client.update_firmware(name="fw", version="1.2")
+    client.set_firmware(name="fw", version="1.2")
     client.set_required_interval(10)
     client.set_operation_executing("c8y_Restart")
     client.set_operation_successful("c8y_Restart", "done")

@@ -203,7 +203,7 @@ class Device:
         """Raises an alarm (templates 301-304)."""
     def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Clears an alarm (template 306)."""
-    def update_hardware(
+    def set_hardware(
         self,
         serial_number: Optional[str] = None,
         model: Optional[str] = None,
@@ -212,7 +212,7 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Updates the hardware fragment (template 110)."""
-    def update_firmware(
+    def set_firmware(
         self,
         name: Optional[str] = None,
         version: Optional[str] = None,
@@ -243,7 +243,7 @@ class Device:
         """Asks the platform for this entity's child devices (template 105)."""
     def clear_device_fragments(self, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
         """Removes fragments from this entity's managed object (template 107)."""
-    def update_mobile(
+    def set_mobile(
         self,
         imei: Optional[str] = None,
         iccid: Optional[str] = None,
@@ -256,7 +256,7 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Updates the mobile fragment ``c8y_Mobile`` (template 111)."""
-    def update_position(
+    def set_position(
         self,
         latitude: Optional[Number] = None,
         longitude: Optional[Number] = None,
@@ -266,7 +266,7 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Updates the device's position ``c8y_Position`` (template 112) without an event."""
-    def update_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
+    def set_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the configuration text ``c8y_Configuration`` (template 113)."""
     def set_software_list(
         self,
