@@ -1,9 +1,9 @@
 //! The native state shared by a client, its device handles, deliveries, operations and the
 //! dispatcher ([`Inner`]): the core's `BlockingClient` (taken out on close), the PID that created
-//! it (fork check), the dispatcher thread and the event callback; and the count of clients not
-//! yet closed (leak checks in tests).
+//! it (fork check), the dispatcher thread and the event callback; the process id kept current
+//! across `fork()` for that check; and the count of clients not yet closed (leak checks in tests).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -14,6 +14,37 @@ use pyo3::prelude::*;
 use crate::delivery::Delivery;
 use crate::dispatch::{Callback, Dispatcher};
 use crate::errors::{self, client_error};
+
+/// This process's id, kept current across `fork()` by a `pthread_atfork` child handler, so that
+/// the fork check of every call reads an atomic instead of making a `getpid` system call; 0
+/// until [`watch_forks`] ran.
+static PID: AtomicU32 = AtomicU32::new(0);
+
+/// Runs in the child of every `fork()` (async-signal-safe: one system call, one atomic store).
+extern "C" fn after_fork_in_child() {
+    PID.store(std::process::id(), Ordering::Relaxed);
+}
+
+/// Starts tracking the process id across forks (once, at module import).
+pub(crate) fn watch_forks() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        PID.store(std::process::id(), Ordering::Relaxed);
+        // SAFETY: the handler is a plain `extern "C" fn()` doing only async-signal-safe work; a
+        // failed registration (ENOMEM) leaves PID at 0 and `current_pid` asks the kernel.
+        if unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) } != 0 {
+            PID.store(0, Ordering::Relaxed);
+        }
+    });
+}
+
+/// The id of this process.
+fn current_pid() -> u32 {
+    match PID.load(Ordering::Relaxed) {
+        0 => std::process::id(),
+        pid => pid,
+    }
+}
 
 /// Native clients not yet closed (tests check that none leaks).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -39,7 +70,7 @@ impl Inner {
         LIVE.fetch_add(1, Ordering::SeqCst);
         Arc::new_cyclic(|weak| Self {
             client: Mutex::new(Some(Arc::new(client))),
-            pid: std::process::id(),
+            pid: current_pid(),
             dispatcher: Mutex::new(None),
             callback: Arc::new(Callback::default()),
             weak: weak.clone(),
@@ -48,7 +79,7 @@ impl Inner {
 
     /// Fails with `ForkedError` in a process other than the creator.
     pub(crate) fn check_fork(&self) -> PyResult<()> {
-        if std::process::id() == self.pid {
+        if current_pid() == self.pid {
             Ok(())
         } else {
             Err(errors::forked())
@@ -130,7 +161,7 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if std::process::id() != self.pid {
+        if current_pid() != self.pid {
             // After fork() the runtime's threads do not exist here: never join them.
             if let Some(client) = self.client.get_mut().take() {
                 LIVE.fetch_sub(1, Ordering::SeqCst);
@@ -166,7 +197,7 @@ pub(crate) fn next_core(inner: &Inner, timeout: Duration) -> PyResult<NextEvent>
     let client = inner.client();
     match client {
         Ok(client) => Ok(client.next_event(timeout)),
-        Err(_) if inner.client.lock().is_none() && std::process::id() == inner.pid => Ok(NextEvent::Closed),
+        Err(_) if inner.client.lock().is_none() && current_pid() == inner.pid => Ok(NextEvent::Closed),
         Err(e) => Err(e),
     }
 }

@@ -56,6 +56,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     {
         let _ = LOG_RESET.set(handle);
     }
+    inner::watch_forks();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DISPATCHER_THREAD_NAME", dispatch::THREAD_NAME)?;
     m.add_class::<device::Device>()?;
