@@ -220,6 +220,71 @@ impl Device {
         self.publish(m, qos)
     }
 
+    /// Sends many single-value measurements (template 200 each) in one call: ``rows`` is an
+    /// iterable of ``(fragment, series, value)``, ``(fragment, series, value, unit)`` or
+    /// ``(fragment, series, value, unit, time)`` tuples, read as by ``send_measurement``.
+    /// Returns one ``Delivery`` per row, in order. Every row is converted before any is queued,
+    /// so a bad row raises ``ValueError``/``TypeError`` and nothing is sent. When queueing fails
+    /// part-way (e.g. ``QueueFullError``), the rows before stay queued and the exception's
+    /// ``deliveries`` attribute lists their ``Delivery`` objects.
+    #[pyo3(signature = (rows, *, qos = None))]
+    fn send_measurement_rows(
+        &self,
+        py: Python<'_>,
+        rows: &Bound<'_, PyAny>,
+        qos: Option<u8>,
+    ) -> PyResult<Vec<Delivery>> {
+        const SHAPE: &str = "each row is a (fragment, series, value[, unit[, time]]) tuple";
+        let mut measurements = Vec::with_capacity(rows.len().unwrap_or(0));
+        for row in rows.try_iter()? {
+            let row = row?;
+            let tuple = row.cast::<PyTuple>().map_err(|_| PyTypeError::new_err(SHAPE))?;
+            if !(3..=5).contains(&tuple.len()) {
+                return Err(PyValueError::new_err(SHAPE));
+            }
+            let fragment = tuple.get_borrowed_item(0)?;
+            let series = tuple.get_borrowed_item(1)?;
+            let value = tuple.get_borrowed_item(2)?;
+            let mut m = CustomMeasurement::new(
+                fragment.extract::<String>()?,
+                series.extract::<String>()?,
+                number(&value)?,
+            )
+            .map_err(invalid)?;
+            if tuple.len() >= 4
+                && let Some(unit) = tuple.get_borrowed_item(3)?.extract::<Option<String>>()?
+            {
+                m = m.with_unit(unit);
+            }
+            if tuple.len() == 5
+                && let Some(time) = timestamp(Some(&tuple.get_item(4)?))?
+            {
+                m = m.with_time(time);
+            }
+            measurements.push(m);
+        }
+        self.inner.check_fork()?;
+        let options = PublishOptions {
+            qos: qos.map(convert::qos).transpose()?,
+            mode: None,
+        };
+        let mut deliveries = Vec::with_capacity(measurements.len());
+        for m in measurements {
+            match self.inner.delivered(self.entity.publish_with(m, options)) {
+                Ok(delivery) => deliveries.push(delivery),
+                Err(error) => {
+                    let queued = deliveries
+                        .into_iter()
+                        .map(|d| Py::new(py, d))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    error.value(py).setattr("deliveries", queued)?;
+                    return Err(error);
+                }
+            }
+        }
+        Ok(deliveries)
+    }
+
     /// Sends a measurement with several series (template 201): ``series`` is a sequence of
     /// ``(fragment, series, value)`` or ``(fragment, series, value, unit)`` tuples.
     #[pyo3(signature = (measurement_type, series, time = None, *, qos = None))]

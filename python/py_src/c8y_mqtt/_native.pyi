@@ -4,7 +4,7 @@
 import concurrent.futures
 import datetime
 import os
-from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, Generator, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -162,6 +162,21 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Sends one measurement value (template 200); returns its ``Delivery``."""
+    def send_measurement_rows(
+        self,
+        rows: Iterable[
+            Union[
+                Tuple[str, str, Number],
+                Tuple[str, str, Number, Optional[str]],
+                Tuple[str, str, Number, Optional[str], Time],
+            ]
+        ],
+        *,
+        qos: Optional[QoS] = None,
+    ) -> List[Delivery]:
+        """Sends many single-value measurements (template 200 each) in one call; one ``Delivery``
+        per row. A bad row sends nothing; on a queueing error part-way the exception's
+        ``deliveries`` lists those of the rows already queued."""
     def send_measurements(
         self,
         measurement_type: str,

@@ -18,6 +18,8 @@ from typing import (
     AsyncIterator,
     Callable,
     Dict,
+    Iterable,
+    List,
     Mapping,
     Optional,
     Sequence,
@@ -174,6 +176,11 @@ class AsyncClient:
         """Sends one measurement value (template 200).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_measurement(fragment, series, value, unit, time, qos=qos)
+
+    def send_measurement_rows(self, rows: Iterable[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]], Tuple[str, str, Number, Optional[str], Time]]], *, qos: Optional[QoS] = None) -> List[Delivery]:
+        """Sends many single-value measurements (template 200 each) in one call.
+        Returns one :class:`c8y_mqtt.Delivery` per row (``await`` each for its outcome)."""
+        return self._client.send_measurement_rows(rows, qos=qos)
 
     def send_measurements(self, measurement_type: str, series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]], time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a multi-series measurement (template 201).
