@@ -1,13 +1,15 @@
 //! `Delivery`: what every publish returns. It holds the core's delivery handle; the Python
 //! `concurrent.futures.Future` of its outcome is created only on the first `future()` or `await`,
-//! and is then completed by the dispatcher thread.
+//! and is then completed by the dispatcher thread; `wait()` blocks on the handle itself.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use c8y_mqtt::client::Delivery as CoreDelivery;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
+use crate::convert;
 use crate::dispatch::{Job, new_future};
 use crate::errors;
 use crate::inner::Inner;
@@ -51,6 +53,22 @@ impl Delivery {
                 Ok(fut)
             })
             .map(|fut| fut.clone_ref(py))
+    }
+
+    /// Waits (GIL released) up to ``timeout`` seconds for the outcome, without a future or the
+    /// dispatcher thread: returns ``"acknowledged"`` or ``"sent"``, or None when the message is
+    /// still pending; raises what ``future()`` would fail with when it was dropped or refused.
+    /// Raises ``InCallbackError`` in an event callback.
+    #[pyo3(signature = (timeout = 30.0))]
+    fn wait(&self, py: Python<'_>, timeout: f64) -> PyResult<Option<String>> {
+        // At most a year: the core adds the timeout to the current instant.
+        let timeout = convert::seconds("timeout", timeout)?.min(Duration::from_secs(365 * 24 * 3600));
+        self.inner.check_fork()?;
+        self.inner.check_not_in_callback("Delivery.wait()")?;
+        match py.detach(|| self.handle.wait(timeout)) {
+            Some(outcome) => crate::dispatch::outcome_result(py, outcome).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// ``await delivery``: waits (in asyncio) for the outcome of ``future()``.

@@ -193,6 +193,19 @@ def test_future_completes_on_puback(client: Client, emulator: Emulator) -> None:
     assert client.send_event("e", "t", qos=0).future().result(10) == "sent"
 
 
+def test_delivery_wait_blocks_on_the_outcome_without_a_future(client: Client, emulator: Emulator) -> None:
+    assert client.send_measurement("c8y_T", "T", 1).wait(10) == "acknowledged"
+    assert client.send_event("e", "t", qos=0).wait(10) == "sent"
+    emulator.withhold_pubacks(DEVICE, True)
+    pending = client.send_event("c8y_E", "no PUBACK")
+    assert pending.wait(0.05) is None
+    with pytest.raises(ValueError):
+        pending.wait(-1)
+    client.close()
+    with pytest.raises(c8y_mqtt.ClientClosedError):
+        pending.wait(5)
+
+
 def test_flush_deadline_and_close_fails_pending_futures(client: Client, emulator: Emulator) -> None:
     emulator.withhold_pubacks(DEVICE, True)
     fut = client.send_event("c8y_E", "pending").future()

@@ -62,7 +62,7 @@ AdvancedSoftwareItem = Union[
 @final
 class Delivery:
     """A queued publish: its delivery id, and its outcome as a ``concurrent.futures.Future``
-    (``future()``) or by ``await`` (asyncio), created on demand."""
+    (``future()``) or by ``await`` (asyncio), created on demand, or by a blocking ``wait()``."""
 
     @property
     def id(self) -> int:
@@ -70,6 +70,10 @@ class Delivery:
     def future(self) -> concurrent.futures.Future[str]:
         """The outcome (the same future on every call): ``"acknowledged"`` on PUBACK, ``"sent"``
         at QoS 0; it fails with the reason the message was dropped or refused."""
+    def wait(self, timeout: float = 30.0) -> Optional[str]:
+        """Waits (GIL released) up to ``timeout`` seconds for the outcome, without a future:
+        ``"acknowledged"`` or ``"sent"``, None while still pending; raises what ``future()``
+        fails with when the message was dropped or refused."""
     def __await__(self) -> Generator[Any, None, str]:
         """``await delivery``: the outcome of ``future()``, in asyncio."""
 
