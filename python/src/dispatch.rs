@@ -15,8 +15,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tokio::sync::{Notify, mpsc};
 
-use crate::client::Inner;
 use crate::events;
+use crate::inner::Inner;
 
 /// Name of the dispatcher thread (`/proc/self/task/*/comm` shows its first 15 bytes).
 pub(crate) const THREAD_NAME: &str = "c8y-mqtt-dispatch";
@@ -135,6 +135,25 @@ pub(crate) fn new_future(py: Python<'_>) -> PyResult<Py<PyAny>> {
     class.call0(py)
 }
 
+/// A delivery outcome as Python sees it: `"acknowledged"` or `"sent"`, or the exception of a
+/// dropped (`QueueFullError`, `ClientClosedError`, ...) or refused (`SmartRestError`) message.
+pub(crate) fn outcome_result(py: Python<'_>, outcome: DeliveryOutcome) -> PyResult<String> {
+    match outcome {
+        DeliveryOutcome::Acknowledged => Ok("acknowledged".to_owned()),
+        DeliveryOutcome::Sent => Ok("sent".to_owned()),
+        DeliveryOutcome::Dropped(reason) => Err(crate::errors::dropped(reason)),
+        DeliveryOutcome::Rejected { code } => {
+            let error = py.import("c8y_mqtt.errors")?.getattr("SmartRestError")?.call1((
+                "",
+                format!("refused by the platform (s/e code {code})"),
+                code,
+            ))?;
+            Err(PyErr::from_value(error))
+        }
+        _ => Ok(format!("{outcome:?}").to_lowercase()),
+    }
+}
+
 /// The future's result (`"acknowledged"` or `"sent"`) or exception for a delivery outcome.
 pub(crate) fn complete(future: Py<PyAny>, outcome: DeliveryOutcome) {
     Python::try_attach(|py| {
@@ -146,31 +165,9 @@ pub(crate) fn complete(future: Py<PyAny>, outcome: DeliveryOutcome) {
         {
             return; // cancelled by the application
         }
-        let result = match outcome {
-            DeliveryOutcome::Acknowledged => future.call_method1("set_result", ("acknowledged",)),
-            DeliveryOutcome::Sent => future.call_method1("set_result", ("sent",)),
-            DeliveryOutcome::Dropped(reason) => {
-                let error = crate::errors::dropped(reason);
-                future.call_method1("set_exception", (error.value(py),))
-            }
-            DeliveryOutcome::Rejected { code } => {
-                let error = PyErr::from_value(
-                    match py
-                        .import("c8y_mqtt.errors")
-                        .and_then(|m| m.getattr("SmartRestError"))
-                        .and_then(|class| {
-                            class.call1(("", format!("refused by the platform (s/e code {code})"), code))
-                        }) {
-                        Ok(error) => error,
-                        Err(error) => {
-                            error.write_unraisable(py, Some(future));
-                            return;
-                        }
-                    },
-                );
-                future.call_method1("set_exception", (error.value(py),))
-            }
-            _ => future.call_method1("set_result", (format!("{outcome:?}").to_lowercase(),)),
+        let result = match outcome_result(py, outcome) {
+            Ok(text) => future.call_method1("set_result", (text,)),
+            Err(error) => future.call_method1("set_exception", (error.value(py),)),
         };
         if let Err(error) = result {
             error.write_unraisable(py, Some(future));

@@ -13,8 +13,9 @@ use c8y_mqtt::templates::downstream::{DownstreamLine, TemplateStatus};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::client::{Delivery, Inner, next_core};
 use crate::convert;
+use crate::delivery::Delivery;
+use crate::inner::{Inner, next_core};
 use crate::operation_kind;
 
 /// How long one GIL-free wait lasts before signals (Ctrl-C) are checked.

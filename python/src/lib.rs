@@ -2,7 +2,9 @@
 //! ≥ 3.9). The typed package around it is `python/py_src/c8y_mqtt` (errors, asyncio wrapper,
 //! testing helpers, stubs).
 //!
-//! Modules: `client` (`Client`, `Device`, the shared native state), `events` (`Event`,
+//! Modules: `client` (`Client`), `device` (`Device`: the typed publishes), `delivery`
+//! (`Delivery`), `inner` (the native state a client and its handles share), `options` (the
+//! client's keyword options to the core configuration), `events` (`Event`,
 //! `Operation`, iterators), `operation_kind` (typed operation parameters as dicts), `dispatch`
 //! (the one SDK thread that calls Python: futures and the event callback), `errors` (core
 //! errors to the Python exception classes), `convert` (values), `registration` (bootstrap),
@@ -15,11 +17,15 @@
 
 mod client;
 mod convert;
+mod delivery;
+mod device;
 mod dispatch;
 mod errors;
 mod events;
 mod http;
+mod inner;
 mod operation_kind;
+mod options;
 mod registration;
 mod remote_access;
 mod statistics;
@@ -50,11 +56,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     {
         let _ = LOG_RESET.set(handle);
     }
+    inner::watch_forks();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DISPATCHER_THREAD_NAME", dispatch::THREAD_NAME)?;
-    m.add_class::<client::Device>()?;
+    m.add_class::<device::Device>()?;
     m.add_class::<client::Client>()?;
-    m.add_class::<client::Delivery>()?;
+    m.add_class::<delivery::Delivery>()?;
     m.add_class::<statistics::ClientStatistics>()?;
     m.add_class::<events::Event>()?;
     m.add_class::<events::Operation>()?;
@@ -64,7 +71,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<workflows::DeviceManagement>()?;
     m.add_class::<remote_access::RemoteAccess>()?;
     m.add_function(wrap_pyfunction!(registration::register, m)?)?;
-    m.add_function(wrap_pyfunction!(client::_live_clients, m)?)?;
+    m.add_function(wrap_pyfunction!(inner::_live_clients, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;
     m.add("RESULT_CODE_TABLE", errors::result_code_table(m.py())?)?;
     m.add_function(wrap_pyfunction!(errors::_exception_class, m)?)?;

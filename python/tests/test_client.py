@@ -113,9 +113,9 @@ def test_wait_pending_wakes_on_acknowledgements(client: Client) -> None:
 
 
 def test_inventory_fragments_and_operation_status(client: Client, emulator: Emulator) -> None:
-    client.update_hardware(serial_number="SN1", model="M1", revision="r2")
+    client.set_hardware(serial_number="SN1", model="M1", revision="r2")
     client.set_supported_operations(["c8y_Restart", "c8y_Command"])
-    client.update_firmware(name="fw", version="1.2")
+    client.set_firmware(name="fw", version="1.2")
     client.set_required_interval(10)
     client.set_operation_executing("c8y_Restart")
     client.set_operation_successful("c8y_Restart", "done")
@@ -191,6 +191,19 @@ def test_future_completes_on_puback(client: Client, emulator: Emulator) -> None:
     emulator.drop_connection(DEVICE)  # the client re-sends after reconnecting; now acknowledged
     assert fut.result(15) == "acknowledged"
     assert client.send_event("e", "t", qos=0).future().result(10) == "sent"
+
+
+def test_delivery_wait_blocks_on_the_outcome_without_a_future(client: Client, emulator: Emulator) -> None:
+    assert client.send_measurement("c8y_T", "T", 1).wait(10) == "acknowledged"
+    assert client.send_event("e", "t", qos=0).wait(10) == "sent"
+    emulator.withhold_pubacks(DEVICE, True)
+    pending = client.send_event("c8y_E", "no PUBACK")
+    assert pending.wait(0.05) is None
+    with pytest.raises(ValueError):
+        pending.wait(-1)
+    client.close()
+    with pytest.raises(c8y_mqtt.ClientClosedError):
+        pending.wait(5)
 
 
 def test_flush_deadline_and_close_fails_pending_futures(client: Client, emulator: Emulator) -> None:

@@ -8,11 +8,13 @@ from typing import List, Tuple
 
 import pytest
 
+import c8y_mqtt
 from c8y_mqtt import Client, Delivery
 from c8y_mqtt.aio import AsyncClient
 from c8y_mqtt.testing import Emulator
 
 from .conftest import DEVICE, device_publishes
+from .test_options import offline
 
 
 def check(client: Client, emulator: Emulator, sent: List[Tuple[Delivery, str]], prefix: str = "s/us") -> None:
@@ -29,12 +31,12 @@ def test_inventory_templates(client: Client, emulator: Emulator) -> None:
             (client.request_child_devices(), "105"),
             (client.clear_device_fragments(["c8y_Position", "c8y_Mobile"]), "107,c8y_Position,c8y_Mobile"),
             (
-                client.update_mobile(imei="356938035643809", mcc="262", cell_id="2F2B"),
+                client.set_mobile(imei="356938035643809", mcc="262", cell_id="2F2B"),
                 "111,356938035643809,,,262,,,2F2B",
             ),
-            (client.update_position(52.520008, 13.404954, 34, 5), "112,52.520008,13.404954,34,5"),
-            (client.update_position(altitude=-2), "112,,,-2"),
-            (client.update_configuration("val=1, two"), '113,"val=1, two"'),
+            (client.set_position(52.520008, 13.404954, 34, 5), "112,52.520008,13.404954,34,5"),
+            (client.set_position(altitude=-2), "112,,,-2"),
+            (client.set_configuration("val=1, two"), '113,"val=1, two"'),
             (client.set_supported_logs(["syslog", "dmesg"]), "118,syslog,dmesg"),
             (client.set_supported_logs([]), "118"),
             (client.set_supported_configurations(["ssh-config", "agent"]), "119,ssh-config,agent"),
@@ -168,3 +170,61 @@ def test_async_client_forwards_the_new_methods(emulator: Emulator) -> None:
 
     asyncio.run(main())
     assert device_publishes(emulator) == ["118,syslog", "125", "402,1,2", "140,nginx,1.2,apt"]
+
+
+def test_measurement_rows_send_one_200_per_row(client: Client, emulator: Emulator) -> None:
+    deliveries = client.send_measurement_rows(
+        [
+            ("c8y_Temperature", "T", 21.5),
+            ("c8y_Temperature", "T", 22, "C"),
+            ("c8y_Humidity", "H", "55.25", None, "2022-03-19T12:03:27.845Z"),
+        ]
+    )
+    client.flush(10)
+    assert [d.id for d in deliveries] == sorted(set(d.id for d in deliveries))
+    assert len(deliveries) == 3
+    assert device_publishes(emulator) == [
+        "200,c8y_Temperature,T,21.5",
+        "200,c8y_Temperature,T,22,C",
+        "200,c8y_Humidity,H,55.25,,2022-03-19T12:03:27.845Z",
+    ]
+    rows = (("c8y_Pressure", "P", p, "bar") for p in (1, 2))
+    [first, second] = client.child("dev1:pump").send_measurement_rows(rows, qos=1)
+    client.flush(10)
+    assert first.id > deliveries[-1].id and second.id > first.id
+    assert device_publishes(emulator, "s/us/dev1:pump") == ["200,c8y_Pressure,P,1,bar", "200,c8y_Pressure,P,2,bar"]
+    assert client.send_measurement_rows([]) == []
+
+
+def test_measurement_rows_with_a_bad_row_send_nothing(client: Client, emulator: Emulator) -> None:
+    good = ("c8y_Temperature", "T", 1)
+    with pytest.raises(ValueError):
+        client.send_measurement_rows([good, ("c8y_Temperature", "T", float("nan"))])
+    with pytest.raises(ValueError):
+        client.send_measurement_rows([good, ("c8y_Temperature", "T")])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        client.send_measurement_rows([good, ["c8y_Temperature", "T", 1]])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        client.send_measurement_rows([good, ("c8y_Temperature", "T", True)])
+    client.flush(10)
+    assert device_publishes(emulator) == []
+
+
+def test_measurement_rows_past_a_full_outbox_report_what_was_queued() -> None:
+    with Client(**offline(max_queued=2)) as client:
+        with pytest.raises(c8y_mqtt.QueueFullError) as raised:
+            client.send_measurement_rows([("c8y_T", "T", n) for n in range(3)])
+        queued = raised.value.deliveries  # type: ignore[attr-defined]
+        assert [type(d) for d in queued] == [Delivery, Delivery]
+        assert client.pending_count() == 2
+        client.close()
+
+
+def test_async_client_sends_measurement_rows(emulator: Emulator) -> None:
+    async def main() -> None:
+        async with await AsyncClient.connect(**emulator.client_options(DEVICE)) as client:
+            deliveries = client.send_measurement_rows([("c8y_T", "T", 1), ("c8y_T", "T", 2)])
+            assert [await d for d in deliveries] == ["acknowledged", "acknowledged"]
+
+    asyncio.run(main())
+    assert device_publishes(emulator) == ["200,c8y_T,T,1", "200,c8y_T,T,2"]

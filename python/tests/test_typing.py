@@ -96,8 +96,8 @@ def stub_client_options() -> Dict[str, Tuple[str, object]]:
 
 
 def test_stub_options_are_the_native_options_and_async_connect_takes_them_all() -> None:
-    client_rs = (PYTHON / "src" / "client.rs").read_text()
-    table = client_rs[client_rs.index("const OPTION_NAMES") : client_rs.index("fn get<")]
+    options_rs = (PYTHON / "src" / "options.rs").read_text()
+    table = options_rs[options_rs.index("const OPTION_NAMES") : options_rs.index("fn get<")]
     native = set(re.findall(r'^    "(\w+)",$', table, re.M))
     stub = stub_client_options()
     assert set(stub) == native

@@ -4,7 +4,7 @@
 import concurrent.futures
 import datetime
 import os
-from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, Generator, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -62,7 +62,7 @@ AdvancedSoftwareItem = Union[
 @final
 class Delivery:
     """A queued publish: its delivery id, and its outcome as a ``concurrent.futures.Future``
-    (``future()``) or by ``await`` (asyncio), created on demand."""
+    (``future()``) or by ``await`` (asyncio), created on demand, or by a blocking ``wait()``."""
 
     @property
     def id(self) -> int:
@@ -70,6 +70,10 @@ class Delivery:
     def future(self) -> concurrent.futures.Future[str]:
         """The outcome (the same future on every call): ``"acknowledged"`` on PUBACK, ``"sent"``
         at QoS 0; it fails with the reason the message was dropped or refused."""
+    def wait(self, timeout: float = 30.0) -> Optional[str]:
+        """Waits (GIL released) up to ``timeout`` seconds for the outcome, without a future:
+        ``"acknowledged"`` or ``"sent"``, None while still pending; raises what ``future()``
+        fails with when the message was dropped or refused."""
     def __await__(self) -> Generator[Any, None, str]:
         """``await delivery``: the outcome of ``future()``, in asyncio."""
 
@@ -162,6 +166,21 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Sends one measurement value (template 200); returns its ``Delivery``."""
+    def send_measurement_rows(
+        self,
+        rows: Iterable[
+            Union[
+                Tuple[str, str, Number],
+                Tuple[str, str, Number, Optional[str]],
+                Tuple[str, str, Number, Optional[str], Time],
+            ]
+        ],
+        *,
+        qos: Optional[QoS] = None,
+    ) -> List[Delivery]:
+        """Sends many single-value measurements (template 200 each) in one call; one ``Delivery``
+        per row. A bad row sends nothing; on a queueing error part-way the exception's
+        ``deliveries`` lists those of the rows already queued."""
     def send_measurements(
         self,
         measurement_type: str,
@@ -203,7 +222,7 @@ class Device:
         """Raises an alarm (templates 301-304)."""
     def clear_alarm(self, alarm_type: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Clears an alarm (template 306)."""
-    def update_hardware(
+    def set_hardware(
         self,
         serial_number: Optional[str] = None,
         model: Optional[str] = None,
@@ -212,7 +231,7 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Updates the hardware fragment (template 110)."""
-    def update_firmware(
+    def set_firmware(
         self,
         name: Optional[str] = None,
         version: Optional[str] = None,
@@ -243,7 +262,7 @@ class Device:
         """Asks the platform for this entity's child devices (template 105)."""
     def clear_device_fragments(self, fragments: Sequence[str], *, qos: Optional[QoS] = None) -> Delivery:
         """Removes fragments from this entity's managed object (template 107)."""
-    def update_mobile(
+    def set_mobile(
         self,
         imei: Optional[str] = None,
         iccid: Optional[str] = None,
@@ -256,7 +275,7 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Updates the mobile fragment ``c8y_Mobile`` (template 111)."""
-    def update_position(
+    def set_position(
         self,
         latitude: Optional[Number] = None,
         longitude: Optional[Number] = None,
@@ -266,7 +285,7 @@ class Device:
         qos: Optional[QoS] = None,
     ) -> Delivery:
         """Updates the device's position ``c8y_Position`` (template 112) without an event."""
-    def update_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
+    def set_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the configuration text ``c8y_Configuration`` (template 113)."""
     def set_software_list(
         self,

@@ -18,6 +18,8 @@ from typing import (
     AsyncIterator,
     Callable,
     Dict,
+    Iterable,
+    List,
     Mapping,
     Optional,
     Sequence,
@@ -175,6 +177,11 @@ class AsyncClient:
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_measurement(fragment, series, value, unit, time, qos=qos)
 
+    def send_measurement_rows(self, rows: Iterable[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]], Tuple[str, str, Number, Optional[str], Time]]], *, qos: Optional[QoS] = None) -> List[Delivery]:
+        """Sends many single-value measurements (template 200 each) in one call.
+        Returns one :class:`c8y_mqtt.Delivery` per row (``await`` each for its outcome)."""
+        return self._client.send_measurement_rows(rows, qos=qos)
+
     def send_measurements(self, measurement_type: str, series: Sequence[Union[Tuple[str, str, Number], Tuple[str, str, Number, Optional[str]]]], time: Time = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Sends a multi-series measurement (template 201).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
@@ -210,15 +217,15 @@ class AsyncClient:
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.clear_alarm(alarm_type, qos=qos)
 
-    def update_hardware(self, serial_number: Optional[str] = None, model: Optional[str] = None, revision: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+    def set_hardware(self, serial_number: Optional[str] = None, model: Optional[str] = None, revision: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the hardware fragment (template 110).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
-        return self._client.update_hardware(serial_number, model, revision, qos=qos)
+        return self._client.set_hardware(serial_number, model, revision, qos=qos)
 
-    def update_firmware(self, name: Optional[str] = None, version: Optional[str] = None, url: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+    def set_firmware(self, name: Optional[str] = None, version: Optional[str] = None, url: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the firmware fragment (template 115).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
-        return self._client.update_firmware(name, version, url, qos=qos)
+        return self._client.set_firmware(name, version, url, qos=qos)
 
     def set_required_interval(self, minutes: int, *, qos: Optional[QoS] = None) -> Delivery:
         """Sets the required interval (template 117).
@@ -260,20 +267,20 @@ class AsyncClient:
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.clear_device_fragments(fragments, qos=qos)
 
-    def update_mobile(self, imei: Optional[str] = None, iccid: Optional[str] = None, imsi: Optional[str] = None, mcc: Optional[str] = None, mnc: Optional[str] = None, lac: Optional[str] = None, cell_id: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
+    def set_mobile(self, imei: Optional[str] = None, iccid: Optional[str] = None, imsi: Optional[str] = None, mcc: Optional[str] = None, mnc: Optional[str] = None, lac: Optional[str] = None, cell_id: Optional[str] = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the mobile fragment ``c8y_Mobile`` (template 111).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
-        return self._client.update_mobile(imei, iccid, imsi, mcc, mnc, lac, cell_id, qos=qos)
+        return self._client.set_mobile(imei, iccid, imsi, mcc, mnc, lac, cell_id, qos=qos)
 
-    def update_position(self, latitude: Optional[Number] = None, longitude: Optional[Number] = None, altitude: Optional[Number] = None, accuracy: Optional[int] = None, *, qos: Optional[QoS] = None) -> Delivery:
+    def set_position(self, latitude: Optional[Number] = None, longitude: Optional[Number] = None, altitude: Optional[Number] = None, accuracy: Optional[int] = None, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the device's position ``c8y_Position`` (template 112) without an event.
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
-        return self._client.update_position(latitude, longitude, altitude, accuracy, qos=qos)
+        return self._client.set_position(latitude, longitude, altitude, accuracy, qos=qos)
 
-    def update_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
+    def set_configuration(self, config: str, *, qos: Optional[QoS] = None) -> Delivery:
         """Updates the configuration text ``c8y_Configuration`` (template 113).
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
-        return self._client.update_configuration(config, qos=qos)
+        return self._client.set_configuration(config, qos=qos)
 
     def set_software_list(self, items: Sequence[Union[Tuple[str], Tuple[str, Optional[str]], Tuple[str, Optional[str], Optional[str]]]], *, qos: Optional[QoS] = None) -> Delivery:
         """Replaces the software list (template 116): ``(name, version, url)`` tuples.
