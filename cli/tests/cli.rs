@@ -364,7 +364,15 @@ fn simulate_with_the_emulator_needs_one_descriptor_per_session_on_each_side() {
     use std::os::unix::process::CommandExt;
     let mut command = Command::new(env!("CARGO_BIN_EXE_c8y-mqtt"));
     command
-        .args(["simulate", "--emulator", "--devices", "300", "--duration", "1", "--json"])
+        .args([
+            "simulate",
+            "--emulator",
+            "--devices",
+            "300",
+            "--duration",
+            "1",
+            "--json",
+        ])
         .stdin(Stdio::null());
     // SAFETY: only setrlimit(2) runs between fork and exec.
     unsafe {

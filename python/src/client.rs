@@ -26,17 +26,10 @@ use crate::options::apply;
 
 /// The JSON over MQTT resource of a ``kind`` ("measurement", "event", "alarm", "inventory").
 fn json_resource(kind: &str) -> PyResult<c8y_mqtt::topic::JsonResource> {
-    use c8y_mqtt::topic::JsonResource;
-    Ok(match kind {
-        "measurement" => JsonResource::Measurements,
-        "event" => JsonResource::Events,
-        "alarm" => JsonResource::Alarms,
-        "inventory" => JsonResource::ManagedObjects,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "kind must be measurement, event, alarm or inventory, not {other:?}"
-            )));
-        }
+    c8y_mqtt::topic::JsonResource::from_api(kind).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "kind must be measurement, event, alarm or inventory, not {kind:?}"
+        ))
     })
 }
 
@@ -292,21 +285,7 @@ impl Client {
             Some(q) => client.json().with_qos(convert::qos(q)?),
             None => client.json(),
         };
-        let delivery = match (kind, id) {
-            ("measurement", None) => json.create_measurement(&value),
-            ("event", None) => json.create_event(&value),
-            ("alarm", None) => json.create_alarm(&value),
-            ("inventory", Some(id)) => json.update_inventory(id, &value),
-            ("inventory", None) => return Err(PyValueError::new_err("inventory updates need id=")),
-            (_, Some(_)) if ["measurement", "event", "alarm"].contains(&kind) => {
-                return Err(PyValueError::new_err("id= is only for inventory updates"));
-            }
-            (other, _) => {
-                return Err(PyValueError::new_err(format!(
-                    "kind must be measurement, event, alarm or inventory, not {other:?}"
-                )));
-            }
-        };
+        let delivery = json.send(json_resource(kind)?, id, &value);
         self.inner.delivered(delivery)
     }
 

@@ -108,6 +108,11 @@ def test_json_calls_refuse_what_the_platform_does_not_support(client: c8y_mqtt.C
         client.json_delete("event", "a/b")
     with pytest.raises(ValueError, match="kind must be"):
         client.json_delete("nothing", "1")  # type: ignore[arg-type]
+    # send_json follows the core's rule: an id exactly for inventory updates.
+    with pytest.raises(ValueError, match="needs the managed object's id"):
+        client.send_json("inventory", {"c8y_X": {}})
+    with pytest.raises(ValueError, match="only for inventory updates"):
+        client.send_json("event", {"type": "t", "text": "x"}, id="42")
 
 
 def test_downstream_line_has_its_template_and_values(client: c8y_mqtt.Client) -> None:
