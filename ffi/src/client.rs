@@ -17,7 +17,7 @@ use std::time::Duration;
 use c8y_mqtt::client::{BlockingClient, ConnectionState, NextEvent};
 use parking_lot::{Condvar, Mutex};
 
-use crate::boundary::{copy_to_buffer, guard, guard_or, opt_str_arg, out_arg, write_out};
+use crate::boundary::{c_strings, copy_to_buffer, guard, guard_or, out_arg, write_out};
 use crate::error::{Error, c8y_result};
 use crate::event::c8y_event;
 use crate::options::c8y_options;
@@ -317,8 +317,7 @@ pub unsafe extern "C" fn c8y_client_managed_object_id(
 ) -> c8y_result {
     guard(|| {
         let client = client_ref(client)?;
-        // SAFETY: per the contract.
-        let child = unsafe { opt_str_arg(child, "child") }?;
+        let child = c_strings!(opt child => "child");
         let id = crate::publish::entity(client, child)?
             .managed_object_id()
             .unwrap_or_default();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use c8y_mqtt::http::{DownloadOptions, HttpClient, UploadSource};
 
-use crate::boundary::{copy_to_buffer, guard, opt_str_arg, out_arg, str_arg, write_out};
+use crate::boundary::{c_strings, copy_to_buffer, guard, out_arg, write_out};
 use crate::client::{c8y_client, client_ref, not_in_callback};
 use crate::error::{Error, c8y_result};
 
@@ -83,14 +83,11 @@ pub unsafe extern "C" fn c8y_client_download(
     guard(|| {
         let client = client_ref(client)?;
         not_in_callback()?;
-        // SAFETY: valid strings or NULL per the contract.
-        let (url, path, sha256) = unsafe {
-            (
-                str_arg(url, "url")?,
-                str_arg(path, "path")?,
-                opt_str_arg(sha256, "sha256")?,
-            )
-        };
+        let (url, path, sha256) = c_strings!(
+            req url => "url",
+            req path => "path",
+            opt sha256 => "sha256",
+        );
         let progress = progress.map(|call| {
             let target = ProgressTarget { call, userdata };
             Arc::new(move |bytes: u64, total: Option<u64>| target.report(bytes, total.unwrap_or(0)))
@@ -145,17 +142,14 @@ pub unsafe extern "C" fn c8y_client_upload_event_binary(
         let client = client_ref(client)?;
         not_in_callback()?;
         out_arg(url_len_out, "url_len_out")?;
-        // SAFETY: valid strings or NULL per the contract.
-        let (device_id, event_type, text, path, file_name, content_type) = unsafe {
-            (
-                opt_str_arg(device_id, "device_id")?,
-                str_arg(event_type, "event_type")?,
-                str_arg(text, "text")?,
-                str_arg(path, "path")?,
-                str_arg(file_name, "file_name")?,
-                str_arg(content_type, "content_type")?,
-            )
-        };
+        let (device_id, event_type, text, path, file_name, content_type) = c_strings!(
+            opt device_id => "device_id",
+            req event_type => "event_type",
+            req text => "text",
+            req path => "path",
+            req file_name => "file_name",
+            req content_type => "content_type",
+        );
         let http = http(client)?;
         let device = device_id.unwrap_or(http.device_id()).to_owned();
         let source = UploadSource::File(PathBuf::from(path));
@@ -192,14 +186,11 @@ pub unsafe extern "C" fn c8y_client_upload_inventory_binary(
         let client = client_ref(client)?;
         not_in_callback()?;
         out_arg(url_len_out, "url_len_out")?;
-        // SAFETY: valid strings or NULL per the contract.
-        let (path, file_name, content_type) = unsafe {
-            (
-                str_arg(path, "path")?,
-                str_arg(file_name, "file_name")?,
-                str_arg(content_type, "content_type")?,
-            )
-        };
+        let (path, file_name, content_type) = c_strings!(
+            req path => "path",
+            req file_name => "file_name",
+            req content_type => "content_type",
+        );
         let http = http(client)?;
         let source = UploadSource::File(PathBuf::from(path));
         let upload = run(client, async {

@@ -14,7 +14,7 @@ use c8y_mqtt::client::{
 use c8y_mqtt::smartrest2::TemplateCollection;
 use c8y_mqtt::templates::upstream::DeviceCreation;
 
-use crate::boundary::{guard, opt_str_arg, out_arg, str_arg, str_array, write_out};
+use crate::boundary::{c_strings, guard, out_arg, str_arg, str_array, write_out};
 use crate::error::{Error, c8y_result};
 
 /// How the client reaches the platform; the values of `c8y_options_set_transport`.
@@ -119,8 +119,7 @@ pub unsafe extern "C" fn c8y_options_new(
     options_out: *mut *mut c8y_options,
 ) -> c8y_result {
     guard(|| {
-        // SAFETY: valid strings or NULL per the contract.
-        let (host, device_id) = unsafe { (str_arg(host, "host")?, str_arg(device_id, "device_id")?) };
+        let (host, device_id) = c_strings!(req host => "host", req device_id => "device_id");
         out_arg(options_out, "options_out")?;
         let options = Box::new(c8y_options {
             builder: Some(Config::builder(host, device_id)),
@@ -225,14 +224,11 @@ pub unsafe extern "C" fn c8y_options_set_password(
     password: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: valid strings or NULL per the contract.
-        let (tenant, user, password) = unsafe {
-            (
-                str_arg(tenant, "tenant")?,
-                str_arg(user, "user")?,
-                str_arg(password, "password")?,
-            )
-        };
+        let (tenant, user, password) = c_strings!(
+            req tenant => "tenant",
+            req user => "user",
+            req password => "password",
+        );
         o.update(|b| b.password(tenant, user, password));
         Ok(())
     })
@@ -251,8 +247,7 @@ pub unsafe extern "C" fn c8y_options_set_client_certificate(
     key_pem: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: valid strings or NULL per the contract.
-        let (chain, key) = unsafe { (str_arg(chain_pem, "chain_pem")?, str_arg(key_pem, "key_pem")?) };
+        let (chain, key) = c_strings!(req chain_pem => "chain_pem", req key_pem => "key_pem");
         o.update(|b| {
             b.credentials(Credentials::Certificate {
                 chain_pem: chain.to_owned(),
@@ -320,8 +315,7 @@ pub unsafe extern "C" fn c8y_options_set_default_xid(
     xid: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: a valid string or NULL per the contract.
-        let xid = unsafe { str_arg(xid, "xid") }?;
+        let xid = c_strings!(req xid => "xid");
         o.update(|b| b.default_xid(xid));
         Ok(())
     })
@@ -434,8 +428,7 @@ pub unsafe extern "C" fn c8y_options_set_persistence_dir(
     dir: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: a valid string or NULL per the contract.
-        let dir = unsafe { str_arg(dir, "dir") }?;
+        let dir = c_strings!(req dir => "dir");
         o.update(|b| b.persistence_dir(dir));
         Ok(())
     })
@@ -453,8 +446,7 @@ pub unsafe extern "C" fn c8y_options_set_http_base_url(
     url: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: a valid string or NULL per the contract.
-        let url = unsafe { str_arg(url, "url") }?;
+        let url = c_strings!(req url => "url");
         o.update(|b| b.http_base_url(url));
         Ok(())
     })
@@ -533,13 +525,10 @@ pub unsafe extern "C" fn c8y_options_set_create_device(
     device_type: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: valid strings or NULL per the contract.
-        let (name, device_type) = unsafe {
-            (
-                opt_str_arg(name, "name")?,
-                opt_str_arg(device_type, "device_type")?,
-            )
-        };
+        let (name, device_type) = c_strings!(
+            opt name => "name",
+            opt device_type => "device_type",
+        );
         let mut creation = DeviceCreation::new();
         if let Some(name) = name {
             creation = creation.with_name(name);
@@ -580,14 +569,11 @@ pub unsafe extern "C" fn c8y_options_set_http_proxy(
     password: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: valid strings or NULL per the contract.
-        let (host, user, password) = unsafe {
-            (
-                str_arg(host, "host")?,
-                opt_str_arg(user, "user")?,
-                opt_str_arg(password, "password")?,
-            )
-        };
+        let (host, user, password) = c_strings!(
+            req host => "host",
+            opt user => "user",
+            opt password => "password",
+        );
         let basic_auth = match (user, password) {
             (Some(user), Some(password)) => Some((user.to_owned(), Secret::new(password))),
             (None, None) => None,
@@ -613,8 +599,7 @@ pub unsafe extern "C" fn c8y_options_add_collection(
     definition: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: valid strings or NULL per the contract.
-        let (xid, definition) = unsafe { (str_arg(xid, "xid")?, str_arg(definition, "definition")?) };
+        let (xid, definition) = c_strings!(req xid => "xid", req definition => "definition");
         let collection = TemplateCollection::parse(xid, definition.as_bytes())
             .map_err(|e| Error::chain(c8y_result::InvalidTemplate, &e))?;
         o.update(|b| b.collection(collection));
@@ -635,8 +620,7 @@ pub unsafe extern "C" fn c8y_options_add_operation_response(
     msg_id: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: valid strings or NULL per the contract.
-        let (xid, msg_id) = unsafe { (str_arg(xid, "xid")?, str_arg(msg_id, "msg_id")?) };
+        let (xid, msg_id) = c_strings!(req xid => "xid", req msg_id => "msg_id");
         o.update(|b| b.operation_response(xid, msg_id));
         Ok(())
     })
@@ -656,8 +640,7 @@ pub unsafe extern "C" fn c8y_options_add_smartrest1(
     xid: *const c_char,
 ) -> c8y_result {
     with_options(options, |o| {
-        // SAFETY: a valid string or NULL per the contract.
-        let xid = unsafe { str_arg(xid, "xid") }?;
+        let xid = c_strings!(req xid => "xid");
         let xid = c8y_mqtt::topic::XId::new(xid).map_err(|e| Error::invalid("xid", e))?;
         o.update(|b| b.smartrest1(xid));
         Ok(())

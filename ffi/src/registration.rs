@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use c8y_mqtt::client::register_blocking;
 
-use crate::boundary::str_arg;
+use crate::boundary::c_strings;
 use crate::client::not_in_callback;
 use crate::error::c8y_result;
 use crate::options::{c8y_options, with_options};
@@ -30,13 +30,10 @@ pub unsafe extern "C" fn c8y_options_register(
 ) -> c8y_result {
     with_options(options, |o| {
         not_in_callback()?;
-        // SAFETY: valid strings or NULL per the contract.
-        let (password, file) = unsafe {
-            (
-                str_arg(bootstrap_password, "bootstrap_password")?,
-                str_arg(credentials_file, "credentials_file")?,
-            )
-        };
+        let (password, file) = c_strings!(
+            req bootstrap_password => "bootstrap_password",
+            req credentials_file => "credentials_file",
+        );
         let config = o
             .builder()?
             .bootstrap_config(password, file)

@@ -239,7 +239,7 @@ impl Client {
     }
 
     /// Number of publishes not yet completed (acknowledged or dropped).
-    fn pending_count(&self) -> PyResult<usize> {
+    fn pending(&self) -> PyResult<usize> {
         Ok(self.inner.client()?.pending().len())
     }
 
@@ -256,7 +256,7 @@ impl Client {
     /// Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity
     /// upstream topic (``s/uc/<X-ID>``, JSON topics, ...). Returns the ``Delivery``.
     #[pyo3(signature = (topic, payload, *, qos = None))]
-    fn publish(&self, topic: &str, payload: &Bound<'_, PyAny>, qos: Option<u8>) -> PyResult<Delivery> {
+    fn publish_raw(&self, topic: &str, payload: &Bound<'_, PyAny>, qos: Option<u8>) -> PyResult<Delivery> {
         let payload = convert::text_payload(payload)?;
         let client = self.inner.client()?;
         let qos = match qos {

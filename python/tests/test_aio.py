@@ -57,7 +57,7 @@ def test_async_client_is_exported_and_forwards_the_options_given(emulator: Emula
             assert client.state == "connected" and client.device_id == DEVICE
             assert await client.send_event("c8y_E", "qos 0") == "sent"
             assert await client.send_event("c8y_E", "qos 1", qos=1) == "acknowledged"
-            assert await client.publish("s/us", b"200,c8y_B,B,1") == "sent"
+            assert await client.publish_raw("s/us", b"200,c8y_B,B,1") == "sent"
             child = client.create_child(f"{DEVICE}:c", "Child")
             assert await child.send_temperature(20) == "sent"
             assert await client.wait_pending(0, 10)

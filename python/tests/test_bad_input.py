@@ -26,7 +26,7 @@ CASES = [
     (lambda c: c.send_static(1.5, ["a"]), TypeError),
     (lambda c: c.send_measurements("t", [["c8y_T", "T", 1]]), TypeError),
     (lambda c: c.send_json("event", {"x": object()}), TypeError),
-    (lambda c: c.publish("s/us", 200), TypeError),
+    (lambda c: c.publish_raw("s/us", 200), TypeError),
     # invalid values
     (lambda c: c.send_measurement("", "T", 1), ValueError),
     (lambda c: c.send_measurement("c8y_T", "T", float("nan")), ValueError),
@@ -45,8 +45,8 @@ CASES = [
     (lambda c: c.send_static(200, ["c8y_T"]), ValueError),
     (lambda c: c.send_json("thing", {}), ValueError),
     (lambda c: c.send_json("inventory", {}), ValueError),
-    (lambda c: c.publish("not/a/c8y/topic", "x"), ValueError),
-    (lambda c: c.publish("s/us", b"400,c8y_E,\xff"), ValueError),
+    (lambda c: c.publish_raw("not/a/c8y/topic", "x"), ValueError),
+    (lambda c: c.publish_raw("s/us", b"400,c8y_E,\xff"), ValueError),
     (lambda c: c.send_json("event", {"type": "t", "text": "x"}, qos=3), ValueError),
     (lambda c: c.send_smartrest2("unregistered", "999", []), ValueError),
     # invalid ids
@@ -56,7 +56,7 @@ CASES = [
     (lambda c: c.child("ok").child("#"), ValueError),
     # oversized payloads
     (lambda c: c.send_event("c8y_E", "x" * 20_000), c8y_mqtt.MessageTooLargeError),
-    (lambda c: c.publish("s/us", "400,c8y_E," + "y" * 20_000), c8y_mqtt.MessageTooLargeError),
+    (lambda c: c.publish_raw("s/us", "400,c8y_E," + "y" * 20_000), c8y_mqtt.MessageTooLargeError),
     (lambda c: c.send_json("event", {"type": "t", "text": "z" * 20_000}), c8y_mqtt.MessageTooLargeError),
 ]
 

@@ -108,7 +108,7 @@ def test_wait_pending_wakes_on_acknowledgements(client: Client) -> None:
     for i in range(20):
         client.send_measurement("c8y_T", "T", i)
     assert client.wait_pending(0, 10)
-    assert client.pending_count() == 0
+    assert client.pending() == 0
     assert client.wait_pending(0, 0)
 
 
@@ -172,7 +172,7 @@ def test_json_over_mqtt_and_raw_publish(client: Client, emulator: Emulator) -> N
         "measurement", {"type": "c8y_J", "c8y_J": {"v": {"value": 1.5}}, "time": "2026-01-01T00:00:00Z"}
     )
     client.send_json("event", {"type": "c8y_JE", "text": "json event", "time": "2026-01-01T00:00:00Z"})
-    client.publish("s/us", "200,c8y_Raw,R,7")
+    client.publish_raw("s/us", "200,c8y_Raw,R,7")
     client.flush(10)
     [m] = emulator.measurements(source=DEVICE, type="c8y_J")
     assert m["c8y_J"]["v"]["value"] == 1.5
@@ -209,7 +209,7 @@ def test_delivery_wait_blocks_on_the_outcome_without_a_future(client: Client, em
 def test_flush_deadline_and_close_fails_pending_futures(client: Client, emulator: Emulator) -> None:
     emulator.withhold_pubacks(DEVICE, True)
     fut = client.send_event("c8y_E", "pending").future()
-    assert client.pending_count() == 1
+    assert client.pending() == 1
     with pytest.raises(c8y_mqtt.DeadlineExceededError) as info:
         client.flush(0.2)
     assert isinstance(info.value, TimeoutError)
@@ -240,7 +240,7 @@ def test_delivery_and_connection_events(emulator: Emulator) -> None:
 
 
 def test_smartrest_error_event(client: Client, emulator: Emulator) -> None:
-    client.publish("s/us", "999,unknown")
+    client.publish_raw("s/us", "999,unknown")
     for event in client.events(timeout=5):
         if event.kind == "smartrest_error":
             break
@@ -436,7 +436,7 @@ def test_qos0_burst_is_delivered(emulator: Emulator) -> None:
         for i in range(count):
             burst.send_measurement("c8y_T", "T", i, qos=0)
         burst.flush(30)
-        assert burst.pending_count() == 0
+        assert burst.pending() == 0
 
         def rows() -> List[bytes]:
             return [p for t, p in emulator.publishes() if t == "s/us" and p.startswith(b"200,c8y_T,")]

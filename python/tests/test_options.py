@@ -56,7 +56,7 @@ def test_outbox_drop_oldest_makes_room() -> None:
         client.send_event("c8y_E", "3")
         with pytest.raises(c8y_mqtt.QueueFullError):
             first.result(5)
-        assert client.pending_count() == 2
+        assert client.pending() == 2
         client.close()
 
 
@@ -90,7 +90,7 @@ def test_insecure_is_off_by_default_and_loud_when_on(caplog: pytest.LogCaptureFi
 
 
 def test_publish_takes_bytes(client: Client, emulator: Emulator) -> None:
-    client.publish("s/us", b"200,c8y_Bytes,B,3")
+    client.publish_raw("s/us", b"200,c8y_Bytes,B,3")
     client.flush(10)
     [m] = emulator.measurements(source=DEVICE, type="c8y_Bytes")
     assert m["c8y_Bytes"]["B"]["value"] == 3

@@ -216,7 +216,7 @@ def test_measurement_rows_past_a_full_outbox_report_what_was_queued() -> None:
             client.send_measurement_rows([("c8y_T", "T", n) for n in range(3)])
         queued = raised.value.deliveries  # type: ignore[attr-defined]
         assert [type(d) for d in queued] == [Delivery, Delivery]
-        assert client.pending_count() == 2
+        assert client.pending() == 2
         client.close()
 
 

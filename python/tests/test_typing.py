@@ -131,5 +131,5 @@ def test_every_stub_member_has_a_docstring() -> None:
 def test_async_client_is_exported_and_declares_its_methods() -> None:
     assert c8y_mqtt.AsyncClient is AsyncClient
     assert "__getattr__" not in vars(AsyncClient)
-    for name in ("send_measurement", "send_event", "publish", "send_json", "send_smartrest2", "create_service"):
+    for name in ("send_measurement", "send_event", "publish_raw", "send_json", "send_smartrest2", "create_service"):
         assert inspect.getdoc(getattr(AsyncClient, name)), name

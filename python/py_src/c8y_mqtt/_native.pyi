@@ -528,11 +528,11 @@ class Client(Device):
         """The access token of a certificate device; None for a password device."""
     def statistics(self) -> ClientStatistics:
         """A snapshot of the client's operation statistics (raises once closed)."""
-    def pending_count(self) -> int:
+    def pending(self) -> int:
         """Number of publishes not yet completed."""
     def wait_pending(self, count: int, timeout: float = 30.0) -> bool:
         """Waits until at most ``count`` publishes are pending."""
-    def publish(
+    def publish_raw(
         self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None,
     ) -> Delivery:
         """Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity

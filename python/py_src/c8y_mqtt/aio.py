@@ -163,9 +163,9 @@ class AsyncClient:
         :meth:`c8y_mqtt.Client.statistics`); cheap, never waits."""
         return self._client.statistics()
 
-    def pending_count(self) -> int:
+    def pending(self) -> int:
         """Number of publishes not yet completed."""
-        return self._client.pending_count()
+        return self._client.pending()
 
     def request_managed_object_id(self) -> Delivery:
         """Asks the platform for the device's managed object id (``123``).
@@ -372,10 +372,10 @@ class AsyncClient:
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
         return self._client.send_static(template_id, fields, qos=qos)
 
-    def publish(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None) -> Delivery:
+    def publish_raw(self, topic: str, payload: Union[str, bytes], *, qos: Optional[QoS] = None) -> Delivery:
         """Publishes a payload (``str``, or ``bytes`` of UTF-8 text) as it is on a Cumulocity upstream topic.
         Returns its :class:`c8y_mqtt.Delivery` (``await`` it for the outcome)."""
-        return self._client.publish(topic, payload, qos=qos)
+        return self._client.publish_raw(topic, payload, qos=qos)
 
     def send_json(self, kind: JsonKind, document: Any, *, id: Optional[str] = None, qos: Optional[QoS] = None) -> Delivery:
         """Sends a JSON document over MQTT (see :meth:`c8y_mqtt.Client.send_json`).

@@ -47,7 +47,7 @@ def use(emulator: Emulator) -> None:
 async def use_async(emulator: Emulator) -> None:
     async with await AsyncClient.connect(**emulator.client_options("dev1"), qos=0, overflow="drop_oldest") as client:
         outcome: str = await client.send_event("c8y_E", "text")
-        queued: Delivery = client.publish("s/us", b"200,c8y_T,T,1", qos=1)
+        queued: Delivery = client.publish_raw("s/us", b"200,c8y_T,T,1", qos=1)
         kinds: List[EventKind] = [event.kind async for event in client.events(timeout=0.1)]
         async for op in client.operations(timeout=0.1):
             await op.succeed()

@@ -38,7 +38,7 @@ def events(client: Client) -> None:
 
 
 def publishing(client: Client) -> None:
-    client.publish("s/us", 42)  # expect: arg-type
+    client.publish_raw("s/us", 42)  # expect: arg-type
     client.send_json("evnt", {"type": "t"})  # expect: arg-type
     client.send_json("event", {"type": "t"}, qos=5)  # expect: arg-type
     client.send_smartrest2("myCommon_10", "999", ["", "25"], qos=4)  # expect: arg-type
