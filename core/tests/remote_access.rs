@@ -8,8 +8,9 @@
 mod client_support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 
+use base64::Engine;
 use c8y_mqtt::client::{
     Client, Config, Credentials, Event, ReceivedOperation, Secret, TransportKind, TrustRoots,
 };
@@ -406,6 +407,165 @@ async fn remote_access_of_a_certificate_device_uses_its_token() {
             .iter()
             .any(|p| p.publish.topic == "s/uat"),
         "the token came over MQTT"
+    );
+}
+
+/// One `CONNECT` a [`Proxy`] received: the target and the `Proxy-Authorization` value.
+type Connect = (String, Option<String>);
+
+/// A tiny HTTP `CONNECT` proxy on an ephemeral loopback port: records every `CONNECT`, refuses
+/// the targets on port `refused` (when not 0) with 407 and relays the others both ways.
+struct Proxy {
+    port: u16,
+    connects: mpsc::UnboundedReceiver<Connect>,
+    refused: Arc<AtomicU16>,
+}
+
+async fn connect_proxy() -> Proxy {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (connects_tx, connects) = mpsc::unbounded_channel();
+    let refused = Arc::new(AtomicU16::new(0));
+    let refused_port = Arc::clone(&refused);
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let connects_tx = connects_tx.clone();
+            let refused_port = Arc::clone(&refused_port);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read_u8().await {
+                        Ok(byte) => head.push(byte),
+                        Err(_) => return,
+                    }
+                }
+                let head = String::from_utf8(head).unwrap();
+                let mut lines = head.split("\r\n");
+                let target = match lines.next().unwrap().split(' ').collect::<Vec<_>>()[..] {
+                    ["CONNECT", target, "HTTP/1.1"] => target.to_owned(),
+                    _ => {
+                        let _ = client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n").await;
+                        return;
+                    }
+                };
+                let authorization = lines
+                    .filter_map(|l| l.split_once(": "))
+                    .find(|(name, _)| name.eq_ignore_ascii_case("proxy-authorization"))
+                    .map(|(_, value)| value.to_owned());
+                let _ = connects_tx.send((target.clone(), authorization));
+                let target_port = target.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
+                if target_port == refused_port.load(Ordering::SeqCst) {
+                    let _ = client
+                        .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n")
+                        .await;
+                    return;
+                }
+                let Ok(mut upstream) = TcpStream::connect(&target).await else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    Proxy {
+        port,
+        connects,
+        refused,
+    }
+}
+
+/// A device whose MQTT, REST and remote-access connections all go through `proxy`.
+async fn device_behind(proxy: &Proxy) -> Device {
+    let emulator = Emulator::builder()
+        .tenant(TENANT)
+        .user(USER, PASSWORD)
+        .http_port(Some(0))
+        .start()
+        .await
+        .expect("emulator starts");
+    let base = format!("http://{}", emulator.http_addr().expect("http served"));
+    let client = connected_client(
+        config(&emulator, TransportKind::Tcp)
+            .http_base_url(base)
+            .http_proxy(
+                "127.0.0.1",
+                proxy.port,
+                Some(("operator".to_owned(), Secret::new("proxy-secret"))),
+            ),
+    )
+    .await;
+    Device { emulator, client }
+}
+
+/// The `CONNECT`s the proxy received so far.
+fn connects(proxy: &mut Proxy) -> Vec<Connect> {
+    let mut seen = Vec::new();
+    while let Ok(connect) = proxy.connects.try_recv() {
+        seen.push(connect);
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_access_websocket_goes_through_the_http_proxy() {
+    let mut proxy = connect_proxy().await;
+    let device = device_behind(&proxy).await;
+    let http = device.emulator.http_addr().unwrap().to_string();
+    let echo = echo_server().await;
+    let remote = RemoteAccess::new(&device.client, AllowList::new().allow("127.0.0.1", echo.port)).unwrap();
+    let before = connects(&mut proxy);
+    assert!(
+        before.iter().all(|(target, _)| *target != http),
+        "nothing went to the HTTP port yet: {before:?}"
+    );
+    let (operator, _) = open(&device, &remote, echo.port).await;
+    echo_through(operator, 5, 3 * MIB).await;
+    let after = connects(&mut proxy);
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("operator:proxy-secret")
+    );
+    assert_eq!(
+        after,
+        vec![(http, Some(expected))],
+        "one CONNECT to the platform's HTTP port, with the proxy credentials; the target directly"
+    );
+    assert_eq!(echo.accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_access_reports_a_proxy_refusing_the_websocket() {
+    let proxy = connect_proxy().await;
+    let device = device_behind(&proxy).await;
+    // MQTT went through; the platform's HTTP port is refused from now on.
+    let http_port = device.emulator.http_addr().unwrap().port();
+    proxy.refused.store(http_port, Ordering::SeqCst);
+    let echo = echo_server().await;
+    let remote = RemoteAccess::new(&device.client, AllowList::new().allow("127.0.0.1", echo.port)).unwrap();
+    let opened = device
+        .emulator
+        .open_remote_access(DEVICE, "127.0.0.1", echo.port)
+        .await
+        .unwrap();
+    let op = next_operation(&device.client).await;
+    let error = remote.handle(&op).await.expect("a 530").unwrap_err();
+    assert_eq!(
+        error,
+        RemoteAccessError::WebSocketRefused("HTTP proxy answered CONNECT with HTTP 407".to_owned())
+    );
+    let failed = device
+        .emulator
+        .wait_for_operation_status(&opened.operation_id, "FAILED", WAIT)
+        .await
+        .expect("FAILED");
+    assert_eq!(
+        failed["failureReason"],
+        "Remote access WebSocket failed: HTTP proxy answered CONNECT with HTTP 407"
     );
 }
 

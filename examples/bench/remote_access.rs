@@ -7,6 +7,11 @@
 //! SDK → echo server and back), so every byte crosses the tunnel twice. Throughput is the bytes
 //! sent over the wall time until the last echoed byte arrived.
 //!
+//! A third run is the reference for the tunnel's shape: the same three TCP connections (operator
+//! → relay → relay → echo server) with two plain byte relays (`copy_bidirectional`, 256 KiB
+//! buffers) in place of the emulator, the WebSocket and the SDK. It shows how much of the gap to
+//! the direct copy is the extra loopback hops themselves, all on the same cores.
+//!
 //! Run: `make bench` (or `cargo run --release -p c8y-mqtt-examples --example remote_access --
 //! [MiB]`, default 256).
 
@@ -34,6 +39,27 @@ async fn echo_server() -> Result<u16, Error> {
                 let (mut read, mut write) = stream.split();
                 let _ = tokio::io::copy(&mut read, &mut write).await;
                 let _ = write.shutdown().await;
+            });
+        }
+    });
+    Ok(port)
+}
+
+/// A plain byte relay: every connection to the returned port is copied to and from
+/// `127.0.0.1:target`.
+async fn plain_relay(target: u16) -> Result<u16, Error> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target)).await else {
+                    return;
+                };
+                let _ = inbound.set_nodelay(true);
+                let _ = outbound.set_nodelay(true);
+                let _ =
+                    tokio::io::copy_bidirectional_with_sizes(&mut inbound, &mut outbound, CHUNK, CHUNK).await;
             });
         }
     });
@@ -98,6 +124,11 @@ async fn main() -> Result<(), Error> {
     // Direct: the same data over loopback to the same echo server.
     let direct = echo_run(TcpStream::connect(("127.0.0.1", port)).await?, bytes).await?;
 
+    // Three TCP connections with two plain relays, as the tunnel's path but without WebSocket.
+    let second = plain_relay(port).await?;
+    let first = plain_relay(second).await?;
+    let relays = echo_run(TcpStream::connect(("127.0.0.1", first)).await?, bytes).await?;
+
     // Through the tunnel.
     let remote = RemoteAccess::new(&client, AllowList::new().allow("127.0.0.1", port))?;
     let opened = emulator.open_remote_access("bench", "127.0.0.1", port).await?;
@@ -113,7 +144,9 @@ async fn main() -> Result<(), Error> {
 
     println!("remote access, {mib} MiB echoed (each byte crosses twice):");
     println!("  direct loopback copy    {direct:>9.1} MiB/s");
+    println!("  two plain TCP relays    {relays:>9.1} MiB/s");
     println!("  through the tunnel      {tunnel:>9.1} MiB/s");
+    println!("  ratio relays / direct   {:>9.3}", relays / direct);
     println!("  ratio tunnel / direct   {:>9.3}", tunnel / direct);
     client.close().await;
     emulator.shutdown().await;

@@ -605,3 +605,106 @@ fn quickstart_in_two_tenants_keeps_each_tenants_data_apart() {
     assert_ne!(t100["id"], t200["id"]);
     emulator.shutdown();
 }
+
+/// A server on the device's side that echoes each connection until it ends; counts the
+/// connections it accepted.
+fn echo_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("echo listener");
+    let port = listener.local_addr().expect("echo address").port();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            count.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut reader = stream.try_clone().expect("clone");
+                let _ = std::io::copy(&mut reader, &mut stream);
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, accepted)
+}
+
+#[test]
+fn remote_access_relays_an_allowed_tunnel_and_refuses_another_target() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    const DEVICE: &str = "c-remote-1";
+    const LEN: usize = 1 << 20;
+    let binary = build("remote_access");
+    let emulator = Emulator::builder()
+        .tenant("t100")
+        .user("device_c-remote-1", "secret")
+        .http_port(Some(0))
+        .start_blocking()
+        .expect("emulator starts");
+    let handle = emulator.handle();
+    let base = format!("http://{}", handle.http_addr().expect("http served"));
+    let (port, accepted) = echo_server();
+    // A second local service the allow-list does not name: it must never see a connection.
+    let (forbidden, forbidden_accepted) = echo_server();
+    let mut args = endpoint(&emulator);
+    args.extend([base, format!("127.0.0.1:{port}"), "1".to_owned()]);
+    let child = spawn(&binary, &args);
+    emulator
+        .block_on(handle.wait_for_managed_object(
+            DEVICE,
+            |mo| mo["c8y_SupportedOperations"] == json!(["c8y_RemoteAccessConnect"]),
+            WAIT,
+        ))
+        .expect("the example declares remote access");
+
+    let refused = emulator
+        .block_on(handle.open_remote_access(DEVICE, "127.0.0.1", forbidden))
+        .expect("operation created");
+    let failed = emulator
+        .block_on(handle.wait_for_operation_status(&refused.operation_id, "FAILED", WAIT))
+        .expect("a target not allowed is FAILED");
+    assert_eq!(
+        failed["failureReason"],
+        format!("Target 127.0.0.1:{forbidden} is not allowed on this device")
+    );
+
+    let opened = emulator
+        .block_on(handle.open_remote_access(DEVICE, "127.0.0.1", port))
+        .expect("operation created");
+    emulator
+        .block_on(handle.wait_for_operation_status(&opened.operation_id, "SUCCESSFUL", WAIT))
+        .expect("the allowed tunnel is SUCCESSFUL");
+    let operator = std::net::TcpStream::connect(opened.addr).expect("operator connects");
+    operator.set_read_timeout(Some(WAIT)).expect("timeout");
+    let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8 ^ (i >> 12) as u8).collect();
+    let mut writer = operator.try_clone().expect("clone");
+    let sent = data.clone();
+    let writing = std::thread::spawn(move || writer.write_all(&sent));
+    let mut echoed = vec![0u8; LEN];
+    (&operator).read_exact(&mut echoed).expect("the echo comes back");
+    writing.join().expect("writer").expect("written");
+    assert!(echoed == data, "the echo differs from what was sent");
+    drop(operator);
+
+    let stdout = finish(child, "remote_access");
+    assert!(
+        stdout.contains(&format!(
+            "remote_access: refused: Target 127.0.0.1:{forbidden} is not allowed"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("remote_access: tunnel 1 opened to 127.0.0.1:{port}\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "remote_access: tunnel 1 closed (platform closed): {LEN} bytes to target, {LEN} from target"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("remote_access: done"), "{stdout}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    assert_eq!(forbidden_accepted.load(Ordering::SeqCst), 0);
+    emulator.shutdown();
+}

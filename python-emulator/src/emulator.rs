@@ -1,7 +1,8 @@
 //! `Emulator`: the in-process Cumulocity MQTT emulator (crate `c8y_mqtt_emulator`) for tests
 //! written in Python. It listens on an ephemeral loopback port (plain MQTT), accepts one
-//! tenant user, creates operations, accepts bootstrap registrations and exposes the platform
-//! state (managed objects, measurements, events, alarms, operations) as dicts.
+//! tenant user, creates operations, plays the operator of Cloud Remote Access, accepts
+//! bootstrap registrations and exposes the platform state (managed objects, measurements,
+//! events, alarms, operations) as dicts.
 //! Its exceptions are the device package's (`c8y_mqtt.errors`), so tests catch one family.
 
 use c8y_mqtt_emulator::model::{DeviceRequestStatus, RecordFilter};
@@ -176,6 +177,33 @@ impl Emulator {
             .with(|e| e.handle().create_operation(device_id, fragments))?
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         from_json(py, &created)
+    }
+
+    /// Plays the operator of Cloud Remote Access: creates the ``c8y_RemoteAccessConnect``
+    /// operation (``530``) for the device with this external id, to reach ``host``:``port`` on
+    /// the device's side, with a fresh connection key, and listens on 127.0.0.1 for one
+    /// operator connection, relayed to the device's WebSocket for that key. Returns a dict with
+    /// ``operationId``, ``connectionKey``, ``address`` and ``port`` (where to connect).
+    fn open_remote_access<'py>(
+        &self,
+        py: Python<'py>,
+        device_id: &str,
+        host: &str,
+        port: u16,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let guard = self.running.read();
+        let emulator = guard
+            .as_ref()
+            .ok_or_else(|| C8yError::new_err("the emulator was stopped"))?;
+        let opened = py
+            .detach(|| emulator.block_on(emulator.handle().open_remote_access(device_id, host, port)))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let d = PyDict::new(py);
+        d.set_item("operationId", opened.operation_id)?;
+        d.set_item("connectionKey", opened.connection_key)?;
+        d.set_item("address", opened.addr.ip().to_string())?;
+        d.set_item("port", opened.addr.port())?;
+        Ok(d)
     }
 
     /// The operation with this id (a dict), or None.

@@ -99,3 +99,32 @@ def test_remote_access_refuses_a_target_not_allowed(
     emulator.wait_for_operation_status(tunnel["operationId"], "FAILED")
     with pytest.raises(ValueError):
         c8y_mqtt.RemoteAccess(client, ["no-port"])
+
+
+def test_emulator_open_remote_access_plays_the_operator(
+    emulator: Emulator, client: c8y_mqtt.Client, echo_port: int
+) -> None:
+    remote = c8y_mqtt.RemoteAccess(client, [f"127.0.0.1:{echo_port}"])
+    tunnel = emulator.open_remote_access(DEVICE, "127.0.0.1", echo_port)
+    assert tunnel["address"] == "127.0.0.1" and tunnel["port"] > 0
+    op = next_operation(client)
+    stored = emulator.operation(tunnel["operationId"])
+    assert stored is not None
+    assert stored["c8y_RemoteAccessConnect"] == {
+        "hostname": "127.0.0.1",
+        "port": echo_port,
+        "connectionKey": tunnel["connectionKey"],
+    }
+    assert remote.handle(op) == ("SUCCESSFUL", None)
+    emulator.wait_for_operation_status(tunnel["operationId"], "SUCCESSFUL")
+    payload = b"through the emulator's operator" * 1000
+    with socket.create_connection((tunnel["address"], tunnel["port"]), timeout=10) as operator:
+        operator.sendall(payload)
+        received = bytearray()
+        while len(received) < len(payload):
+            chunk = operator.recv(65536)
+            assert chunk, "the tunnel ended early"
+            received += chunk
+    assert bytes(received) == payload
+    with pytest.raises(ValueError):
+        emulator.open_remote_access("no-such-device", "127.0.0.1", echo_port)

@@ -100,9 +100,9 @@ struct Inner {
     /// The TLS configuration `http` uses, for the remote-access WebSocket.
     #[cfg_attr(not(feature = "remote-access"), allow(dead_code))]
     tls: Arc<tokio_rustls::rustls::ClientConfig>,
-    /// Whether the configuration names an HTTP proxy.
+    /// The configured HTTP CONNECT proxy, for the remote-access WebSocket.
     #[cfg_attr(not(feature = "remote-access"), allow(dead_code))]
-    proxied: bool,
+    proxy: Option<crate::client::HttpProxy>,
     /// Managed object ids by external id (`c8y_Serial`), looked up once each.
     managed_objects: parking_lot::Mutex<std::collections::HashMap<String, String>>,
 }
@@ -208,7 +208,7 @@ impl HttpClient {
                 options,
                 device_id: config.device_id().to_string(),
                 tls,
-                proxied: config.http_proxy().is_some(),
+                proxy: config.http_proxy().cloned(),
                 managed_objects: parking_lot::Mutex::new(std::collections::HashMap::new()),
             }),
         })
@@ -405,10 +405,10 @@ impl HttpClient {
         Arc::clone(&self.inner.tls)
     }
 
-    /// Whether the configuration names an HTTP proxy.
+    /// The configured HTTP CONNECT proxy, if any.
     #[cfg(feature = "remote-access")]
-    pub(crate) fn proxied(&self) -> bool {
-        self.inner.proxied
+    pub(crate) fn proxy(&self) -> Option<&crate::client::HttpProxy> {
+        self.inner.proxy.as_ref()
     }
 
     /// The platform refused `token` (401).

@@ -19,9 +19,11 @@
 //!   [`RemoteAccess::close_all`] is called or the last clone of the [`RemoteAccess`] is dropped.
 //! * **Events**: [`TunnelEvent::Opened`] and [`TunnelEvent::Closed`] (bytes each way, duration,
 //!   why it ended) to every [`RemoteAccess::subscribe`]r.
-//! * **Credentials and TLS** are the device's HTTP ones ([`HttpClient`]): Basic or the token of
-//!   a certificate device, the same trust roots. An HTTP proxy is not supported for the
-//!   WebSocket: with one configured, the operation fails with that reason.
+//! * **Credentials, TLS and proxy** are the device's HTTP ones ([`HttpClient`]): Basic or the
+//!   token of a certificate device, the same trust roots, and the configured HTTP proxy
+//!   ([`ConfigBuilder::http_proxy`](crate::client::ConfigBuilder::http_proxy)), which the
+//!   WebSocket goes through with `CONNECT` (TLS end to end inside it). The target is always
+//!   connected directly: it is on the device's side.
 //! * The connection key is a secret: it is never logged or shown in an error.
 
 mod tunnel;
@@ -428,11 +430,6 @@ impl RemoteAccess {
         if self.inner.registry.open.lock().len() >= max {
             return Err(RemoteAccessError::TooManyTunnels(max));
         }
-        if self.inner.http.proxied() {
-            return Err(RemoteAccessError::WebSocketRefused(
-                "not supported through an HTTP proxy".to_owned(),
-            ));
-        }
         let connections = tunnel::connect(&self.inner.http, host, port, key, self.inner.options).await?;
         let state = Arc::new(TunnelState {
             id: self.inner.next_id.fetch_add(1, Ordering::Relaxed),
@@ -456,7 +453,7 @@ impl RemoteAccess {
         stop.mark_unchanged();
         tokio::spawn(async move {
             let end = tokio::select! {
-                end = tunnel::relay(connections, &state.to_target, &state.from_target) => end,
+                end = tunnel::relay(connections, Arc::clone(&state)) => end,
                 _ = stop.changed() => TunnelEnd::Closed,
             };
             registry.open.lock().remove(&state.id);

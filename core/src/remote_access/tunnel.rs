@@ -6,33 +6,54 @@
 //!   REST base URL is `https://` or `http://`, at `/service/remoteaccess/device/<key>`, with
 //!   the device's `Authorization` and the subprotocol `binary`. A refused token (401) is renewed
 //!   once, as for HTTP requests.
-//! * The relay copies each direction in its own loop with one buffer: it reads again only when
-//!   the previous bytes were written (back-pressure both ways, bounded memory).
+//! * With an HTTP proxy configured, the WebSocket's TCP connection is a `CONNECT` tunnel through
+//!   it (with `Proxy-Authorization: Basic` when the proxy has credentials); TLS and the
+//!   WebSocket run end to end inside it. A proxy refusing the `CONNECT` fails the operation with
+//!   its HTTP status. The target is always connected directly.
+//! * The relay copies each direction in a task of its own: it reads again only when the previous
+//!   bytes were written (back-pressure both ways, bounded memory). The target's bytes that are
+//!   already waiting go to the platform in one write (several frames), and nothing waits for
+//!   more bytes to arrive (docs/protocol.md §13.6). Where the time goes: BENCHMARKS.md.
 //! * The target closing its side sends a WebSocket close, then the platform's remaining bytes are
 //!   still written until it answers the close (at most [`CLOSE_GRACE`]); the platform closing
 //!   shuts the target connection down.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use bytes::Bytes;
+use base64::Engine;
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::{RemoteAccessError, RemoteAccessOptions, TunnelEnd};
+use super::{RemoteAccessError, RemoteAccessOptions, TunnelEnd, TunnelState};
 use crate::http::HttpClient;
 
 /// How long the platform may take to answer the close sent when the target closed.
 pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
-/// Bytes read from the target at once (one binary frame at most this large).
-const CHUNK: usize = 64 * 1024;
+/// Bytes read from the target at once (one binary frame at most this large), and tungstenite's
+/// write buffer.
+const CHUNK: usize = 256 * 1024;
+
+/// Bytes tungstenite reads from the platform at once. Not larger: it zero-fills this much of its
+/// buffer before every read attempt.
+const WS_READ: usize = 64 * 1024;
+
+/// Most bytes of frames queued before they are flushed to the platform.
+const MAX_QUEUED: usize = 1024 * 1024;
+
+/// Longest answer head accepted from an HTTP proxy.
+const MAX_PROXY_HEAD: usize = 8 * 1024;
 
 /// The subprotocol of the remote-access WebSocket.
 const SUBPROTOCOL: &str = "binary";
@@ -111,10 +132,7 @@ async fn open_websocket(
         let headers = request.headers_mut();
         headers.insert("Authorization", value);
         headers.insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
-        let tcp = TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|e| refused(format!("cannot reach the platform: {e}")))?;
-        let _ = tcp.set_nodelay(true);
+        let tcp = platform_connection(http, &host, port).await?;
         let stream: Box<dyn Io> = if tls {
             let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.clone())
                 .map_err(|e| refused(format!("invalid server name: {e}")))?;
@@ -128,7 +146,9 @@ async fn open_websocket(
         } else {
             Box::new(tcp)
         };
-        let config = WebSocketConfig::default();
+        let config = WebSocketConfig::default()
+            .read_buffer_size(WS_READ)
+            .write_buffer_size(CHUNK);
         match tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await {
             Ok((websocket, _response)) => return Ok(websocket),
             Err(WsError::Http(response)) if response.status().as_u16() == 401 => match token {
@@ -147,74 +167,203 @@ async fn open_websocket(
     }
 }
 
-/// Relays until either side ends; counts the bytes each way.
-pub(crate) async fn relay(
-    connections: Connections,
-    to_target: &AtomicU64,
-    from_target: &AtomicU64,
-) -> TunnelEnd {
-    let Connections { target, websocket } = connections;
-    let (mut sink, mut stream) = websocket.split();
-    let (mut target_read, mut target_write) = target.into_split();
-
-    // Target → platform; on the target's end of stream, a WebSocket close.
-    let upstream = async move {
-        let mut buffer = vec![0u8; CHUNK];
-        loop {
-            match target_read.read(&mut buffer).await {
-                Ok(0) => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    return TunnelEnd::TargetClosed;
-                }
-                Ok(n) => {
-                    let frame = Message::Binary(Bytes::copy_from_slice(&buffer[..n]));
-                    if let Err(e) = sink.send(frame).await {
-                        return ws_end(e);
-                    }
-                    from_target.fetch_add(n as u64, Ordering::Relaxed);
-                }
-                Err(e) => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    return target_end(e);
-                }
-            }
-        }
+/// A TCP connection to the platform's `host`:`port`: direct, or through the configured HTTP
+/// proxy with `CONNECT` (its answer read up to the end of its head, nothing after).
+async fn platform_connection(
+    http: &HttpClient,
+    host: &str,
+    port: u16,
+) -> Result<TcpStream, RemoteAccessError> {
+    let Some(proxy) = http.proxy() else {
+        let tcp = TcpStream::connect((host, port))
+            .await
+            .map_err(|e| refused(format!("cannot reach the platform: {e}")))?;
+        let _ = tcp.set_nodelay(true);
+        return Ok(tcp);
     };
-
-    // Platform → target, until the WebSocket ends (after a close it returns the end of stream
-    // once tungstenite has answered or received the answer).
-    let downstream = async move {
-        let mut end = TunnelEnd::PlatformClosed;
-        while let Some(message) = stream.next().await {
-            let bytes = match message {
-                Ok(Message::Binary(bytes)) => bytes,
-                Ok(Message::Text(text)) => Bytes::from(text),
-                Ok(_) => continue,
-                Err(e) => {
-                    end = ws_end(e);
-                    break;
-                }
-            };
-            if let Err(e) = target_write.write_all(&bytes).await {
-                end = target_end(e);
-                break;
-            }
-            to_target.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let mut tcp = TcpStream::connect((
+        proxy.host.trim_start_matches('[').trim_end_matches(']'),
+        proxy.port,
+    ))
+    .await
+    .map_err(|e| {
+        refused(format!(
+            "cannot reach the HTTP proxy {}:{}: {e}",
+            proxy.host, proxy.port
+        ))
+    })?;
+    let _ = tcp.set_nodelay(true);
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some((user, password)) = &proxy.basic_auth {
+        let credentials =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", password.expose()));
+        request.push_str(&format!("Proxy-Authorization: Basic {credentials}\r\n"));
+    }
+    request.push_str("\r\n");
+    let proxy_error = |e: std::io::Error| refused(format!("HTTP proxy: {e}"));
+    tcp.write_all(request.as_bytes()).await.map_err(proxy_error)?;
+    // The head of the answer, byte by byte: what follows it belongs to the platform.
+    let mut head = Vec::with_capacity(256);
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() >= MAX_PROXY_HEAD {
+            return Err(refused("HTTP proxy: answer head too long"));
         }
-        let _ = target_write.shutdown().await;
+        let byte = tcp.read_u8().await.map_err(proxy_error)?;
+        head.push(byte);
+    }
+    let status_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let status = std::str::from_utf8(status_line)
+        .ok()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse::<u16>().ok());
+    match status {
+        Some(200..=299) => Ok(tcp),
+        Some(code) => Err(refused(format!("HTTP proxy answered CONNECT with HTTP {code}"))),
+        None => Err(refused("HTTP proxy: not an HTTP answer")),
+    }
+}
+
+/// Relays until either side ends; counts the bytes each way in `state`. Each direction runs
+/// in a task of its own (both cores can copy at once); dropping the returned future ends both.
+///
+/// The end reported is the first cause: when the target's side ended, the device closes the
+/// WebSocket and the platform's answer may end the other task first, so the target's end is
+/// recorded before the close is sent and wins over what follows from it.
+pub(crate) async fn relay(connections: Connections, state: Arc<TunnelState>) -> TunnelEnd {
+    let Connections { target, websocket } = connections;
+    let (sink, stream) = websocket.split();
+    let (target_read, target_write) = target.into_split();
+    let target_ended = Arc::new(OnceLock::new());
+    let mut upstream = Task(tokio::spawn(upstream(
+        target_read,
+        sink,
+        Arc::clone(&state),
+        Arc::clone(&target_ended),
+    )));
+    let mut downstream = Task(tokio::spawn(downstream(stream, target_write, state)));
+    let joined = |end: Result<TunnelEnd, tokio::task::JoinError>| {
+        end.unwrap_or_else(|e| TunnelEnd::Error(format!("relay task: {e}")))
+    };
+    let end = tokio::select! {
+        end = &mut upstream.0 => {
+            // The platform's bytes already under way still reach the target.
+            let _ = tokio::time::timeout(CLOSE_GRACE, &mut downstream.0).await;
+            joined(end)
+        }
+        end = &mut downstream.0 => joined(end),
+    };
+    target_ended.get().cloned().unwrap_or(end)
+}
+
+/// A relay task, aborted when dropped (the tunnel was closed from outside).
+struct Task(tokio::task::JoinHandle<TunnelEnd>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+type Sink = SplitSink<WebSocketStream<Box<dyn Io>>, Message>;
+type Stream = SplitStream<WebSocketStream<Box<dyn Io>>>;
+
+/// Target → platform: one binary frame per read of the target. The frames of the bytes that are
+/// already waiting are queued first and written out together (one flush, few system calls);
+/// a lone read is flushed at once, so interactive traffic is never held back. On the target's
+/// end of stream, a WebSocket close.
+async fn upstream(
+    mut target: OwnedReadHalf,
+    mut sink: Sink,
+    state: Arc<TunnelState>,
+    target_ended: Arc<OnceLock<TunnelEnd>>,
+) -> TunnelEnd {
+    let mut buffer = BytesMut::with_capacity(CHUNK);
+    let close = |end: TunnelEnd| {
+        let _ = target_ended.set(end.clone());
         end
     };
-
-    tokio::pin!(upstream);
-    tokio::pin!(downstream);
-    tokio::select! {
-        end = &mut upstream => {
-            // The platform's bytes already under way still reach the target.
-            let _ = tokio::time::timeout(CLOSE_GRACE, &mut downstream).await;
-            end
+    loop {
+        buffer.reserve(CHUNK);
+        match target.read_buf(&mut buffer).await {
+            Ok(0) => {
+                let end = close(TunnelEnd::TargetClosed);
+                let _ = sink.send(Message::Close(None)).await;
+                return end;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let end = close(target_end(e));
+                let _ = sink.send(Message::Close(None)).await;
+                return end;
+            }
         }
-        end = &mut downstream => end,
+        let mut queued = 0;
+        let mut ended = None;
+        loop {
+            let frame = buffer.split().freeze();
+            let len = frame.len();
+            if let Err(e) = sink.feed(Message::Binary(frame)).await {
+                return ws_end(e);
+            }
+            queued += len;
+            state.from_target.fetch_add(len as u64, Ordering::Relaxed);
+            if queued >= MAX_QUEUED {
+                break;
+            }
+            buffer.reserve(CHUNK);
+            match target.try_read_buf(&mut buffer) {
+                Ok(0) => {
+                    ended = Some(TunnelEnd::TargetClosed);
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    ended = Some(target_end(e));
+                    break;
+                }
+            }
+        }
+        if let Err(e) = sink.flush().await {
+            return ws_end(e);
+        }
+        if let Some(end) = ended {
+            let end = close(end);
+            let _ = sink.send(Message::Close(None)).await;
+            return end;
+        }
     }
+}
+
+/// Platform → target, until the WebSocket ends (after a close it returns the end of stream once
+/// tungstenite has answered or received the answer). Each message is written as it arrives: they
+/// are large when the traffic is, and polling for the next one before writing would cost a read
+/// attempt (and tungstenite's clearing of its read buffer) each time.
+async fn downstream(mut stream: Stream, mut target: OwnedWriteHalf, state: Arc<TunnelState>) -> TunnelEnd {
+    let mut end = TunnelEnd::PlatformClosed;
+    while let Some(message) = stream.next().await {
+        let bytes = match message {
+            Ok(Message::Binary(bytes)) => bytes,
+            Ok(Message::Text(text)) => Bytes::from(text),
+            Ok(_) => continue,
+            Err(e) => {
+                end = ws_end(e);
+                break;
+            }
+        };
+        if let Err(e) = target.write_all(&bytes).await {
+            end = target_end(e);
+            break;
+        }
+        state.to_target.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    }
+    let _ = target.shutdown().await;
+    end
 }
 
 /// What an error of the target's connection means for the tunnel: a reset or a broken pipe is

@@ -29,10 +29,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
@@ -48,8 +50,16 @@ pub(crate) const DEVICE_PATH: &str = "/service/remoteaccess/device/";
 /// The control route that opens a tunnel.
 pub(crate) const CONTROL_PATH: &str = "/emulator/remoteaccess";
 
-/// Bytes read from the operator at once.
-const CHUNK: usize = 64 * 1024;
+/// Bytes read from the operator at once (one frame at most this large), and the WebSocket's
+/// write buffer.
+const CHUNK: usize = 256 * 1024;
+
+/// Bytes read from the device's WebSocket at once (tungstenite zero-fills this much of its
+/// buffer before every read attempt).
+const WS_READ: usize = 64 * 1024;
+
+/// Most bytes of frames queued before they are flushed to the device.
+const MAX_QUEUED: usize = 1024 * 1024;
 
 /// What [`EmulatorHandle::open_remote_access`](crate::EmulatorHandle::open_remote_access) set
 /// up for the operator.
@@ -165,50 +175,86 @@ impl RemoteAccessTunnels {
     }
 }
 
-/// Relays between the operator and the device until either closes.
+/// Relays between the operator and the device until either closes. Each direction runs in a
+/// task of its own; the operator's bytes already waiting go to the device in one write (several
+/// frames), without waiting for more.
 async fn relay(operator: TcpStream, websocket: WebSocket) {
     let _ = operator.set_nodelay(true);
-    let (mut operator_read, mut operator_write) = operator.into_split();
-    let (mut sink, mut stream) = websocket.split();
-    let upstream = async move {
-        let mut buffer = vec![0u8; CHUNK];
-        loop {
-            match operator_read.read(&mut buffer).await {
-                Ok(n) if n > 0 => {
-                    let frame = Message::Binary(Bytes::copy_from_slice(&buffer[..n]));
-                    if sink.send(frame).await.is_err() {
-                        return;
-                    }
-                }
-                _ => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    return;
-                }
-            }
+    let (operator_read, operator_write) = operator.into_split();
+    let (sink, stream) = websocket.split();
+    let mut upstream = Task(tokio::spawn(upstream(operator_read, sink)));
+    let mut downstream = Task(tokio::spawn(downstream(stream, operator_write)));
+    tokio::select! {
+        _ = &mut upstream.0 => {
+            let _ = tokio::time::timeout(Duration::from_secs(10), &mut downstream.0).await;
         }
-    };
-    let downstream = async move {
-        while let Some(Ok(message)) = stream.next().await {
-            let bytes = match message {
-                Message::Binary(bytes) => bytes,
-                Message::Text(text) => Bytes::from(text),
-                Message::Close(_) => continue,
-                _ => continue,
-            };
-            if operator_write.write_all(&bytes).await.is_err() {
+        _ = &mut downstream.0 => {}
+    }
+}
+
+/// A relay task, aborted when dropped.
+struct Task(tokio::task::JoinHandle<()>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Operator → device: one binary frame per read; the frames of bytes already waiting are
+/// flushed together. The operator's end of stream closes the WebSocket.
+async fn upstream(mut operator: OwnedReadHalf, mut sink: SplitSink<WebSocket, Message>) {
+    let mut buffer = BytesMut::with_capacity(CHUNK);
+    loop {
+        buffer.reserve(CHUNK);
+        if !matches!(operator.read_buf(&mut buffer).await, Ok(n) if n > 0) {
+            let _ = sink.send(Message::Close(None)).await;
+            return;
+        }
+        let mut queued = 0;
+        let mut ended = false;
+        loop {
+            let frame = buffer.split().freeze();
+            queued += frame.len();
+            if sink.feed(Message::Binary(frame)).await.is_err() {
+                return;
+            }
+            if queued >= MAX_QUEUED {
                 break;
             }
+            buffer.reserve(CHUNK);
+            match operator.try_read_buf(&mut buffer) {
+                Ok(n) if n > 0 => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                _ => {
+                    ended = true;
+                    break;
+                }
+            }
         }
-        let _ = operator_write.shutdown().await;
-    };
-    tokio::pin!(upstream);
-    tokio::pin!(downstream);
-    tokio::select! {
-        () = &mut upstream => {
-            let _ = tokio::time::timeout(Duration::from_secs(10), &mut downstream).await;
+        if sink.flush().await.is_err() {
+            return;
         }
-        () = &mut downstream => {}
+        if ended {
+            let _ = sink.send(Message::Close(None)).await;
+            return;
+        }
     }
+}
+
+/// Device → operator until the WebSocket ends, each message written as it arrives.
+async fn downstream(mut stream: SplitStream<WebSocket>, mut operator: OwnedWriteHalf) {
+    while let Some(Ok(message)) = stream.next().await {
+        let bytes = match message {
+            Message::Binary(bytes) => bytes,
+            Message::Text(text) => Bytes::from(text),
+            _ => continue,
+        };
+        if operator.write_all(&bytes).await.is_err() {
+            break;
+        }
+    }
+    let _ = operator.shutdown().await;
 }
 
 fn status(code: StatusCode, message: &str) -> Response {
@@ -279,6 +325,8 @@ pub(crate) async fn device_endpoint(dispatch: &Dispatch, request: Request) -> Re
     };
     upgrade
         .protocols(["binary"])
+        .read_buffer_size(WS_READ)
+        .write_buffer_size(CHUNK)
         .on_upgrade(move |socket| async move {
             let _ = pending.socket.send(socket);
         })

@@ -51,6 +51,8 @@ class Emulator:
         """Creates and delivers an operation."""
     def operation(self, id: str) -> Optional[Dict[str, Any]]:
         """The operation with this id."""
+    def open_remote_access(self, device_id: str, host: str, port: int) -> Dict[str, Any]:
+        """Creates a remote-access operation to ``host``:``port`` and listens for the operator."""
     def wait_for_operation_status(self, id: str, status: str, timeout: float = 10.0) -> Dict[str, Any]:
         """Waits until the operation has ``status``."""
     def operations(self, source: Optional[str] = None) -> List[Dict[str, Any]]:
