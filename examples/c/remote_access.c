@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
     if (rc == C8Y_RESULT_OK) rc = c8y_options_set_http_base_url(options, argv[3]);
     if (rc == C8Y_RESULT_OK) rc = c8y_options_set_create_device(options, "C remote access", "c8y_CExample");
     /* Any other operation is failed by the library ("Unsupported operation"). */
-    if (rc == C8Y_RESULT_OK) rc = c8y_options_set_supported_operations(options, supported, 1);
+    if (rc == C8Y_RESULT_OK) rc = c8y_options_set_fail_unsupported(options, supported, 1);
     c8y_client *client = NULL;
     if (rc == C8Y_RESULT_OK) rc = c8y_client_new(options, &client);
     c8y_options_free(options);
