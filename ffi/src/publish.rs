@@ -11,7 +11,7 @@
 //! the delivery id (never 0) whose outcome comes as a `C8Y_EVENT_KIND_DELIVERY` event. Thread: any,
 //! including the event callback. These rules are stated once, in the header's conventions
 //! (`cbindgen.toml`), not on each function; string arguments are read through
-//! [`c_strings!`](crate::boundary::c_strings), the one reader relying on their contract.
+//! `c_strings!` (in `boundary`), the one reader relying on their contract.
 
 use std::ffi::c_char;
 
