@@ -80,10 +80,11 @@ use crate::templates::upstream::GetPendingOperations;
 use crate::topic::{DownstreamTopic, ProcessingMode, UpstreamTopic};
 
 use super::backoff::Backoff;
+use super::delivery::{DeliveryOutcome, DropReason};
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
 use super::inflight::Inflight;
-use super::outbox::{AckedRow, DeliveryOutcome, DropReason};
+use super::outbox::AckedRow;
 use super::statistics::Counters;
 use super::transport::mqtt_options;
 use super::{Entity, Shared};
@@ -908,7 +909,8 @@ pub(crate) fn map_error(error: ConnectionError) -> ConnectError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::outbox::{DeliveryOutcome, Message, Outbox};
+    use crate::client::delivery::DeliveryOutcome;
+    use crate::client::outbox::{Message, Outbox};
     use crate::client::{ClientError, Config, NextEvent, OutboxLimits};
 
     /// The state of a client that never connected.

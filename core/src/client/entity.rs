@@ -12,8 +12,9 @@ use crate::QoS;
 use crate::templates::upstream::{ChildDeviceCreation, GetManagedObjectId, ServiceCreation, Upstream};
 use crate::topic::{ExternalId, ProcessingMode, static_topic_text};
 
+use super::delivery::Delivery;
 use super::error::ClientError;
-use super::outbox::{Delivery, Message, RowId};
+use super::outbox::{Message, RowId};
 use super::{Shared, external_id};
 
 /// Per-publish settings; `None` keeps the configured default.

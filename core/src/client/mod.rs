@@ -60,6 +60,7 @@ pub mod backoff;
 mod blocking;
 pub mod config;
 mod connection;
+mod delivery;
 mod entity;
 mod env;
 pub mod error;
@@ -94,6 +95,7 @@ pub use config::{
     OutboxLimits, OverflowPolicy, ParseOverflowPolicyError, ParseTransportError, Secret, Subscriptions,
     TransportKind, TrustRoots,
 };
+pub use delivery::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use entity::{Entity, PublishOptions};
 pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
@@ -102,7 +104,6 @@ pub use json::{JsonApi, JsonError};
 pub use operations::{
     DEFAULT_RESUMABLE, DUPLICATE_WINDOW, OperationOptions, OperationSource, ReceivedOperation,
 };
-pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use persistence::PersistenceError;
 pub use registration::{
     BOOTSTRAP_USER, BootstrapConfig, DeviceCredentials, RegistrationError, register, register_blocking,
@@ -113,7 +114,8 @@ pub use statistics::{DropCounts, STATISTICS_MEASUREMENT, Statistics};
 
 use crate::templates::upstream::Upstream;
 use crate::topic::ExternalId;
-use outbox::{Finished, Outbox};
+use delivery::Finished;
+use outbox::Outbox;
 
 /// State shared by the handles and the connection task.
 #[derive(Debug)]

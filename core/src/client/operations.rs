@@ -75,11 +75,11 @@ use crate::templates::upstream::{
     SetSuccessfulById, Upstream,
 };
 
+use super::delivery::Delivery;
 use super::entity::Entity;
 use super::error::ClientError;
 use super::events::Event;
 use super::operation_journal::{OperationJournal, Started};
-use super::outbox::Delivery;
 use super::{ConfigBuilder, Shared};
 
 /// How many recent operation ids are remembered for de-duplication.

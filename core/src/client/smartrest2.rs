@@ -31,11 +31,12 @@ use crate::smartrest2::{ResponseTemplate, TemplateCollection};
 use crate::templates::downstream::TemplateStatus;
 use crate::topic::{DownstreamTopic, ExternalId, UpstreamTopic, XId};
 
+use super::delivery::Delivery;
 use super::entity::{enqueue, publish_payloads};
 use super::error::ClientError;
 use super::events::Event;
 use super::operations::{self, OperationSource, ReceivedOperation};
-use super::outbox::{Delivery, RowId};
+use super::outbox::RowId;
 use super::{Client, Config, ConfigBuilder, Shared};
 
 /// SmartREST 2.0 / 1.0 and JSON error settings of a configuration.
