@@ -26,7 +26,8 @@
 //!   ended yet (the line came before the PUBACK, or the outcome is held for
 //!   [`ConfigBuilder::rejection_window`](super::ConfigBuilder::rejection_window) after it).
 //!   Not tied, and reported as a plain [`Event::SmartRestError`]: a line whose id matches
-//!   several rows in the window (the same template sent often, or a use line whose message id
+//!   several rows in the window (the same template sent often, counting the rows auto-batching
+//!   merged into one outbox entry one by one, or a use line whose message id
 //!   equals a static template id in flight), raw publishes
 //!   ([`Client::publish_raw`](super::Client::publish_raw)), rows of lists split over several
 //!   packets. JSON messages are not tied either: the `messageId` of the JSON `error` topic is
@@ -363,11 +364,10 @@ impl Drop for Relay<'_> {
             .counters
             .in_flight
             .store(0, std::sync::atomic::Ordering::Relaxed);
-        let finished: Vec<_> = self
-            .acked
-            .iter_mut()
-            .filter_map(|(row, _)| row.finish(DeliveryOutcome::Acknowledged))
-            .collect();
+        let mut finished = Vec::new();
+        for (row, _) in &mut self.acked {
+            row.finish(DeliveryOutcome::Acknowledged, &mut finished);
+        }
         self.shared.report(finished);
     }
 }
@@ -665,7 +665,7 @@ impl<'a> Relay<'a> {
             if now.duration_since(*at) < window {
                 break;
             }
-            finished.extend(row.finish(DeliveryOutcome::Acknowledged));
+            row.finish(DeliveryOutcome::Acknowledged, &mut finished);
         }
         let keep_for = CORRELATION_WINDOW.max(window);
         while let Some((_, at)) = self.acked.front() {
@@ -673,7 +673,7 @@ impl<'a> Relay<'a> {
                 break;
             }
             if let Some((mut row, _)) = self.acked.pop_front() {
-                finished.extend(row.finish(DeliveryOutcome::Acknowledged));
+                row.finish(DeliveryOutcome::Acknowledged, &mut finished);
             }
         }
         self.shared.report(finished);
@@ -702,13 +702,16 @@ impl<'a> Relay<'a> {
         let in_flight = shared.outbox.submitted_rows(&line.template);
         let outcome = DeliveryOutcome::Rejected { code: line.code };
         let (delivery, topic) = match (acked.as_slice(), in_flight.as_slice()) {
-            ([index], []) => {
+            // One row: not an entry of several merged rows of this template.
+            ([index], []) if self.acked.get(*index).is_some_and(|(row, _)| row.rows == 1) => {
                 let Some((mut row, _)) = self.acked.remove(*index) else {
                     return;
                 };
                 // Counted before the delivery completes, so that whoever waits for it sees it.
                 Counters::bump(&shared.counters.rejected);
-                shared.report(row.finish(outcome).into_iter().collect());
+                let mut finished = Vec::new();
+                row.finish(outcome, &mut finished);
+                shared.report(finished);
                 (row.delivery, row.topic)
             }
             ([], [(key, delivery, topic)]) => {

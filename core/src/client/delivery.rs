@@ -3,6 +3,11 @@
 //! handle a caller waits on, from a thread or from async code. The shared completion behind the
 //! handles is finished by the outbox (see [`super::outbox`]) as the connection reports packets
 //! acknowledged, written or given up; this module knows nothing about packets or queues.
+//!
+//! One completion can stand for several calls: with auto-batching, consecutive rows share one
+//! outbox entry and so one completion (the packet's), and each row's handle keeps its own id.
+//! Their outcome is the packet's, except for rows given up from the front of the entry before
+//! it was acknowledged ([`Completion::drop_front`]), which the completion records as an id bound.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,9 +64,24 @@ impl DeliveryOutcome {
 struct CompletionState {
     remaining: usize,
     outcome: Option<DeliveryOutcome>,
+    /// Calls with an id below this one were given up on their own, for this reason (rows
+    /// dropped from the front of a batched entry); 0 when none was.
+    dropped_below: u64,
+    dropped_reason: DropReason,
 }
 
-/// The shared completion of one publish call (all its packets).
+impl CompletionState {
+    /// The outcome of the call `id` sharing this completion.
+    fn outcome_of(&self, id: DeliveryId) -> Option<DeliveryOutcome> {
+        if id.0 < self.dropped_below {
+            return Some(DeliveryOutcome::Dropped(self.dropped_reason));
+        }
+        self.outcome
+    }
+}
+
+/// The shared completion of one publish call (all its packets), or of the consecutive calls
+/// whose rows share one batched entry (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Completion {
     state: Mutex<CompletionState>,
@@ -75,6 +95,8 @@ impl Completion {
             state: Mutex::new(CompletionState {
                 remaining: parts,
                 outcome: None,
+                dropped_below: 0,
+                dropped_reason: DropReason::Overflow,
             }),
             done: Condvar::new(),
             notify: Notify::new(),
@@ -103,8 +125,26 @@ impl Completion {
         finished
     }
 
+    /// Gives up the call `id` alone: the first row still in a batched entry whose other rows
+    /// stay queued. Its handle then reports `Dropped(reason)`; the caller reports the event.
+    pub(crate) fn drop_front(&self, id: DeliveryId, reason: DropReason) -> DeliveryOutcome {
+        {
+            let mut state = self.state.lock();
+            state.dropped_below = id.0 + 1;
+            state.dropped_reason = reason;
+        }
+        self.done.notify_all();
+        self.notify.notify_waiters();
+        DeliveryOutcome::Dropped(reason)
+    }
+
+    /// The outcome of the entry (its last call's, when several share it).
     pub(crate) fn outcome(&self) -> Option<DeliveryOutcome> {
         self.state.lock().outcome
+    }
+
+    fn outcome_of(&self, id: DeliveryId) -> Option<DeliveryOutcome> {
+        self.state.lock().outcome_of(id)
     }
 }
 
@@ -136,7 +176,7 @@ impl Delivery {
 
     /// The outcome, if the publish has completed.
     pub fn try_outcome(&self) -> Option<DeliveryOutcome> {
-        self.completion.outcome()
+        self.completion.outcome_of(self.id)
     }
 
     /// Blocks the calling thread up to `timeout` for the outcome; `None` when still pending.
@@ -144,12 +184,12 @@ impl Delivery {
     pub fn wait(&self, timeout: Duration) -> Option<DeliveryOutcome> {
         let deadline = Instant::now() + timeout;
         let mut state = self.completion.state.lock();
-        while state.outcome.is_none() {
+        while state.outcome_of(self.id).is_none() {
             if self.completion.done.wait_until(&mut state, deadline).timed_out() {
                 break;
             }
         }
-        state.outcome
+        state.outcome_of(self.id)
     }
 
     /// Waits for the outcome.
@@ -158,7 +198,7 @@ impl Delivery {
             let notified = self.completion.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(outcome) = self.completion.outcome() {
+            if let Some(outcome) = self.completion.outcome_of(self.id) {
                 return outcome;
             }
             notified.await;

@@ -274,6 +274,7 @@ impl Client {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ClientError::NoRuntime)?;
         let tls = transport::tls_config(&config)?;
         let (outbox, loaded) = Outbox::open(config.outbox, config.persistence_dir.as_deref())?;
+        let outbox = outbox.with_row_merging(config.batching_linger.is_some());
         let (close, close_rx) = watch::channel(false);
         let shared = Arc::new(Shared::new(config, outbox));
         for skipped in loaded.skipped {

@@ -219,6 +219,7 @@ impl AdvancedSoftwareList {
 
 impl UpstreamTemplate for AdvancedSoftwareList {
     const ID: u16 = 140;
+    const SPLITS: bool = true;
 
     fn write_fields(&self, row: &mut RowBuilder) {
         for item in &self.items {
@@ -267,6 +268,7 @@ impl AppendAdvancedSoftware {
 
 impl UpstreamTemplate for AppendAdvancedSoftware {
     const ID: u16 = 141;
+    const SPLITS: bool = true;
 
     fn write_fields(&self, row: &mut RowBuilder) {
         for item in &self.items {
@@ -346,6 +348,7 @@ impl RemoveAdvancedSoftware {
 
 impl UpstreamTemplate for RemoveAdvancedSoftware {
     const ID: u16 = 142;
+    const SPLITS: bool = true;
 
     fn write_fields(&self, row: &mut RowBuilder) {
         for item in &self.items {
