@@ -205,6 +205,9 @@ async fn session(
         .saturating_add(config.outbox.max_messages)
         .saturating_add(16);
     let (client, mut eventloop) = AsyncClient::new(options, capacity);
+    // rumqttc reserves room for 100 buffered events (14 KiB) in every event loop; an idle
+    // session needs none, and a busy one grows the queue to what it uses.
+    eventloop.state.events = VecDeque::new();
     let mut network = NetworkOptions::new();
     network.set_connection_timeout(config.connect_timeout.as_secs().max(1));
     eventloop.set_network_options(network);
