@@ -139,8 +139,8 @@ impl Entity {
         let qos = options.qos.unwrap_or(self.shared.config.default_qos);
         let mode = options.mode.unwrap_or(self.shared.config.mode);
         let mode = mode.for_template(template.template_id());
-        if self.shared.outbox.merges_rows() && template.is_single_row() {
-            // Auto-batching: the row is written straight into the packet it travels in.
+        if self.shared.outbox.takes_rows() && template.is_single_row() {
+            // Rendered in place: with auto-batching straight into the packet it travels in.
             self.shared.check_running()?;
             let (delivery, dropped) = with_static_topic(mode, &self.path, |topic| {
                 self.shared

@@ -12,7 +12,8 @@
 //! With auto-batching ([`Outbox::with_row_merging`]), [`Outbox::enqueue_row`] writes a static
 //! template's row straight into the payload of the newest entry while that entry is waiting for
 //! the same topic, QoS and template and the packet still has room: one entry, one buffer and
-//! one shared completion per packet instead of one per row. Each row keeps its own delivery id
+//! one shared completion per packet instead of one per row. Without auto-batching it renders each
+//! row into an entry of its own, without the payload list of a [`Message`]. Each row keeps its own delivery id
 //! (the ids of an entry's rows are consecutive), and the bounds still count rows.
 
 use std::path::{Path, PathBuf};
@@ -204,6 +205,9 @@ pub struct LoadReport {
 #[derive(Debug)]
 pub struct Outbox {
     limits: OutboxLimits,
+    /// Whether [`Outbox::enqueue_row`] may be used: no persistence directory (persisted entries
+    /// are written by [`Outbox::enqueue`], one file per publish call).
+    row_path: bool,
     /// Whether [`Outbox::enqueue_row`] merges rows into the newest entry.
     merge_rows: bool,
     inner: Mutex<Inner>,
@@ -219,6 +223,7 @@ impl Outbox {
     pub fn new(limits: OutboxLimits) -> Self {
         Self {
             limits,
+            row_path: true,
             merge_rows: false,
             inner: Mutex::new(Inner {
                 next_delivery: 1,
@@ -232,23 +237,25 @@ impl Outbox {
     /// Turns merging of rows on (see the module docs): for auto-batching without a persistence
     /// directory (persisted entries keep one file per publish call).
     pub(crate) fn with_row_merging(mut self, merge: bool) -> Self {
-        self.merge_rows = merge && self.inner.get_mut().store.is_none();
+        self.merge_rows = merge && self.row_path;
         self
     }
 
-    /// Whether [`Outbox::enqueue_row`] merges rows.
-    pub(crate) fn merges_rows(&self) -> bool {
-        self.merge_rows
+    /// Whether single rows may be queued with [`Outbox::enqueue_row`] (no persistence
+    /// directory); it merges them only with [`Outbox::with_row_merging`].
+    pub(crate) fn takes_rows(&self) -> bool {
+        self.row_path
     }
 
     /// An outbox backed by the persistence directory `dir` (when given): loads the packets a
     /// previous client left there, in order and within the limits, and continues its delivery
     /// ids.
     pub fn open(limits: OutboxLimits, dir: Option<&Path>) -> Result<(Self, LoadReport), ClientError> {
-        let outbox = Self::new(limits);
+        let mut outbox = Self::new(limits);
         let Some(dir) = dir else {
             return Ok((outbox, LoadReport::default()));
         };
+        outbox.row_path = false;
         let (store, next_delivery, recovered) = Store::open(dir).map_err(ClientError::Persistence)?;
         let mut report = LoadReport {
             recovered: Vec::new(),
@@ -496,7 +503,7 @@ impl Outbox {
                     }
                     std::mem::take(&mut tail.payload)
                 }
-                _ => String::new(),
+                _ => String::with_capacity(64),
             };
             let before = payload.len();
             render(&mut payload);
