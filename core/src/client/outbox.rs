@@ -671,6 +671,11 @@ impl Outbox {
             }
             entry.submitted = true;
             last_batchable = entry.batchable;
+            if entry.rows > 1 {
+                // A merged entry reserved a full packet; kept until acknowledged, it needs only
+                // its rows (the allocator usually shrinks in place).
+                entry.payload.shrink_to_fit();
+            }
             out.push(Submission {
                 entries: vec![key],
                 topic: entry.topic.clone(),
