@@ -9,12 +9,13 @@
 //! publish call returns and deleted after their acknowledgement (see [`super::persistence`] for
 //! the exact guarantee); [`Outbox::open`] loads what a previous client left there.
 //!
-//! With auto-batching ([`Outbox::with_row_merging`]), [`Outbox::enqueue_row`] writes a static
+//! With auto-batching (`Outbox::with_row_merging`), `Outbox::enqueue_row` writes a static
 //! template's row straight into the payload of the newest entry while that entry is waiting for
 //! the same topic, QoS and template and the packet still has room: one entry, one buffer and
-//! one shared completion per packet instead of one per row. Without auto-batching it renders each
-//! row into an entry of its own, without the payload list of a [`Message`]. Each row keeps its own delivery id
-//! (the ids of an entry's rows are consecutive), and the bounds still count rows.
+//! one shared completion per packet instead of one per row. Without auto-batching it renders
+//! each row into an entry of its own, without the payload list of a [`Message`]. Each row keeps
+//! its own delivery id (the ids of an entry's rows are consecutive), and the bounds still count
+//! rows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
