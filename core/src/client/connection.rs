@@ -115,10 +115,20 @@ fn event_stream(eventloop: EventLoop) -> impl Stream<Item = Result<MqttEvent, Co
 /// [`ConnectionState::Stopped`] with [`ConnectError::Internal`] (also reported as an event),
 /// and later calls fail with [`ClientError::Stopped`](super::ClientError::Stopped) instead of
 /// waiting for a connection that will never come.
-pub(crate) async fn supervise(shared: Arc<Shared>, task: impl Future<Output = ()>) {
-    let Err(panic) = AssertUnwindSafe(task).catch_unwind().await else {
-        return;
-    };
+///
+/// A combinator, not an `async` function or block: their state would hold the task twice (the
+/// argument or captured future, and the future being awaited), doubling every client's task
+/// allocation (25 KB instead of 13 KB).
+pub(crate) fn supervise(shared: Arc<Shared>, task: impl Future<Output = ()>) -> impl Future<Output = ()> {
+    AssertUnwindSafe(task).catch_unwind().map(move |result| {
+        if let Err(panic) = result {
+            stopped_by_panic(&shared, panic.as_ref());
+        }
+    })
+}
+
+/// The end of [`supervise`] after a panic.
+fn stopped_by_panic(shared: &Shared, panic: &(dyn std::any::Any + Send)) {
     let message = panic
         .downcast_ref::<&str>()
         .map(|text| (*text).to_owned())
