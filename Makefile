@@ -369,5 +369,7 @@ bench-simulate:
 
 ## Sizes: libc8ymqtt.a (release, LTO) and a stripped, statically linked C quick start, next to
 ## Paho C with OpenSSL. Needs ffi/ (crate c8y-mqtt-ffi) and examples/c/quickstart.c.
+## `FOOTPRINT_PROFILE=release-small` measures the firmware profile; `FOOTPRINT_FEATURES=` (empty)
+## builds the library without its optional features (see examples/bench/footprint.sh).
 bench-footprint:
 	@examples/bench/footprint.sh

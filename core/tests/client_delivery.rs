@@ -185,6 +185,7 @@ async fn batching_sends_rows_for_one_topic_as_one_publish() {
     let builder = config(&emulator, TransportKind::Tcp).batching(Duration::from_millis(100));
     let client = connected_client(builder).await;
     expect_publish(&emulator, "s/us", "500").await;
+    let acknowledged_before = client.statistics().acknowledged;
     let deliveries: Vec<_> = (1..=3)
         .map(|i| client.publish(Temperature::new(i)).unwrap())
         .collect();
@@ -195,6 +196,20 @@ async fn batching_sends_rows_for_one_topic_as_one_publish() {
     for d in deliveries.iter().chain([&other]) {
         assert_eq!(d.outcome().await, DeliveryOutcome::Acknowledged);
     }
+    // The rows share a packet (and an outbox entry) but each keeps its delivery id and event.
+    let ids: Vec<u64> = deliveries.iter().map(|d| d.id().0).collect();
+    assert_eq!(ids, [ids[0], ids[0] + 1, ids[0] + 2]);
+    for d in deliveries.iter().chain([&other]) {
+        expect_event(
+            &client,
+            |e| matches!(e, Event::Delivery { id, outcome: DeliveryOutcome::Acknowledged } if *id == d.id()),
+        )
+        .await;
+    }
+    assert!(
+        client.statistics().acknowledged >= acknowledged_before + 4,
+        "counted per row"
+    );
     client.close().await;
 }
 

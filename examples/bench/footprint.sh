@@ -7,6 +7,12 @@
 # Needs ffi/ (crate c8y-mqtt-ffi, static lib libc8ymqtt.a) and examples/c/quickstart.c; fails
 # with a message saying so otherwise. Paho C and OpenSSL come from libpaho-mqtt-dev and
 # libssl-dev (installed with apt-get when missing).
+#
+# FOOTPRINT_PROFILE (default `release`, built with fat LTO and one codegen unit) names the Cargo
+# profile of the library: `release-small` is the firmware profile (opt-level "z", fat LTO, one
+# codegen unit, panic = "abort", stripped; see Cargo.toml). FOOTPRINT_FEATURES, when set, builds
+# the library without its default features and with these instead (empty: none of websocket,
+# http-proxy, http, remote-access). The library is looked up under CARGO_TARGET_DIR when set.
 set -euo pipefail
 
 OUT=target/bench
@@ -31,10 +37,22 @@ for pkg in libpaho-mqtt-dev libssl-dev; do
         || { $SUDO apt-get update && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "$pkg"; }
 done
 
-echo "== libc8ymqtt.a: release, fat LTO, one codegen unit"
-CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
-    cargo build --release -q -p c8y-mqtt-ffi
-LIB=target/release/libc8ymqtt.a
+PROFILE=${FOOTPRINT_PROFILE:-release}
+FEATURE_ARGS=()
+FEATURES_LABEL="default features"
+if [ "${FOOTPRINT_FEATURES+set}" = set ]; then
+    FEATURE_ARGS=(--no-default-features --features "$FOOTPRINT_FEATURES")
+    FEATURES_LABEL="features: ${FOOTPRINT_FEATURES:-none}"
+fi
+if [ "$PROFILE" = release ]; then
+    echo "== libc8ymqtt.a: release, fat LTO, one codegen unit, $FEATURES_LABEL"
+    CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+        cargo build --release -q -p c8y-mqtt-ffi "${FEATURE_ARGS[@]}"
+else
+    echo "== libc8ymqtt.a: profile $PROFILE, $FEATURES_LABEL"
+    cargo build --profile "$PROFILE" -q -p c8y-mqtt-ffi "${FEATURE_ARGS[@]}"
+fi
+LIB=${CARGO_TARGET_DIR:-target}/$PROFILE/libc8ymqtt.a
 test -f "$LIB" || { echo "bench-footprint: $LIB was not built" >&2; exit 1; }
 
 echo "== static C quick start (stripped)"
@@ -54,7 +72,7 @@ paho=$(size_of "$PAHO_A"); ssl=$(size_of "$SSL_A"); crypto=$(size_of "$CRYPTO_A"
 paho_bin=$([ -f "$OUT/paho-static" ] && size_of "$OUT/paho-static" || echo 0)
 
 printf '| artefact | KiB |\n|---|---:|\n'
-printf '| libc8ymqtt.a (release, LTO) | %s |\n' "$(kib "$lib")"
+printf '| libc8ymqtt.a (%s, %s) | %s |\n' "$PROFILE" "$FEATURES_LABEL" "$(kib "$lib")"
 printf '| C quick start, static, stripped | %s |\n' "$(kib "$qs")"
 printf '| libpaho-mqtt3as.a | %s |\n' "$(kib "$paho")"
 printf '| libssl.a + libcrypto.a | %s |\n' "$(kib $((ssl + crypto)))"
@@ -62,6 +80,8 @@ printf '| paho_c_pub, static with OpenSSL, stripped | %s |\n' "$(kib "$paho_bin"
 
 cat > "$OUT/footprint.json" <<JSON
 {
+  "profile": "$PROFILE",
+  "features": "$FEATURES_LABEL",
   "libc8ymqtt_a_bytes": $lib,
   "quickstart_static_stripped_bytes": $qs,
   "libpaho_mqtt3as_a_bytes": $paho,

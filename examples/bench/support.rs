@@ -147,9 +147,13 @@ impl Mosquitto {
         let dir = std::env::temp_dir().join(format!("c8y-bench-mosquitto-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let conf = dir.join("mosquitto.conf");
+        // `set_tcp_nodelay`: mosquitto's default leaves Nagle's algorithm on, so a PUBACK written
+        // while an earlier one is unacknowledged waits for the publisher's delayed TCP ACK
+        // (about 40 ms on Linux). A publisher that stops sending (the end of every row, all of
+        // a short batched row) then waits that long for its last acknowledgements.
         std::fs::write(
             &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"),
         )?;
         let child = Command::new("mosquitto")
             .arg("-c")

@@ -11,10 +11,10 @@ use crate::templates::upstream::Upstream;
 
 use super::Client;
 use super::config::Config;
+use super::delivery::{Delivery, DeliveryId};
 use super::entity::{Entity, PublishOptions};
 use super::error::{ClientError, FlushTimeout};
 use super::events::{ConnectionState, NextEvent};
-use super::outbox::{Delivery, DeliveryId};
 
 /// A client that owns its runtime. Do not call its blocking methods (nor drop it) from inside an
 /// async task: they block the thread, and a runtime cannot be blocked on from within another.

@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use crate::QoS;
 use crate::templates::upstream::{ChildDeviceCreation, GetManagedObjectId, ServiceCreation, Upstream};
-use crate::topic::{ExternalId, ProcessingMode, static_topic_text};
+use crate::topic::{ExternalId, ProcessingMode, static_topic_text, with_static_topic};
 
+use super::delivery::Delivery;
 use super::error::ClientError;
-use super::outbox::{Delivery, Message, RowId};
+use super::outbox::{Message, RowId};
 use super::{Shared, external_id};
 
 /// Per-publish settings; `None` keeps the configured default.
@@ -137,7 +138,22 @@ impl Entity {
         let template = template.into();
         let qos = options.qos.unwrap_or(self.shared.config.default_qos);
         let mode = options.mode.unwrap_or(self.shared.config.mode);
-        let topic = self.topic(mode.for_template(template.template_id()));
+        let mode = mode.for_template(template.template_id());
+        if self.shared.outbox.takes_rows() && template.is_single_row() {
+            // Rendered in place: with auto-batching straight into the packet it travels in.
+            self.shared.check_running()?;
+            let (delivery, dropped) = with_static_topic(mode, &self.path, |topic| {
+                self.shared
+                    .outbox
+                    .enqueue_row(topic, qos, template.template_id(), |payload| {
+                        template.append_row(payload);
+                    })
+            })?;
+            super::statistics::Counters::bump(&self.shared.counters.deliveries_queued);
+            self.shared.report(dropped);
+            return Ok(delivery);
+        }
+        let topic = self.topic(mode);
         let payloads = template.to_payloads(&topic, qos)?;
         // A single row can be tied to an `s/e` line naming its template.
         let row_id = (payloads.len() == 1).then(|| RowId::Template(template.template_id()));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::templates::TemplateError;
 use crate::topic::{ClientIdError, IdError, TopicError};
 
-use super::outbox::DeliveryId;
+use super::delivery::DeliveryId;
 
 /// A configuration that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

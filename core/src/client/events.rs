@@ -11,10 +11,10 @@ use tokio::sync::Notify;
 
 use crate::templates::downstream::{DownstreamError, ErrorLine, StaticDownstream, TemplateStatus};
 
+use super::delivery::{DeliveryId, DeliveryOutcome};
 use super::error::ConnectError;
 use super::json::JsonError;
 use super::operations::ReceivedOperation;
-use super::outbox::{DeliveryId, DeliveryOutcome};
 use super::smartrest2::{CollectionState, Response};
 
 /// The connection's state, reported on every change.

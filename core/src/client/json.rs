@@ -13,10 +13,10 @@ use serde_json::Value;
 use crate::QoS;
 use crate::topic::{JsonResource, JsonTopic, ObjectId};
 
+use super::delivery::Delivery;
 use super::entity::publish_payloads;
 use super::error::ClientError;
 use super::events::Event;
-use super::outbox::Delivery;
 use super::{Client, Shared};
 
 /// An error line of the JSON over MQTT `error` topic, e.g.

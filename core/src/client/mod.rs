@@ -60,6 +60,7 @@ pub mod backoff;
 mod blocking;
 pub mod config;
 mod connection;
+mod delivery;
 mod entity;
 mod env;
 pub mod error;
@@ -94,6 +95,7 @@ pub use config::{
     OutboxLimits, OverflowPolicy, ParseOverflowPolicyError, ParseTransportError, Secret, Subscriptions,
     TransportKind, TrustRoots,
 };
+pub use delivery::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use entity::{Entity, PublishOptions};
 pub use env::ENV_VARS;
 pub use error::{ClientError, ConfigError, ConnackRefusal, ConnectError, FlushTimeout};
@@ -102,7 +104,6 @@ pub use json::{JsonApi, JsonError};
 pub use operations::{
     DEFAULT_RESUMABLE, DUPLICATE_WINDOW, OperationOptions, OperationSource, ReceivedOperation,
 };
-pub use outbox::{Delivery, DeliveryId, DeliveryOutcome, DropReason};
 pub use persistence::PersistenceError;
 pub use registration::{
     BOOTSTRAP_USER, BootstrapConfig, DeviceCredentials, RegistrationError, register, register_blocking,
@@ -113,7 +114,8 @@ pub use statistics::{DropCounts, STATISTICS_MEASUREMENT, Statistics};
 
 use crate::templates::upstream::Upstream;
 use crate::topic::ExternalId;
-use outbox::{Finished, Outbox};
+use delivery::Finished;
+use outbox::Outbox;
 
 /// State shared by the handles and the connection task.
 #[derive(Debug)]
@@ -272,6 +274,7 @@ impl Client {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ClientError::NoRuntime)?;
         let tls = transport::tls_config(&config)?;
         let (outbox, loaded) = Outbox::open(config.outbox, config.persistence_dir.as_deref())?;
+        let outbox = outbox.with_row_merging(config.batching_linger.is_some());
         let (close, close_rx) = watch::channel(false);
         let shared = Arc::new(Shared::new(config, outbox));
         for skipped in loaded.skipped {

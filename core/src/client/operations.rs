@@ -77,11 +77,11 @@ use crate::templates::upstream::{
 
 use super::Shared;
 pub use super::config::{DEFAULT_RESUMABLE, OperationOptions};
+use super::delivery::Delivery;
 use super::entity::Entity;
 use super::error::ClientError;
 use super::events::Event;
 use super::operation_journal::{OperationJournal, Started};
-use super::outbox::Delivery;
 
 /// How many recent operation ids are remembered for de-duplication.
 pub const RECENT_IDS: usize = 1024;

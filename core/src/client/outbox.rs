@@ -8,194 +8,40 @@
 //! With a persistence directory, QoS ≥ 1 entries are also written to a [`Store`] before the
 //! publish call returns and deleted after their acknowledgement (see [`super::persistence`] for
 //! the exact guarantee); [`Outbox::open`] loads what a previous client left there.
+//!
+//! With auto-batching (`Outbox::with_row_merging`), `Outbox::enqueue_row` writes a static
+//! template's row straight into the payload of the newest entry while that entry is waiting for
+//! the same topic, QoS and template and the packet still has room: one entry, one buffer and
+//! one shared completion per packet instead of one per row. Without auto-batching it renders
+//! each row into an entry of its own, without the payload list of a [`Message`]. Each row keeps
+//! its own delivery id (the ids of an entry's rows are consecutive), and the bounds still count
+//! rows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use crate::QoS;
 use crate::smartrest::{check_packet_size, max_payload_len, push_row};
 
 use super::config::{OutboxLimits, OverflowPolicy};
+use super::delivery::Completion;
+pub use super::delivery::{Delivery, DeliveryId, DeliveryOutcome, DropReason, Finished};
 use super::error::ClientError;
 use super::persistence::{self, SkippedFile, Store, StoredMessage};
 
 mod queue;
 use queue::EntryQueue;
 
-/// Identifies one publish call; unique within a client, increasing, starting at 1 (0 is never
-/// a delivery id, so the C face can use it for "none"). Every face shows the same number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DeliveryId(pub u64);
-
-/// Why a message was given up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DropReason {
-    /// The outbox was full and the policy is [`OverflowPolicy::DropOldest`].
-    Overflow,
-    /// The client was closed before the message was confirmed.
-    Closed,
-    /// The client stopped on a fatal connection error.
-    Stopped,
-    /// A SmartREST 2.0 use line waited for its collection, which could not be created.
-    CollectionFailed,
-}
-
-/// How a publish ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeliveryOutcome {
-    /// The platform acknowledged every packet (PUBACK / PUBCOMP).
-    Acknowledged,
-    /// QoS 0: every packet was written to the network (no acknowledgement exists).
-    Sent,
-    /// The message was given up.
-    Dropped(DropReason),
-    /// The platform refused the row with an `s/e` line of this code (for example 45 for a bad
-    /// value, 50 for an operation status without a matching operation); the line itself is in
-    /// the [`Event::PublishRejected`](super::Event::PublishRejected) naming this delivery.
-    Rejected {
-        /// The `s/e` code.
-        code: u16,
-    },
-}
-
-impl DeliveryOutcome {
-    /// Whether the message reached the platform (acknowledged, or sent at QoS 0).
-    pub fn is_success(self) -> bool {
-        matches!(self, Self::Acknowledged | Self::Sent)
-    }
-}
-
-#[derive(Debug)]
-struct CompletionState {
-    remaining: usize,
-    outcome: Option<DeliveryOutcome>,
-}
-
-/// The shared completion of one publish call (all its packets).
-#[derive(Debug)]
-struct Completion {
-    state: Mutex<CompletionState>,
-    done: Condvar,
-    notify: Notify,
-}
-
-impl Completion {
-    fn new(parts: usize) -> Arc<Self> {
-        Arc::new(Self {
-            state: Mutex::new(CompletionState {
-                remaining: parts,
-                outcome: None,
-            }),
-            done: Condvar::new(),
-            notify: Notify::new(),
-        })
-    }
-
-    /// Records one packet's end; returns the call's outcome when this finished it.
-    fn part_done(&self, outcome: DeliveryOutcome) -> Option<DeliveryOutcome> {
-        let finished = {
-            let mut state = self.state.lock();
-            if state.outcome.is_some() {
-                return None;
-            }
-            state.remaining = state.remaining.saturating_sub(1);
-            if !outcome.is_success() || state.remaining == 0 {
-                state.outcome = Some(outcome);
-                Some(outcome)
-            } else {
-                None
-            }
-        };
-        if finished.is_some() {
-            self.done.notify_all();
-            self.notify.notify_waiters();
-        }
-        finished
-    }
-
-    fn outcome(&self) -> Option<DeliveryOutcome> {
-        self.state.lock().outcome
-    }
-}
-
-/// The handle a publish returns: its [`DeliveryId`], and its outcome once known. Wait for it
-/// from a plain thread with [`Delivery::wait`] or from async code with [`Delivery::outcome`].
-///
-/// ```no_run
-/// # async fn run(client: &c8y_mqtt::client::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// use c8y_mqtt::client::DeliveryOutcome;
-/// use c8y_mqtt::templates::upstream::MajorAlarm;
-/// let delivery = client.publish(MajorAlarm::new("c8y_DoorOpen")?.with_text("Door open"))?;
-/// match delivery.outcome().await {
-///     DeliveryOutcome::Acknowledged => println!("delivery {:?} reached the platform", delivery.id()),
-///     other => println!("not delivered: {other:?}"), // dropped (overflow, closed, stopped)
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    id: DeliveryId,
-    completion: Arc<Completion>,
-}
-
-impl Delivery {
-    /// The id, also carried by the matching [`Event::Delivery`](super::Event::Delivery).
-    pub fn id(&self) -> DeliveryId {
-        self.id
-    }
-
-    /// The outcome, if the publish has completed.
-    pub fn try_outcome(&self) -> Option<DeliveryOutcome> {
-        self.completion.outcome()
-    }
-
-    /// Blocks the calling thread up to `timeout` for the outcome; `None` when still pending.
-    /// Do not call it on a tokio worker thread.
-    pub fn wait(&self, timeout: Duration) -> Option<DeliveryOutcome> {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.completion.state.lock();
-        while state.outcome.is_none() {
-            if self.completion.done.wait_until(&mut state, deadline).timed_out() {
-                break;
-            }
-        }
-        state.outcome
-    }
-
-    /// Waits for the outcome.
-    pub async fn outcome(&self) -> DeliveryOutcome {
-        loop {
-            let notified = self.completion.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(outcome) = self.completion.outcome() {
-                return outcome;
-            }
-            notified.await;
-        }
-    }
-}
-
-impl IntoFuture for Delivery {
-    type Output = DeliveryOutcome;
-    type IntoFuture = std::pin::Pin<Box<dyn Future<Output = DeliveryOutcome> + Send>>;
-
-    /// `delivery.await` waits for the outcome, like [`Delivery::outcome`].
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.outcome().await })
-    }
-}
-
 /// One packet waiting in the outbox.
 #[derive(Debug)]
 struct Entry {
+    /// The delivery of its first row; the other rows have the following ids.
     delivery: DeliveryId,
+    /// Rows merged into `payload` by [`Outbox::enqueue_row`] (1 for every other entry).
+    rows: u32,
     topic: String,
     payload: String,
     qos: QoS,
@@ -208,6 +54,30 @@ struct Entry {
     completion: Arc<Completion>,
     /// The entry's file in the persistence directory.
     file: Option<PathBuf>,
+}
+
+impl Entry {
+    /// The payload bytes counted against the bound: its rows, without the LFs between them.
+    fn row_bytes(&self) -> usize {
+        self.payload.len() - (self.rows as usize - 1)
+    }
+
+    /// Whether the next row, of delivery `next`, may be merged into this entry.
+    fn takes_row(&self, topic: &str, qos: QoS, template: u16, next: u64) -> bool {
+        !self.submitted
+            && self.batchable
+            && self.file.is_none()
+            && self.gate.is_none()
+            && self.qos == qos
+            && self.row_id == Some(RowId::Template(template))
+            && self.delivery.0 + u64::from(self.rows) == next
+            && self.topic == topic
+    }
+
+    /// The delivery ids of its rows with `outcome`, appended to `finished`.
+    fn finish_rows(delivery: DeliveryId, rows: u32, outcome: DeliveryOutcome, finished: &mut Vec<Finished>) {
+        finished.extend((0..u64::from(rows)).map(|i| (DeliveryId(delivery.0 + i), outcome)));
+    }
 }
 
 /// What an `s/e` line names to point at the row that caused it (docs/protocol.md §6.1: the
@@ -236,8 +106,10 @@ impl RowId {
 pub(crate) struct AckedRow {
     /// What an `s/e` line names to point at it.
     pub(crate) row_id: RowId,
-    /// Its delivery.
+    /// Its delivery (the first, when several rows of this template were merged into one entry).
     pub(crate) delivery: DeliveryId,
+    /// How many rows of this template it stands for: a line naming it is tied to it only when 1.
+    pub(crate) rows: u32,
     /// Its topic (names the device or child).
     pub(crate) topic: String,
     /// The delivery's completion while it is held.
@@ -250,12 +122,14 @@ impl AckedRow {
         self.completion.is_some()
     }
 
-    /// Finishes a held delivery with `outcome`; the finished delivery, if this ended it.
-    pub(crate) fn finish(&mut self, outcome: DeliveryOutcome) -> Option<Finished> {
-        let completion = self.completion.take()?;
-        completion
-            .part_done(outcome)
-            .map(|outcome| (self.delivery, outcome))
+    /// Finishes a held delivery with `outcome`; appends the deliveries this ended to `finished`.
+    pub(crate) fn finish(&mut self, outcome: DeliveryOutcome, finished: &mut Vec<Finished>) {
+        let Some(completion) = self.completion.take() else {
+            return;
+        };
+        if let Some(outcome) = completion.part_done(outcome) {
+            Entry::finish_rows(self.delivery, self.rows, outcome, finished);
+        }
     }
 }
 
@@ -271,9 +145,6 @@ pub struct Submission {
     /// QoS.
     pub qos: QoS,
 }
-
-/// A delivery that finished, to report as an event.
-pub type Finished = (DeliveryId, DeliveryOutcome);
 
 /// A message to queue: topic, payloads (one per packet), QoS, and whether its rows may be
 /// batched with neighbours (SmartREST rows only).
@@ -299,6 +170,8 @@ pub struct Message {
 struct Inner {
     entries: EntryQueue<Entry>,
     bytes: usize,
+    /// Rows queued (what the count bound limits): one per entry, except merged rows.
+    rows: usize,
     next_entry: u64,
     /// Every entry below this key is submitted: entries are submitted in key order, so the
     /// unsubmitted ones form a suffix and a scan starts here instead of walking the in-flight
@@ -333,6 +206,11 @@ pub struct LoadReport {
 #[derive(Debug)]
 pub struct Outbox {
     limits: OutboxLimits,
+    /// Whether [`Outbox::enqueue_row`] may be used: no persistence directory (persisted entries
+    /// are written by [`Outbox::enqueue`], one file per publish call).
+    row_path: bool,
+    /// Whether [`Outbox::enqueue_row`] merges rows into the newest entry.
+    merge_rows: bool,
     inner: Mutex<Inner>,
     /// Woken when entries are added (the connection task submits them).
     pub(crate) added: Notify,
@@ -346,6 +224,8 @@ impl Outbox {
     pub fn new(limits: OutboxLimits) -> Self {
         Self {
             limits,
+            row_path: true,
+            merge_rows: false,
             inner: Mutex::new(Inner {
                 next_delivery: 1,
                 ..Inner::default()
@@ -355,14 +235,28 @@ impl Outbox {
         }
     }
 
+    /// Turns merging of rows on (see the module docs): for auto-batching without a persistence
+    /// directory (persisted entries keep one file per publish call).
+    pub(crate) fn with_row_merging(mut self, merge: bool) -> Self {
+        self.merge_rows = merge && self.row_path;
+        self
+    }
+
+    /// Whether single rows may be queued with [`Outbox::enqueue_row`] (no persistence
+    /// directory); it merges them only with [`Outbox::with_row_merging`].
+    pub(crate) fn takes_rows(&self) -> bool {
+        self.row_path
+    }
+
     /// An outbox backed by the persistence directory `dir` (when given): loads the packets a
     /// previous client left there, in order and within the limits, and continues its delivery
     /// ids.
     pub fn open(limits: OutboxLimits, dir: Option<&Path>) -> Result<(Self, LoadReport), ClientError> {
-        let outbox = Self::new(limits);
+        let mut outbox = Self::new(limits);
         let Some(dir) = dir else {
             return Ok((outbox, LoadReport::default()));
         };
+        outbox.row_path = false;
         let (store, next_delivery, recovered) = Store::open(dir).map_err(ClientError::Persistence)?;
         let mut report = LoadReport {
             recovered: Vec::new(),
@@ -379,9 +273,7 @@ impl Outbox {
                     group.push(next);
                 }
                 let size: usize = group.iter().map(|m| m.payload.len()).sum();
-                if inner.entries.len() + group.len() > limits.max_messages
-                    || inner.bytes + size > limits.max_bytes
-                {
+                if inner.rows + group.len() > limits.max_messages || inner.bytes + size > limits.max_bytes {
                     let rest: Vec<StoredMessage> = messages.by_ref().collect();
                     for m in group.iter().chain(&rest) {
                         report.skipped.push(SkippedFile {
@@ -397,11 +289,13 @@ impl Outbox {
                     let key = inner.next_entry;
                     inner.next_entry += 1;
                     inner.bytes += m.payload.len();
+                    inner.rows += 1;
                     let file = Some(store.path_of(m.delivery, m.part));
                     inner.entries.insert(
                         key,
                         Entry {
                             delivery: id,
+                            rows: 1,
                             topic: m.topic,
                             payload: m.payload,
                             qos: m.qos,
@@ -429,7 +323,7 @@ impl Outbox {
         if count > self.limits.max_messages || size > self.limits.max_bytes {
             let inner = self.inner.lock();
             return Err(ClientError::OutboxFull {
-                messages: inner.entries.len(),
+                messages: inner.rows,
                 bytes: inner.bytes,
             });
         }
@@ -437,31 +331,7 @@ impl Outbox {
         let mut dropped_files = Vec::new();
         let delivery = {
             let mut inner = self.inner.lock();
-            while inner.entries.len() + count > self.limits.max_messages
-                || inner.bytes + size > self.limits.max_bytes
-            {
-                match self.limits.overflow {
-                    OverflowPolicy::Reject => {
-                        return Err(ClientError::OutboxFull {
-                            messages: inner.entries.len(),
-                            bytes: inner.bytes,
-                        });
-                    }
-                    OverflowPolicy::DropOldest => {
-                        let Some((_, oldest)) = inner.entries.pop_first() else {
-                            break;
-                        };
-                        inner.bytes -= oldest.payload.len();
-                        dropped_files.extend(oldest.file);
-                        if let Some(outcome) = oldest
-                            .completion
-                            .part_done(DeliveryOutcome::Dropped(DropReason::Overflow))
-                        {
-                            finished.push((oldest.delivery, outcome));
-                        }
-                    }
-                }
-            }
+            self.make_room(&mut inner, count, size, &mut finished, &mut dropped_files)?;
             let id = DeliveryId(inner.next_delivery);
             // One file per payload with a persistence directory, none without.
             let mut files = Vec::new();
@@ -506,6 +376,7 @@ impl Outbox {
                 let key = inner.next_entry;
                 inner.next_entry += 1;
                 inner.bytes += payload.len();
+                inner.rows += 1;
                 // The last (usually the only) packet takes the topic itself.
                 let topic = if payloads.peek().is_some() {
                     message.topic.clone()
@@ -517,6 +388,7 @@ impl Outbox {
                     key,
                     Entry {
                         delivery: id,
+                        rows: 1,
                         topic,
                         payload,
                         qos: message.qos,
@@ -548,6 +420,184 @@ impl Outbox {
         Ok((delivery, finished))
     }
 
+    /// Applies the overflow policy until `count` more rows of `size` bytes fit: refuses
+    /// ([`ClientError::OutboxFull`]) or drops the oldest rows, whose finished deliveries and
+    /// files are appended to `finished` and `files`.
+    fn make_room(
+        &self,
+        inner: &mut Inner,
+        count: usize,
+        size: usize,
+        finished: &mut Vec<Finished>,
+        files: &mut Vec<PathBuf>,
+    ) -> Result<(), ClientError> {
+        while inner.rows + count > self.limits.max_messages || inner.bytes + size > self.limits.max_bytes {
+            if self.limits.overflow == OverflowPolicy::Reject {
+                return Err(ClientError::OutboxFull {
+                    messages: inner.rows,
+                    bytes: inner.bytes,
+                });
+            }
+            // DropOldest: the oldest row goes; from a merged entry only its first row.
+            let Some(front) = inner.entries.front_mut() else {
+                break;
+            };
+            if front.rows > 1 {
+                let cut = front.payload.find('\n').unwrap_or(front.payload.len());
+                front.payload.drain(..=cut);
+                let id = front.delivery;
+                front.delivery = DeliveryId(id.0 + 1);
+                front.rows -= 1;
+                let outcome = front.completion.drop_front(id, DropReason::Overflow);
+                inner.bytes -= cut;
+                inner.rows -= 1;
+                finished.push((id, outcome));
+                continue;
+            }
+            let Some((_, oldest)) = inner.entries.pop_first() else {
+                break;
+            };
+            inner.bytes -= oldest.row_bytes();
+            inner.rows -= 1;
+            files.extend(oldest.file);
+            if let Some(outcome) = oldest
+                .completion
+                .part_done(DeliveryOutcome::Dropped(DropReason::Overflow))
+            {
+                finished.push((oldest.delivery, outcome));
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues one row of the static template `template`, batchable, written by `render` (which
+    /// appends it to the payload it is given, after an LF when there are rows already; see
+    /// [`crate::templates::UpstreamTemplate::append_row`]). With row merging on, the row goes
+    /// straight into the newest entry's payload when that entry takes it (same topic, QoS and
+    /// template, not handed over yet) and the packet still has room; otherwise it starts a new
+    /// entry. A row too large for a packet on its own is [`ClientError::MessageTooLarge`]; the
+    /// bounds and overflow policy are those of [`Outbox::enqueue`].
+    pub(crate) fn enqueue_row(
+        &self,
+        topic: &str,
+        qos: QoS,
+        template: u16,
+        render: impl FnOnce(&mut String),
+    ) -> Result<(Delivery, Vec<Finished>), ClientError> {
+        let mut finished = Vec::new();
+        let mut dropped_files = Vec::new();
+        let delivery = {
+            let mut inner = self.inner.lock();
+            let next = inner.next_delivery;
+            let merging = self.merge_rows
+                && inner
+                    .entries
+                    .back_mut()
+                    .is_some_and(|e| e.takes_row(topic, qos, template, next));
+            let mut payload = match inner.entries.back_mut() {
+                Some(tail) if merging => {
+                    if tail.rows == 1 {
+                        // A batch starts: room for a full packet at once, instead of growing
+                        // (and copying) the payload a row at a time.
+                        let room = max_payload_len(topic, qos);
+                        tail.payload.reserve(room.saturating_sub(tail.payload.len()));
+                    }
+                    std::mem::take(&mut tail.payload)
+                }
+                _ => String::with_capacity(64),
+            };
+            let before = payload.len();
+            render(&mut payload);
+            let start = if merging { before + 1 } else { 0 };
+            let row_len = payload.len() - start;
+            let mut merged = merging
+                && check_packet_size(topic, payload.len(), qos).is_ok()
+                // The front row of a merged entry is found by its LF when it is dropped.
+                && !payload[start..].contains('\n');
+            let fits = check_packet_size(topic, row_len, qos);
+            if merged {
+                let over = inner.rows + 1 > self.limits.max_messages
+                    || inner.bytes + row_len > self.limits.max_bytes;
+                if over {
+                    // The policy may remove rows of this very entry: queue the row on its own.
+                    merged = false;
+                }
+            }
+            let row = if merged || !merging {
+                None
+            } else {
+                // The row starts an entry of its own: cut it off the newest entry's payload.
+                let row = payload[start..].to_owned();
+                payload.truncate(before);
+                Some(row)
+            };
+            if merging && let Some(tail) = inner.entries.back_mut() {
+                if merged {
+                    tail.payload = payload;
+                    payload = String::new();
+                } else {
+                    tail.payload = std::mem::take(&mut payload);
+                }
+            }
+            let payload = row.unwrap_or(payload);
+            if let Err(e) = fits {
+                return Err(ClientError::MessageTooLarge {
+                    size: e.size,
+                    limit: e.limit,
+                });
+            }
+            if self.limits.max_messages == 0 || row_len > self.limits.max_bytes {
+                return Err(ClientError::OutboxFull {
+                    messages: inner.rows,
+                    bytes: inner.bytes,
+                });
+            }
+            let id = DeliveryId(next);
+            if merged {
+                let completion = match inner.entries.back_mut() {
+                    Some(tail) => {
+                        tail.rows += 1;
+                        Arc::clone(&tail.completion)
+                    }
+                    // Not reached: `merged` means the newest entry took the row.
+                    None => Completion::new(0),
+                };
+                inner.rows += 1;
+                inner.bytes += row_len;
+                inner.next_delivery += 1;
+                Delivery { id, completion }
+            } else {
+                self.make_room(&mut inner, 1, row_len, &mut finished, &mut dropped_files)?;
+                inner.next_delivery += 1;
+                let key = inner.next_entry;
+                inner.next_entry += 1;
+                inner.bytes += row_len;
+                inner.rows += 1;
+                let completion = Completion::new(1);
+                inner.entries.insert(
+                    key,
+                    Entry {
+                        delivery: id,
+                        rows: 1,
+                        topic: topic.to_owned(),
+                        payload,
+                        qos,
+                        batchable: true,
+                        submitted: false,
+                        gate: None,
+                        row_id: Some(RowId::Template(template)),
+                        completion: Arc::clone(&completion),
+                        file: None,
+                    },
+                );
+                Delivery { id, completion }
+            }
+        };
+        persistence::remove_files(&dropped_files);
+        self.added.notify_one();
+        Ok((delivery, finished))
+    }
+
     /// Removes entries whose call already has an outcome (another part was dropped).
     fn remove_finished_entries(&self) {
         let mut files = Vec::new();
@@ -560,7 +610,8 @@ impl Outbox {
             .collect();
         for key in done {
             if let Some(entry) = inner.entries.remove(key) {
-                inner.bytes -= entry.payload.len();
+                inner.bytes -= entry.row_bytes();
+                inner.rows -= entry.rows as usize;
                 files.extend(entry.file);
             }
         }
@@ -621,6 +672,11 @@ impl Outbox {
             }
             entry.submitted = true;
             last_batchable = entry.batchable;
+            if entry.rows > 1 {
+                // A merged entry reserved a full packet; kept until acknowledged, it needs only
+                // its rows (the allocator usually shrinks in place).
+                entry.payload.shrink_to_fit();
+            }
             out.push(Submission {
                 entries: vec![key],
                 topic: entry.topic.clone(),
@@ -711,6 +767,7 @@ impl Outbox {
                 rows.push(AckedRow {
                     row_id,
                     delivery: entry.delivery,
+                    rows: entry.rows,
                     topic: entry.topic,
                     completion: hold.then(|| Arc::clone(&entry.completion)),
                 });
@@ -737,11 +794,12 @@ impl Outbox {
                 let Some(mut entry) = inner.entries.remove(*key) else {
                     continue;
                 };
-                inner.bytes -= entry.payload.len();
+                inner.bytes -= entry.row_bytes();
+                inner.rows -= entry.rows as usize;
                 files.extend(entry.file.take());
-                let delivery = entry.delivery;
+                let (delivery, rows) = (entry.delivery, entry.rows);
                 if let Some(outcome) = end(entry) {
-                    finished.push((delivery, outcome));
+                    Entry::finish_rows(delivery, rows, outcome, &mut finished);
                 }
             }
             if !files.is_empty() {
@@ -763,14 +821,17 @@ impl Outbox {
     }
 
     /// Handed-over rows an `s/e` line naming `named` points at, not acknowledged yet: (entry
-    /// key, delivery, topic).
+    /// key, delivery, topic), an entry of several merged rows once per row (so that the line is
+    /// not tied to one of them).
     pub(crate) fn submitted_rows(&self, named: &str) -> Vec<(u64, DeliveryId, String)> {
         let inner = self.inner.lock();
         inner
             .entries
             .iter()
             .filter(|(_, e)| e.submitted && e.row_id.as_ref().is_some_and(|id| id.is_named_by(named)))
-            .map(|(key, e)| (key, e.delivery, e.topic.clone()))
+            .flat_map(|(key, e)| {
+                (0..u64::from(e.rows)).map(move |i| (key, DeliveryId(e.delivery.0 + i), e.topic.clone()))
+            })
             .collect()
     }
 
@@ -789,18 +850,17 @@ impl Outbox {
         let entries: Vec<Entry> = {
             let mut inner = self.inner.lock();
             inner.bytes = 0;
+            inner.rows = 0;
             // The client is done with the directory: release its lock for the next client.
             inner.store = None;
             inner.entries.drain_values().collect()
         };
-        let finished = entries
-            .into_iter()
-            .filter_map(|e| {
-                e.completion
-                    .part_done(DeliveryOutcome::Dropped(reason))
-                    .map(|o| (e.delivery, o))
-            })
-            .collect();
+        let mut finished = Vec::new();
+        for e in entries {
+            if let Some(outcome) = e.completion.part_done(DeliveryOutcome::Dropped(reason)) {
+                Entry::finish_rows(e.delivery, e.rows, outcome, &mut finished);
+            }
+        }
         self.emptied.notify_waiters();
         finished
     }
@@ -808,14 +868,18 @@ impl Outbox {
     /// The deliveries still pending, oldest first.
     pub fn pending(&self) -> Vec<DeliveryId> {
         let inner = self.inner.lock();
-        let mut ids: Vec<DeliveryId> = inner.entries.values().map(|e| e.delivery).collect();
+        let mut ids: Vec<DeliveryId> = inner
+            .entries
+            .values()
+            .flat_map(|e| (0..u64::from(e.rows)).map(|i| DeliveryId(e.delivery.0 + i)))
+            .collect();
         ids.dedup();
         ids
     }
 
-    /// Messages (packets) queued.
+    /// Messages queued: packets, and rows merged by auto-batching one by one.
     pub fn len(&self) -> usize {
-        self.inner.lock().entries.len()
+        self.inner.lock().rows
     }
 
     /// Whether nothing is queued.
@@ -837,6 +901,8 @@ impl Outbox {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -1130,6 +1196,114 @@ mod tests {
         assert!(d.id() > DeliveryId(first + 2));
         assert!(dir.join(format!("{:020}-00000.msg", d.id().0)).exists());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Queues `row` of template 200 through the merging path.
+    fn row(outbox: &Outbox, row: &str) -> Delivery {
+        let (delivery, _) = outbox
+            .enqueue_row("s/us", QoS::AtLeastOnce, 200, |payload| {
+                if !payload.is_empty() {
+                    payload.push('\n');
+                }
+                payload.push_str(row);
+            })
+            .unwrap();
+        delivery
+    }
+
+    #[test]
+    fn merged_rows_share_one_entry_and_keep_their_ids() {
+        let outbox = Outbox::new(OutboxLimits::default()).with_row_merging(true);
+        let (a, b, c) = (
+            row(&outbox, "200,a"),
+            row(&outbox, "200,b"),
+            row(&outbox, "200,c"),
+        );
+        assert_eq!(
+            (a.id(), b.id(), c.id()),
+            (DeliveryId(1), DeliveryId(2), DeliveryId(3))
+        );
+        assert_eq!((outbox.len(), outbox.bytes()), (3, 15));
+        assert_eq!(outbox.pending(), [a.id(), b.id(), c.id()]);
+        let subs = outbox.take_submissions(10, true);
+        assert_eq!(subs.len(), 1);
+        assert_eq!(subs[0].payload, "200,a\n200,b\n200,c");
+        assert_eq!(subs[0].entries.len(), 1, "one entry for the three rows");
+        // Handed over: the next row starts a new entry.
+        let d = row(&outbox, "200,d");
+        assert_eq!(outbox.take_submissions(10, true)[0].payload, "200,d");
+        let finished = outbox.complete(&subs[0].entries, DeliveryOutcome::Acknowledged);
+        let ack = DeliveryOutcome::Acknowledged;
+        assert_eq!(finished, [(a.id(), ack), (b.id(), ack), (c.id(), ack)]);
+        assert_eq!(
+            [a.try_outcome(), b.try_outcome(), c.try_outcome(), d.try_outcome()],
+            [Some(ack), Some(ack), Some(ack), None]
+        );
+        assert_eq!((outbox.len(), outbox.bytes()), (1, 5));
+    }
+
+    #[test]
+    fn rows_of_another_template_or_without_merging_get_entries_of_their_own() {
+        let outbox = Outbox::new(OutboxLimits::default()).with_row_merging(true);
+        row(&outbox, "200,a");
+        outbox
+            .enqueue_row("s/us", QoS::AtLeastOnce, 400, |p| p.push_str("\n400,t,x"))
+            .unwrap();
+        outbox.enqueue(msg("200,b")).unwrap();
+        row(&outbox, "200,c");
+        let subs = outbox.take_submissions(10, true);
+        assert_eq!(subs.len(), 1, "batching still joins the entries into one packet");
+        assert_eq!(subs[0].entries.len(), 4);
+        let plain = Outbox::new(OutboxLimits::default());
+        row(&plain, "200,a");
+        row(&plain, "200,b");
+        assert_eq!(plain.take_submissions(10, false).len(), 2);
+    }
+
+    #[test]
+    fn a_full_packet_starts_a_new_entry_and_an_oversized_row_is_refused() {
+        let outbox = Outbox::new(OutboxLimits::default()).with_row_merging(true);
+        let big = format!("200,{}", "x".repeat(9000));
+        row(&outbox, &big);
+        row(&outbox, &big);
+        assert_eq!(outbox.take_submissions(10, true).len(), 2);
+        let huge = "x".repeat(20_000);
+        let refused = outbox.enqueue_row("s/us", QoS::AtLeastOnce, 200, |p| p.push_str(&huge));
+        assert!(matches!(refused, Err(ClientError::MessageTooLarge { .. })));
+        assert_eq!(outbox.len(), 2);
+    }
+
+    #[test]
+    fn drop_oldest_drops_single_rows_of_a_merged_entry() {
+        let outbox = Outbox::new(limits(2, OverflowPolicy::DropOldest)).with_row_merging(true);
+        let a = row(&outbox, "200,a");
+        let b = row(&outbox, "200,b");
+        let (c, finished) = outbox
+            .enqueue_row("s/us", QoS::AtLeastOnce, 200, |p| p.push_str("\n200,c"))
+            .unwrap();
+        let dropped = DeliveryOutcome::Dropped(DropReason::Overflow);
+        assert_eq!(finished, [(a.id(), dropped)]);
+        assert_eq!(a.try_outcome(), Some(dropped));
+        assert_eq!(a.wait(Duration::ZERO), Some(dropped));
+        assert_eq!((b.try_outcome(), outbox.len(), outbox.bytes()), (None, 2, 10));
+        let subs = outbox.take_submissions(10, true);
+        assert_eq!(subs[0].payload, "200,b\n200,c");
+        let finished = outbox.complete(&subs[0].entries, DeliveryOutcome::Acknowledged);
+        let ack = DeliveryOutcome::Acknowledged;
+        assert_eq!(finished, [(b.id(), ack), (c.id(), ack)]);
+        assert_eq!(a.try_outcome(), Some(dropped), "the dropped row stays dropped");
+    }
+
+    #[test]
+    fn reject_policy_refuses_a_row_and_leaves_the_entry_as_it_was() {
+        let outbox = Outbox::new(limits(1, OverflowPolicy::Reject)).with_row_merging(true);
+        row(&outbox, "200,a");
+        let refused = outbox.enqueue_row("s/us", QoS::AtLeastOnce, 200, |p| p.push_str("\n200,b"));
+        assert!(matches!(
+            refused,
+            Err(ClientError::OutboxFull { messages: 1, .. })
+        ));
+        assert_eq!(outbox.take_submissions(10, true)[0].payload, "200,a");
     }
 
     #[test]

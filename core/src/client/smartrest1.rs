@@ -10,10 +10,10 @@ use bytes::Bytes;
 use crate::smartrest::{RowBuilder, records_platform};
 use crate::topic::{UpstreamTopic, XId};
 
+use super::delivery::Delivery;
 use super::entity::publish_payloads;
 use super::error::ClientError;
 use super::events::Event;
-use super::outbox::Delivery;
 use super::{Client, Shared};
 
 /// Publishes SmartREST 1.0 rows for one X-ID; from [`Client::smartrest1`].

@@ -32,11 +32,12 @@ use crate::templates::downstream::TemplateStatus;
 use crate::topic::{DownstreamTopic, ExternalId, UpstreamTopic};
 
 pub use super::config::SmartRestOptions;
+use super::delivery::Delivery;
 use super::entity::{enqueue, publish_payloads};
 use super::error::ClientError;
 use super::events::Event;
 use super::operations::{self, OperationSource, ReceivedOperation};
-use super::outbox::{Delivery, RowId};
+use super::outbox::RowId;
 use super::{Client, Config, Shared};
 
 impl Config {

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::templates::TemplateError;
 use crate::templates::upstream::{MeasurementSeries, MultiSeriesMeasurement};
 
-use super::outbox::{DeliveryOutcome, DropReason, Finished};
+use super::delivery::{DeliveryOutcome, DropReason, Finished};
 use super::{Entity, Shared};
 
 /// The measurement type and fragment of the statistics measurement.

@@ -68,6 +68,8 @@ pub fn encode_field(field: &str) -> String {
 pub struct RowBuilder {
     buf: String,
     held_back: usize,
+    /// Where the row starts in `buf` (after earlier rows when continuing a payload).
+    start: usize,
 }
 
 impl RowBuilder {
@@ -75,12 +77,34 @@ impl RowBuilder {
     pub fn new(id: &str) -> Self {
         let mut buf = String::with_capacity(64);
         encode_field_into(&mut buf, id);
-        Self { buf, held_back: 0 }
+        Self {
+            buf,
+            held_back: 0,
+            start: 0,
+        }
     }
 
     /// Starts a row with a numeric static template id.
     pub fn with_template(id: u16) -> Self {
-        let mut buf = String::with_capacity(64);
+        Self::continuing(String::with_capacity(64), id)
+    }
+
+    /// Starts a row with a numeric static template id at the end of `payload`, after an LF when
+    /// `payload` holds rows already; [`RowBuilder::finish`] returns the whole payload. Batching
+    /// writes rows this way, straight into the packet's payload.
+    ///
+    /// ```
+    /// use c8y_mqtt::smartrest::RowBuilder;
+    /// let mut row = RowBuilder::continuing("211,20".to_owned(), 211);
+    /// row.field("21");
+    /// assert_eq!(row.len(), 6);
+    /// assert_eq!(row.finish(), "211,20\n211,21");
+    /// ```
+    pub fn continuing(mut buf: String, id: u16) -> Self {
+        if !buf.is_empty() {
+            buf.push('\n');
+        }
+        let start = buf.len();
         // Digits by hand: this runs for every row, and the formatter costs more than the row.
         let mut digits = [0u8; 5];
         let mut at = digits.len();
@@ -96,7 +120,11 @@ impl RowBuilder {
         for &digit in &digits[at..] {
             buf.push(char::from(digit));
         }
-        Self { buf, held_back: 0 }
+        Self {
+            buf,
+            held_back: 0,
+            start,
+        }
     }
 
     fn flush_held_back(&mut self) {
@@ -181,12 +209,12 @@ impl RowBuilder {
 
     /// The length in bytes of the row as it would be finished now.
     pub fn len(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// True when the row holds no text at all (only possible with an empty id).
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.buf.len() == self.start
     }
 
     /// Returns the encoded row (no line break).

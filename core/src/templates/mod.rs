@@ -80,6 +80,11 @@ pub trait UpstreamTemplate: Sized {
     /// The static template id.
     const ID: u16;
 
+    /// Whether [`UpstreamTemplate::to_payloads`] may give several payloads (lists the platform
+    /// accepts in parts); such templates override it and set this. A template that does not is
+    /// always exactly one row, which [`UpstreamTemplate::append_row`] can write in place.
+    const SPLITS: bool = false;
+
     /// Appends the fields after the id to `row`.
     fn write_fields(&self, row: &mut RowBuilder);
 
@@ -91,6 +96,14 @@ pub trait UpstreamTemplate: Sized {
         let mut row = RowBuilder::with_template(Self::ID);
         self.write_fields(&mut row);
         row.finish()
+    }
+
+    /// Appends the row to `payload`, after an LF when `payload` holds rows already: how
+    /// auto-batching writes a row straight into the packet it travels in.
+    fn append_row(&self, payload: &mut String) {
+        let mut row = RowBuilder::continuing(std::mem::take(payload), Self::ID);
+        self.write_fields(&mut row);
+        *payload = row.finish();
     }
 
     /// Parses a decoded row; values left over after the last known field are an error.

@@ -41,7 +41,7 @@ pub use mode::{ProcessingMode, UnknownMode};
 pub use namespace::{is_core_topic, is_upstream};
 pub use parse::{Topic, TopicError};
 pub use topic_type::{Direction, TopicType};
-pub use upstream::{SmartRestChannel, SmartRestTopic, UpstreamTopic, static_topic_text};
+pub use upstream::{SmartRestChannel, SmartRestTopic, UpstreamTopic, static_topic_text, with_static_topic};
 
 #[cfg(test)]
 mod tests;

@@ -147,6 +147,46 @@ pub fn static_topic_text(mode: ProcessingMode, children: &[ExternalId]) -> Strin
     topic
 }
 
+/// Calls `f` with the static-template topic text of [`static_topic_text`], written into a
+/// buffer on the stack when it fits (always for the device and children of ordinary depth): the
+/// batched publish path compares it with the open batch's topic without allocating.
+pub fn with_static_topic<R>(mode: ProcessingMode, children: &[ExternalId], f: impl FnOnce(&str) -> R) -> R {
+    let mut text = StackText {
+        bytes: [0; 256],
+        len: 0,
+    };
+    if write_topic(&mut text, mode, &SmartRestChannel::Static, children).is_ok()
+        && let Some(topic) = text.as_str()
+    {
+        return f(topic);
+    }
+    f(&static_topic_text(mode, children))
+}
+
+/// A short text in a fixed buffer; writing more than fits is an error.
+struct StackText {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl StackText {
+    fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(self.bytes.get(..self.len)?).ok()
+    }
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 impl FromStr for SmartRestTopic {
     type Err = TopicError;
 
@@ -296,6 +336,18 @@ impl TryFrom<&str> for UpstreamTopic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stack_topic_matches_the_allocated_one() {
+        let short = [ExternalId::new("child-1").unwrap()];
+        let long = [ExternalId::new("x".repeat(300)).unwrap()];
+        for children in [&[][..], &short[..], &long[..]] {
+            let expected = static_topic_text(ProcessingMode::Transient, children);
+            with_static_topic(ProcessingMode::Transient, children, |topic| {
+                assert_eq!(topic, expected)
+            });
+        }
+    }
 
     #[test]
     fn static_topic_text_matches_the_displayed_topic() {

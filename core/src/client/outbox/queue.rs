@@ -48,6 +48,16 @@ impl<T> EntryQueue<T> {
         self.items.remove(at).map(|(_, value)| value)
     }
 
+    /// The value with the smallest key.
+    pub(super) fn front_mut(&mut self) -> Option<&mut T> {
+        self.items.front_mut().map(|(_, v)| v)
+    }
+
+    /// The value with the largest key.
+    pub(super) fn back_mut(&mut self) -> Option<&mut T> {
+        self.items.back_mut().map(|(_, v)| v)
+    }
+
     /// Removes the entry with the smallest key.
     pub(super) fn pop_first(&mut self) -> Option<(u64, T)> {
         self.items.pop_front()
@@ -80,6 +90,7 @@ impl<T> EntryQueue<T> {
     }
 
     /// Number of entries.
+    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.items.len()
     }

@@ -246,6 +246,7 @@ impl ClearAlarmFragments {
 
 impl UpstreamTemplate for ClearAlarmFragments {
     const ID: u16 = 307;
+    const SPLITS: bool = true;
 
     fn write_fields(&self, row: &mut RowBuilder) {
         row.field(&self.alarm_type).fields(&self.fragments);

@@ -287,6 +287,7 @@ impl ClearDeviceFragments {
 
 impl UpstreamTemplate for ClearDeviceFragments {
     const ID: u16 = 107;
+    const SPLITS: bool = true;
 
     fn write_fields(&self, row: &mut RowBuilder) {
         row.fields(&self.fragments);

@@ -217,6 +217,7 @@ impl ClearEventFragments {
 
 impl UpstreamTemplate for ClearEventFragments {
     const ID: u16 = 407;
+    const SPLITS: bool = true;
 
     fn write_fields(&self, row: &mut RowBuilder) {
         row.field(&self.event_type).fields(&self.fragments);

@@ -331,6 +331,21 @@ macro_rules! upstream_enum {
                 }
             }
 
+            /// Whether the template is always one row (see [`UpstreamTemplate::SPLITS`]).
+            pub fn is_single_row(&self) -> bool {
+                match self {
+                    $(Self::$variant(_) => !<$variant as UpstreamTemplate>::SPLITS,)*
+                }
+            }
+
+            /// Appends the row to `payload` (see [`UpstreamTemplate::append_row`]); only for
+            /// templates that are [single rows](Self::is_single_row).
+            pub fn append_row(&self, payload: &mut String) {
+                match self {
+                    $(Self::$variant(template) => template.append_row(payload),)*
+                }
+            }
+
             /// Renders the template as payloads that each fit one PUBLISH on `topic`, splitting
             /// the lists that can be split (see [`UpstreamTemplate::to_payloads`]).
             pub fn to_payloads(&self, topic: &str, qos: QoS) -> Result<Vec<String>, TemplateError> {

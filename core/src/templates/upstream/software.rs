@@ -205,6 +205,7 @@ macro_rules! software_list_template {
     (@template $name:ident = $id:literal, $item:ty, next $next:expr, $at_least_one:literal) => {
         impl UpstreamTemplate for $name {
             const ID: u16 = $id;
+            const SPLITS: bool = true;
 
             fn write_fields(&self, row: &mut RowBuilder) {
                 for item in &self.items {
