@@ -231,21 +231,26 @@ async fn platform_connection(
 /// Relays until either side ends; counts the bytes each way in `state`. Each direction runs
 /// in a task of its own (both cores can copy at once); dropping the returned future ends both.
 ///
-/// The end reported is the first cause: when the target's side ended, the device closes the
-/// WebSocket and the platform's answer may end the other task first, so the target's end is
-/// recorded before the close is sent and wins over what follows from it.
+/// The end reported is the first cause: each direction records its end before it acts on it
+/// (the target's side before the device closes the WebSocket, the platform's before the device
+/// shuts the target's side down), so the consequence at the other side never wins over it.
 pub(crate) async fn relay(connections: Connections, state: Arc<TunnelState>) -> TunnelEnd {
     let Connections { target, websocket } = connections;
     let (sink, stream) = websocket.split();
     let (target_read, target_write) = target.into_split();
-    let target_ended = Arc::new(OnceLock::new());
+    let first_end = Arc::new(OnceLock::new());
     let mut upstream = Task(tokio::spawn(upstream(
         target_read,
         sink,
         Arc::clone(&state),
-        Arc::clone(&target_ended),
+        Arc::clone(&first_end),
     )));
-    let mut downstream = Task(tokio::spawn(downstream(stream, target_write, state)));
+    let mut downstream = Task(tokio::spawn(downstream(
+        stream,
+        target_write,
+        state,
+        Arc::clone(&first_end),
+    )));
     let joined = |end: Result<TunnelEnd, tokio::task::JoinError>| {
         end.unwrap_or_else(|e| TunnelEnd::Error(format!("relay task: {e}")))
     };
@@ -257,7 +262,7 @@ pub(crate) async fn relay(connections: Connections, state: Arc<TunnelState>) -> 
         }
         end = &mut downstream.0 => joined(end),
     };
-    target_ended.get().cloned().unwrap_or(end)
+    first_end.get().cloned().unwrap_or(end)
 }
 
 /// A relay task, aborted when dropped (the tunnel was closed from outside).
@@ -280,11 +285,11 @@ async fn upstream(
     mut target: OwnedReadHalf,
     mut sink: Sink,
     state: Arc<TunnelState>,
-    target_ended: Arc<OnceLock<TunnelEnd>>,
+    first_end: Arc<OnceLock<TunnelEnd>>,
 ) -> TunnelEnd {
     let mut buffer = BytesMut::with_capacity(CHUNK);
     let close = |end: TunnelEnd| {
-        let _ = target_ended.set(end.clone());
+        let _ = first_end.set(end.clone());
         end
     };
     loop {
@@ -344,7 +349,12 @@ async fn upstream(
 /// tungstenite has answered or received the answer). Each message is written as it arrives: they
 /// are large when the traffic is, and polling for the next one before writing would cost a read
 /// attempt (and tungstenite's clearing of its read buffer) each time.
-async fn downstream(mut stream: Stream, mut target: OwnedWriteHalf, state: Arc<TunnelState>) -> TunnelEnd {
+async fn downstream(
+    mut stream: Stream,
+    mut target: OwnedWriteHalf,
+    state: Arc<TunnelState>,
+    first_end: Arc<OnceLock<TunnelEnd>>,
+) -> TunnelEnd {
     let mut end = TunnelEnd::PlatformClosed;
     while let Some(message) = stream.next().await {
         let bytes = match message {
@@ -362,6 +372,8 @@ async fn downstream(mut stream: Stream, mut target: OwnedWriteHalf, state: Arc<T
         }
         state.to_target.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
+    // Recorded before the target hears of it: its reaction must not count as the cause.
+    let _ = first_end.set(end.clone());
     let _ = target.shutdown().await;
     end
 }
