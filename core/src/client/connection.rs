@@ -80,6 +80,7 @@ use crate::templates::downstream::{
 use crate::templates::upstream::GetPendingOperations;
 use crate::topic::{DownstreamTopic, ProcessingMode, UpstreamTopic};
 
+use super::acked::AckedRows;
 use super::backoff::Backoff;
 use super::delivery::{DeliveryOutcome, DropReason};
 use super::error::{ConnackRefusal, ConnectError};
@@ -363,8 +364,8 @@ struct Relay<'a> {
     awaiting_pkid: VecDeque<Tag>,
     /// Publishes awaiting PUBACK/PUBCOMP by packet id.
     inflight: Inflight<Tag>,
-    /// Acknowledged rows of known template, oldest first, with when they were acknowledged.
-    acked: VecDeque<(AckedRow, Instant)>,
+    /// Acknowledged rows of known template, remembered for `s/e` lines.
+    acked: AckedRows,
     /// Reused buffer for [`Outbox::acknowledge`](super::outbox::Outbox::acknowledge).
     acked_scratch: Vec<AckedRow>,
 }
@@ -378,9 +379,7 @@ impl Drop for Relay<'_> {
             .in_flight
             .store(0, std::sync::atomic::Ordering::Relaxed);
         let mut finished = Vec::new();
-        for (row, _) in &mut self.acked {
-            row.finish(DeliveryOutcome::Acknowledged, &mut finished);
-        }
+        self.acked.release_all(&mut finished);
         self.shared.report(finished);
     }
 }
@@ -399,7 +398,7 @@ impl<'a> Relay<'a> {
             sent_creation: false,
             awaiting_pkid: VecDeque::new(),
             inflight: Inflight::new(),
-            acked: VecDeque::new(),
+            acked: AckedRows::default(),
             acked_scratch: Vec::new(),
         }
     }
@@ -650,8 +649,7 @@ impl<'a> Relay<'a> {
                     self.shared.report(finished);
                     if !self.acked_scratch.is_empty() {
                         let now = Instant::now();
-                        self.acked
-                            .extend(self.acked_scratch.drain(..).map(|row| (row, now)));
+                        self.acked.extend(self.acked_scratch.drain(..), now);
                         self.release_due(now);
                     }
                 } else {
@@ -674,50 +672,32 @@ impl<'a> Relay<'a> {
     fn release_due(&mut self, now: Instant) {
         let window = self.shared.config.rejection_window;
         let mut finished = Vec::new();
-        for (row, at) in &mut self.acked {
-            if now.duration_since(*at) < window {
-                break;
-            }
-            row.finish(DeliveryOutcome::Acknowledged, &mut finished);
-        }
-        let keep_for = CORRELATION_WINDOW.max(window);
-        while let Some((_, at)) = self.acked.front() {
-            if now.duration_since(*at) < keep_for && self.acked.len() <= CORRELATION_ROWS {
-                break;
-            }
-            if let Some((mut row, _)) = self.acked.pop_front() {
-                row.finish(DeliveryOutcome::Acknowledged, &mut finished);
-            }
-        }
+        self.acked.release_due(
+            now,
+            window,
+            CORRELATION_WINDOW.max(window),
+            CORRELATION_ROWS,
+            &mut finished,
+        );
         self.shared.report(finished);
     }
 
     /// When the oldest held delivery's rejection window ends.
     fn next_release(&self) -> Option<Instant> {
-        let window = self.shared.config.rejection_window;
-        self.acked
-            .iter()
-            .find(|(row, _)| row.is_held())
-            .map(|(_, at)| *at + window)
+        self.acked.next_release(self.shared.config.rejection_window)
     }
 
     /// An `s/e` line arrived: tied to the one row it can name, or reported as it is.
     fn error_line(&mut self, line: ErrorLine) {
         let shared = self.shared;
         self.release_due(Instant::now());
-        let acked: Vec<usize> = self
-            .acked
-            .iter()
-            .enumerate()
-            .filter(|(_, (row, _))| row.row_id.is_named_by(&line.template))
-            .map(|(index, _)| index)
-            .collect();
         let in_flight = shared.outbox.submitted_rows(&line.template);
         let outcome = DeliveryOutcome::Rejected { code: line.code };
-        let (delivery, topic) = match (acked.as_slice(), in_flight.as_slice()) {
+        let named = self.acked.named_single(&line.template);
+        let (delivery, topic) = match (named, in_flight.as_slice()) {
             // One row: not an entry of several merged rows of this template.
-            ([index], []) if self.acked.get(*index).is_some_and(|(row, _)| row.rows == 1) => {
-                let Some((mut row, _)) = self.acked.remove(*index) else {
+            (Some(index), []) => {
+                let Some(mut row) = self.acked.remove(index) else {
                     return;
                 };
                 // Counted before the delivery completes, so that whoever waits for it sees it.
@@ -727,7 +707,7 @@ impl<'a> Relay<'a> {
                 shared.report(finished);
                 (row.delivery, row.topic)
             }
-            ([], [(key, delivery, topic)]) => {
+            (None, [(key, delivery, topic)]) if !self.acked.any_named(&line.template) => {
                 Counters::bump(&shared.counters.rejected);
                 shared.report(shared.outbox.complete(&[*key], outcome));
                 (*delivery, topic.clone())

@@ -56,6 +56,7 @@
 //! ```
 
 mod access_token;
+mod acked;
 pub mod backoff;
 mod blocking;
 pub mod config;

@@ -117,6 +117,18 @@ pub(crate) struct AckedRow {
 }
 
 impl AckedRow {
+    /// A row for tests: held (with a completion of its own) or already released.
+    #[cfg(test)]
+    pub(crate) fn for_test(row_id: RowId, delivery: DeliveryId, held: bool) -> Self {
+        Self {
+            row_id,
+            delivery,
+            rows: 1,
+            topic: String::new(),
+            completion: held.then(|| Completion::new(1)),
+        }
+    }
+
     /// Whether its delivery is still held.
     pub(crate) fn is_held(&self) -> bool {
         self.completion.is_some()
