@@ -65,8 +65,27 @@ impl<T> EntryQueue<T> {
 
     /// Entries with keys from `from` on, in key order.
     pub(super) fn range_mut_from(&mut self, from: u64) -> impl Iterator<Item = (u64, &mut T)> {
-        let at = self.items.partition_point(|(k, _)| *k < from);
+        let at = self.position_from(from);
         self.items.range_mut(at..).map(|(k, v)| (*k, v))
+    }
+
+    /// The index of the first entry with a key from `from` on. Keys are mostly consecutive (only
+    /// an entry removed out of order leaves a gap), so the entry `from - first key` places along
+    /// is tried before a binary search: the submission after each acknowledgement then costs no
+    /// search through a long queue.
+    fn position_from(&self, from: u64) -> usize {
+        let (Some((first, _)), Some((last, _))) = (self.items.front(), self.items.back()) else {
+            return 0;
+        };
+        if *last < from {
+            return self.items.len();
+        }
+        let guess = usize::try_from(from.saturating_sub(*first)).unwrap_or(usize::MAX);
+        // Keys strictly increase, so an entry with the key `from` is the first from `from` on.
+        if self.items.get(guess).is_some_and(|(k, _)| *k == from) {
+            return guess;
+        }
+        self.items.partition_point(|(k, _)| *k < from)
     }
 
     /// All entries in key order.
@@ -124,6 +143,31 @@ mod tests {
         let from_four: Vec<u64> = queue.range_mut_from(3).map(|(k, _)| k).collect();
         assert_eq!(from_four, vec![4, 5]);
         assert_eq!(queue.len(), 3);
+    }
+
+    #[test]
+    fn a_range_starts_at_the_first_key_from_its_start_with_or_without_gaps() {
+        let mut queue = EntryQueue::default();
+        for key in 10..20 {
+            queue.insert(key, ());
+        }
+        let from = |queue: &mut EntryQueue<()>, start| -> Vec<u64> {
+            queue.range_mut_from(start).map(|(k, _)| k).collect()
+        };
+        assert_eq!(from(&mut queue, 0), (10..20).collect::<Vec<_>>());
+        assert_eq!(from(&mut queue, 17), vec![17, 18, 19]);
+        assert_eq!(from(&mut queue, 20), Vec::<u64>::new());
+        // Gaps before the start move its index nearer the front than `start - first`.
+        queue.remove(12);
+        queue.remove(13);
+        assert_eq!(from(&mut queue, 15), vec![15, 16, 17, 18, 19]);
+        assert_eq!(from(&mut queue, 13), vec![14, 15, 16, 17, 18, 19]);
+        assert_eq!(from(&mut queue, 12), vec![14, 15, 16, 17, 18, 19]);
+        queue.remove(19);
+        assert_eq!(from(&mut queue, 19), Vec::<u64>::new());
+        assert_eq!(from(&mut queue, 18), vec![18]);
+        let mut empty = EntryQueue::default();
+        assert_eq!(from(&mut empty, 3), Vec::<u64>::new());
     }
 
     #[test]
