@@ -86,7 +86,7 @@ use super::delivery::{DeliveryOutcome, DropReason};
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
 use super::inflight::Inflight;
-use super::outbox::AckedRow;
+use super::outbox::{AckedRow, EntryKeys};
 use super::statistics::Counters;
 use super::transport::mqtt_options;
 use super::{Entity, Shared};
@@ -324,7 +324,7 @@ const SUBACK_FAILURE: u8 = 0x80;
 #[derive(Debug)]
 enum Tag {
     /// Outbox entries (completed together).
-    Outbox(Vec<u64>),
+    Outbox(EntryKeys),
     /// The client's own `500`.
     PendingOperations,
     /// The device creation (`100`) sent before subscribing.
@@ -562,19 +562,24 @@ impl<'a> Relay<'a> {
         while let Some(submission) = submissions.next() {
             let qos = mqtt_qos(submission.qos);
             let len = submission.payload.len();
-            match self
+            // `publish_bytes` takes the topic and payload as they are (`try_publish` copies the
+            // topic again and checks it, which the topic types did); the channel has room (see
+            // the module docs), so the send completes on its first poll.
+            let sent = self
                 .client
-                .try_publish(submission.topic, qos, false, submission.payload)
-            {
-                Ok(()) => {
+                .publish_bytes(submission.topic, qos, false, submission.payload.into())
+                .now_or_never();
+            match sent {
+                Some(Ok(())) => {
                     bytes += len;
                     self.awaiting_pkid.push_back(Tag::Outbox(submission.entries));
                 }
-                Err(error) => {
+                not_sent => {
                     // Not expected (the request channel is sized to hold the whole outbox; it
                     // fails when the connection is ending), but if so the entries go back to
                     // the outbox instead of waiting for a reconnect.
-                    tracing::debug!(%error, "publish not handed over");
+                    let error = not_sent.and_then(Result::err);
+                    tracing::debug!(?error, "publish not handed over");
                     let mut unsent = submission.entries;
                     unsent.extend(submissions.flat_map(|s| s.entries));
                     self.shared.outbox.unsubmit(&unsent);

@@ -145,11 +145,15 @@ impl AckedRow {
     }
 }
 
+/// The keys of the outbox entries one packet carries: a single key (every unbatched publish)
+/// is kept inline.
+pub type EntryKeys = smallvec::SmallVec<[u64; 1]>;
+
 /// A packet (one or several batched entries) to hand to the MQTT layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
     /// The outbox entries it carries (completed together).
-    pub entries: Vec<u64>,
+    pub entries: EntryKeys,
     /// Topic.
     pub topic: String,
     /// Payload (batched rows joined by LF).
@@ -690,7 +694,7 @@ impl Outbox {
                 entry.payload.shrink_to_fit();
             }
             out.push(Submission {
-                entries: vec![key],
+                entries: smallvec::smallvec![key],
                 topic: entry.topic.clone(),
                 payload: entry.payload.clone(),
                 qos: entry.qos,
