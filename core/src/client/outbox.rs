@@ -502,6 +502,16 @@ impl Outbox {
     ) -> Result<(Delivery, Vec<Finished>), ClientError> {
         let mut finished = Vec::new();
         let mut dropped_files = Vec::new();
+        // Without merging the row needs no queue state to render: rendered before taking the
+        // lock, so that the connection task, which takes it for every acknowledgement, waits less.
+        let mut render = Some(render);
+        let rendered = (!self.merge_rows).then(|| {
+            let mut payload = String::with_capacity(64);
+            if let Some(render) = render.take() {
+                render(&mut payload);
+            }
+            payload
+        });
         let delivery = {
             let mut inner = self.inner.lock();
             let next = inner.next_delivery;
@@ -520,10 +530,12 @@ impl Outbox {
                     }
                     std::mem::take(&mut tail.payload)
                 }
-                _ => String::with_capacity(64),
+                _ => rendered.unwrap_or_else(|| String::with_capacity(64)),
             };
             let before = payload.len();
-            render(&mut payload);
+            if let Some(render) = render.take() {
+                render(&mut payload);
+            }
             let start = if merging { before + 1 } else { 0 };
             let row_len = payload.len() - start;
             let mut merged = merging
