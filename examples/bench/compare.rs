@@ -9,6 +9,9 @@
 //! `BENCH_FACES` (default `rust,c,python`) chooses which SDK faces run, e.g. `BENCH_FACES=rust`
 //! while the C and Python faces do not exist; the peers always run.
 //!
+//! Each publisher runs `BENCH_ROUNDS` times (default 3), the publishers taking turns round by
+//! round, and its row is the median of its rounds with their range.
+//!
 //! Every publisher keeps at most 1000 messages unacknowledged; a QoS 1 run ends when every
 //! message is acknowledged, a QoS 0 run when every message is written.
 //!
@@ -115,7 +118,10 @@ struct Row {
     client: String,
     qos: u8,
     batching: bool,
+    /// The median of its rounds (or the first round that did not give a rate).
     outcome: Outcome,
+    /// The lowest and highest rate of its rounds.
+    spread: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -257,6 +263,23 @@ fn outcome_of(result: Result<f64, Error>) -> Outcome {
     }
 }
 
+/// The median rate of one publisher's rounds, with the lowest and highest; the first outcome
+/// that is not a rate when a round did not give one.
+fn median(outcomes: Vec<Outcome>) -> (Outcome, Option<(f64, f64)>) {
+    let mut rates = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Rate(rate) => rates.push(rate),
+            other => return (other, None),
+        }
+    }
+    rates.sort_by(f64::total_cmp);
+    match (rates.first(), rates.last()) {
+        (Some(&low), Some(&high)) => (Outcome::Rate(rates[rates.len() / 2]), Some((low, high))),
+        _ => (Outcome::Failed("no round ran".to_owned()), None),
+    }
+}
+
 fn ratio(row: &Row, rows: &[Row], peer: &str) -> Option<f64> {
     let base = rows
         .iter()
@@ -286,50 +309,72 @@ async fn main() -> Result<(), Error> {
     let mosquitto = Mosquitto::start()?;
     let port = mosquitto.addr.port();
 
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .map(|v| v.parse())
+        .transpose()?
+        .unwrap_or(3)
+        .max(1);
     let mut rows = Vec::new();
     let mut extras: Vec<(&str, u8, String, String)> = Vec::new();
     for qos in [1u8, 0] {
-        let mut push = |client: &str, batching: bool, outcome: Outcome| {
+        // Every publisher runs once per round, in the same order, and its row is the median of
+        // its rounds: a baseline and its comparisons share the machine's moments of load.
+        let mut samples: Vec<(&str, bool, Vec<Outcome>)> = Vec::new();
+        let mut record = |client: &'static str, batching: bool, outcome: Outcome| {
             eprintln!(
                 "{client} qos{qos}{}: {outcome:?}",
                 if batching { " batched" } else { "" }
             );
+            match samples.iter_mut().find(|(c, b, _)| *c == client && *b == batching) {
+                Some((_, _, outcomes)) => outcomes.push(outcome),
+                None => samples.push((client, batching, vec![outcome])),
+            }
+        };
+        for round in 0..rounds {
+            record(BARE, false, outcome_of(bare(&mosquitto, n, qos).await));
+            for batching in [false, true] {
+                let outcome = if selected("rust") {
+                    outcome_of(sdk(&mosquitto, n, qos, batching).await)
+                } else {
+                    Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
+                };
+                record(SDK_RUST, batching, outcome);
+            }
+            for external in EXTERNAL {
+                let outcome = if selected(external.face) {
+                    let (outcome, found) = run_external(external, port, n, qos).await;
+                    if round == 0 {
+                        extras.extend(found.into_iter().map(|(k, v)| (external.client, qos, k, v)));
+                    }
+                    outcome
+                } else {
+                    Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
+                };
+                record(external.client, false, outcome);
+            }
+        }
+        for (client, batching, outcomes) in samples {
+            let (outcome, spread) = median(outcomes);
             rows.push(Row {
                 client: client.to_owned(),
                 qos,
                 batching,
                 outcome,
+                spread,
             });
-        };
-        push(BARE, false, outcome_of(bare(&mosquitto, n, qos).await));
-        for batching in [false, true] {
-            let outcome = if selected("rust") {
-                outcome_of(sdk(&mosquitto, n, qos, batching).await)
-            } else {
-                Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
-            };
-            push(SDK_RUST, batching, outcome);
-        }
-        for external in EXTERNAL {
-            let outcome = if selected(external.face) {
-                let (outcome, found) = run_external(external, port, n, qos).await;
-                extras.extend(found.into_iter().map(|(k, v)| (external.client, qos, k, v)));
-                outcome
-            } else {
-                Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
-            };
-            push(external.client, false, outcome);
         }
     }
 
     println!(
-        "Static measurement lines to mosquitto on loopback, N = {n} per row, at most {INFLIGHT} unacknowledged"
+        "Static measurement lines to mosquitto on loopback, N = {n} per row, at most {INFLIGHT} unacknowledged, \
+         median of {rounds} interleaved rounds (min-max in msg/s)"
     );
     println!(
-        "| client                 | QoS | batching | msg/s   | × bare rumqttc | × Paho C | × paho-mqtt |"
+        "| client                 | QoS | batching | msg/s   | min-max           | × bare rumqttc | × Paho C | × paho-mqtt |"
     );
     println!(
-        "|------------------------|-----|----------|--------:|---------------:|---------:|------------:|"
+        "|------------------------|-----|----------|--------:|-------------------|---------------:|---------:|------------:|"
     );
     let mut json_rows = Vec::new();
     let mut problems = Vec::new();
@@ -356,12 +401,16 @@ async fn main() -> Result<(), Error> {
             }
             Outcome::NotRun(why) => (format!("not run ({why})"), format!("not run ({why})").into()),
         };
+        let spread = row
+            .spread
+            .map_or_else(String::new, |(low, high)| format!("{low:.0}-{high:.0}"));
         println!(
-            "| {:<22} | {:>3} | {:<8} | {:>7} | {:>14} | {:>8} | {:>11} |",
+            "| {:<22} | {:>3} | {:<8} | {:>7} | {:<17} | {:>14} | {:>8} | {:>11} |",
             row.client,
             row.qos,
             batching,
             rate,
+            spread,
             cell(bare_ratio),
             cell(paho_c),
             cell(paho_py)
@@ -372,6 +421,7 @@ async fn main() -> Result<(), Error> {
             "qos": row.qos,
             "batching_ms": if row.batching { Some(LINGER.as_millis()) } else { None },
             "msg_per_s": row.rate().map(f64::round),
+            "msg_per_s_min_max": row.spread.map(|(low, high)| [low.round(), high.round()]),
             "status": status,
             "ratio_to_bare_rumqttc": round(bare_ratio),
             "ratio_to_paho_c": round(paho_c),
@@ -390,6 +440,7 @@ async fn main() -> Result<(), Error> {
         "extras": extras,
         "broker": "mosquitto (loopback)",
         "messages_per_row": n,
+        "rounds": rounds,
         "inflight": INFLIGHT,
         "faces": faces_setting,
         "rows": json_rows,
