@@ -326,7 +326,10 @@ async fn main() -> Result<(), Error> {
                 "{client} qos{qos}{}: {outcome:?}",
                 if batching { " batched" } else { "" }
             );
-            match samples.iter_mut().find(|(c, b, _)| *c == client && *b == batching) {
+            match samples
+                .iter_mut()
+                .find(|(c, b, _)| *c == client && *b == batching)
+            {
                 Some((_, _, outcomes)) => outcomes.push(outcome),
                 None => samples.push((client, batching, vec![outcome])),
             }

@@ -86,7 +86,7 @@ use super::delivery::{DeliveryOutcome, DropReason};
 use super::error::{ConnackRefusal, ConnectError};
 use super::events::{ConnectionState, Event};
 use super::inflight::Inflight;
-use super::outbox::{AckedRow, EntryKeys};
+use super::outbox::{AckedRow, EntryKeys, Finished, Submission};
 use super::statistics::Counters;
 use super::transport::mqtt_options;
 use super::{Entity, Shared};
@@ -317,6 +317,9 @@ pub const CORRELATION_WINDOW: Duration = Duration::from_secs(10);
 /// Most acknowledged rows remembered for naming by `s/e` lines (the oldest are forgotten).
 const CORRELATION_ROWS: usize = 4096;
 
+/// Capacity the connection's reused buffers keep between uses (more after a burst is freed).
+const SCRATCH_KEPT: usize = 16;
+
 /// The SUBACK return code of a refused filter in MQTT 3.1.1.
 const SUBACK_FAILURE: u8 = 0x80;
 
@@ -368,6 +371,10 @@ struct Relay<'a> {
     acked: AckedRows,
     /// Reused buffer for [`Outbox::acknowledge`](super::outbox::Outbox::acknowledge).
     acked_scratch: Vec<AckedRow>,
+    /// Reused buffer of finished deliveries, emptied by each report.
+    finished: Vec<Finished>,
+    /// Reused buffer of the packets taken from the outbox, emptied by each submission.
+    submissions: Vec<Submission>,
 }
 
 impl Drop for Relay<'_> {
@@ -400,6 +407,8 @@ impl<'a> Relay<'a> {
             inflight: Inflight::new(),
             acked: AckedRows::default(),
             acked_scratch: Vec::new(),
+            finished: Vec::new(),
+            submissions: Vec::new(),
         }
     }
 
@@ -557,7 +566,9 @@ impl<'a> Relay<'a> {
             return;
         }
         let batch = self.shared.config.batching_linger.is_some();
-        let mut submissions = self.shared.outbox.take_submissions(room, batch).into_iter();
+        let mut taken = std::mem::take(&mut self.submissions);
+        self.shared.outbox.take_submissions_into(room, batch, &mut taken);
+        let mut submissions = taken.drain(..);
         let mut bytes = 0;
         while let Some(submission) = submissions.next() {
             let qos = mqtt_qos(submission.qos);
@@ -581,14 +592,24 @@ impl<'a> Relay<'a> {
                     let error = not_sent.and_then(Result::err);
                     tracing::debug!(?error, "publish not handed over");
                     let mut unsent = submission.entries;
-                    unsent.extend(submissions.flat_map(|s| s.entries));
+                    unsent.extend(submissions.by_ref().flat_map(|s| s.entries));
                     self.shared.outbox.unsubmit(&unsent);
                     break;
                 }
             }
         }
+        drop(submissions);
+        // Kept for the next submission unless a burst grew it: an idle session holds little.
+        taken.shrink_to(SCRATCH_KEPT);
+        self.submissions = taken;
         Counters::add(&self.shared.counters.bytes_sent, bytes);
         self.update_in_flight();
+    }
+
+    /// Reports the deliveries gathered in the reused buffer, which stays small when idle.
+    fn report_finished(&mut self) {
+        self.shared.report_from(&mut self.finished);
+        self.finished.shrink_to(SCRATCH_KEPT);
     }
 
     /// Publishes the number of packets in flight to the statistics (one relaxed store).
@@ -609,8 +630,10 @@ impl<'a> Relay<'a> {
                 if pkid == 0 {
                     self.update_in_flight();
                     if let Tag::Outbox(entries) = tag {
-                        let finished = self.shared.outbox.complete(&entries, DeliveryOutcome::Sent);
-                        self.shared.report(finished);
+                        self.shared
+                            .outbox
+                            .complete_into(&entries, DeliveryOutcome::Sent, &mut self.finished);
+                        self.report_finished();
                     }
                     self.submit();
                 } else {
@@ -647,22 +670,25 @@ impl<'a> Relay<'a> {
                 let config = &self.shared.config;
                 if config.subscriptions.errors {
                     let hold = !config.rejection_window.is_zero();
-                    let finished = self
-                        .shared
-                        .outbox
-                        .acknowledge(&entries, hold, &mut self.acked_scratch);
-                    self.shared.report(finished);
+                    self.shared.outbox.acknowledge(
+                        &entries,
+                        hold,
+                        &mut self.acked_scratch,
+                        &mut self.finished,
+                    );
+                    self.report_finished();
                     if !self.acked_scratch.is_empty() {
                         let now = Instant::now();
                         self.acked.extend(self.acked_scratch.drain(..), now);
                         self.release_due(now);
                     }
                 } else {
-                    let finished = self
-                        .shared
-                        .outbox
-                        .complete(&entries, DeliveryOutcome::Acknowledged);
-                    self.shared.report(finished);
+                    self.shared.outbox.complete_into(
+                        &entries,
+                        DeliveryOutcome::Acknowledged,
+                        &mut self.finished,
+                    );
+                    self.report_finished();
                 }
             }
             Some(Tag::Creation) => self.created()?,
@@ -676,15 +702,14 @@ impl<'a> Relay<'a> {
     /// past the correlation window.
     fn release_due(&mut self, now: Instant) {
         let window = self.shared.config.rejection_window;
-        let mut finished = Vec::new();
         self.acked.release_due(
             now,
             window,
             CORRELATION_WINDOW.max(window),
             CORRELATION_ROWS,
-            &mut finished,
+            &mut self.finished,
         );
-        self.shared.report(finished);
+        self.report_finished();
     }
 
     /// When the oldest held delivery's rejection window ends.

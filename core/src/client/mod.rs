@@ -178,16 +178,22 @@ impl Shared {
 
     /// Reports finished deliveries as events (when configured).
     /// Every finished delivery passes here, which also wakes [`Client::wait_pending`].
-    pub(crate) fn report(&self, finished: Vec<Finished>) {
+    pub(crate) fn report(&self, mut finished: Vec<Finished>) {
+        self.report_from(&mut finished);
+    }
+
+    /// [`Shared::report`] from a buffer the caller reuses; leaves it empty.
+    pub(crate) fn report_from(&self, finished: &mut Vec<Finished>) {
         if finished.is_empty() {
             return;
         }
-        self.counters.finished(&finished);
+        self.counters.finished(finished);
         if self.config.delivery_events {
-            for (id, outcome) in finished {
+            for (id, outcome) in finished.drain(..) {
                 self.events.push(Event::Delivery { id, outcome });
             }
         }
+        finished.clear();
         self.finished.notify_waiters();
     }
 

@@ -653,8 +653,20 @@ impl Outbox {
     /// queue is sized to hold the whole outbox for that reason. With `batch`, consecutive
     /// batchable entries for the same topic and QoS share a packet while it fits.
     pub fn take_submissions(&self, max_qos_packets: usize, batch: bool) -> Vec<Submission> {
+        let mut out = Vec::new();
+        self.take_submissions_into(max_qos_packets, batch, &mut out);
+        out
+    }
+
+    /// [`Outbox::take_submissions`], appending to `out` (a buffer the connection reuses, so that
+    /// the submission after each acknowledgement allocates no list).
+    pub(crate) fn take_submissions_into(
+        &self,
+        max_qos_packets: usize,
+        batch: bool,
+        out: &mut Vec<Submission>,
+    ) {
         let mut inner = self.inner.lock();
-        let mut out: Vec<Submission> = Vec::new();
         let mut qos_packets = 0;
         let mut last_batchable = false;
         let scan_from = inner.scan_from;
@@ -714,7 +726,6 @@ impl Outbox {
         }
         let next = stopped_at.unwrap_or(inner.next_entry);
         inner.scan_from = first_held.map_or(next, |held| held.min(next));
-        out
     }
 
     /// Holds back entries queued with this gate ([`Message::gate`]) from now on, until
@@ -760,8 +771,7 @@ impl Outbox {
                 .map(|(key, _)| key)
                 .collect()
         };
-        let outcome = DeliveryOutcome::Dropped(DropReason::CollectionFailed);
-        self.remove_entries(&keys, |entry| entry.completion.part_done(outcome))
+        self.complete(&keys, DeliveryOutcome::Dropped(DropReason::CollectionFailed))
     }
 
     /// Hands entries back that could not be passed on after [`Outbox::take_submissions`]: they
@@ -781,16 +791,35 @@ impl Outbox {
 
     /// Completes entries (acknowledged or sent); returns the deliveries this finished.
     pub fn complete(&self, entries: &[u64], outcome: DeliveryOutcome) -> Vec<Finished> {
-        self.remove_entries(entries, |entry| entry.completion.part_done(outcome))
+        let mut finished = Vec::new();
+        self.complete_into(entries, outcome, &mut finished);
+        finished
+    }
+
+    /// [`Outbox::complete`], appending the finished deliveries to `finished` (a buffer the
+    /// connection reuses, so that an acknowledgement allocates nothing).
+    pub(crate) fn complete_into(
+        &self,
+        entries: &[u64],
+        outcome: DeliveryOutcome,
+        finished: &mut Vec<Finished>,
+    ) {
+        self.remove_entries(entries, |entry| entry.completion.part_done(outcome), finished);
     }
 
     /// Completes acknowledged entries like [`Outbox::complete`] with
     /// [`DeliveryOutcome::Acknowledged`], and records the rows of known template in `rows` so
     /// that a later `s/e` line can be tied to them. With `hold`, those rows' deliveries are not
     /// finished yet: the caller finishes them ([`AckedRow::finish`]) when no rejection came in
-    /// time.
-    pub(crate) fn acknowledge(&self, entries: &[u64], hold: bool, rows: &mut Vec<AckedRow>) -> Vec<Finished> {
-        self.remove_entries(entries, |entry| {
+    /// time. Appends the deliveries this finished to `finished`.
+    pub(crate) fn acknowledge(
+        &self,
+        entries: &[u64],
+        hold: bool,
+        rows: &mut Vec<AckedRow>,
+        finished: &mut Vec<Finished>,
+    ) {
+        let end = |entry: Entry| {
             if let Some(row_id) = entry.row_id {
                 rows.push(AckedRow {
                     row_id,
@@ -804,17 +833,19 @@ impl Outbox {
                 }
             }
             entry.completion.part_done(DeliveryOutcome::Acknowledged)
-        })
+        };
+        self.remove_entries(entries, end, finished);
     }
 
     /// Removes these entries (those still queued), ending each with `end`; deletes their files
-    /// outside the lock and wakes a waiting flush when the outbox is settled.
+    /// outside the lock and wakes a waiting flush when the outbox is settled. Appends the
+    /// deliveries this finished to `finished`.
     fn remove_entries(
         &self,
         entries: &[u64],
         mut end: impl FnMut(Entry) -> Option<DeliveryOutcome>,
-    ) -> Vec<Finished> {
-        let mut finished = Vec::new();
+        finished: &mut Vec<Finished>,
+    ) {
         let mut files = Vec::new();
         let mut emptied = {
             let mut inner = self.inner.lock();
@@ -827,7 +858,7 @@ impl Outbox {
                 files.extend(entry.file.take());
                 let (delivery, rows) = (entry.delivery, entry.rows);
                 if let Some(outcome) = end(entry) {
-                    Entry::finish_rows(delivery, rows, outcome, &mut finished);
+                    Entry::finish_rows(delivery, rows, outcome, finished);
                 }
             }
             if !files.is_empty() {
@@ -845,7 +876,6 @@ impl Outbox {
         if emptied {
             self.emptied.notify_waiters();
         }
-        finished
     }
 
     /// Handed-over rows an `s/e` line naming `named` points at, not acknowledged yet: (entry
