@@ -573,24 +573,19 @@ impl<'a> Relay<'a> {
         while let Some(submission) = submissions.next() {
             let qos = mqtt_qos(submission.qos);
             let len = submission.payload.len();
-            // `publish_bytes` takes the topic and payload as they are (`try_publish` copies the
-            // topic again and checks it, which the topic types did); the channel has room (see
-            // the module docs), so the send completes on its first poll.
-            let sent = self
+            match self
                 .client
-                .publish_bytes(submission.topic, qos, false, submission.payload.into())
-                .now_or_never();
-            match sent {
-                Some(Ok(())) => {
+                .try_publish(submission.topic, qos, false, submission.payload)
+            {
+                Ok(()) => {
                     bytes += len;
                     self.awaiting_pkid.push_back(Tag::Outbox(submission.entries));
                 }
-                not_sent => {
+                Err(error) => {
                     // Not expected (the request channel is sized to hold the whole outbox; it
                     // fails when the connection is ending), but if so the entries go back to
                     // the outbox instead of waiting for a reconnect.
-                    let error = not_sent.and_then(Result::err);
-                    tracing::debug!(?error, "publish not handed over");
+                    tracing::debug!(%error, "publish not handed over");
                     let mut unsent = submission.entries;
                     unsent.extend(submissions.by_ref().flat_map(|s| s.entries));
                     self.shared.outbox.unsubmit(&unsent);
