@@ -12,8 +12,10 @@
 //! Each publisher runs `BENCH_ROUNDS` times (default 3), the publishers taking turns round by
 //! round, and its row is the median of its rounds with their range.
 //!
-//! Every publisher keeps at most 1000 messages unacknowledged; a QoS 1 run ends when every
-//! message is acknowledged, a QoS 0 run when every message is written.
+//! Every publisher keeps at most 1000 messages in flight (sent, not acknowledged). Behind them
+//! bare rumqttc's request channel holds up to 1000 more, the C and Python faces keep 1000 more
+//! queued (outbox limit, delivery window), and the Rust face queues every message up front. A
+//! QoS 1 run ends when every message is acknowledged, a QoS 0 run when every message is written.
 //!
 //! Run: `make bench`, or `cargo run --release -p c8y-mqtt-examples --example compare -- [N]`
 //! (the peers' paths come from `BENCH_PAHO_C`, `BENCH_PYTHON`, `BENCH_PEERS`; `make bench`
@@ -370,7 +372,7 @@ async fn main() -> Result<(), Error> {
     }
 
     println!(
-        "Static measurement lines to mosquitto on loopback, N = {n} per row, at most {INFLIGHT} unacknowledged, \
+        "Static measurement lines to mosquitto on loopback, N = {n} per row, at most {INFLIGHT} in flight, \
          median of {rounds} interleaved rounds (min-max in msg/s)"
     );
     println!(

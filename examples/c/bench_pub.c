@@ -4,8 +4,9 @@
  *   ./bench_pub PORT N QOS   ->   c8y-c qos<Q> n=<N> <rate> msg/s
  *
  * Publishes N measurements c8y_Temperature,T,<v>,C through c8y_client_send_measurement to
- * 127.0.0.1:PORT over plain TCP, with at most 1000 unacknowledged messages (the outbox limit:
- * a full outbox answers C8Y_RESULT_QUEUE_FULL and the loop retries), then waits for every
+ * 127.0.0.1:PORT over plain TCP, with at most 1000 messages in flight and 1000 more queued
+ * behind them, as the bare rumqttc baseline (1000 in flight, a request channel of 1000): a full
+ * outbox answers C8Y_RESULT_QUEUE_FULL and the loop retries, then waits for every
  * acknowledgement with c8y_client_flush. Credentials from C8Y_TENANT / C8Y_USER / C8Y_PASSWORD
  * (a bare broker ignores them). */
 #define _POSIX_C_SOURCE 200809L
@@ -53,7 +54,7 @@ int main(int argc, char **argv) {
         rc = c8y_options_set_password(options, env_or("C8Y_TENANT", "t100"), env_or("C8Y_USER", "device_bench-c8y-c"),
                                       env_or("C8Y_PASSWORD", "secret"));
     if (rc == C8Y_RESULT_OK) rc = c8y_options_set_qos(options, (uint32_t)qos);
-    if (rc == C8Y_RESULT_OK) rc = c8y_options_set_outbox_limits(options, 1000, 64u * 1024u * 1024u, C8Y_OVERFLOW_REJECT);
+    if (rc == C8Y_RESULT_OK) rc = c8y_options_set_outbox_limits(options, 2000, 64u * 1024u * 1024u, C8Y_OVERFLOW_REJECT);
     if (rc == C8Y_RESULT_OK) rc = c8y_options_set_max_inflight(options, 1000);
     if (rc == C8Y_RESULT_OK) rc = c8y_options_set_delivery_events(options, false);
     if (rc == C8Y_RESULT_OK) rc = c8y_options_set_create_device(options, "bench", NULL);

@@ -4,10 +4,11 @@ command line and output):
     python bench_pub.py PORT N QOS
 
 publishes N measurements `c8y_Temperature,T,<v>,C` with `client.send_measurement(...)` to
-127.0.0.1:PORT over plain TCP (any MQTT broker, e.g. mosquitto), at most 1000 unacknowledged
-(at QoS 1 and 2 every 100th `Delivery` is kept, and the one sent 1000 messages earlier is waited
-for with `Delivery.wait()`: one wake-up per 100 messages), waits for every acknowledgement with
-`flush`, and prints
+127.0.0.1:PORT over plain TCP (any MQTT broker, e.g. mosquitto), at most 1000 in flight and
+1000 more queued behind them, as the bare rumqttc baseline (1000 in flight, a request channel of
+1000): at QoS 1 and 2 every 100th `Delivery` is kept, and the one sent 2000 messages earlier is
+waited for with `Delivery.wait()` (one wake-up per 100 messages); then it waits for every
+acknowledgement with `flush` and prints
 
     c8y-py qos<Q> n=<N> <rate> msg/s
     import_to_connected_ms=<ms from `import c8y_mqtt` to connected>
@@ -26,7 +27,10 @@ from typing import Deque, Dict
 t_import = time.perf_counter()
 import c8y_mqtt  # noqa: E402
 
+#: Messages in flight (the MQTT window).
 WINDOW = 1000
+#: Messages sent and not yet acknowledged: the window and as many queued behind it.
+OUTSTANDING = 2 * WINDOW
 CHECK_EVERY = 100
 #: QoS levels by their command-line spelling (the ``qos`` option is typed ``Literal[0, 1, 2]``).
 QOS_LEVELS: Dict[str, c8y_mqtt.QoS] = {"0": 0, "1": 1, "2": 2}
@@ -48,7 +52,7 @@ def main() -> None:
             delivery = send("c8y_Temperature", "T", 20 + (i % 100) / 10, "C")
             if qos and i % CHECK_EVERY == 0:
                 marks.append(delivery)
-                if len(marks) > WINDOW // CHECK_EVERY and marks.popleft().wait(60) is None:
+                if len(marks) > OUTSTANDING // CHECK_EVERY and marks.popleft().wait(60) is None:
                     raise SystemExit("no acknowledgement within 60 s")
         client.flush(120)
         dt = time.perf_counter() - t0
