@@ -1,6 +1,15 @@
 //! [`BlockingClient`]: the client for plain threads (and the C and Python layers). It owns a
-//! small multi-thread tokio runtime that runs the connection task; every method blocks at most
-//! for the timeout it is given.
+//! tokio runtime with one worker thread that runs the connection task (and the HTTP transfers
+//! and remote-access tunnels started from it); every method blocks at most for the timeout it is
+//! given.
+//!
+//! One worker, not more: the connection is one task, and a second worker gained it nothing but
+//! cost it. An idle second worker searches for work to steal and is woken for each wake-up of
+//! the connection task, so at QoS 1 against a local broker the C face published at 0.83–0.86×
+//! bare rumqttc with two workers and 1.01–1.04× with one (BENCHMARKS.md). Blocking work (file
+//! writes, the application handlers the C and Python faces call for device-management
+//! requests) runs on tokio's blocking threads, never on the worker; a remote-access tunnel's two
+//! directions share the worker.
 
 use std::time::Duration;
 
@@ -47,11 +56,11 @@ pub struct BlockingClient {
 }
 
 impl BlockingClient {
-    /// Starts the client on a runtime of its own (two worker threads) and returns at once; the
+    /// Starts the client on a runtime of its own (one worker thread) and returns at once; the
     /// connection is made in the background (see [`BlockingClient::wait_connected`]).
     pub fn connect(config: Config) -> Result<Self, ClientError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .thread_name("c8y-mqtt")
             .enable_all()
             .build()
