@@ -1,7 +1,8 @@
 //! Benchmark (`make bench`): every way to publish SmartREST measurement lines, side by
 //! side in one run against one mosquitto on loopback, QoS 0 and QoS 1, with and without the
-//! SDK's auto-batching: a bare rumqttc publisher (the ceiling), the SDK's Rust face (typed API),
-//! and external programs — the SDK's C and Python faces and the peers Paho C and paho-mqtt.
+//! SDK's auto-batching: a bare rumqttc publisher (the ceiling), the SDK's Rust face (typed API:
+//! the async `Client` on this program's runtime, and a `BlockingClient` with its own), and
+//! external programs — the SDK's C and Python faces and the peers Paho C and paho-mqtt.
 //!
 //! External programs are listed in [`EXTERNAL`]; each is run as `<program> PORT N QOS` and
 //! prints one line `<name> qos<Q> n=<N> <rate> msg/s`. A program that is missing or fails is
@@ -27,7 +28,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use c8y_mqtt::QoS;
-use support::{Error, INFLIGHT, Mosquitto, publish_all, sdk_publish_all};
+use support::{Error, INFLIGHT, Mosquitto, publish_all, sdk_blocking_publish_all, sdk_publish_all};
 
 /// Longest an external program may run.
 const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -166,6 +167,18 @@ async fn sdk(mosquitto: &Mosquitto, n: usize, qos: u8, batching: bool) -> Result
     .await
 }
 
+/// The SDK's Rust face through a `BlockingClient` (its own one-worker runtime, publishing from
+/// a plain thread, as the C and Python faces do); messages per second.
+async fn sdk_blocking(mosquitto: &Mosquitto, n: usize, qos: u8) -> Result<f64, Error> {
+    let addr = mosquitto.addr;
+    let client_id = format!("bench-sdk-blocking-{qos}");
+    tokio::task::spawn_blocking(move || {
+        sdk_blocking_publish_all(addr, &client_id, n, qos_of(qos)).map_err(|e| e.to_string())
+    })
+    .await?
+    .map_err(Error::from)
+}
+
 /// The command for an external program, or why it cannot run.
 fn command(external: &External) -> Result<tokio::process::Command, String> {
     let path = |env: &str, default: &str| {
@@ -295,6 +308,7 @@ fn cell(value: Option<f64>) -> String {
 
 const BARE: &str = "bare rumqttc";
 const SDK_RUST: &str = "SDK Rust face (typed)";
+const SDK_RUST_BLOCKING: &str = "SDK Rust, BlockingClient";
 const PAHO_C: &str = "Paho C (MQTTAsync)";
 const PAHO_PY: &str = "paho-mqtt (Python)";
 
@@ -346,6 +360,12 @@ async fn main() -> Result<(), Error> {
                 };
                 record(SDK_RUST, batching, outcome);
             }
+            let outcome = if selected("rust") {
+                outcome_of(sdk_blocking(&mosquitto, n, qos).await)
+            } else {
+                Outcome::NotRun(format!("BENCH_FACES={faces_setting}"))
+            };
+            record(SDK_RUST_BLOCKING, false, outcome);
             for external in EXTERNAL {
                 let outcome = if selected(external.face) {
                     let (outcome, found) = run_external(external, port, n, qos).await;

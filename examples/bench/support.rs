@@ -6,7 +6,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use c8y_mqtt::client::{Client, Config, OutboxLimits, Subscriptions, TransportKind};
+use c8y_mqtt::client::{
+    BlockingClient, Client, Config, FlushTimeout, OutboxLimits, Subscriptions, TransportKind,
+};
 use c8y_mqtt::smartrest::RowBuilder;
 use c8y_mqtt::templates::upstream::CustomMeasurement;
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
@@ -25,6 +27,9 @@ pub fn measurement_line(i: usize) -> String {
 
 /// Most unacknowledged messages of every publisher (the peers use the same).
 pub const INFLIGHT: u16 = 1000;
+
+/// The paced publishers keep every this many-th delivery to wait for.
+const PACE_EVERY: usize = 100;
 
 /// How long an SDK run may take from the first publish until everything is sent/acknowledged.
 pub const SDK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -75,16 +80,16 @@ pub async fn publish_all(
     Ok(n as f64 / elapsed.as_secs_f64())
 }
 
-/// The SDK's Rust face: `n` typed measurements (the same lines) through a [`Client`] with the
-/// user-visible machinery on (outbox, delivery handles), optionally auto-batched with `linger`;
-/// timed from the first publish call until `flush` returns. Returns messages per second.
-pub async fn sdk_publish_all(
+/// The configuration of the SDK's Rust-face publishers: plain TCP to `addr`, the window of
+/// [`INFLIGHT`], an outbox that holds all `n` messages, no delivery events, optionally
+/// auto-batched with `linger`.
+fn sdk_config(
     addr: SocketAddr,
     client_id: &str,
     n: usize,
     qos: c8y_mqtt::QoS,
     linger: Option<Duration>,
-) -> Result<f64, Error> {
+) -> Result<Config, Error> {
     let mut builder = Config::builder(addr.ip().to_string(), client_id)
         .port(addr.port())
         .transport(TransportKind::Tcp)
@@ -105,26 +110,88 @@ pub async fn sdk_publish_all(
     if let Some(linger) = linger {
         builder = builder.batching(linger);
     }
-    let client = Client::start(builder.build()?)?;
-    client.wait_connected(Duration::from_secs(10)).await?;
-    let templates: Vec<CustomMeasurement> = (0..n)
+    Ok(builder.build()?)
+}
+
+/// The `n` typed measurements of the SDK's publishers (the same lines as [`measurement_line`]).
+fn sdk_measurements(n: usize) -> Result<Vec<CustomMeasurement>, Error> {
+    (0..n)
         .map(|i| Ok(CustomMeasurement::new("c8y_Temperature", "T", i % 100)?.with_unit("C")))
-        .collect::<Result<_, Error>>()?;
+        .collect()
+}
+
+/// The error of a flush that did not complete.
+fn incomplete(timeout: &FlushTimeout, n: usize) -> Error {
+    format!(
+        "not complete after {:?}: {} of {n} messages still queued",
+        timeout.timeout,
+        timeout.pending.len()
+    )
+    .into()
+}
+
+/// The SDK's Rust face: `n` typed measurements (the same lines) through a [`Client`] on the
+/// caller's runtime with the user-visible machinery on (outbox, delivery handles), optionally
+/// auto-batched with `linger`; timed from the first publish call until `flush` returns. Returns
+/// messages per second.
+pub async fn sdk_publish_all(
+    addr: SocketAddr,
+    client_id: &str,
+    n: usize,
+    qos: c8y_mqtt::QoS,
+    linger: Option<Duration>,
+) -> Result<f64, Error> {
+    let client = Client::start(sdk_config(addr, client_id, n, qos, linger)?)?;
+    client.wait_connected(Duration::from_secs(10)).await?;
+    let templates = sdk_measurements(n)?;
     let start = Instant::now();
     for template in templates {
         client.publish(template)?;
     }
     if let Err(timeout) = client.flush(SDK_TIMEOUT).await {
         client.close().await;
-        return Err(format!(
-            "not complete after {:?}: {} of {n} messages still queued",
-            timeout.timeout,
-            timeout.pending.len()
-        )
-        .into());
+        return Err(incomplete(&timeout, n));
     }
     let elapsed = start.elapsed();
     client.close().await;
+    Ok(n as f64 / elapsed.as_secs_f64())
+}
+
+/// The same through a [`BlockingClient`] (its own runtime; the calls from this thread), as the
+/// README's quick start and the C and Python faces use it. Call it from a plain thread.
+pub fn sdk_blocking_publish_all(
+    addr: SocketAddr,
+    client_id: &str,
+    n: usize,
+    qos: c8y_mqtt::QoS,
+) -> Result<f64, Error> {
+    let client = BlockingClient::connect(sdk_config(addr, client_id, n, qos, None)?)?;
+    client.wait_connected(Duration::from_secs(10))?;
+    let templates = sdk_measurements(n)?;
+    // Paced like the C and Python bench programs: at most the window in flight and as many again
+    // queued behind it (every 100th delivery kept; the one sent twice the window earlier waited
+    // for), the steady state of a device that publishes faster than the network takes it.
+    let mut marks = std::collections::VecDeque::new();
+    let start = Instant::now();
+    for (i, template) in templates.into_iter().enumerate() {
+        let delivery = client.publish(template)?;
+        if i % PACE_EVERY == 0 {
+            marks.push_back(delivery);
+            if marks.len() > 2 * usize::from(INFLIGHT) / PACE_EVERY
+                && let Some(oldest) = marks.pop_front()
+                && oldest.wait(SDK_TIMEOUT).is_none()
+            {
+                client.close();
+                return Err("no acknowledgement within the timeout".into());
+            }
+        }
+    }
+    if let Err(timeout) = client.flush(SDK_TIMEOUT) {
+        client.close();
+        return Err(incomplete(&timeout, n));
+    }
+    let elapsed = start.elapsed();
+    client.close();
     Ok(n as f64 / elapsed.as_secs_f64())
 }
 
