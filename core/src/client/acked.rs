@@ -131,58 +131,36 @@ mod tests {
         finished.iter().map(|(id, _)| id.0).collect()
     }
 
-    #[test]
-    fn releases_held_rows_in_order_as_their_window_passes() {
-        let start = Instant::now();
-        let mut acked = AckedRows::default();
-        acked.extend([row(1, 200, true), row(2, 200, true)], start);
-        acked.extend([row(3, 400, true)], start + Duration::from_millis(100));
-        assert_eq!(acked.next_release(WINDOW), Some(start + WINDOW));
-
+    /// Releases what is due at `now`, remembering at most `capacity` rows; the delivery ids that
+    /// ended, each as acknowledged.
+    fn release(acked: &mut AckedRows, now: Instant, capacity: usize) -> Vec<u64> {
         let mut finished = Vec::new();
-        acked.release_due(
-            start + Duration::from_millis(499),
-            WINDOW,
-            KEEP,
-            16,
-            &mut finished,
-        );
-        assert!(finished.is_empty());
-
-        acked.release_due(start + WINDOW, WINDOW, KEEP, 16, &mut finished);
-        assert_eq!(ids(&finished), [1, 2]);
+        acked.release_due(now, WINDOW, KEEP, capacity, &mut finished);
         assert!(
             finished
                 .iter()
                 .all(|(_, outcome)| *outcome == DeliveryOutcome::Acknowledged)
         );
-        assert_eq!(
-            acked.next_release(WINDOW),
-            Some(start + Duration::from_millis(600))
-        );
+        ids(&finished)
+    }
 
-        finished.clear();
-        acked.release_due(
-            start + Duration::from_millis(600),
-            WINDOW,
-            KEEP,
-            16,
-            &mut finished,
-        );
-        assert_eq!(ids(&finished), [3]);
+    #[test]
+    fn releases_held_rows_in_order_as_their_window_passes() {
+        let start = Instant::now();
+        let ms = Duration::from_millis;
+        let mut acked = AckedRows::default();
+        acked.extend([row(1, 200, true), row(2, 200, true)], start);
+        acked.extend([row(3, 400, true)], start + ms(100));
+        assert_eq!(acked.next_release(WINDOW), Some(start + WINDOW));
+
+        assert_eq!(release(&mut acked, start + ms(499), 16), Vec::<u64>::new());
+        assert_eq!(release(&mut acked, start + WINDOW, 16), [1, 2]);
+        assert_eq!(acked.next_release(WINDOW), Some(start + ms(600)));
+        assert_eq!(release(&mut acked, start + ms(600), 16), [3]);
         assert_eq!(acked.next_release(WINDOW), None);
-        // Released rows are still remembered for correlation.
+        // Released rows are still remembered for correlation, and never finished twice.
         assert_eq!(acked.len(), 3);
-
-        finished.clear();
-        acked.release_due(
-            start + Duration::from_millis(600),
-            WINDOW,
-            KEEP,
-            16,
-            &mut finished,
-        );
-        assert!(finished.is_empty(), "a released row is never finished twice");
+        assert_eq!(release(&mut acked, start + ms(600), 16), Vec::<u64>::new());
     }
 
     #[test]
@@ -191,9 +169,7 @@ mod tests {
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, false), row(2, 200, false)], start);
         assert_eq!(acked.next_release(WINDOW), None);
-        let mut finished = Vec::new();
-        acked.release_due(start, WINDOW, KEEP, 16, &mut finished);
-        assert!(finished.is_empty());
+        assert_eq!(release(&mut acked, start, 16), Vec::<u64>::new());
         acked.extend([row(3, 200, true)], start);
         assert_eq!(acked.next_release(WINDOW), Some(start + WINDOW));
     }
@@ -203,20 +179,12 @@ mod tests {
         let start = Instant::now();
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, true), row(2, 200, true), row(3, 200, true)], start);
-        let mut finished = Vec::new();
         // Capacity 2: the oldest row is forgotten, and ends as acknowledged though still held.
-        acked.release_due(start, WINDOW, KEEP, 2, &mut finished);
-        assert_eq!(ids(&finished), [1]);
+        assert_eq!(release(&mut acked, start, 2), [1]);
         assert_eq!(acked.len(), 2);
         assert_eq!(acked.next_release(WINDOW), Some(start + WINDOW));
-
-        finished.clear();
-        acked.release_due(start + WINDOW, WINDOW, KEEP, 2, &mut finished);
-        assert_eq!(ids(&finished), [2, 3]);
-
-        finished.clear();
-        acked.release_due(start + KEEP, WINDOW, KEEP, 2, &mut finished);
-        assert!(finished.is_empty());
+        assert_eq!(release(&mut acked, start + WINDOW, 2), [2, 3]);
+        assert_eq!(release(&mut acked, start + KEEP, 2), Vec::<u64>::new());
         assert_eq!(acked.len(), 0);
         acked.extend([row(4, 200, true)], start + KEEP);
         assert_eq!(acked.next_release(WINDOW), Some(start + KEEP + WINDOW));
@@ -227,10 +195,10 @@ mod tests {
         let start = Instant::now();
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, true), row(2, 400, true)], start);
-        acked.extend([row(3, 301, true), row(4, 302, true)], start + WINDOW);
-        let mut finished = Vec::new();
-        acked.release_due(start + WINDOW, WINDOW, KEEP, 16, &mut finished);
-        assert_eq!(ids(&finished), [1, 2]);
+        acked.extend([row(3, 301, true)], start + WINDOW);
+        let later = start + WINDOW + Duration::from_millis(100);
+        acked.extend([row(4, 302, true)], later);
+        assert_eq!(release(&mut acked, start + WINDOW, 16), [1, 2]);
 
         // A released row taken out: the next held row is still row 3.
         let index = acked.named_single("400").expect("one row named 400");
@@ -241,10 +209,10 @@ mod tests {
         let index = acked.named_single("301").expect("one row named 301");
         let mut taken = acked.remove(index).expect("row 3");
         assert!(taken.is_held());
-        finished.clear();
+        let mut finished = Vec::new();
         taken.finish(DeliveryOutcome::Rejected { code: 42 }, &mut finished);
         assert_eq!(ids(&finished), [3]);
-        assert_eq!(acked.next_release(WINDOW), Some(start + WINDOW + WINDOW));
+        assert_eq!(acked.next_release(WINDOW), Some(later + WINDOW));
 
         finished.clear();
         acked.release_all(&mut finished);
