@@ -185,6 +185,7 @@ async fn batching_sends_rows_for_one_topic_as_one_publish() {
     let builder = config(&emulator, TransportKind::Tcp).batching(Duration::from_millis(100));
     let client = connected_client(builder).await;
     expect_publish(&emulator, "s/us", "500").await;
+    wait_nothing_in_flight(&client).await;
     let acknowledged_before = client.statistics().acknowledged;
     let deliveries: Vec<_> = (1..=3)
         .map(|i| client.publish(Temperature::new(i)).unwrap())

@@ -83,6 +83,19 @@ pub async fn expect_event(client: &Client, mut pred: impl FnMut(&Event) -> bool)
     found.expect("expected event within the timeout")
 }
 
+/// Waits until the client has no packet in flight, for example until the start-up `500` is
+/// acknowledged: an acknowledgement hands over what is queued at once, so a test that checks
+/// how queued rows are grouped starts queueing after it.
+pub async fn wait_nothing_in_flight(client: &Client) {
+    tokio::time::timeout(WAIT, async {
+        while client.statistics().in_flight_now > 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("nothing in flight within the timeout");
+}
+
 /// Waits for a device publish on `topic` whose payload is `payload`.
 pub async fn expect_publish(emulator: &EmulatorHandle, topic: &str, payload: &str) -> ReceivedPublish {
     emulator
