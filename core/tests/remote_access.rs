@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 
 use base64::Engine;
 use c8y_mqtt::client::{
-    Client, Config, Credentials, Event, ReceivedOperation, Secret, TransportKind, TrustRoots,
+    Client, Config, ConfigBuilder, Credentials, Event, ReceivedOperation, Secret, TransportKind, TrustRoots,
 };
 use c8y_mqtt::remote_access::{AllowList, RemoteAccess, RemoteAccessError, TunnelEnd, TunnelEvent};
 use c8y_mqtt_emulator::{Emulator, EmulatorHandle};
@@ -30,6 +30,11 @@ struct Device {
 }
 
 async fn device() -> Device {
+    device_configured(|builder| builder).await
+}
+
+/// A device on an emulator that serves REST, its client configured further by `configure`.
+async fn device_configured(configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Device {
     let emulator = Emulator::builder()
         .tenant(TENANT)
         .user(USER, PASSWORD)
@@ -38,7 +43,10 @@ async fn device() -> Device {
         .await
         .expect("emulator starts");
     let base = format!("http://{}", emulator.http_addr().expect("http served"));
-    let client = connected_client(config(&emulator, TransportKind::Tcp).http_base_url(base)).await;
+    let client = connected_client(configure(
+        config(&emulator, TransportKind::Tcp).http_base_url(base),
+    ))
+    .await;
     Device { emulator, client }
 }
 
@@ -481,25 +489,14 @@ async fn connect_proxy() -> Proxy {
 
 /// A device whose MQTT, REST and remote-access connections all go through `proxy`.
 async fn device_behind(proxy: &Proxy) -> Device {
-    let emulator = Emulator::builder()
-        .tenant(TENANT)
-        .user(USER, PASSWORD)
-        .http_port(Some(0))
-        .start()
-        .await
-        .expect("emulator starts");
-    let base = format!("http://{}", emulator.http_addr().expect("http served"));
-    let client = connected_client(
-        config(&emulator, TransportKind::Tcp)
-            .http_base_url(base)
-            .http_proxy(
-                "127.0.0.1",
-                proxy.port,
-                Some(("operator".to_owned(), Secret::new("proxy-secret"))),
-            ),
-    )
-    .await;
-    Device { emulator, client }
+    device_configured(|builder| {
+        builder.http_proxy(
+            "127.0.0.1",
+            proxy.port,
+            Some(("operator".to_owned(), Secret::new("proxy-secret"))),
+        )
+    })
+    .await
 }
 
 /// The `CONNECT`s the proxy received so far.

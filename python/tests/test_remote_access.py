@@ -9,7 +9,7 @@ import socket
 import socketserver
 import threading
 import urllib.request
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, Tuple
 
 import pytest
 
@@ -17,6 +17,18 @@ import c8y_mqtt
 from c8y_mqtt.testing import Emulator
 
 from .conftest import DEVICE
+
+
+def _echoed(address: Tuple[str, int], payload: bytes) -> bytes:
+    """Sends `payload` to the operator's end of a tunnel and reads back as many bytes."""
+    with socket.create_connection(address, timeout=10) as operator:
+        operator.sendall(payload)
+        received = bytearray()
+        while len(received) < len(payload):
+            chunk = operator.recv(65536)
+            assert chunk, "the tunnel ended early"
+            received += chunk
+    return bytes(received)
 
 
 class _Echo(socketserver.BaseRequestHandler):
@@ -74,14 +86,7 @@ def test_remote_access_relays_to_an_allowed_target(
     assert opened is not None and opened["event"] == "opened" and opened["port"] == echo_port
 
     payload = bytes(range(256)) * 4096
-    with socket.create_connection(("127.0.0.1", tunnel["port"]), timeout=10) as operator:
-        operator.sendall(payload)
-        received = bytearray()
-        while len(received) < len(payload):
-            chunk = operator.recv(65536)
-            assert chunk, "the tunnel ended early"
-            received += chunk
-    assert bytes(received) == payload
+    assert _echoed(("127.0.0.1", tunnel["port"]), payload) == payload
     closed = remote.next_event(timeout=10)
     assert closed is not None and closed["event"] == "closed"
     assert closed["end"] == "platform_closed"
@@ -118,13 +123,6 @@ def test_emulator_open_remote_access_plays_the_operator(
     assert remote.handle(op) == ("SUCCESSFUL", None)
     emulator.wait_for_operation_status(tunnel["operationId"], "SUCCESSFUL")
     payload = b"through the emulator's operator" * 1000
-    with socket.create_connection((tunnel["address"], tunnel["port"]), timeout=10) as operator:
-        operator.sendall(payload)
-        received = bytearray()
-        while len(received) < len(payload):
-            chunk = operator.recv(65536)
-            assert chunk, "the tunnel ended early"
-            received += chunk
-    assert bytes(received) == payload
+    assert _echoed((tunnel["address"], tunnel["port"]), payload) == payload
     with pytest.raises(ValueError):
         emulator.open_remote_access("no-such-device", "127.0.0.1", echo_port)
