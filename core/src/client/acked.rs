@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::delivery::DeliveryOutcome;
 use super::outbox::{AckedRow, Finished};
+use super::statistics::OutcomeCounters;
 
 /// Acknowledged rows of known template, oldest first, with when they were acknowledged.
 #[derive(Debug, Default)]
@@ -41,13 +42,14 @@ impl AckedRows {
         window: Duration,
         keep_for: Duration,
         capacity: usize,
+        counters: &OutcomeCounters,
         finished: &mut Vec<Finished>,
     ) {
         for (row, at) in self.rows.range_mut(self.released..) {
             if row.is_held() && now.duration_since(*at) < window {
                 break;
             }
-            row.finish(DeliveryOutcome::Acknowledged, finished);
+            row.finish(DeliveryOutcome::Acknowledged, counters, finished);
             self.released += 1;
         }
         while let Some((_, at)) = self.rows.front() {
@@ -55,7 +57,7 @@ impl AckedRows {
                 break;
             }
             if let Some((mut row, _)) = self.rows.pop_front() {
-                row.finish(DeliveryOutcome::Acknowledged, finished);
+                row.finish(DeliveryOutcome::Acknowledged, counters, finished);
                 self.released = self.released.saturating_sub(1);
             }
         }
@@ -100,9 +102,9 @@ impl AckedRows {
 
     /// Finishes every row still held as acknowledged (the connection ended); appends what ended
     /// to `finished`.
-    pub(crate) fn release_all(&mut self, finished: &mut Vec<Finished>) {
+    pub(crate) fn release_all(&mut self, counters: &OutcomeCounters, finished: &mut Vec<Finished>) {
         for (row, _) in self.rows.range_mut(self.released..) {
-            row.finish(DeliveryOutcome::Acknowledged, finished);
+            row.finish(DeliveryOutcome::Acknowledged, counters, finished);
         }
         self.released = self.rows.len();
     }
@@ -135,7 +137,14 @@ mod tests {
     /// ended, each as acknowledged.
     fn release(acked: &mut AckedRows, now: Instant, capacity: usize) -> Vec<u64> {
         let mut finished = Vec::new();
-        acked.release_due(now, WINDOW, KEEP, capacity, &mut finished);
+        acked.release_due(
+            now,
+            WINDOW,
+            KEEP,
+            capacity,
+            &OutcomeCounters::default(),
+            &mut finished,
+        );
         assert!(
             finished
                 .iter()
@@ -210,12 +219,16 @@ mod tests {
         let mut taken = acked.remove(index).expect("row 3");
         assert!(taken.is_held());
         let mut finished = Vec::new();
-        taken.finish(DeliveryOutcome::Rejected { code: 42 }, &mut finished);
+        taken.finish(
+            DeliveryOutcome::Rejected { code: 42 },
+            &OutcomeCounters::default(),
+            &mut finished,
+        );
         assert_eq!(ids(&finished), [3]);
         assert_eq!(acked.next_release(WINDOW), Some(later + WINDOW));
 
         finished.clear();
-        acked.release_all(&mut finished);
+        acked.release_all(&OutcomeCounters::default(), &mut finished);
         assert_eq!(ids(&finished), [4]);
         assert_eq!(acked.next_release(WINDOW), None);
     }

@@ -386,7 +386,8 @@ impl Drop for Relay<'_> {
             .in_flight
             .store(0, std::sync::atomic::Ordering::Relaxed);
         let mut finished = Vec::new();
-        self.acked.release_all(&mut finished);
+        self.acked
+            .release_all(&self.shared.outbox.outcomes, &mut finished);
         self.shared.report(finished);
     }
 }
@@ -702,6 +703,7 @@ impl<'a> Relay<'a> {
             window,
             CORRELATION_WINDOW.max(window),
             CORRELATION_ROWS,
+            &self.shared.outbox.outcomes,
             &mut self.finished,
         );
         self.report_finished();
@@ -728,7 +730,7 @@ impl<'a> Relay<'a> {
                 // Counted before the delivery completes, so that whoever waits for it sees it.
                 Counters::bump(&shared.counters.rejected);
                 let mut finished = Vec::new();
-                row.finish(outcome, &mut finished);
+                row.finish(outcome, &shared.outbox.outcomes, &mut finished);
                 shared.report(finished);
                 (row.delivery, row.topic)
             }

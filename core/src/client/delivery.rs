@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::Notify;
 
+use super::statistics::OutcomeCounters;
+
 /// Identifies one publish call; unique within a client, increasing, starting at 1 (0 is never
 /// a delivery id, so the C face can use it for "none"). Every face shows the same number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,12 +105,18 @@ impl Completion {
         })
     }
 
-    /// Records one packet's end; returns the call's outcome when this finished it.
+    /// Records one packet's end; returns the call's outcome when this finished it. A finished
+    /// completion counts its `deliveries` in `counters` before it wakes a waiter.
     ///
     /// Waiters are woken only when someone else holds the completion: without a [`Delivery`]
     /// handle alive nobody can be waiting, and a busy publisher that drops its handles saves two
     /// wake-up calls per message.
-    pub(crate) fn part_done(self: &Arc<Self>, outcome: DeliveryOutcome) -> Option<DeliveryOutcome> {
+    pub(crate) fn part_done(
+        self: &Arc<Self>,
+        outcome: DeliveryOutcome,
+        deliveries: u32,
+        counters: &OutcomeCounters,
+    ) -> Option<DeliveryOutcome> {
         let finished = {
             let mut state = self.state.lock();
             if state.outcome.is_some() {
@@ -116,6 +124,7 @@ impl Completion {
             }
             state.remaining = state.remaining.saturating_sub(1);
             if !outcome.is_success() || state.remaining == 0 {
+                counters.count(outcome, deliveries);
                 state.outcome = Some(outcome);
                 Some(outcome)
             } else {
@@ -131,8 +140,14 @@ impl Completion {
 
     /// Gives up the call `id` alone: the first row still in a batched entry whose other rows
     /// stay queued. Its handle then reports `Dropped(reason)`; the caller reports the event.
-    pub(crate) fn drop_front(&self, id: DeliveryId, reason: DropReason) -> DeliveryOutcome {
+    pub(crate) fn drop_front(
+        &self,
+        id: DeliveryId,
+        reason: DropReason,
+        counters: &OutcomeCounters,
+    ) -> DeliveryOutcome {
         {
+            counters.count(DeliveryOutcome::Dropped(reason), 1);
             let mut state = self.state.lock();
             state.dropped_below = id.0 + 1;
             state.dropped_reason = reason;

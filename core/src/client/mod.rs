@@ -187,7 +187,6 @@ impl Shared {
         if finished.is_empty() {
             return;
         }
-        self.counters.finished(finished);
         if self.config.delivery_events {
             for (id, outcome) in finished.drain(..) {
                 self.events.push(Event::Delivery { id, outcome });
@@ -223,7 +222,8 @@ impl Shared {
     /// A snapshot of the statistics.
     pub(crate) fn statistics(&self) -> Statistics {
         let last_error = self.last_error.lock().as_ref().map(ToString::to_string);
-        self.counters.snapshot(self.outbox.len(), last_error)
+        self.counters
+            .snapshot(&self.outbox.outcomes, self.outbox.len(), last_error)
     }
 
     /// Refuses calls once stopped or closed.

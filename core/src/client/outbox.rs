@@ -31,6 +31,7 @@ use super::delivery::Completion;
 pub use super::delivery::{Delivery, DeliveryId, DeliveryOutcome, DropReason, Finished};
 use super::error::ClientError;
 use super::persistence::{self, SkippedFile, Store, StoredMessage};
+use super::statistics::OutcomeCounters;
 
 mod queue;
 use queue::EntryQueue;
@@ -135,11 +136,16 @@ impl AckedRow {
     }
 
     /// Finishes a held delivery with `outcome`; appends the deliveries this ended to `finished`.
-    pub(crate) fn finish(&mut self, outcome: DeliveryOutcome, finished: &mut Vec<Finished>) {
+    pub(crate) fn finish(
+        &mut self,
+        outcome: DeliveryOutcome,
+        counters: &OutcomeCounters,
+        finished: &mut Vec<Finished>,
+    ) {
         let Some(completion) = self.completion.take() else {
             return;
         };
-        if let Some(outcome) = completion.part_done(outcome) {
+        if let Some(outcome) = completion.part_done(outcome, self.rows, counters) {
             Entry::finish_rows(self.delivery, self.rows, outcome, finished);
         }
     }
@@ -228,6 +234,8 @@ pub struct Outbox {
     /// Whether [`Outbox::enqueue_row`] merges rows into the newest entry.
     merge_rows: bool,
     inner: Mutex<Inner>,
+    /// Finished deliveries by outcome, counted as they finish (see [`OutcomeCounters`]).
+    pub(crate) outcomes: OutcomeCounters,
     /// Woken when entries are added (the connection task submits them).
     pub(crate) added: Notify,
     /// Woken when the outbox becomes empty (flush waits on it). Only then: waking a waiting
@@ -246,6 +254,7 @@ impl Outbox {
                 next_delivery: 1,
                 ..Inner::default()
             }),
+            outcomes: OutcomeCounters::default(),
             added: Notify::new(),
             emptied: Notify::new(),
         }
@@ -425,7 +434,10 @@ impl Outbox {
             self.remove_finished_entries();
         }
         if count == 0
-            && let Some(outcome) = delivery.completion.part_done(DeliveryOutcome::Acknowledged)
+            && let Some(outcome) =
+                delivery
+                    .completion
+                    .part_done(DeliveryOutcome::Acknowledged, 1, &self.outcomes)
         {
             finished.push((delivery.id, outcome));
         }
@@ -464,7 +476,9 @@ impl Outbox {
                 let id = front.delivery;
                 front.delivery = DeliveryId(id.0 + 1);
                 front.rows -= 1;
-                let outcome = front.completion.drop_front(id, DropReason::Overflow);
+                let outcome = front
+                    .completion
+                    .drop_front(id, DropReason::Overflow, &self.outcomes);
                 inner.bytes -= cut;
                 inner.rows -= 1;
                 finished.push((id, outcome));
@@ -476,9 +490,10 @@ impl Outbox {
             inner.bytes -= oldest.row_bytes();
             inner.rows -= 1;
             files.extend(oldest.file);
-            if let Some(outcome) = oldest
-                .completion
-                .part_done(DeliveryOutcome::Dropped(DropReason::Overflow))
+            if let Some(outcome) =
+                oldest
+                    .completion
+                    .part_done(DeliveryOutcome::Dropped(DropReason::Overflow), 1, &self.outcomes)
             {
                 finished.push((oldest.delivery, outcome));
             }
@@ -804,7 +819,8 @@ impl Outbox {
         outcome: DeliveryOutcome,
         finished: &mut Vec<Finished>,
     ) {
-        self.remove_entries(entries, |entry| entry.completion.part_done(outcome), finished);
+        let end = |entry: Entry| entry.completion.part_done(outcome, entry.rows, &self.outcomes);
+        self.remove_entries(entries, end, finished);
     }
 
     /// Completes acknowledged entries like [`Outbox::complete`] with
@@ -832,7 +848,9 @@ impl Outbox {
                     return None;
                 }
             }
-            entry.completion.part_done(DeliveryOutcome::Acknowledged)
+            entry
+                .completion
+                .part_done(DeliveryOutcome::Acknowledged, entry.rows, &self.outcomes)
         };
         self.remove_entries(entries, end, finished);
     }
@@ -915,7 +933,10 @@ impl Outbox {
         };
         let mut finished = Vec::new();
         for e in entries {
-            if let Some(outcome) = e.completion.part_done(DeliveryOutcome::Dropped(reason)) {
+            if let Some(outcome) =
+                e.completion
+                    .part_done(DeliveryOutcome::Dropped(reason), e.rows, &self.outcomes)
+            {
                 Entry::finish_rows(e.delivery, e.rows, outcome, &mut finished);
             }
         }
@@ -1053,6 +1074,37 @@ mod tests {
             }
         );
         assert_eq!(outbox.len(), 2);
+    }
+
+    /// The statistics of finished deliveries, as a client would read them now.
+    fn counted(outbox: &Outbox) -> (u64, u64, u64) {
+        let s = super::super::statistics::Counters::default().snapshot(&outbox.outcomes, 0, None);
+        (s.acknowledged, s.dropped.overflow, s.dropped.closed)
+    }
+
+    #[test]
+    fn a_delivery_is_counted_before_its_waiter_wakes() {
+        let outbox = Outbox::new(limits(2, OverflowPolicy::DropOldest));
+        outbox.enqueue(msg("200,a")).unwrap();
+        let (second, _) = outbox.enqueue(msg("200,b")).unwrap();
+        outbox.enqueue(msg("200,c")).unwrap();
+        assert_eq!(counted(&outbox), (0, 1, 0));
+        let subs = outbox.take_submissions(10, false);
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                let outcome = second.wait(Duration::from_secs(10));
+                (outcome, counted(&outbox))
+            });
+            outbox.complete(&subs[0].entries, DeliveryOutcome::Acknowledged);
+            assert_eq!(
+                waiter.join().unwrap(),
+                (Some(DeliveryOutcome::Acknowledged), (1, 1, 0))
+            );
+        });
+        // The flush condition and the count change together, under the outbox's lock.
+        outbox.drain(DropReason::Closed);
+        assert!(outbox.is_settled());
+        assert_eq!(counted(&outbox), (1, 1, 1));
     }
 
     #[test]

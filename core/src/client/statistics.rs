@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::templates::TemplateError;
 use crate::templates::upstream::{MeasurementSeries, MultiSeriesMeasurement};
 
-use super::delivery::{DeliveryOutcome, DropReason, Finished};
+use super::delivery::{DeliveryOutcome, DropReason};
 use super::{Entity, Shared};
 
 /// The measurement type and fragment of the statistics measurement.
@@ -80,17 +80,41 @@ pub struct Statistics {
     pub messages_received: u64,
 }
 
-/// The live counters, shared by the handles and the connection task.
+/// The counts of finished deliveries by outcome. The outbox owns them and counts a delivery
+/// while it finishes it, before anyone waiting for that delivery (or for a flush) is woken: a
+/// caller whose wait returned reads a snapshot that includes what it waited for.
 #[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub(crate) deliveries_queued: AtomicU64,
-    pub(crate) in_flight: AtomicU64,
+pub(crate) struct OutcomeCounters {
     acknowledged: AtomicU64,
     sent: AtomicU64,
     overflow: AtomicU64,
     closed: AtomicU64,
     stopped: AtomicU64,
     collection_failed: AtomicU64,
+}
+
+impl OutcomeCounters {
+    /// Counts `deliveries` finished with `outcome` (rejections are counted where the `s/e` line
+    /// is tied to its row).
+    pub(crate) fn count(&self, outcome: DeliveryOutcome, deliveries: u32) {
+        let counter = match outcome {
+            DeliveryOutcome::Acknowledged => &self.acknowledged,
+            DeliveryOutcome::Sent => &self.sent,
+            DeliveryOutcome::Dropped(DropReason::Overflow) => &self.overflow,
+            DeliveryOutcome::Dropped(DropReason::Closed) => &self.closed,
+            DeliveryOutcome::Dropped(DropReason::Stopped) => &self.stopped,
+            DeliveryOutcome::Dropped(DropReason::CollectionFailed) => &self.collection_failed,
+            DeliveryOutcome::Rejected { .. } => return,
+        };
+        counter.fetch_add(u64::from(deliveries), Relaxed);
+    }
+}
+
+/// The live counters, shared by the handles and the connection task.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) deliveries_queued: AtomicU64,
+    pub(crate) in_flight: AtomicU64,
     pub(crate) rejected: AtomicU64,
     pub(crate) connection_attempts: AtomicU64,
     connections: AtomicU64,
@@ -110,22 +134,6 @@ impl Counters {
         counter.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Relaxed);
     }
 
-    /// Counts finished deliveries by outcome (rejections are counted where the line is tied).
-    pub(crate) fn finished(&self, finished: &[Finished]) {
-        for (_, outcome) in finished {
-            let counter = match outcome {
-                DeliveryOutcome::Acknowledged => &self.acknowledged,
-                DeliveryOutcome::Sent => &self.sent,
-                DeliveryOutcome::Dropped(DropReason::Overflow) => &self.overflow,
-                DeliveryOutcome::Dropped(DropReason::Closed) => &self.closed,
-                DeliveryOutcome::Dropped(DropReason::Stopped) => &self.stopped,
-                DeliveryOutcome::Dropped(DropReason::CollectionFailed) => &self.collection_failed,
-                DeliveryOutcome::Rejected { .. } => continue,
-            };
-            Self::bump(counter);
-        }
-    }
-
     /// A CONNACK accepted the connection.
     pub(crate) fn connected(&self) {
         if self.connections.fetch_add(1, Relaxed) > 0 {
@@ -134,19 +142,24 @@ impl Counters {
     }
 
     /// The counters as a snapshot; the gauges and the last error come from the caller.
-    pub(crate) fn snapshot(&self, queued_now: usize, last_connection_error: Option<String>) -> Statistics {
+    pub(crate) fn snapshot(
+        &self,
+        outcomes: &OutcomeCounters,
+        queued_now: usize,
+        last_connection_error: Option<String>,
+    ) -> Statistics {
         let get = |counter: &AtomicU64| counter.load(Relaxed);
         Statistics {
             deliveries_queued: get(&self.deliveries_queued),
             queued_now: u64::try_from(queued_now).unwrap_or(u64::MAX),
             in_flight_now: get(&self.in_flight),
-            acknowledged: get(&self.acknowledged),
-            sent: get(&self.sent),
+            acknowledged: get(&outcomes.acknowledged),
+            sent: get(&outcomes.sent),
             dropped: DropCounts {
-                overflow: get(&self.overflow),
-                closed: get(&self.closed),
-                stopped: get(&self.stopped),
-                collection_failed: get(&self.collection_failed),
+                overflow: get(&outcomes.overflow),
+                closed: get(&outcomes.closed),
+                stopped: get(&outcomes.stopped),
+                collection_failed: get(&outcomes.collection_failed),
             },
             rejected: get(&self.rejected),
             connection_attempts: get(&self.connection_attempts),
@@ -225,19 +238,15 @@ mod tests {
 
     #[test]
     fn finished_deliveries_count_by_outcome_and_drop_reason() {
-        use super::super::DeliveryId;
-        let counters = Counters::default();
-        counters.finished(&[
-            (DeliveryId(1), DeliveryOutcome::Acknowledged),
-            (DeliveryId(2), DeliveryOutcome::Dropped(DropReason::Overflow)),
-            (DeliveryId(3), DeliveryOutcome::Dropped(DropReason::Overflow)),
-            (DeliveryId(4), DeliveryOutcome::Dropped(DropReason::Closed)),
-            (DeliveryId(5), DeliveryOutcome::Sent),
-            (DeliveryId(6), DeliveryOutcome::Rejected { code: 45 }),
-        ]);
+        let (counters, outcomes) = (Counters::default(), OutcomeCounters::default());
+        outcomes.count(DeliveryOutcome::Acknowledged, 1);
+        outcomes.count(DeliveryOutcome::Dropped(DropReason::Overflow), 2);
+        outcomes.count(DeliveryOutcome::Dropped(DropReason::Closed), 1);
+        outcomes.count(DeliveryOutcome::Sent, 1);
+        outcomes.count(DeliveryOutcome::Rejected { code: 45 }, 1);
         counters.connected();
         counters.connected();
-        let s = counters.snapshot(3, Some("refused".to_owned()));
+        let s = counters.snapshot(&outcomes, 3, Some("refused".to_owned()));
         assert_eq!((s.acknowledged, s.sent, s.rejected), (1, 1, 0));
         assert_eq!(
             (s.dropped.overflow, s.dropped.closed, s.dropped.total()),
