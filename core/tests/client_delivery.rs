@@ -109,6 +109,27 @@ async fn withheld_pubacks_fill_the_outbox_and_reject_applies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_pending_wakes_as_deliveries_finish_and_they_are_counted_by_then() {
+    let emulator = emulator().await;
+    let client = connected_client(config(&emulator, TransportKind::Tcp)).await;
+    expect_publish(&emulator, "s/us", "500").await;
+    emulator.withhold_pubacks(DEVICE, true);
+    for i in 0..3 {
+        client.publish(Temperature::new(i)).unwrap();
+    }
+    expect_publish(&emulator, "s/us", "211,2").await;
+    assert!(!client.wait_pending(0, Duration::from_millis(200)).await);
+    // The waiter is registered first (join polls it first), then the acknowledgements come.
+    let (emptied, ()) = tokio::join!(client.wait_pending(0, WAIT), async {
+        emulator.withhold_pubacks(DEVICE, false);
+        assert!(emulator.drop_connection(DEVICE));
+    });
+    assert!(emptied, "woken when the re-sent rows were acknowledged");
+    assert_eq!(client.statistics().acknowledged, 3);
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_oldest_policy_reports_dropped_deliveries() {
     let emulator = emulator().await;
     let limits = OutboxLimits {

@@ -81,6 +81,7 @@ pub(crate) mod transport;
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -118,6 +119,23 @@ use crate::topic::ExternalId;
 use delivery::Finished;
 use outbox::Outbox;
 
+/// One [`Client::wait_pending`] call counted in [`Shared::pending_waiters`] while it lives (a
+/// call that times out or is cancelled is uncounted as well).
+struct PendingWaiter<'a>(&'a AtomicUsize);
+
+impl<'a> PendingWaiter<'a> {
+    fn register(waiters: &'a AtomicUsize) -> Self {
+        waiters.fetch_add(1, SeqCst);
+        Self(waiters)
+    }
+}
+
+impl Drop for PendingWaiter<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, SeqCst);
+    }
+}
+
 /// State shared by the handles and the connection task.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -126,6 +144,10 @@ pub(crate) struct Shared {
     pub(crate) events: EventQueue,
     /// Wakes [`Client::wait_pending`] whenever deliveries finish.
     finished: tokio::sync::Notify,
+    /// How many [`Client::wait_pending`] calls are waiting: deliveries that finish wake
+    /// [`Shared::finished`] only when one is (waking locks the waiter list, once per
+    /// acknowledgement on a busy connection).
+    pending_waiters: AtomicUsize,
     /// The latest connection state (also sent as events).
     state: watch::Sender<ConnectionState>,
     /// Children and services whose creation was already published (by topic path + id).
@@ -158,6 +180,7 @@ impl Shared {
             outbox,
             events: EventQueue::new(config.event_capacity),
             finished: tokio::sync::Notify::new(),
+            pending_waiters: AtomicUsize::new(0),
             state: watch::Sender::new(ConnectionState::Connecting { attempt: 1 }),
             created: Mutex::new(HashSet::new()),
             last_error: Mutex::new(None),
@@ -193,7 +216,11 @@ impl Shared {
             }
         }
         finished.clear();
-        self.finished.notify_waiters();
+        // A waiter registers before it reads the outbox, and the outbox changed (under its
+        // lock) before this load: either the waiter saw the change or this load sees the waiter.
+        if self.pending_waiters.load(SeqCst) > 0 {
+            self.finished.notify_waiters();
+        }
     }
 
     pub(crate) fn set_state(&self, state: ConnectionState) {
@@ -443,6 +470,7 @@ impl Client {
     /// deliveries finish, never polling); returns whether that happened in time.
     pub async fn wait_pending(&self, count: usize, timeout: Duration) -> bool {
         let shared = &self.shared;
+        let _waiting = PendingWaiter::register(&shared.pending_waiters);
         let wait = async {
             loop {
                 let finished = shared.finished.notified();
