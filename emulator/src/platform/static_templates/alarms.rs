@@ -87,5 +87,5 @@ fn raise(
     let text = alarm_text.map_or_else(|| format!("Alarm of type {alarm_type} raised"), str::to_owned);
     body.insert("text".into(), Value::String(text));
     body.insert("severity".into(), json!(severity));
-    model.create_record(Resource::Alarm, device, body, persist);
+    model.add_record(Resource::Alarm, device, body, persist);
 }

@@ -16,14 +16,14 @@ pub(super) fn apply(model: &mut Model, row: &Row, template: &Upstream) -> Option
         Upstream::CustomMeasurement(t) => {
             let mut body = record(t.fragment(), t.time().map(ToString::to_string));
             add_series(&mut body, t.fragment(), t.series(), number(t.value()), t.unit());
-            model.create_record(Resource::Measurement, device, body, persist);
+            model.add_record(Resource::Measurement, device, body, persist);
         }
         Upstream::MultiSeriesMeasurement(t) => {
             let mut body = record(t.measurement_type(), t.time().map(ToString::to_string));
             for s in t.series() {
                 add_series(&mut body, s.fragment(), s.series(), number(s.value()), s.unit());
             }
-            model.create_record(Resource::Measurement, device, body, persist);
+            model.add_record(Resource::Measurement, device, body, persist);
         }
         Upstream::SignalStrength(t) => {
             let mut body = record("c8y_SignalStrength", t.time().map(ToString::to_string));
@@ -33,7 +33,7 @@ pub(super) fn apply(model: &mut Model, row: &Row, template: &Upstream) -> Option
             if let Some(ber) = t.ber() {
                 add_series(&mut body, "c8y_SignalStrength", "ber", number(ber), Some("%"));
             }
-            model.create_record(Resource::Measurement, device, body, persist);
+            model.add_record(Resource::Measurement, device, body, persist);
         }
         Upstream::Temperature(t) => {
             let mut body = record("c8y_TemperatureMeasurement", t.time().map(ToString::to_string));
@@ -44,17 +44,17 @@ pub(super) fn apply(model: &mut Model, row: &Row, template: &Upstream) -> Option
                 number(t.value()),
                 Some("C"),
             );
-            model.create_record(Resource::Measurement, device, body, persist);
+            model.add_record(Resource::Measurement, device, body, persist);
         }
         Upstream::Battery(t) => {
             let mut body = record("c8y_Battery", t.time().map(ToString::to_string));
             add_series(&mut body, "c8y_Battery", "level", number(t.value()), Some("%"));
-            model.create_record(Resource::Measurement, device, body, persist);
+            model.add_record(Resource::Measurement, device, body, persist);
         }
         Upstream::Event(t) => {
             let mut body = record(t.event_type(), t.time().map(ToString::to_string));
             body.insert("text".into(), json!(t.text()));
-            model.create_record(Resource::Event, device, body, persist);
+            model.add_record(Resource::Event, device, body, persist);
         }
         Upstream::LocationUpdate(t) => {
             let position = position(t.latitude(), t.longitude(), t.altitude(), t.accuracy());
@@ -95,5 +95,5 @@ fn location_event(model: &mut Model, device: u64, persist: bool, position: Value
     let mut body = record("c8y_LocationUpdate", time);
     body.insert("text".into(), json!("Location updated"));
     body.insert("c8y_Position".into(), position);
-    model.create_record(Resource::Event, device, body, persist);
+    model.add_record(Resource::Event, device, body, persist);
 }

@@ -347,7 +347,7 @@ fn parameter_update(model: &mut Model, device: u64, persist: bool, parameters: &
     let mut event = record("c8y_ParameterUpdate", None);
     event.insert("text".into(), json!("Device parameters updated"));
     event.insert("c8y_ParameterUpdate".into(), Value::Object(changed));
-    model.create_record(Resource::Event, device, event, persist);
+    model.add_record(Resource::Event, device, event, persist);
 }
 
 /// Sets `value` at a dotted path inside a document, creating objects on the way.

@@ -104,7 +104,15 @@ impl Model {
 
     /// The `self` link of an object of `collection` (e.g. `inventory/managedObjects`).
     fn self_link(&self, collection: &str, id: u64) -> String {
-        format!("{}/{collection}/{id}", self.base_url)
+        // Pieces pushed in place: `format!` was a tenth of the cost of storing a measurement.
+        use std::fmt::Write as _;
+        let mut link = String::with_capacity(self.base_url.len() + collection.len() + 22);
+        link.push_str(&self.base_url);
+        link.push('/');
+        link.push_str(collection);
+        link.push('/');
+        let _ = write!(link, "{id}");
+        link
     }
 }
 
