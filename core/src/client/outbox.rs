@@ -923,23 +923,28 @@ impl Outbox {
     /// Gives up every entry (close, fatal stop); returns the finished deliveries. Persisted
     /// entries stay on disk for the next client using the directory.
     pub fn drain(&self, reason: DropReason) -> Vec<Finished> {
+        let mut finished = Vec::new();
         let entries: Vec<Entry> = {
             let mut inner = self.inner.lock();
             inner.bytes = 0;
             inner.rows = 0;
             // The client is done with the directory: release its lock for the next client.
             inner.store = None;
-            inner.entries.drain_values().collect()
-        };
-        let mut finished = Vec::new();
-        for e in entries {
-            if let Some(outcome) =
-                e.completion
-                    .part_done(DeliveryOutcome::Dropped(reason), e.rows, &self.outcomes)
-            {
-                Entry::finish_rows(e.delivery, e.rows, outcome, &mut finished);
+            let entries: Vec<Entry> = inner.entries.drain_values().collect();
+            // Finished (and so counted) under the lock: a flush that finds the outbox empty
+            // finds the drops counted.
+            for e in &entries {
+                if let Some(outcome) =
+                    e.completion
+                        .part_done(DeliveryOutcome::Dropped(reason), e.rows, &self.outcomes)
+                {
+                    Entry::finish_rows(e.delivery, e.rows, outcome, &mut finished);
+                }
             }
-        }
+            entries
+        };
+        // The payloads are freed outside the lock.
+        drop(entries);
         self.emptied.notify_waiters();
         finished
     }
