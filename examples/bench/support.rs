@@ -134,6 +134,13 @@ fn incomplete(timeout: &FlushTimeout, n: usize) -> Error {
 /// caller's runtime with the user-visible machinery on (outbox, delivery handles), optionally
 /// auto-batched with `linger`; timed from the first publish call until `flush` returns. Returns
 /// messages per second.
+///
+/// Without batching the publisher is paced like the bare one, whose request channel holds
+/// [`INFLIGHT`] messages: at most the window in flight and as many again queued (every 100th
+/// delivery kept, the one sent twice the window earlier awaited). Awaiting it lets the
+/// connection task, on the same thread, send while the publisher still has messages to queue,
+/// as the bare publisher's full channel does. Batched rows are not paced: the window counts
+/// packets, each of many rows.
 pub async fn sdk_publish_all(
     addr: SocketAddr,
     client_id: &str,
@@ -144,9 +151,23 @@ pub async fn sdk_publish_all(
     let client = Client::start(sdk_config(addr, client_id, n, qos, linger)?)?;
     client.wait_connected(Duration::from_secs(10)).await?;
     let templates = sdk_measurements(n)?;
+    let paced = linger.is_none();
+    let mut marks = std::collections::VecDeque::new();
     let start = Instant::now();
-    for template in templates {
-        client.publish(template)?;
+    for (i, template) in templates.into_iter().enumerate() {
+        let delivery = client.publish(template)?;
+        if paced && i % PACE_EVERY == 0 {
+            marks.push_back(delivery);
+            if marks.len() > 2 * usize::from(INFLIGHT) / PACE_EVERY
+                && let Some(oldest) = marks.pop_front()
+                && tokio::time::timeout(SDK_TIMEOUT, oldest.outcome())
+                    .await
+                    .is_err()
+            {
+                client.close().await;
+                return Err("no acknowledgement within the timeout".into());
+            }
+        }
     }
     if let Err(timeout) = client.flush(SDK_TIMEOUT).await {
         client.close().await;
