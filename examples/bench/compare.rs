@@ -15,7 +15,8 @@
 //!
 //! Every publisher keeps at most 1000 messages in flight (sent, not acknowledged). Behind them
 //! bare rumqttc's request channel holds up to 1000 more, the C and Python faces keep 1000 more
-//! queued (outbox limit, delivery window), and the Rust face queues every message up front. A
+//! queued (outbox limit, delivery window), and so does the Rust face's `BlockingClient` and,
+//! unbatched, its async `Client` (each awaits the delivery sent twice the window earlier). A
 //! QoS 1 run ends when every message is acknowledged, a QoS 0 run when every message is written.
 //!
 //! Run: `make bench`, or `cargo run --release -p c8y-mqtt-examples --example compare -- [N]`
