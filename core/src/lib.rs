@@ -43,6 +43,7 @@
 //! * [`topic`]: typed topics and validated identifiers.
 //! * [`smartrest2`]: SmartREST 2.0 template collections and use lines.
 //! * [`client`]: the device client (connection, outbox, typed publishing, events).
+//! * [`clock`]: the time source of time-based behaviour, the system's or one tests advance.
 //! * [`result_code`]: the result codes every face reports errors with (C `c8y_result`,
 //!   Python `RESULT_CODES`), and which error gets which.
 //! * [`http`] (feature `http`, on by default): the platform HTTP client (tokens, downloads,
@@ -65,6 +66,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod clock;
 pub mod result_code;
 pub mod smartrest;
 pub mod smartrest2;

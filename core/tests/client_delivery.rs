@@ -12,6 +12,7 @@ use c8y_mqtt::client::{
     BlockingClient, ClientError, ConnectionState, DeliveryOutcome, DropReason, Event, NextEvent,
     OutboxLimits, OverflowPolicy, TransportKind,
 };
+use c8y_mqtt::clock::Clock;
 use c8y_mqtt::templates::upstream::{CustomMeasurement, Temperature};
 use c8y_mqtt_emulator::{Emulator, EmulatorEvent};
 use client_support::*;
@@ -335,15 +336,21 @@ fn blocking_client_from_a_plain_thread() {
 
 /// A row the platform refuses on `s/e` is tied to its publish when its template id names one
 /// row: the event carries the delivery id and device, and with a rejection window the delivery
-/// ends rejected (docs/protocol.md §6.1).
+/// ends rejected, while a row nobody refuses ends acknowledged only once its window has passed
+/// (docs/protocol.md §6.1). The window runs on a manual clock that the test advances.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_row_names_its_delivery_and_ends_rejected() {
     use c8y_mqtt::templates::upstream::SetSuccessful;
+    const WINDOW: Duration = Duration::from_secs(5);
 
     let emulator = emulator().await;
-    let client =
-        connected_client(config(&emulator, TransportKind::Tcp).rejection_window(Duration::from_secs(5)))
-            .await;
+    let clock = Clock::manual();
+    let client = connected_client(
+        config(&emulator, TransportKind::Tcp)
+            .rejection_window(WINDOW)
+            .clock(clock.clone()),
+    )
+    .await;
     // No c8y_Restart is EXECUTING: the platform refuses the status.
     let refused = client
         .publish(SetSuccessful::new("c8y_Restart").unwrap())
@@ -356,6 +363,11 @@ async fn a_refused_row_names_its_delivery_and_ends_rejected() {
     assert_eq!((id, device.as_str()), (refused.id(), DEVICE));
     assert_eq!((line.code, line.template.as_str()), (50, "503"), "{line:?}");
     assert_eq!(refused.await, DeliveryOutcome::Rejected { code: 50 });
+    // Both rows left the outbox at their PUBACKs; the clock has not moved, so the one nobody
+    // refused is still held.
+    client.flush(WAIT).await.expect("both rows acknowledged");
+    assert_eq!(fine.try_outcome(), None, "held until its window passes");
+    clock.advance(WINDOW);
     assert_eq!(fine.await, DeliveryOutcome::Acknowledged);
 
     // For a child: the device named is the child.
@@ -363,7 +375,10 @@ async fn a_refused_row_names_its_delivery_and_ends_rejected() {
         .device()
         .create_child("dev1_lamp", "Lamp", "c8y_Lamp")
         .unwrap();
-    created.unwrap().await;
+    // The creation row is held like any other.
+    client.flush(WAIT).await.expect("the creation acknowledged");
+    clock.advance(WINDOW);
+    assert_eq!(created.unwrap().await, DeliveryOutcome::Acknowledged);
     let refused = child.publish(SetSuccessful::new("c8y_Restart").unwrap()).unwrap();
     let event = expect_event(&client, |e| matches!(e, Event::PublishRejected { .. })).await;
     let Event::PublishRejected { id, device, .. } = event else {
@@ -386,6 +401,9 @@ async fn a_refused_row_names_its_delivery_and_ends_rejected() {
         .await;
         assert!(matches!(event, Event::SmartRestError(_)), "{event:?}");
     }
+    client.flush(WAIT).await.expect("both rows acknowledged");
+    assert_eq!((first.try_outcome(), second.try_outcome()), (None, None));
+    clock.advance(WINDOW);
     assert_eq!(first.await, DeliveryOutcome::Acknowledged);
     assert_eq!(second.await, DeliveryOutcome::Acknowledged);
     client.close().await;

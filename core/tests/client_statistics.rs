@@ -10,6 +10,7 @@ use c8y_mqtt::QoS;
 use c8y_mqtt::client::{
     ConnectionState, DeliveryOutcome, Event, OutboxLimits, OverflowPolicy, TransportKind,
 };
+use c8y_mqtt::clock::Clock;
 use c8y_mqtt::templates::upstream::{SetSuccessful, Temperature};
 use c8y_mqtt_emulator::model::RecordFilter;
 use client_support::*;
@@ -102,9 +103,13 @@ async fn an_overflowing_outbox_counts_drops_by_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_row_counts_as_rejected() {
     let emulator = emulator().await;
-    let client =
-        connected_client(config(&emulator, TransportKind::Tcp).rejection_window(Duration::from_secs(5)))
-            .await;
+    // A window that never passes: the manual clock is not advanced.
+    let client = connected_client(
+        config(&emulator, TransportKind::Tcp)
+            .rejection_window(Duration::from_secs(5))
+            .clock(Clock::manual()),
+    )
+    .await;
     // No c8y_Restart is EXECUTING: the platform refuses the status.
     let refused = client
         .publish(SetSuccessful::new("c8y_Restart").unwrap())

@@ -35,7 +35,6 @@
 //! Beside them: `clock` (the time source tests can advance), `config` (configuration), `emulator` (builder, start), `handle` (the running
 //! emulator), `journal` (the awaitable event log).
 
-mod clock;
 mod config;
 mod emulator;
 mod handle;
@@ -56,7 +55,7 @@ pub mod fuzzing {
     pub use crate::mqtt::codec::{FirstPacket, FrameError, read_connect, read_packet, write_packet};
 }
 
-pub use clock::Clock;
+pub use c8y_mqtt::clock::Clock;
 pub use config::{EmulatorConfig, Limits, ListenerPorts, LoginFailureLimit, TlsSource, UserCredentials};
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use handle::{BlockingEmulator, EmulatorHandle, ListenerAddrs, ReceivedPublish, SHUTDOWN_GRACE};

@@ -160,9 +160,7 @@ pub async fn sdk_publish_all(
             marks.push_back(delivery);
             if marks.len() > 2 * usize::from(INFLIGHT) / PACE_EVERY
                 && let Some(oldest) = marks.pop_front()
-                && tokio::time::timeout(SDK_TIMEOUT, oldest.outcome())
-                    .await
-                    .is_err()
+                && tokio::time::timeout(SDK_TIMEOUT, oldest.outcome()).await.is_err()
             {
                 client.close().await;
                 return Err("no acknowledgement within the timeout".into());

@@ -11,25 +11,29 @@
 //! released rows always form a prefix of the queue. The queue keeps the length of that prefix,
 //! which makes finding the next held row, and releasing the due ones, cost nothing per remembered
 //! row: a PUBACK on a busy connection does not walk the thousands of rows still remembered.
+//!
+//! Times are the client's [`Clock`](crate::clock::Clock) readings (time since it started), so a
+//! test that advances a manual clock ends the windows at once.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::delivery::DeliveryOutcome;
 use super::outbox::{AckedRow, Finished};
 use super::statistics::OutcomeCounters;
 
-/// Acknowledged rows of known template, oldest first, with when they were acknowledged.
+/// Acknowledged rows of known template, oldest first, with when they were acknowledged (on the
+/// client's clock).
 #[derive(Debug, Default)]
 pub(crate) struct AckedRows {
-    rows: VecDeque<(AckedRow, Instant)>,
+    rows: VecDeque<(AckedRow, Duration)>,
     /// How many rows at the front are released (no longer held). Every row behind them is held.
     released: usize,
 }
 
 impl AckedRows {
     /// Remembers rows acknowledged at `at` (later than every row already remembered).
-    pub(crate) fn extend(&mut self, rows: impl IntoIterator<Item = AckedRow>, at: Instant) {
+    pub(crate) fn extend(&mut self, rows: impl IntoIterator<Item = AckedRow>, at: Duration) {
         self.rows.extend(rows.into_iter().map(|row| (row, at)));
     }
 
@@ -38,7 +42,7 @@ impl AckedRows {
     /// (a forgotten row still held is released first). Appends what ended to `finished`.
     pub(crate) fn release_due(
         &mut self,
-        now: Instant,
+        now: Duration,
         window: Duration,
         keep_for: Duration,
         capacity: usize,
@@ -46,14 +50,14 @@ impl AckedRows {
         finished: &mut Vec<Finished>,
     ) {
         for (row, at) in self.rows.range_mut(self.released..) {
-            if row.is_held() && now.duration_since(*at) < window {
+            if row.is_held() && now.saturating_sub(*at) < window {
                 break;
             }
             row.finish(DeliveryOutcome::Acknowledged, counters, finished);
             self.released += 1;
         }
         while let Some((_, at)) = self.rows.front() {
-            if now.duration_since(*at) < keep_for && self.rows.len() <= capacity {
+            if now.saturating_sub(*at) < keep_for && self.rows.len() <= capacity {
                 break;
             }
             if let Some((mut row, _)) = self.rows.pop_front() {
@@ -64,7 +68,7 @@ impl AckedRows {
     }
 
     /// When the oldest held row's rejection `window` ends; `None` when no row is held.
-    pub(crate) fn next_release(&self, window: Duration) -> Option<Instant> {
+    pub(crate) fn next_release(&self, window: Duration) -> Option<Duration> {
         self.rows
             .get(self.released)
             .filter(|(row, _)| row.is_held())
@@ -135,7 +139,7 @@ mod tests {
 
     /// Releases what is due at `now`, remembering at most `capacity` rows; the delivery ids that
     /// ended, each as acknowledged.
-    fn release(acked: &mut AckedRows, now: Instant, capacity: usize) -> Vec<u64> {
+    fn release(acked: &mut AckedRows, now: Duration, capacity: usize) -> Vec<u64> {
         let mut finished = Vec::new();
         acked.release_due(
             now,
@@ -155,7 +159,7 @@ mod tests {
 
     #[test]
     fn releases_held_rows_in_order_as_their_window_passes() {
-        let start = Instant::now();
+        let start = Duration::ZERO;
         let ms = Duration::from_millis;
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, true), row(2, 200, true)], start);
@@ -174,7 +178,7 @@ mod tests {
 
     #[test]
     fn rows_not_held_are_passed_over_at_once() {
-        let start = Instant::now();
+        let start = Duration::ZERO;
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, false), row(2, 200, false)], start);
         assert_eq!(acked.next_release(WINDOW), None);
@@ -185,7 +189,7 @@ mod tests {
 
     #[test]
     fn forgets_old_rows_and_releases_a_held_row_it_must_forget() {
-        let start = Instant::now();
+        let start = Duration::ZERO;
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, true), row(2, 200, true), row(3, 200, true)], start);
         // Capacity 2: the oldest row is forgotten, and ends as acknowledged though still held.
@@ -201,7 +205,7 @@ mod tests {
 
     #[test]
     fn removing_a_row_keeps_the_released_prefix_right() {
-        let start = Instant::now();
+        let start = Duration::ZERO;
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, true), row(2, 400, true)], start);
         acked.extend([row(3, 301, true)], start + WINDOW);
@@ -235,7 +239,7 @@ mod tests {
 
     #[test]
     fn a_line_names_one_row_only_when_exactly_one_matches() {
-        let start = Instant::now();
+        let start = Duration::ZERO;
         let mut acked = AckedRows::default();
         acked.extend([row(1, 200, true), row(2, 200, true), row(3, 400, true)], start);
         assert_eq!(acked.named_single("200"), None);

@@ -164,7 +164,8 @@ impl BlockingClient {
         self.client.shared().events.next_blocking(timeout)
     }
 
-    /// Blocks until every queued message completed, or `timeout`; see [`Client::flush`].
+    /// Blocks until the outbox is empty (every queued message acknowledged, or written at
+    /// QoS 0), or `timeout`; see [`Client::flush`].
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushTimeout> {
         self.block_on(self.client.flush(timeout)).unwrap_or(Ok(()))
     }

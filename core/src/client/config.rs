@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::QoS;
+use crate::clock::Clock;
 use crate::smartrest::MAX_PACKET_SIZE;
 use crate::smartrest2::TemplateCollection;
 use crate::templates::upstream::{DeviceCreation, Upstream};
@@ -331,6 +332,8 @@ pub struct Config {
     pub(crate) last_will: Option<LastWill>,
     pub(crate) request_managed_object_id: bool,
     pub(crate) rejection_window: Duration,
+    /// The time source of the rejection window and the rows kept for `s/e` correlation.
+    pub(crate) clock: Clock,
     /// How often the statistics measurement is published (`None`: never).
     pub(crate) statistics_interval: Option<Duration>,
     pub(crate) persistence_dir: Option<PathBuf>,
@@ -560,6 +563,7 @@ pub struct ConfigBuilder {
     last_will: Option<Upstream>,
     pub(super) request_managed_object_id: bool,
     rejection_window: Duration,
+    clock: Clock,
     statistics_interval: Option<Duration>,
     pub(super) operations: OperationOptions,
     pub(super) smartrest: SmartRestOptions,
@@ -594,6 +598,7 @@ impl ConfigBuilder {
             last_will: None,
             request_managed_object_id: false,
             rejection_window: Duration::ZERO,
+            clock: Clock::system(),
             statistics_interval: None,
             operations: OperationOptions::default(),
             smartrest: SmartRestOptions::default(),
@@ -642,6 +647,16 @@ impl ConfigBuilder {
     /// come `window` later.
     pub fn rejection_window(mut self, window: Duration) -> Self {
         self.rejection_window = window;
+        self
+    }
+
+    /// The time source of the [rejection window](Self::rejection_window) and of how long
+    /// acknowledged rows are kept for tying `s/e` lines to them: the system's monotonic clock
+    /// unless set. A test gives the client a [`Clock::manual`] and advances it instead of waiting
+    /// out the window. The connection's other timers (keep-alive, reconnect back-off, batching
+    /// linger, statistics interval) keep the system's time.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -951,6 +966,7 @@ impl ConfigBuilder {
             last_will,
             request_managed_object_id: self.request_managed_object_id,
             rejection_window: self.rejection_window,
+            clock: self.clock,
             statistics_interval: self.statistics_interval,
             persistence_dir: self.persistence_dir,
             proxy: self.proxy,

@@ -25,6 +25,8 @@
 //!   delivery id and device, and the delivery ends [`DeliveryOutcome::Rejected`] if it has not
 //!   ended yet (the line came before the PUBACK, or the outcome is held for
 //!   [`ConfigBuilder::rejection_window`](super::ConfigBuilder::rejection_window) after it).
+//!   Both windows are read on the configured [`ConfigBuilder::clock`](super::ConfigBuilder::clock),
+//!   the system's unless a test sets a manual one.
 //!   Not tied, and reported as a plain [`Event::SmartRestError`]: a line whose id matches
 //!   several rows in the window (the same template sent often, counting the rows auto-batching
 //!   merged into one outbox entry one by one, or a use line whose message id
@@ -294,9 +296,9 @@ async fn session(
             }
             () = async {
                 if let Some(at) = release_at {
-                    tokio::time::sleep_until(at.into()).await;
+                    config.clock.sleep_until(at).await;
                 }
-            }, if release_at.is_some() => relay.release_due(Instant::now()),
+            }, if release_at.is_some() => relay.release_due(config.clock.elapsed()),
             () = async { if let Some(timer) = resubscribe.as_mut() { timer.await } }, if resubscribe.is_some() => {
                 resubscribe = None;
                 if let Err(error) = relay.retry_subscriptions() {
@@ -666,6 +668,10 @@ impl<'a> Relay<'a> {
                 let config = &self.shared.config;
                 if config.subscriptions.errors {
                     let hold = !config.rejection_window.is_zero();
+                    // Read before the rows leave the outbox: whoever sees them gone (a flush,
+                    // the statistics) knows their windows have started, so advancing a manual
+                    // clock from then on ends them.
+                    let now = config.clock.elapsed();
                     self.shared.outbox.acknowledge(
                         &entries,
                         hold,
@@ -674,7 +680,6 @@ impl<'a> Relay<'a> {
                     );
                     self.report_finished();
                     if !self.acked_scratch.is_empty() {
-                        let now = Instant::now();
                         self.acked.extend(self.acked_scratch.drain(..), now);
                         self.release_due(now);
                     }
@@ -696,7 +701,7 @@ impl<'a> Relay<'a> {
 
     /// Ends held deliveries whose rejection window passed (as acknowledged) and forgets rows
     /// past the correlation window.
-    fn release_due(&mut self, now: Instant) {
+    fn release_due(&mut self, now: Duration) {
         let window = self.shared.config.rejection_window;
         self.acked.release_due(
             now,
@@ -709,15 +714,15 @@ impl<'a> Relay<'a> {
         self.report_finished();
     }
 
-    /// When the oldest held delivery's rejection window ends.
-    fn next_release(&self) -> Option<Instant> {
+    /// When the oldest held delivery's rejection window ends, on the client's clock.
+    fn next_release(&self) -> Option<Duration> {
         self.acked.next_release(self.shared.config.rejection_window)
     }
 
     /// An `s/e` line arrived: tied to the one row it can name, or reported as it is.
     fn error_line(&mut self, line: ErrorLine) {
         let shared = self.shared;
-        self.release_due(Instant::now());
+        self.release_due(shared.config.clock.elapsed());
         let in_flight = shared.outbox.submitted_rows(&line.template);
         let outcome = DeliveryOutcome::Rejected { code: line.code };
         let named = self.acked.named_single(&line.template);

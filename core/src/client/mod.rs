@@ -437,8 +437,10 @@ impl Client {
         self.shared.events.try_next()
     }
 
-    /// Waits up to `timeout` until every queued message completed. On timeout returns the
-    /// deliveries still pending.
+    /// Waits up to `timeout` until the outbox is empty: every queued message acknowledged (or
+    /// written, at QoS 0). With a [rejection window](ConfigBuilder::rejection_window) a delivery
+    /// can still be held for its window after this returns; its [`Delivery`] tells the final
+    /// outcome. On timeout returns the deliveries still pending.
     pub async fn flush(&self, timeout: Duration) -> Result<(), FlushTimeout> {
         let outbox = &self.shared.outbox;
         let wait = async {

@@ -1,6 +1,8 @@
-//! The time source of time-based platform behaviour (availability monitoring,
-//! docs/protocol.md §11.3): the system's monotonic clock, or a manual clock that tests advance
-//! instead of sleeping.
+//! The time source of time-based behaviour: the client's rejection window and the rows it keeps
+//! for tying `s/e` lines to them (docs/protocol.md §6.1), and the emulator's availability
+//! monitoring (docs/protocol.md §11.3). The system's monotonic clock, or a manual clock that
+//! tests advance instead of sleeping: a test of a five-second window moves the clock five
+//! seconds and sees the outcome at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,8 +52,9 @@ impl Clock {
         }
     }
 
-    /// Moves a manual clock forward by `by` and wakes what waits on it (the availability
-    /// monitor checks at once). Does nothing on the system clock.
+    /// Moves a manual clock forward by `by` and wakes what waits on it (a client's rejection
+    /// window ends, the emulator's availability monitor checks at once). Does nothing on the
+    /// system clock.
     pub fn advance(&self, by: Duration) {
         if let Kind::Manual(manual) = &self.kind {
             let now = {
@@ -71,8 +74,22 @@ impl Clock {
         }
     }
 
+    /// Resolves once [`Clock::elapsed`] reaches `elapsed`: a timer on the system clock, a wait
+    /// for [`Clock::advance`] on a manual one.
+    pub async fn sleep_until(&self, elapsed: Duration) {
+        match &self.kind {
+            Kind::System(start) => tokio::time::sleep_until((*start + elapsed).into()).await,
+            Kind::Manual(manual) => {
+                let mut changes = manual.changes.subscribe();
+                // `wait_for` checks the current value first, so an advance made before the
+                // subscription is not missed.
+                let _ = changes.wait_for(|now| *now >= elapsed).await;
+            }
+        }
+    }
+
     /// A ticker for a loop that re-checks time-based state: see [`Ticks::next`].
-    pub(crate) fn ticks(&self) -> Ticks {
+    pub fn ticks(&self) -> Ticks {
         Ticks {
             changes: match &self.kind {
                 Kind::System(_) => None,
@@ -84,13 +101,13 @@ impl Clock {
 
 /// Wakes a checking loop (subscribed when created, so no advance is missed).
 #[derive(Debug)]
-pub(crate) struct Ticks {
+pub struct Ticks {
     changes: Option<watch::Receiver<Duration>>,
 }
 
 impl Ticks {
     /// Resolves after `tick` of real time, or as soon as a manual clock is advanced.
-    pub(crate) async fn next(&mut self, tick: Duration) {
+    pub async fn next(&mut self, tick: Duration) {
         match &mut self.changes {
             None => tokio::time::sleep(tick).await,
             Some(changes) => {
@@ -111,6 +128,30 @@ mod tests {
         assert_eq!(clock.elapsed(), Duration::ZERO);
         shared.advance(Duration::from_secs(90));
         assert_eq!(clock.elapsed(), Duration::from_secs(90));
+    }
+
+    #[tokio::test]
+    async fn a_sleep_on_a_manual_clock_ends_when_the_clock_reaches_it() {
+        let clock = Clock::manual();
+        let sleeper = clock.clone();
+        let waiter = tokio::spawn(async move { sleeper.sleep_until(Duration::from_secs(5)).await });
+        clock.advance(Duration::from_secs(4));
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "woken before the clock reached the time");
+        clock.advance(Duration::from_secs(1));
+        tokio::time::timeout(Duration::from_secs(10), waiter)
+            .await
+            .expect("woken when the clock reached the time")
+            .expect("task");
+    }
+
+    #[tokio::test]
+    async fn a_sleep_on_a_manual_clock_already_past_ends_at_once() {
+        let clock = Clock::manual();
+        clock.advance(Duration::from_secs(6));
+        tokio::time::timeout(Duration::from_secs(10), clock.sleep_until(Duration::from_secs(5)))
+            .await
+            .expect("no wait for a time already reached");
     }
 
     #[tokio::test]
