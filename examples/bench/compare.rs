@@ -10,7 +10,7 @@
 //! `BENCH_FACES` (default `rust,c,python`) chooses which SDK faces run, e.g. `BENCH_FACES=rust`
 //! while the C and Python faces do not exist; the peers always run.
 //!
-//! Each publisher runs `BENCH_ROUNDS` times (default 3), the publishers taking turns round by
+//! Each publisher runs `BENCH_ROUNDS` times (default 5), the publishers taking turns round by
 //! round, and its row is the median of its rounds with their range.
 //!
 //! Every publisher keeps at most 1000 messages in flight (sent, not acknowledged). Behind them
@@ -330,7 +330,7 @@ async fn main() -> Result<(), Error> {
         .ok()
         .map(|v| v.parse())
         .transpose()?
-        .unwrap_or(3)
+        .unwrap_or(5)
         .max(1);
     let mut rows = Vec::new();
     let mut extras: Vec<(&str, u8, String, String)> = Vec::new();
