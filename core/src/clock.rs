@@ -3,29 +3,61 @@
 //! monitoring (docs/protocol.md §11.3). The system's monotonic clock, or a manual clock that
 //! tests advance instead of sleeping: a test of a five-second window moves the clock five
 //! seconds and sees the outcome at once.
+//!
+//! The manual clock is behind the `test-util` feature (off by default, like tokio's feature of
+//! that name): firmware builds carry only the system clock. The emulator turns it on.
 
+use std::fmt;
+#[cfg(feature = "test-util")]
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "test-util")]
 use parking_lot::Mutex;
-use tokio::sync::watch;
+#[cfg(feature = "test-util")]
+use tokio::sync::Notify;
 
 /// A monotonic time source. Cheap to clone; clones share the time.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Clock {
     kind: Kind,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Kind {
     System(Instant),
+    #[cfg(feature = "test-util")]
     Manual(Arc<Manual>),
 }
 
-#[derive(Debug)]
+/// A manual clock's time and how many times it was advanced (so a ticker can tell whether an
+/// advance came since it last looked), and the waiters an advance wakes. A `Notify` rather than
+/// a `watch` channel: the client already links `Notify`.
+#[cfg(feature = "test-util")]
 struct Manual {
-    elapsed: Mutex<Duration>,
-    changes: watch::Sender<Duration>,
+    state: Mutex<ManualState>,
+    advanced: Notify,
+}
+
+#[cfg(feature = "test-util")]
+#[derive(Clone, Copy)]
+struct ManualState {
+    elapsed: Duration,
+    advances: u64,
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            Kind::System(_) => "system",
+            #[cfg(feature = "test-util")]
+            Kind::Manual(_) => "manual",
+        };
+        f.debug_struct("Clock")
+            .field("kind", &kind)
+            .field("elapsed", &self.elapsed())
+            .finish()
+    }
 }
 
 impl Default for Clock {
@@ -42,12 +74,16 @@ impl Clock {
         }
     }
 
-    /// A clock that stands still until [`Clock::advance`] moves it.
+    /// A clock that stands still until [`Clock::advance`] moves it (feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub fn manual() -> Self {
         Self {
             kind: Kind::Manual(Arc::new(Manual {
-                elapsed: Mutex::new(Duration::ZERO),
-                changes: watch::Sender::new(Duration::ZERO),
+                state: Mutex::new(ManualState {
+                    elapsed: Duration::ZERO,
+                    advances: 0,
+                }),
+                advanced: Notify::new(),
             })),
         }
     }
@@ -56,13 +92,16 @@ impl Clock {
     /// window ends, the emulator's availability monitor checks at once). Does nothing on the
     /// system clock.
     pub fn advance(&self, by: Duration) {
+        #[cfg(not(feature = "test-util"))]
+        let _ = by;
+        #[cfg(feature = "test-util")]
         if let Kind::Manual(manual) = &self.kind {
-            let now = {
-                let mut elapsed = manual.elapsed.lock();
-                *elapsed += by;
-                *elapsed
-            };
-            manual.changes.send_replace(now);
+            {
+                let mut state = manual.state.lock();
+                state.elapsed += by;
+                state.advances += 1;
+            }
+            manual.advanced.notify_waiters();
         }
     }
 
@@ -70,7 +109,8 @@ impl Clock {
     pub fn elapsed(&self) -> Duration {
         match &self.kind {
             Kind::System(start) => start.elapsed(),
-            Kind::Manual(manual) => *manual.elapsed.lock(),
+            #[cfg(feature = "test-util")]
+            Kind::Manual(manual) => manual.state.lock().elapsed,
         }
     }
 
@@ -79,45 +119,80 @@ impl Clock {
     pub async fn sleep_until(&self, elapsed: Duration) {
         match &self.kind {
             Kind::System(start) => tokio::time::sleep_until((*start + elapsed).into()).await,
-            Kind::Manual(manual) => {
-                let mut changes = manual.changes.subscribe();
-                // `wait_for` checks the current value first, so an advance made before the
-                // subscription is not missed.
-                let _ = changes.wait_for(|now| *now >= elapsed).await;
-            }
+            #[cfg(feature = "test-util")]
+            Kind::Manual(manual) => loop {
+                // Registered before the check, so an advance between the two is not missed.
+                let advanced = manual.advanced.notified();
+                tokio::pin!(advanced);
+                advanced.as_mut().enable();
+                if manual.state.lock().elapsed >= elapsed {
+                    return;
+                }
+                advanced.await;
+            },
         }
     }
 
     /// A ticker for a loop that re-checks time-based state: see [`Ticks::next`].
     pub fn ticks(&self) -> Ticks {
-        Ticks {
-            changes: match &self.kind {
-                Kind::System(_) => None,
-                Kind::Manual(manual) => Some(manual.changes.subscribe()),
+        match &self.kind {
+            Kind::System(_) => Ticks {
+                #[cfg(feature = "test-util")]
+                manual: None,
+                #[cfg(feature = "test-util")]
+                seen: 0,
+            },
+            #[cfg(feature = "test-util")]
+            Kind::Manual(manual) => Ticks {
+                seen: manual.state.lock().advances,
+                manual: Some(Arc::clone(manual)),
             },
         }
     }
 }
 
-/// Wakes a checking loop (subscribed when created, so no advance is missed).
-#[derive(Debug)]
+/// Wakes a checking loop. It counts from its creation, so no advance made since is missed.
 pub struct Ticks {
-    changes: Option<watch::Receiver<Duration>>,
+    #[cfg(feature = "test-util")]
+    manual: Option<Arc<Manual>>,
+    /// The manual clock's advance count when this ticker last resolved.
+    #[cfg(feature = "test-util")]
+    seen: u64,
 }
 
-impl Ticks {
-    /// Resolves after `tick` of real time, or as soon as a manual clock is advanced.
-    pub async fn next(&mut self, tick: Duration) {
-        match &mut self.changes {
-            None => tokio::time::sleep(tick).await,
-            Some(changes) => {
-                let _ = tokio::time::timeout(tick, changes.changed()).await;
-            }
-        }
+impl fmt::Debug for Ticks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticks").finish_non_exhaustive()
     }
 }
 
-#[cfg(test)]
+impl Ticks {
+    /// Resolves after `tick` of real time, or as soon as a manual clock is advanced (at once
+    /// when it was advanced since this ticker last resolved).
+    pub async fn next(&mut self, tick: Duration) {
+        #[cfg(not(feature = "test-util"))]
+        tokio::time::sleep(tick).await;
+        #[cfg(feature = "test-util")]
+        self.next_manual(tick).await;
+    }
+
+    #[cfg(feature = "test-util")]
+    async fn next_manual(&mut self, tick: Duration) {
+        let Some(manual) = &self.manual else {
+            tokio::time::sleep(tick).await;
+            return;
+        };
+        let advanced = manual.advanced.notified();
+        tokio::pin!(advanced);
+        advanced.as_mut().enable();
+        if manual.state.lock().advances == self.seen {
+            let _ = tokio::time::timeout(tick, advanced).await;
+        }
+        self.seen = manual.state.lock().advances;
+    }
+}
+
+#[cfg(all(test, feature = "test-util"))]
 mod tests {
     use super::*;
 
@@ -152,6 +227,20 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(10), clock.sleep_until(Duration::from_secs(5)))
             .await
             .expect("no wait for a time already reached");
+    }
+
+    #[tokio::test]
+    async fn an_advance_before_the_tick_is_waited_for_is_not_missed() {
+        let clock = Clock::manual();
+        let mut ticks = clock.ticks();
+        clock.advance(Duration::from_secs(1));
+        tokio::time::timeout(Duration::from_secs(10), ticks.next(Duration::from_secs(3600)))
+            .await
+            .expect("the advance made before counts");
+        // Seen now: the next tick waits for a new advance (here: its real-time tick).
+        tokio::time::timeout(Duration::from_millis(20), ticks.next(Duration::from_secs(3600)))
+            .await
+            .expect_err("no new advance");
     }
 
     #[tokio::test]
