@@ -59,7 +59,7 @@
 //! * `http-proxy` (default): the explicit HTTP CONNECT proxy (`ConfigBuilder::http_proxy`).
 //! * `http` (default): the platform HTTP client and the operation workflows.
 //! * `remote-access` (default, needs `http`): Cloud Remote Access.
-//! * `test-util` (off by default): [`clock::Clock::manual`], a clock tests advance instead of
+//! * `test-util` (off by default): `clock::Clock::manual`, a clock tests advance instead of
 //!   waiting (for example through a rejection window).
 //!
 //! Firmware builds may turn them off (`default-features = false`); a configuration that asks for

@@ -652,9 +652,10 @@ impl ConfigBuilder {
 
     /// The time source of the [rejection window](Self::rejection_window) and of how long
     /// acknowledged rows are kept for tying `s/e` lines to them: the system's monotonic clock
-    /// unless set. A test gives the client a [`Clock::manual`] and advances it instead of waiting
-    /// out the window. The connection's other timers (keep-alive, reconnect back-off, batching
-    /// linger, statistics interval) keep the system's time.
+    /// unless set. A test gives the client a manual clock (`Clock::manual`, feature
+    /// `test-util`) and advances it instead of waiting out the window. The connection's other
+    /// timers (keep-alive, reconnect back-off, batching linger, statistics interval) keep the
+    /// system's time.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
