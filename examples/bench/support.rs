@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use c8y_mqtt::client::{
-    BlockingClient, Client, Config, FlushTimeout, OutboxLimits, Subscriptions, TransportKind,
+    BlockingClient, Client, Config, Delivery, FlushTimeout, OutboxLimits, Subscriptions, TransportKind,
 };
 use c8y_mqtt::smartrest::RowBuilder;
 use c8y_mqtt::templates::upstream::CustomMeasurement;
@@ -30,6 +30,30 @@ pub const INFLIGHT: u16 = 1000;
 
 /// The paced publishers keep every this many-th delivery to wait for.
 const PACE_EVERY: usize = 100;
+
+/// The pacing of the SDK publishers: at most the window in flight and as many again queued.
+/// Every [`PACE_EVERY`]-th delivery is kept; once more than two windows' worth are kept, the
+/// oldest (sent twice the window earlier) is handed back for the caller to wait for, in its
+/// own way (async or blocking).
+#[derive(Default)]
+struct Pacer {
+    marks: std::collections::VecDeque<Delivery>,
+}
+
+impl Pacer {
+    /// Notes the `i`-th publish; returns the delivery to wait for before publishing more.
+    fn sent(&mut self, i: usize, delivery: Delivery) -> Option<Delivery> {
+        if !i.is_multiple_of(PACE_EVERY) {
+            return None;
+        }
+        self.marks.push_back(delivery);
+        if self.marks.len() > 2 * usize::from(INFLIGHT) / PACE_EVERY {
+            self.marks.pop_front()
+        } else {
+            None
+        }
+    }
+}
 
 /// How long an SDK run may take from the first publish until everything is sent/acknowledged.
 pub const SDK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -135,12 +159,11 @@ fn incomplete(timeout: &FlushTimeout, n: usize) -> Error {
 /// auto-batched with `linger`; timed from the first publish call until `flush` returns. Returns
 /// messages per second.
 ///
-/// Without batching the publisher is paced like the bare one, whose request channel holds
-/// [`INFLIGHT`] messages: at most the window in flight and as many again queued (every 100th
-/// delivery kept, the one sent twice the window earlier awaited). Awaiting it lets the
-/// connection task, on the same thread, send while the publisher still has messages to queue,
-/// as the bare publisher's full channel does. Batched rows are not paced: the window counts
-/// packets, each of many rows.
+/// Without batching the publisher is paced ([`Pacer`]) like the bare one, whose request channel
+/// holds [`INFLIGHT`] messages: at most the window in flight and as many again queued. Awaiting
+/// the delivery the pacer hands back lets the connection task, on the same thread, send while
+/// the publisher still has messages to queue, as the bare publisher's full channel does.
+/// Batched rows are not paced: the window counts packets, each of many rows.
 pub async fn sdk_publish_all(
     addr: SocketAddr,
     client_id: &str,
@@ -152,19 +175,16 @@ pub async fn sdk_publish_all(
     client.wait_connected(Duration::from_secs(10)).await?;
     let templates = sdk_measurements(n)?;
     let paced = linger.is_none();
-    let mut marks = std::collections::VecDeque::new();
+    let mut pacer = Pacer::default();
     let start = Instant::now();
     for (i, template) in templates.into_iter().enumerate() {
         let delivery = client.publish(template)?;
-        if paced && i % PACE_EVERY == 0 {
-            marks.push_back(delivery);
-            if marks.len() > 2 * usize::from(INFLIGHT) / PACE_EVERY
-                && let Some(oldest) = marks.pop_front()
-                && tokio::time::timeout(SDK_TIMEOUT, oldest.outcome()).await.is_err()
-            {
-                client.close().await;
-                return Err("no acknowledgement within the timeout".into());
-            }
+        if paced
+            && let Some(oldest) = pacer.sent(i, delivery)
+            && tokio::time::timeout(SDK_TIMEOUT, oldest.outcome()).await.is_err()
+        {
+            client.close().await;
+            return Err("no acknowledgement within the timeout".into());
         }
     }
     if let Err(timeout) = client.flush(SDK_TIMEOUT).await {
@@ -187,22 +207,17 @@ pub fn sdk_blocking_publish_all(
     let client = BlockingClient::connect(sdk_config(addr, client_id, n, qos, None)?)?;
     client.wait_connected(Duration::from_secs(10))?;
     let templates = sdk_measurements(n)?;
-    // Paced like the C and Python bench programs: at most the window in flight and as many again
-    // queued behind it (every 100th delivery kept; the one sent twice the window earlier waited
-    // for), the steady state of a device that publishes faster than the network takes it.
-    let mut marks = std::collections::VecDeque::new();
+    // Paced like the C and Python bench programs, the steady state of a device that publishes
+    // faster than the network takes it.
+    let mut pacer = Pacer::default();
     let start = Instant::now();
     for (i, template) in templates.into_iter().enumerate() {
         let delivery = client.publish(template)?;
-        if i % PACE_EVERY == 0 {
-            marks.push_back(delivery);
-            if marks.len() > 2 * usize::from(INFLIGHT) / PACE_EVERY
-                && let Some(oldest) = marks.pop_front()
-                && oldest.wait(SDK_TIMEOUT).is_none()
-            {
-                client.close();
-                return Err("no acknowledgement within the timeout".into());
-            }
+        if let Some(oldest) = pacer.sent(i, delivery)
+            && oldest.wait(SDK_TIMEOUT).is_none()
+        {
+            client.close();
+            return Err("no acknowledgement within the timeout".into());
         }
     }
     if let Err(timeout) = client.flush(SDK_TIMEOUT) {
