@@ -32,8 +32,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Beside them: `clock` (the time source tests can advance), `config` (configuration), `emulator` (builder, start), `handle` (the running
-//! emulator), `journal` (the awaitable event log).
+//! Beside them: `config` (configuration), `emulator` (builder, start), `handle` (the running
+//! emulator), `journal` (the awaitable event log), and [`Clock`] (the time source tests can
+//! advance), the SDK's own `c8y_mqtt::clock::Clock` re-exported.
 
 mod config;
 mod emulator;

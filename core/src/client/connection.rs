@@ -668,10 +668,11 @@ impl<'a> Relay<'a> {
                 let config = &self.shared.config;
                 if config.subscriptions.errors {
                     let hold = !config.rejection_window.is_zero();
-                    // Read before the rows leave the outbox: whoever sees them gone (a flush,
-                    // the statistics) knows their windows have started, so advancing a manual
-                    // clock from then on ends them.
-                    let now = config.clock.elapsed();
+                    // With a hold, read before the rows leave the outbox: whoever sees them
+                    // gone (a flush, the statistics) knows their windows have started, so
+                    // advancing a manual clock from then on ends them. Without one the time
+                    // only dates remembered rows, read when there are any.
+                    let held_since = hold.then(|| config.clock.elapsed());
                     self.shared.outbox.acknowledge(
                         &entries,
                         hold,
@@ -680,6 +681,7 @@ impl<'a> Relay<'a> {
                     );
                     self.report_finished();
                     if !self.acked_scratch.is_empty() {
+                        let now = held_since.unwrap_or_else(|| config.clock.elapsed());
                         self.acked.extend(self.acked_scratch.drain(..), now);
                         self.release_due(now);
                     }
